@@ -1,0 +1,191 @@
+"""The Chroma chunk store: scoping, incremental embedding, persistence."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import uuid
+
+import pytest
+
+from retrieval.evidence import Chunk
+from retrieval.store import ChunkStore, EmbedderMismatchError, ScopeError
+
+
+class CountingEmbedder:
+    """Bag-of-words feature hashing; counts the texts it was asked to embed."""
+
+    def __init__(self, dimension: int = 64) -> None:
+        self._dimension = dimension
+        self.embedded: list[str] = []
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        self.embedded.extend(texts)
+        return [self._vector(text) for text in texts]
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self._dimension
+        for word in re.findall(r"\w+", text.lower()) or ["\x00"]:
+            bucket = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little")
+            vector[bucket % self._dimension] += 1.0
+        norm = math.sqrt(sum(x * x for x in vector))
+        return [x / norm for x in vector]
+
+
+def chunk(chunk_id: str, text: str, source_id: str = "note-1", locator: str = "line 1") -> Chunk:
+    return Chunk(
+        id=chunk_id, source_id=source_id, text=text, start=0, end=len(text), locator=locator
+    )
+
+
+@pytest.fixture
+def embedder() -> CountingEmbedder:
+    return CountingEmbedder()
+
+
+@pytest.fixture
+def store(embedder: CountingEmbedder) -> ChunkStore:
+    # Ephemeral clients share one in-process system, so every test gets its own collection.
+    return ChunkStore.ephemeral(embedder, collection=f"test-{uuid.uuid4().hex}")
+
+
+CORPUS = [
+    chunk("c1", "Jennifer Wu confirmed the renewal is planned for June."),
+    chunk("c2", "Payments division is evaluating a competitor for advanced analytics."),
+    chunk("c3", "Security review of the data platform is scheduled next week.", source_id="call-1"),
+]
+
+
+def test_upsert_embeds_new_chunks_and_a_repeat_embeds_nothing(store, embedder):
+    assert store.upsert("acme", "acc-1", CORPUS) == 3
+    assert store.upsert("acme", "acc-1", CORPUS) == 0
+    assert len(embedder.embedded) == 3
+    assert store.count("acme", "acc-1") == 3
+
+
+def test_changed_text_is_re_embedded_and_replaces_the_old_text(store, embedder):
+    store.upsert("acme", "acc-1", CORPUS)
+    edited = chunk("c2", "Payments division signed the advanced analytics renewal.")
+    embedder.embedded.clear()
+
+    assert store.upsert("acme", "acc-1", [CORPUS[0], edited, CORPUS[2]]) == 1
+    assert embedder.embedded == [edited.text]
+    stored = {c.id: c.text for c in store.chunks("acme", "acc-1")}
+    assert stored["c2"] == edited.text
+    assert store.count("acme", "acc-1") == 3
+
+
+def test_metadata_change_updates_without_embedding(store, embedder):
+    store.upsert("acme", "acc-1", CORPUS)
+    moved = chunk("c1", CORPUS[0].text, locator="line 7")
+
+    assert store.upsert("acme", "acc-1", [moved], source_types={"note-1": "note"}) == 0
+    c1 = next(c for c in store.chunks("acme", "acc-1") if c.id == "c1")
+    assert c1.locator == "line 7"
+    assert c1.metadata["source_type"] == "note"
+    assert store.query("acme", "acc-1", CORPUS[0].text, 1)[0].locator == "line 7"
+
+
+def test_prune_removes_chunks_missing_from_a_reimport(store):
+    store.upsert("acme", "acc-1", CORPUS)
+    store.upsert("acme", "acc-2", CORPUS)
+
+    assert store.upsert("acme", "acc-1", CORPUS[:1], prune=True) == 0
+    assert [c.id for c in store.chunks("acme", "acc-1")] == ["c1"]
+    assert store.count("acme", "acc-2") == 3
+
+
+def test_query_ranks_by_cosine_similarity(store):
+    store.upsert("acme", "acc-1", CORPUS)
+
+    hits = store.query("acme", "acc-1", "security review data platform", 2)
+
+    assert [h.chunk_id for h in hits][0] == "c3"
+    assert hits[0].source_id == "call-1"
+    assert hits[0].text == CORPUS[2].text
+    assert 0.0 < hits[0].score <= 1.0 + 1e-6
+    assert hits[0].score > hits[1].score
+    assert store.query("acme", "acc-1", "security", 0) == []
+
+
+def test_an_exact_text_match_scores_one(store):
+    store.upsert("acme", "acc-1", CORPUS)
+    assert store.query("acme", "acc-1", CORPUS[1].text, 1)[0].score == pytest.approx(1.0, abs=1e-5)
+
+
+def test_query_never_returns_another_tenants_chunks_even_when_closer(store):
+    store.upsert("acme", "acc-1", [chunk("c1", "Quarterly pricing discussion with procurement.")])
+    secret = "Globex board approved the confidential merger with Initech."
+    store.upsert("globex", "acc-1", [chunk("c1", secret)])
+
+    hits = store.query("acme", "acc-1", secret, 10)
+
+    assert [h.text for h in hits] == ["Quarterly pricing discussion with procurement."]
+    assert [c.text for c in store.chunks("globex", "acc-1")] == [secret]
+
+
+def test_accounts_of_one_tenant_are_isolated_and_deleted_separately(store):
+    store.upsert("acme", "acc-1", CORPUS)
+    store.upsert("acme", "acc-2", [chunk("c1", "A different account entirely.")])
+
+    assert {h.chunk_id for h in store.query("acme", "acc-2", CORPUS[0].text, 10)} == {"c1"}
+    assert (
+        store.query("acme", "acc-2", CORPUS[0].text, 10)[0].text == "A different account entirely."
+    )
+
+    store.delete_account("acme", "acc-1")
+    assert store.count("acme", "acc-1") == 0
+    assert store.chunks("acme", "acc-1") == []
+    assert store.count("acme", "acc-2") == 1
+
+
+@pytest.mark.parametrize(
+    ("tenant", "account_id"),
+    [("", "acc-1"), ("acme", ""), (None, "acc-1"), ("acme", None), ("   ", "acc-1"), ("a:b", "c")],
+)
+def test_every_method_fails_closed_without_a_scope(store, tenant, account_id):
+    store.upsert("acme", "acc-1", CORPUS)
+    calls = [
+        lambda: store.upsert(tenant, account_id, CORPUS),
+        lambda: store.query(tenant, account_id, "renewal", 5),
+        lambda: store.chunks(tenant, account_id),
+        lambda: store.count(tenant, account_id),
+        lambda: store.delete_account(tenant, account_id),
+    ]
+    for call in calls:
+        with pytest.raises(ScopeError):
+            call()
+    assert store.count("acme", "acc-1") == 3
+
+
+def test_scope_error_is_a_value_error():
+    assert issubclass(ScopeError, ValueError)
+
+
+def test_reopening_a_collection_with_another_embedder_is_refused(store):
+    name = store._collection.name
+    with pytest.raises(EmbedderMismatchError):
+        ChunkStore(store._client, CountingEmbedder(dimension=32), collection=name)
+
+
+def test_http_factory_rejects_a_url_without_a_host(embedder):
+    with pytest.raises(ValueError, match="CHROMA_URL"):
+        ChunkStore.http("localhost:8000", embedder)
+
+
+def test_persistent_store_survives_reopening(tmp_path):
+    path = tmp_path / "chroma"
+    with ChunkStore.persistent(path, CountingEmbedder()) as store:
+        store.upsert("acme", "acc-1", CORPUS, source_types={"call-1": "call"})
+
+    embedder = CountingEmbedder()
+    with ChunkStore.persistent(path, embedder) as reopened:
+        assert reopened.count("acme", "acc-1") == 3
+        assert reopened.upsert("acme", "acc-1", CORPUS) == 0
+        assert embedder.embedded == []
+        assert reopened.query("acme", "acc-1", "security review", 1)[0].chunk_id == "c3"
