@@ -1,0 +1,205 @@
+"""Loading an account bundle folder (crm/, notes/, calls/) into a Bundle.
+
+Only a bundle that is unusable as a whole raises BundleError. Any other problem is
+confined to its file: the file is skipped and an ImportIssue names it (and its line,
+where known); a CRM record without an Id or a type is skipped alone. `expected.json`
+and unknown folders are ignored. Records and sources come in a stable order: CRM
+records by file name then file order, then notes, then calls, each by file name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from retrieval.evidence import Bundle, CrmRecord, ImportIssue, Source
+from retrieval.notes import NoteError, parse_note
+from retrieval.salesforce import CrmFileError, parse_query_result, record_labels, render_record
+from retrieval.transcripts import CallFormat, Sidecar, TranscriptError, parse_call, parse_sidecar
+
+NOTE_SUFFIXES = (".md", ".markdown")
+CALL_FORMATS: dict[str, CallFormat] = {".vtt": "vtt", ".srt": "srt", ".txt": "txt"}
+
+
+class BundleError(Exception):
+    """The folder is unusable as an account bundle; `issues` holds the file problems seen so far."""
+
+    def __init__(self, message: str, issues: Sequence[ImportIssue] = ()) -> None:
+        super().__init__(message)
+        self.issues = list(issues)
+
+
+class _Unreadable(Exception):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def load_bundle(folder: Path) -> Bundle:
+    """Read one account bundle; BundleError if it lacks crm/ or exactly one parent Account."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BundleError(f"bundle folder not found: {folder}")
+    crm_dir = folder / "crm"
+    if not crm_dir.is_dir():
+        raise BundleError(f"{folder} is not a bundle: it has no crm/ folder of Salesforce JSON")
+
+    issues: list[ImportIssue] = []
+    records, origins = _load_records(folder, crm_dir, issues)
+    account = _parent_account(folder, records, issues)
+
+    labels = record_labels(records)
+    sources = [render_record(r, labels, origins[r.id]) for r in records]
+    sources += _load_notes(folder, issues)
+    sources += _load_calls(folder, issues)
+    return Bundle(account=account, records=records, sources=_unique(sources, issues), issues=issues)
+
+
+def _load_records(
+    folder: Path, crm_dir: Path, issues: list[ImportIssue]
+) -> tuple[list[CrmRecord], dict[str, str]]:
+    records: list[CrmRecord] = []
+    origins: dict[str, str] = {}
+    for path in _files(crm_dir, (".json",), folder, issues):
+        origin = _relative(path, folder)
+        try:
+            parsed, problems = parse_query_result(_read_text(path))
+        except (_Unreadable, CrmFileError) as exc:
+            issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; file skipped"))
+            continue
+        issues += [ImportIssue(path=origin, line=p.line, message=p.message) for p in problems]
+        for record in parsed:
+            if record.id in origins:
+                issues.append(
+                    ImportIssue(
+                        path=origin,
+                        message=f"{record.type} {record.id} was already read from "
+                        f"{origins[record.id]}; duplicate skipped",
+                    )
+                )
+                continue
+            origins[record.id] = origin
+            records.append(record)
+    return records, origins
+
+
+def _parent_account(folder: Path, records: list[CrmRecord], issues: list[ImportIssue]) -> CrmRecord:
+    parents = [r for r in records if r.type == "Account" and not r.get("ParentId")]
+    if len(parents) == 1:
+        return parents[0]
+    if not parents:
+        raise BundleError(
+            f"{folder} has no parent Account: "
+            "the bundle needs exactly one Account without a ParentId",
+            issues,
+        )
+    found = ", ".join(f"{p.id} ({p.get('Name')})" for p in parents)
+    raise BundleError(
+        f"{folder} has {len(parents)} Accounts without a ParentId ({found}); "
+        "exactly one may be the parent",
+        issues,
+    )
+
+
+def _load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
+    sources: list[Source] = []
+    for path in _files(folder / "notes", NOTE_SUFFIXES, folder, issues):
+        origin = _relative(path, folder)
+        try:
+            sources.append(parse_note(_read_text(path), stem=path.stem, origin=origin))
+        except (_Unreadable, NoteError) as exc:
+            issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; note skipped"))
+    return sources
+
+
+def _load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
+    calls_dir = folder / "calls"
+    paths = _files(calls_dir, (*CALL_FORMATS, ".json"), folder, issues)
+    transcripts = [p for p in paths if p.suffix.lower() in CALL_FORMATS]
+    stems = {p.stem for p in transcripts}
+    for orphan in (p for p in paths if p.suffix.lower() == ".json" and p.stem not in stems):
+        issues.append(
+            ImportIssue(
+                path=_relative(orphan, folder),
+                message="sidecar without a .vtt, .srt or .txt transcript of the same name; ignored",
+            )
+        )
+
+    sources: list[Source] = []
+    for path in transcripts:
+        origin = _relative(path, folder)
+        sidecar_path = path.with_suffix(".json")
+        sidecar: Sidecar | None = None
+        if sidecar_path.is_file():
+            try:
+                sidecar = parse_sidecar(_read_text(sidecar_path))
+            except (_Unreadable, TranscriptError) as exc:
+                issues.append(
+                    ImportIssue(
+                        path=_relative(sidecar_path, folder),
+                        line=exc.line,
+                        message=f"{exc}; call {origin} skipped",
+                    )
+                )
+                continue
+        try:
+            fmt = CALL_FORMATS[path.suffix.lower()]
+            sources.append(parse_call(_read_text(path), fmt, path.stem, sidecar, origin))
+        except (_Unreadable, TranscriptError) as exc:
+            issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; call skipped"))
+    return sources
+
+
+def _unique(sources: Iterable[Source], issues: list[ImportIssue]) -> list[Source]:
+    seen: dict[str, str] = {}
+    kept: list[Source] = []
+    for source in sources:
+        if source.id in seen:
+            issues.append(
+                ImportIssue(
+                    path=source.origin,
+                    message=f"source id {source.id!r} is taken by {seen[source.id]}; skipped",
+                )
+            )
+            continue
+        seen[source.id] = source.origin
+        kept.append(source)
+    return kept
+
+
+def _files(
+    directory: Path, suffixes: Iterable[str], folder: Path, issues: list[ImportIssue]
+) -> list[Path]:
+    """The directory's files with the suffixes, by name; others reported, hidden ones ignored."""
+    if not directory.is_dir():
+        return []
+    wanted = tuple(suffixes)
+    found: list[Path] = []
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix.lower() in wanted:
+            found.append(path)
+        else:
+            issues.append(
+                ImportIssue(
+                    path=_relative(path, folder),
+                    message=f"unsupported file type (expected {', '.join(wanted)}); ignored",
+                )
+            )
+    return found
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text with a BOM dropped and line endings normalized to \\n."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise _Unreadable(f"not UTF-8 text (byte {exc.start})", line) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()

@@ -1,0 +1,144 @@
+"""Meeting notes (`notes/*.md`): optional YAML front matter and a markdown body, read into a Source.
+
+Front matter is the block between a first line `---` and the next `---` (or `...`) line.
+Its keys `id`, `date` (YYYY-MM-DD), `author` and `title` are used; others are ignored.
+The Source's text is the body: everything after the front matter, without leading
+blank lines or trailing whitespace, so `metadata["first_body_line"]` (1-based, in the
+file) plus a line's index in the text is that line's number in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+
+from retrieval.evidence import Source, SourceType
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_FRONT_MATTER_KEYS = ("id", "date", "author", "title")
+
+
+class NoteError(ValueError):
+    """A note that cannot be read; `line` is the 1-based line in the file, if known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as strings, so a bad date is reported at its line."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_note(text: str, stem: str, origin: str = "") -> Source:
+    """The note as a Source; raises NoteError on malformed front matter or an empty body."""
+    lines = text.split("\n")
+    front: dict[str, Any] = {}
+    body_start = 0
+    if lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+        if end is None:
+            raise NoteError("front matter opened on line 1 is never closed with '---'", 1)
+        front = _load_front_matter(lines[1:end])
+        body_start = end + 1
+    while body_start < len(lines) and not lines[body_start].strip():
+        body_start += 1
+    body = "\n".join(lines[body_start:]).rstrip()
+    if not body:
+        raise NoteError("note has no body text")
+
+    def line_of(key: str) -> int | None:
+        pattern = re.compile(rf"^{re.escape(key)}\s*:")
+        return next((i + 1 for i, line in enumerate(lines) if pattern.match(line)), None)
+
+    note_id = _optional_text(front.get("id")) or "note-" + _digest(body)
+    title = _optional_text(front.get("title")) or first_heading(body) or stem
+    author = front.get("author")
+    if isinstance(author, list):
+        author = ", ".join(str(a) for a in author)
+    return Source(
+        id=note_id,
+        type=SourceType.note,
+        title=title,
+        date=parse_date(front.get("date"), line_of("date")),
+        text=body,
+        metadata={"author": _optional_text(author), "first_body_line": body_start + 1},
+        origin=origin,
+    )
+
+
+def _load_front_matter(lines: list[str]) -> dict[str, Any]:
+    try:
+        loaded = yaml.load("\n".join(lines), Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        # The front matter starts on line 2 of the file; marks are 0-based.
+        line = mark.line + 2 if mark else 1
+        raise NoteError(f"invalid YAML front matter: {problem}", line) from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise NoteError("front matter must be a mapping (key: value lines)", 2)
+    return {key: loaded[key] for key in _FRONT_MATTER_KEYS if loaded.get(key) is not None}
+
+
+def parse_date(value: Any, line: int | None = None) -> date | None:
+    """An ISO date (or datetime) from front matter or a sidecar; NoteError if it is not one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            try:
+                return datetime.fromisoformat(value.strip()).date()
+            except ValueError:
+                pass
+    raise NoteError(f"date {value!r} is not an ISO date (YYYY-MM-DD)", line)
+
+
+def first_heading(markdown: str) -> str | None:
+    """The text of the first ATX heading outside code fences."""
+    for _, level_text in headings(markdown):
+        return level_text
+    return None
+
+
+def headings(markdown: str) -> list[tuple[int, str]]:
+    """(0-based line index, heading text) of every ATX heading outside code fences."""
+    found: list[tuple[int, str]] = []
+    fence: str | None = None
+    for index, line in enumerate(markdown.split("\n")):
+        if match := _FENCE.match(line):
+            marker = match.group(1)
+            fence = None if fence == marker else fence or marker
+            continue
+        if fence is None and (heading := _HEADING.match(line)) and heading.group(2).strip():
+            found.append((index, heading.group(2).strip()))
+    return found
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,284 @@
+"""Salesforce REST query results (`crm/*.json`) read into CrmRecords and rendered as Sources.
+
+A record's Source has the Salesforce Id as its id and this text (agents quote its lines
+verbatim, so the rendering is a contract; keep it stable):
+
+    Contact: Raj Patel
+    FirstName: Raj
+    LastName: Patel
+    Title: VP Engineering
+    AccountId: 001000000000002AAA
+    Account: Acme Payments
+    ReportsToId: 003000000000001AAA
+    ReportsTo: Jennifer Wu
+
+- The first line is the title, "<sObject type>: <label>". The label is the record's
+  Name; else "FirstName LastName"; for a Case "CaseNumber Subject"; for an
+  OpportunityContactRole "<contact> (<Role>)"; for an OpportunityLineItem without a Name
+  its product; for an OpportunityCompetitor its CompetitorName; else Subject, then the Id.
+- Then one "Field: value" line per field, in the record's own order, skipping `Id`,
+  `attributes`, nulls, empty strings and lists (subquery results). Strings keep their
+  text with line breaks and the whitespace around them collapsed to one space; booleans
+  are `true`/`false`; whole-number floats drop the `.0` (`Amount: 1200000`); other
+  numbers print as Python prints them.
+- A reference field "<Name>Id" whose target record is in the bundle is followed by a
+  readable line "<Name>: <target label>" (`ReportsToId` → `ReportsTo: Jennifer Wu`,
+  `WhoId` → `Who: ...`, `AccountId` → `Account: ...`). Without the target in the
+  bundle, a nested relationship object with a Name (`"Account": {"Name": ...}`) gives
+  the same line. Other nested objects are skipped.
+- `Source.metadata` is {"sobject": type, "fields": {field: its exact line}}, so the quote
+  for a Contact's title is `metadata["fields"]["Title"]`, e.g. "Title: VP Engineering".
+- `Source.date` is the first parseable of `DATE_FIELDS`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from retrieval.evidence import CrmRecord, Source, SourceType
+
+DATE_FIELDS = (
+    "ActivityDate",
+    "StartDateTime",
+    "ActivityDateTime",
+    "CloseDate",
+    "ClosedDate",
+    "PurchaseDate",
+    "InstallDate",
+    "ServiceDate",
+    "LastActivityDate",
+    "CreatedDate",
+    "LastModifiedDate",
+    "SystemModstamp",
+)
+
+_WS = re.compile(r"[ \t\n\r]*")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+class CrmFileError(ValueError):
+    """A crm/*.json file that cannot be read at all; `line` is where the problem is, if known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One record of a readable file that had to be skipped."""
+
+    line: int | None
+    message: str
+
+
+def parse_query_result(text: str) -> tuple[list[CrmRecord], list[RecordProblem]]:
+    """The records of one query result; records without an Id or a type are skipped and reported."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CrmFileError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+        raise CrmFileError('expected a Salesforce query result {"records": [...]}', 1)
+    raw_records: list[Any] = data["records"]
+    lines = _record_lines(text)
+    if lines is None or len(lines) != len(raw_records):
+        lines = [None] * len(raw_records)
+
+    records: list[CrmRecord] = []
+    problems: list[RecordProblem] = []
+    for index, (raw, line) in enumerate(zip(raw_records, lines, strict=True)):
+        if not isinstance(raw, dict):
+            problems.append(RecordProblem(line, f"records[{index}] is not an object; skipped"))
+            continue
+        attributes = raw.get("attributes")
+        sobject = attributes.get("type") if isinstance(attributes, dict) else None
+        record_id = raw.get("Id")
+        if not isinstance(sobject, str) or not sobject:
+            message = f"records[{index}] has no attributes.type; skipped"
+            problems.append(RecordProblem(line, message))
+            continue
+        if not isinstance(record_id, str) or not record_id:
+            problems.append(RecordProblem(line, f"records[{index}] ({sobject}) has no Id; skipped"))
+            continue
+        fields = {key: value for key, value in raw.items() if key != "attributes"}
+        records.append(CrmRecord(type=sobject, id=record_id, fields=fields))
+    return records, problems
+
+
+def _record_lines(text: str) -> list[int | None] | None:
+    """The 1-based line of each element of the top-level "records" array, or None if not found."""
+    decoder = json.JSONDecoder()
+
+    def skip(i: int) -> int:
+        match = _WS.match(text, i)
+        assert match is not None  # the pattern matches the empty string
+        return match.end()
+
+    try:
+        i = skip(0)
+        if text[i] != "{":
+            return None
+        i = skip(i + 1)
+        while text[i] != "}":
+            key, i = decoder.raw_decode(text, i)
+            i = skip(i)
+            if text[i] != ":":
+                return None
+            i = skip(i + 1)
+            if key == "records" and text[i] == "[":
+                return _element_lines(text, skip(i + 1), decoder, skip)
+            _, i = decoder.raw_decode(text, i)
+            i = skip(i)
+            if text[i] == ",":
+                i = skip(i + 1)
+        return None
+    except (ValueError, IndexError):
+        return None
+
+
+def _element_lines(text: str, i: int, decoder: json.JSONDecoder, skip: Any) -> list[int | None]:
+    lines: list[int | None] = []
+    line, counted_to = 1, 0
+    while text[i] != "]":
+        line += text.count("\n", counted_to, i)
+        counted_to = i
+        lines.append(line)
+        _, i = decoder.raw_decode(text, i)
+        i = skip(i)
+        if text[i] == ",":
+            i = skip(i + 1)
+    return lines
+
+
+def record_labels(records: Iterable[CrmRecord]) -> dict[str, str]:
+    """Id → label of every record, so references can be rendered by name."""
+    records = list(records)
+    plain = {r.id: record_label(r) for r in records}
+    return {r.id: record_label(r, plain) for r in records}
+
+
+def record_label(record: CrmRecord, labels: Mapping[str, str] | None = None) -> str:
+    """The human name of a record, as used in its title line."""
+    labels = labels or {}
+    name = _text(record.get("Name")) or _join(record.get("FirstName"), record.get("LastName"))
+    if record.type == "Case":
+        label = _join(record.get("CaseNumber"), record.get("Subject"))
+    elif record.type == "OpportunityContactRole":
+        person = _resolve(record, "ContactId", labels)
+        role = _text(record.get("Role"))
+        label = f"{person} ({role})" if person and role else person or role
+    elif record.type == "OpportunityLineItem":
+        label = name or _resolve(record, "Product2Id", labels)
+    elif record.type == "OpportunityCompetitor":
+        label = _text(record.get("CompetitorName")) or name
+    else:
+        label = name or _text(record.get("Subject")) or _text(record.get("Title"))
+    return label or record.id
+
+
+def render_record(record: CrmRecord, labels: Mapping[str, str], origin: str = "") -> Source:
+    """The record as a Source; see the module docstring for the exact text."""
+    title = f"{record.type}: {record_label(record, labels)}"
+    lines = [title]
+    field_lines: dict[str, str] = {}
+
+    def add(field: str, value: str) -> None:
+        if field not in field_lines:
+            field_lines[field] = f"{field}: {value}"
+            lines.append(field_lines[field])
+
+    for field, value in record.fields.items():
+        if field == "Id" or value is None or isinstance(value, list):
+            continue
+        if isinstance(value, dict):
+            if f"{field}Id" not in record.fields and (name := _nested_name(value)):
+                add(field, name)
+            continue
+        rendered = _render_value(value)
+        if not rendered:
+            continue
+        add(field, rendered)
+        target = field[:-2]
+        if (
+            field.endswith("Id")
+            and target
+            and not _is_scalar(record.get(target))
+            and (reference := _resolve(record, field, labels))
+        ):
+            add(target, reference)
+
+    return Source(
+        id=record.id,
+        type=SourceType.crm,
+        title=title,
+        date=record_date(record),
+        text="\n".join(lines),
+        metadata={"sobject": record.type, "fields": field_lines},
+        origin=origin,
+    )
+
+
+def record_date(record: CrmRecord) -> date | None:
+    """The record's most relevant date: the first of DATE_FIELDS that parses."""
+    for field in DATE_FIELDS:
+        if parsed := parse_salesforce_date(record.get(field)):
+            return parsed
+    return None
+
+
+def parse_salesforce_date(value: Any) -> date | None:
+    """A Salesforce date or datetime ("2026-03-31", "2026-03-31T10:00:00.000+0000") as a date."""
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _resolve(record: CrmRecord, field: str, labels: Mapping[str, str]) -> str | None:
+    value = record.get(field)
+    if isinstance(value, str) and value:
+        # References may use the 15-character form of an 18-character Id.
+        label = labels.get(value) or labels.get(value[:15])
+        if label is None and len(value) == 15:
+            label = next((v for k, v in labels.items() if k[:15] == value), None)
+        if label:
+            return label
+    return _nested_name(record.get(field[:-2])) if field.endswith("Id") else None
+
+
+def _nested_name(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return _text(value.get("Name")) or _join(value.get("FirstName"), value.get("LastName"))
+    return None
+
+
+def _render_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return _LINE_BREAKS.sub(" ", value).strip()
+    return str(value)
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is not None and not isinstance(value, dict | list)
+
+
+def _text(value: Any) -> str | None:
+    if not _is_scalar(value):
+        return None
+    return _render_value(value) or None
+
+
+def _join(*values: Any) -> str | None:
+    return " ".join(t for v in values if (t := _text(v))) or None
