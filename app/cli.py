@@ -1,0 +1,202 @@
+"""The `planwright` command line: serve, import, draft, keys, demo."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.settings import Settings
+
+cli = typer.Typer(help="Planwright keeps strategic account plans current.", no_args_is_help=True)
+keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+DEMO_BUNDLES = Path(__file__).resolve().parent.parent / "evals" / "datasets" / "demo"
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="The tenant to act in.")]
+
+
+def _state(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    from app.state import build_state
+
+    return build_state(settings or Settings())
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the API and the review UI."""
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema to the newest version."""
+    from app.db import make_engine
+    from app.migrate import upgrade
+
+    settings = Settings()
+    upgrade(make_engine(settings.resolved_database_url))
+    typer.echo(f"database at {settings.resolved_database_url} is up to date")
+
+
+@cli.command("import")
+def import_(
+    folder: Annotated[Path, typer.Argument(help="An account bundle folder (crm/, notes/, calls/).")],
+    tenant: TenantOpt = "demo",
+) -> None:
+    """Import an account bundle. Re-importing the same bundle changes nothing."""
+    from app.sources.service import import_folder
+    from retrieval.bundle import BundleError
+
+    state = _state()
+    try:
+        report = import_folder(state.sessions, state.store, tenant, folder)
+    except BundleError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        state.close()
+    _print_report(report)
+
+
+def _print_report(report) -> None:  # type: ignore[no-untyped-def]
+    r, s = report.records, report.sources
+    typer.echo(
+        f"{report.name} ({report.external_id}) → account {report.account_id}"
+        f"{' (new)' if report.account_created else ''}\n"
+        f"  records: {r.added} added, {r.updated} updated, {r.unchanged} unchanged\n"
+        f"  sources: {s.added} added, {s.updated} updated, {s.unchanged} unchanged\n"
+        f"  chunks embedded: {report.chunks_embedded}   ({report.seconds:.2f} s)"
+    )
+    for issue in report.skipped:
+        typer.echo(f"  skipped: {issue}")
+
+
+@cli.command()
+def draft(
+    account: Annotated[str, typer.Argument(help="Account id, or its Salesforce Id.")],
+    kind: Annotated[str, typer.Option(help="stakeholder_map, whitespace or qbr_brief.")] = "stakeholder_map",
+    engine: Annotated[str | None, typer.Option(help="offline or openai.")] = None,
+    tenant: TenantOpt = "demo",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the draft as JSON.")] = False,
+) -> None:
+    """Draft a plan update now and put it in the review queue."""
+    from app.accounts import repository as accounts
+    from app.db import transaction
+    from app.drafts import service
+    from app.drafts.views import draft_public
+    from plans.vocabulary import DraftKind
+
+    state = _state()
+    try:
+        with transaction(state.sessions) as session:
+            acc = accounts.find(session, tenant, account)
+            if acc is None:
+                typer.echo(f"error: no account {account!r} in tenant {tenant!r}", err=True)
+                raise typer.Exit(2)
+            row = service.request_draft(session, acc, DraftKind(kind), engine or state.settings.default_engine, "cli")
+        service.execute_draft(state.sessions, state.store, row.id)
+        with state.sessions() as session:
+            public = draft_public(service.get_draft(session, tenant, row.id))
+    finally:
+        state.close()
+    if as_json:
+        typer.echo(public.model_dump_json(indent=2))
+        return
+    typer.echo(f"draft {public.id}: {public.status}, {len(public.changes)} changes ({public.usage.latency_ms:.0f} ms)")
+    for change in public.changes:
+        mark = "✓" if change.verified else "✗"
+        typer.echo(f"  {mark} {change.kind:<20} {change.target:<40} {change.rationale}")
+    if public.error:
+        typer.echo(f"  error: {public.error}")
+
+
+@keys_cli.command("create")
+def create_key(
+    name: Annotated[str, typer.Option(help="Who the key is for.")],
+    role: Annotated[list[str], typer.Option(help="admin, reviewer or integration; repeatable.")],
+    tenant: TenantOpt = "demo",
+) -> None:
+    """Issue an API key and print it once."""
+    from app.auth.service import Role, issue_key
+    from app.db import transaction
+
+    state = _state()
+    try:
+        with transaction(state.sessions) as session:
+            key = issue_key(session, tenant, name, [Role(r) for r in role])
+    finally:
+        state.close()
+    typer.echo(key)
+
+
+@cli.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")] = True,
+) -> None:
+    """Load the demo accounts, queue a stakeholder-map draft for each, and serve the review UI."""
+    from app.auth.service import Role, authenticate, issue_key
+    from app.db import transaction
+    from app.drafts import repository as drafts_repo
+    from app.drafts import service
+    from app.sources.service import import_folder
+    from plans.vocabulary import DraftKind
+
+    settings = Settings()
+    state = _state(settings)
+    started = time.perf_counter()
+    try:
+        reports = [import_folder(state.sessions, state.store, "demo", f) for f in sorted(DEMO_BUNDLES.iterdir()) if (f / "crm").is_dir()]
+        for report in reports:
+            _print_report(report)
+        typer.echo(f"imported {len(reports)} demo accounts in {time.perf_counter() - started:.1f} s")
+        key_file = settings.data_dir / "demo-api-key"
+        key = key_file.read_text().strip() if key_file.exists() else f"pw_{secrets.token_urlsafe(24)}"
+        with transaction(state.sessions) as session:
+            if authenticate(session, key) is None:
+                issue_key(session, "demo", "demo reviewer", [Role.admin], key)
+        key_file.write_text(key + "\n")
+        os.chmod(key_file, 0o600)
+        with transaction(state.sessions) as session:
+            pending = []
+            for report in reports:
+                existing = drafts_repo.page(session, "demo", after=None, limit=1, account_id=report.account_id, kind="stakeholder_map")
+                if not existing:
+                    account = service.account_or_404(session, "demo", report.account_id)
+                    pending.append(service.request_draft(session, account, DraftKind.stakeholder_map, "offline", "demo").id)
+        for draft_id in pending:
+            service.execute_draft(state.sessions, state.store, draft_id)
+        typer.echo(f"queued {len(pending)} stakeholder-map drafts")
+    finally:
+        state.close()
+    typer.echo(
+        f"\n  Review UI:  http://{host}:{port}/ui\n  API docs:   http://{host}:{port}/docs\n"
+        f"  API key:    {key}   (also in {key_file})\n"
+    )
+    if serve_after:
+        serve(host=host, port=port)
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("PLANWRIGHT_LOG_LEVEL", "WARNING"))
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""FastAPI dependencies as Annotated aliases: the state, a unit-of-work session, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from app.auth.service import Principal, Role, authenticate
+from app.problems import Problem
+from app.state import AppState
+
+UI_COOKIE = "planwright_key"
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.planwright  # type: ignore[no-any-return]
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with state.sessions() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(
+    request: Request, state: StateDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    key = None
+    if authorization and authorization.lower().startswith("bearer "):
+        key = authorization[7:].strip()
+    if key is None:
+        key = request.cookies.get(UI_COOKIE)
+    if not key:
+        raise Problem(401, "Unauthorized", "Send `Authorization: Bearer <api key>`.")
+    with state.sessions() as session:
+        principal = authenticate(session, key)
+    if principal is None:
+        raise Problem(401, "Unauthorized", "That API key is unknown or revoked.")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def requires(*roles: Role):  # type: ignore[no-untyped-def]
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.has_any(*roles):
+            wanted = ", ".join(sorted(str(r) for r in roles))
+            raise Problem(403, "Forbidden", f"This needs one of the roles: {wanted}.")
+        return principal
+
+    return check
+
+
+Reviewer = Annotated[Principal, Depends(requires(Role.reviewer))]
+Integration = Annotated[Principal, Depends(requires(Role.integration))]
+Reader = Annotated[Principal, Depends(requires(Role.reviewer, Role.integration))]
+Drafter = Annotated[Principal, Depends(requires(Role.reviewer, Role.integration))]

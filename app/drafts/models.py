@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+
+
+class DraftRow(Base):
+    """A drafting run and its provenance; its changes wait in the review queue."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    engine: Mapped[str] = mapped_column(String(20))
+    as_of: Mapped[date | None] = mapped_column(Date, default=None)
+    base_plan_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    usage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prompt_version: Mapped[str | None] = mapped_column(String(60), default=None)
+    retrieved_source_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    requested_by: Mapped[str] = mapped_column(String(200), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    changes: Mapped[list[DraftChangeRow]] = relationship(
+        back_populates="draft", order_by="DraftChangeRow.position", cascade="all, delete-orphan"
+    )
+
+
+class DraftChangeRow(Base):
+    __tablename__ = "draft_changes"
+
+    draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    change: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    decision: Mapped[str | None] = mapped_column(String(10), default=None)
+    decided_after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+
+    draft: Mapped[DraftRow] = relationship(back_populates="changes")
+
+
+class DecisionRow(Base):
+    """The append-only audit log of review decisions: who decided what, when, and the result."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id"), index=True)
+    change_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(10))
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    actor: Mapped[str] = mapped_column(String(200))
+    plan_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

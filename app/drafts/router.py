@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+
+from app.deps import Reader, Reviewer, SessionDep
+from app.drafts import repository, service
+from app.drafts.schemas import (
+    AuditEntry,
+    AuditPage,
+    DecisionsIn,
+    DraftPage,
+    DraftPublic,
+    DraftStatus,
+)
+from app.drafts.views import draft_public, draft_summary
+from app.pagination import decode_cursor, encode_cursor
+from app.problems import Problem
+from plans.vocabulary import DraftKind
+
+router = APIRouter(prefix="/v1", tags=["drafts"])
+
+
+@router.get("/drafts", response_model=DraftPage)
+def list_drafts(
+    session: SessionDep,
+    principal: Reader,
+    status: DraftStatus | None = None,
+    account_id: str | None = None,
+    kind: DraftKind | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DraftPage:
+    """The review queue, oldest first; filter by status, account and kind."""
+    rows = repository.page(
+        session, principal.tenant, after=decode_cursor(cursor), limit=limit + 1,
+        status=status, account_id=account_id, kind=str(kind) if kind else None,
+    )
+    return DraftPage(
+        items=[draft_summary(r) for r in rows[:limit]],
+        next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None,
+    )
+
+
+@router.get("/drafts/{draft_id}", response_model=DraftPublic)
+def get_draft(draft_id: str, session: SessionDep, principal: Reader) -> DraftPublic:
+    """One draft with its changes, their citations, verification and decisions."""
+    return draft_public(service.get_draft(session, principal.tenant, draft_id))
+
+
+@router.post("/drafts/{draft_id}/decisions", response_model=DraftPublic)
+def decide(
+    draft_id: str,
+    body: DecisionsIn,
+    session: SessionDep,
+    principal: Reviewer,
+    if_match: Annotated[str | None, Header()] = None,
+) -> DraftPublic:
+    """Accept, edit or reject changes; accepted and edited ones become a new plan version.
+
+    The body's `version` (or an `If-Match` header holding it) must be the draft's current
+    version; a stale one gets 409 so two reviewers never overwrite each other.
+    """
+    if if_match is not None and if_match.strip('"W/ ') != str(body.version):
+        raise Problem(409, "Stale draft version", "If-Match and the body's version disagree.")
+    draft = service.decide(session, principal.tenant, principal.name, draft_id, body.version, body.decisions)
+    return draft_public(draft)
+
+
+@router.get("/audit-log", response_model=AuditPage)
+def audit_log(
+    session: SessionDep,
+    principal: Reader,
+    account_id: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditPage:
+    """Every review decision, append-only: who decided what, when, and the plan version it made."""
+    after = decode_cursor(cursor)
+    rows = repository.audit_page(
+        session, principal.tenant, after=int(after) if after else None, limit=limit + 1, account_id=account_id
+    )
+    return AuditPage(
+        items=[AuditEntry.model_validate(r, from_attributes=True) for r in rows[:limit]],
+        next_cursor=encode_cursor(str(rows[limit - 1].id)) if len(rows) > limit else None,
+    )

@@ -1,0 +1,230 @@
+"""Drafting and review: request a draft, run the agent, record decisions, apply what is accepted."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from agents.drafting import run_draft
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from agents.context import AccountEvidence
+from agents.results import DraftResult
+from app.accounts import repository as accounts
+from app.accounts.models import Account
+from app.db import transaction, utcnow
+from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
+from app.drafts.schemas import DecisionIn
+from app.ids import new_id
+from app.plans import repository as plan_store
+from app.problems import Problem, not_found
+from app.sources import repository as sources
+from plans.apply import ConflictError, apply_changes
+from plans.models import PAYLOAD_MODEL, Change
+from plans.vocabulary import DraftKind
+from retrieval.hybrid import HybridRetriever
+from retrieval.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("running", "pending_review")
+
+
+def request_draft(
+    session: Session,
+    account: Account,
+    kind: DraftKind,
+    engine: str,
+    requested_by: str,
+    as_of: date | None = None,
+) -> DraftRow:
+    draft = DraftRow(
+        id=new_id("drf"),
+        tenant=account.tenant,
+        account_id=account.id,
+        kind=str(kind),
+        status="running",
+        engine=engine,
+        as_of=as_of,
+        requested_by=requested_by,
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def default_as_of(evidence_dates: list[date]) -> date:
+    """Recency is measured from the newest evidence we hold, never from the future."""
+    today = utcnow().date()
+    return min(max(evidence_dates, default=today), today)
+
+
+def execute_draft(sessions: sessionmaker[Session], store: ChunkStore, draft_id: str) -> None:
+    """Run the agent for a draft in `running` state and store its result; failures mark it failed."""
+    with transaction(sessions) as session:
+        draft = session.get(DraftRow, draft_id)
+        if draft is None or draft.status != "running":
+            return
+        account = session.get(Account, draft.account_id)
+        assert account is not None
+        records = sources.records_of(session, draft.tenant, account.id)
+        evidence_sources = sources.sources_of(session, draft.tenant, account.id)
+        plan = plan_store.latest(session, account.id)
+        as_of = draft.as_of or default_as_of([s.date for s in evidence_sources if s.date])
+        parent = next((r for r in records if r.id == account.external_id), None)
+        tenant, account_id, kind, engine = draft.tenant, account.id, draft.kind, draft.engine
+
+    try:
+        if parent is None:
+            raise ValueError(f"the account's own CRM record {account.external_id} was never imported")
+        evidence = AccountEvidence(
+            tenant=tenant,
+            account_id=account_id,
+            account=parent,
+            records=records,
+            sources={s.id: s for s in evidence_sources},
+            as_of=as_of,
+        )
+        retriever = HybridRetriever(store, tenant, account_id)
+        result = run_draft(DraftKind(kind), evidence, plan, retriever, engine=engine)
+    except Exception as exc:  # a failed draft is recorded for the reviewer, never lost
+        log.exception("draft %s failed", draft_id)
+        with transaction(sessions) as session:
+            draft = session.get(DraftRow, draft_id)
+            if draft is not None:
+                draft.status, draft.error, draft.updated_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+        return
+
+    with transaction(sessions) as session:
+        draft = session.get(DraftRow, draft_id)
+        if draft is None or draft.status != "running":
+            return
+        _store_result(draft, result, as_of, plan.version)
+
+
+def _store_result(draft: DraftRow, result: DraftResult, as_of: date, plan_version: int) -> None:
+    seen: set[str] = set()
+    for position, checked in enumerate(result.changes):
+        change = checked.change
+        if change.id in seen:
+            continue
+        seen.add(change.id)
+        draft.changes.append(
+            DraftChangeRow(
+                id=change.id,
+                position=position,
+                change=change.model_dump(mode="json"),
+                issues=[issue.model_dump(mode="json") for issue in checked.issues],
+                confidence=change.confidence,
+            )
+        )
+    draft.usage = result.usage.model_dump(mode="json")
+    draft.prompt_version = result.prompt_version
+    draft.retrieved_source_ids = list(result.retrieved_source_ids)
+    draft.warnings = list(result.warnings)
+    draft.engine = result.engine
+    draft.as_of = as_of
+    draft.base_plan_version = plan_version
+    draft.status = "pending_review" if draft.changes else "decided"
+    draft.updated_at = utcnow()
+
+
+def get_draft(session: Session, tenant: str, draft_id: str, *, for_update: bool = False) -> DraftRow:
+    query = select(DraftRow).where(DraftRow.tenant == tenant, DraftRow.id == draft_id)
+    if for_update:
+        query = query.with_for_update()
+    draft = session.scalar(query)
+    if draft is None:
+        raise not_found("Draft", draft_id)
+    return draft
+
+
+def decide(
+    session: Session, tenant: str, actor: str, draft_id: str, version: int, decisions: list[DecisionIn]
+) -> DraftRow:
+    """Record decisions on a draft's changes and apply accepted and edited ones as a new plan version."""
+    draft = get_draft(session, tenant, draft_id, for_update=True)
+    if draft.status != "pending_review":
+        raise Problem(409, "Draft is not open for review", f"Draft {draft_id} is {draft.status}.")
+    if version != draft.version:
+        raise Problem(
+            409, "Stale draft version",
+            f"You decided on version {version}; the draft is at version {draft.version}. Reload it.",
+            current_version=draft.version,
+        )
+    rows = {row.id: row for row in draft.changes}
+    to_apply: list[Change] = []
+    seen: set[str] = set()
+    for decision in decisions:
+        row = rows.get(decision.change_id)
+        if row is None:
+            raise Problem(422, "Unknown change", f"Draft {draft_id} has no change {decision.change_id!r}.")
+        if decision.change_id in seen or row.decision is not None:
+            raise Problem(409, "Change already decided", f"Change {decision.change_id} is already decided.")
+        seen.add(decision.change_id)
+        change = Change.model_validate(row.change)
+        if decision.action == "accept":
+            if row.issues:
+                raise Problem(
+                    422, "Change failed verification",
+                    f"Change {row.id} did not verify ({row.issues[0]['message']}); edit it or reject it.",
+                )
+            to_apply.append(change)
+        elif decision.action == "edit":
+            to_apply.append(_edited(change, decision.after))
+
+    account = session.get(Account, draft.account_id)
+    assert account is not None
+    plan = plan_store.latest(session, account.id)
+    try:
+        new_plan = apply_changes(plan, to_apply)
+    except ConflictError as exc:
+        raise Problem(409, "Change conflicts with the plan", str(exc)) from exc
+    if new_plan.version != plan.version:
+        plan_store.save(session, account.id, new_plan, actor, draft.id)
+        account.plan_version = new_plan.version
+        account.updated_at = utcnow()
+
+    edited = {c.id: c for c in to_apply}
+    for decision in decisions:
+        row = rows[decision.change_id]
+        after = edited[row.id].after if decision.action == "edit" else None
+        row.decision = decision.action
+        row.decided_after = after.model_dump(mode="json") if after is not None else None
+        session.add(
+            DecisionRow(
+                tenant=tenant, account_id=account.id, draft_id=draft.id, change_id=row.id,
+                action=decision.action, after=row.decided_after, comment=decision.comment,
+                actor=actor, plan_version=new_plan.version,
+            )
+        )
+    draft.version += 1
+    draft.updated_at = utcnow()
+    if all(row.decision is not None for row in draft.changes):
+        draft.status = "decided"
+    session.flush()
+    return draft
+
+
+def _edited(change: Change, after: dict[str, Any] | None) -> Change:
+    if after is None:
+        raise Problem(422, "Edit needs a payload", f"Give `after` to edit change {change.id}.")
+    model = PAYLOAD_MODEL[change.kind]
+    try:
+        payload = model.model_validate(after)
+    except ValidationError as exc:
+        raise Problem(
+            422, "Edited payload is invalid", f"`after` is not a valid {model.__name__}.",
+            errors=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()],
+        ) from exc
+    return change.model_copy(update={"after": payload})
+
+
+def account_or_404(session: Session, tenant: str, account_id: str) -> Account:
+    account = accounts.get(session, tenant, account_id)
+    if account is None:
+        raise not_found("Account", account_id)
+    return account

@@ -1,0 +1,59 @@
+"""Turning draft rows into their public shapes."""
+
+from __future__ import annotations
+
+from app.drafts.models import DraftChangeRow, DraftRow
+from app.drafts.schemas import ChangePublic, DraftPublic, DraftSummary, UsagePublic
+
+
+def change_public(row: DraftChangeRow) -> ChangePublic:
+    change = row.change
+    return ChangePublic(
+        id=row.id,
+        kind=change["kind"],
+        target=change["target"],
+        before=change.get("before"),
+        after=change.get("after"),
+        rationale=change.get("rationale", ""),
+        citations=change.get("citations", []),
+        confidence=change.get("confidence", 1.0),
+        verified=not row.issues,
+        issues=row.issues,
+        decision=row.decision,
+        decided_after=row.decided_after,
+    )
+
+
+def draft_public(draft: DraftRow) -> DraftPublic:
+    return DraftPublic(
+        id=draft.id,
+        account_id=draft.account_id,
+        kind=draft.kind,
+        status=draft.status,
+        version=draft.version,
+        engine=draft.engine,
+        as_of=draft.as_of,
+        base_plan_version=draft.base_plan_version,
+        usage=UsagePublic.model_validate(draft.usage or {}),
+        prompt_version=draft.prompt_version,
+        retrieved_source_ids=draft.retrieved_source_ids or [],
+        warnings=draft.warnings or [],
+        error=draft.error,
+        created_at=draft.created_at,
+        updated_at=draft.updated_at,
+        changes=[change_public(row) for row in draft.changes],
+    )
+
+
+def draft_summary(draft: DraftRow) -> DraftSummary:
+    return DraftSummary(
+        id=draft.id,
+        account_id=draft.account_id,
+        kind=draft.kind,
+        status=draft.status,
+        version=draft.version,
+        engine=draft.engine,
+        change_count=len(draft.changes),
+        undecided_count=sum(1 for c in draft.changes if c.decision is None),
+        created_at=draft.created_at,
+    )

@@ -1,0 +1,61 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from app.accounts.router import router as accounts_router
+from app.drafts.router import router as drafts_router
+from app.problems import install_problem_handlers
+from app.settings import Settings
+from app.sources.router import router as sources_router
+from app.state import AppState, build_state
+from app.ui.router import LoginRequired, redirect_to_login
+from app.ui.router import router as ui_router
+
+
+def create_app(
+    settings: Settings | None = None, *, state_factory: Callable[[Settings], AppState] | None = None
+) -> FastAPI:
+    """Build the service. Clients are made in the lifespan, never at import time."""
+    settings = settings or Settings()
+    factory = state_factory or build_state
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = factory(settings)
+        app.state.planwright = state
+        state.runner.resume_interrupted()
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(
+        title="Planwright",
+        version="0.1.0",
+        description="Keeps strategic account plans current: drafts stakeholder map, whitespace "
+        "and QBR updates from account evidence, for a SAM to review.",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.add_exception_handler(LoginRequired, redirect_to_login)
+    app.include_router(accounts_router)
+    app.include_router(drafts_router)
+    app.include_router(sources_router)
+    app.include_router(ui_router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui")
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process is up."""
+        return {"status": "ok"}
+
+    return app

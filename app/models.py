@@ -1,0 +1,22 @@
+"""Every table of the service, imported in one place for Alembic and for create-all in tools."""
+
+from app.accounts.models import Account
+from app.auth.models import ApiKey
+from app.db import Base
+from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
+from app.idempotency import IdempotencyRow
+from app.plans.models import PlanVersionRow
+from app.sources.models import CrmRecordRow, SourceRow
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "CrmRecordRow",
+    "DecisionRow",
+    "DraftChangeRow",
+    "DraftRow",
+    "IdempotencyRow",
+    "PlanVersionRow",
+    "SourceRow",
+]

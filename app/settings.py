@@ -1,0 +1,46 @@
+"""All configuration in one place, read from the environment (prefix PLANWRIGHT_) or a .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PLANWRIGHT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to a SQLite file under data_dir."
+    )
+    chroma_url: str | None = Field(
+        default=None, description="A Chroma server URL; defaults to an embedded store under data_dir."
+    )
+    embedder: Literal["minilm", "hashing"] = "minilm"
+    default_engine: Literal["offline", "openai"] = "offline"
+    draft_workers: int = Field(default=2, ge=1, le=32)
+    webhook_secret: str | None = None
+    bootstrap_api_key: str | None = Field(
+        default=None,
+        description="If set, an admin key for bootstrap_tenant is created at startup (for first runs).",
+    )
+    bootstrap_tenant: str = "demo"
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Settings:
+        for name in ("bootstrap_api_key", "webhook_secret"):
+            value = getattr(self, name)
+            if value is not None and value.strip().lower() in {"changeme", "change-me", "secret", ""}:
+                raise ValueError(f"PLANWRIGHT_{name.upper()} is a placeholder; set a real secret")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'planwright.db'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.sources.models import CrmRecordRow, SourceRow
+from retrieval.evidence import CrmRecord, Source
+
+
+def get(session: Session, tenant: str, source_id: str) -> SourceRow | None:
+    return session.get(SourceRow, (tenant, source_id))
+
+
+def sources_of(session: Session, tenant: str, account_id: str) -> list[Source]:
+    rows = session.scalars(
+        select(SourceRow)
+        .where(SourceRow.tenant == tenant, SourceRow.account_id == account_id)
+        .order_by(SourceRow.id)
+    )
+    return [to_source(r) for r in rows]
+
+
+def records_of(session: Session, tenant: str, account_id: str) -> list[CrmRecord]:
+    rows = session.scalars(
+        select(CrmRecordRow)
+        .where(CrmRecordRow.tenant == tenant, CrmRecordRow.account_id == account_id)
+        .order_by(CrmRecordRow.id)
+    )
+    return [CrmRecord(type=r.sobject, id=r.id, fields=r.fields) for r in rows]
+
+
+def to_source(row: SourceRow) -> Source:
+    return Source(
+        id=row.id,
+        type=row.type,
+        title=row.title,
+        date=row.date,
+        text=row.text,
+        metadata=row.meta or {},
+        origin=row.origin,
+    )
+
+
+def titles(session: Session, tenant: str, source_ids: list[str]) -> dict[str, SourceRow]:
+    if not source_ids:
+        return {}
+    rows = session.scalars(
+        select(SourceRow).where(SourceRow.tenant == tenant, SourceRow.id.in_(set(source_ids)))
+    )
+    return {r.id: r for r in rows}

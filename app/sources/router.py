@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+
+from app.deps import Integration, Reader, SessionDep, StateDep
+from app.problems import Problem, not_found
+from app.sources import repository
+from app.sources.schemas import SourcePublic
+from app.sources.service import ImportReport, UnsafeArchive, extract_bundle_zip, import_folder
+from retrieval.bundle import BundleError
+
+router = APIRouter(prefix="/v1", tags=["sources"])
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+@router.get("/sources/{source_id}", response_model=SourcePublic)
+def get_source(source_id: str, session: SessionDep, principal: Reader) -> SourcePublic:
+    """One piece of evidence, as cited by changes."""
+    row = repository.get(session, principal.tenant, source_id)
+    if row is None:
+        raise not_found("Source", source_id)
+    return SourcePublic.model_validate(row, from_attributes=True)
+
+
+@router.post("/import", response_model=ImportReport)
+def import_bundle_zip(
+    state: StateDep, principal: Integration, bundle: Annotated[UploadFile, File(description="A zip of one account bundle folder.")]
+) -> ImportReport:
+    """Import an uploaded account bundle; re-importing the same bundle changes nothing."""
+    with tempfile.TemporaryDirectory(prefix="planwright-import-") as tmp:
+        archive = Path(tmp) / "bundle.zip"
+        size = 0
+        with archive.open("wb") as out:
+            while chunk := bundle.file.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise Problem(413, "Bundle too large", f"The limit is {MAX_UPLOAD_BYTES >> 20} MiB.")
+                out.write(chunk)
+        try:
+            folder = extract_bundle_zip(archive, Path(tmp) / "bundle")
+            return import_folder(state.sessions, state.store, principal.tenant, folder)
+        except zipfile.BadZipFile as exc:
+            raise Problem(422, "Not a zip file", "Upload the bundle folder as a .zip.") from exc
+        except (BundleError, UnsafeArchive) as exc:
+            raise Problem(422, "Bundle cannot be imported", str(exc)) from exc

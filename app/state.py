@@ -1,0 +1,49 @@
+"""The long-lived clients of one service process, built once and closed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.auth.service import Role, issue_key
+from app.db import make_engine, make_sessionmaker, transaction
+from app.drafts.runner import DraftRunner
+from app.migrate import upgrade
+from app.settings import Settings
+from retrieval.embedders import load_embedder
+from retrieval.protocols import Embedder
+from retrieval.store import ChunkStore
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    embedder: Embedder
+    store: ChunkStore
+    runner: DraftRunner
+
+    def close(self) -> None:
+        self.runner.close()
+        self.engine.dispose()
+
+
+def build_state(settings: Settings, *, embedder: Embedder | None = None, migrate: bool = True) -> AppState:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate:
+        upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    embedder = embedder or load_embedder(settings.embedder)
+    if settings.chroma_url:
+        store = ChunkStore.http(settings.chroma_url, embedder)
+    else:
+        store = ChunkStore.persistent(settings.chroma_path, embedder)
+    if settings.bootstrap_api_key:
+        with transaction(sessions) as session:
+            issue_key(session, settings.bootstrap_tenant, "bootstrap", [Role.admin], settings.bootstrap_api_key)
+    runner = DraftRunner(sessions, store, settings.draft_workers)
+    return AppState(settings, engine, sessions, embedder, store, runner)

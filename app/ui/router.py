@@ -1,0 +1,183 @@
+"""The server-rendered review UI: the queue, a draft's changes with evidence, the plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.auth.service import Principal, Role, authenticate
+from app.deps import UI_COOKIE, SessionDep, StateDep
+from app.drafts import repository as drafts_repo
+from app.drafts import service as drafts
+from app.drafts.schemas import DecisionIn
+from app.drafts.views import draft_public
+from app.plans import repository as plan_store
+from app.plans.models import PlanVersionRow
+from app.problems import Problem
+from app.sources import repository as sources
+from plans.models import AccountPlan, Change
+from plans.render import describe_change, qbr_markdown, stakeholder_label
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["stakeholder_label"] = stakeholder_label
+
+
+class LoginRequired(Exception):
+    """Raised by UI pages without a valid session; answered with a redirect to the login form."""
+
+
+async def redirect_to_login(_request: Request, _exc: Exception) -> Response:
+    return RedirectResponse("/ui/login", status_code=303)
+
+
+def ui_principal(request: Request, state: StateDep) -> Principal:
+    key = request.cookies.get(UI_COOKIE)
+    if key:
+        with state.sessions() as session:
+            principal = authenticate(session, key)
+        if principal is not None:
+            return principal
+    raise LoginRequired
+
+
+UiPrincipal = Annotated[Principal, Depends(ui_principal)]
+
+
+def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, error: str | None = None) -> HTMLResponse:
+    return _page(request, "login.html", error=error)
+
+
+@router.post("/login")
+def login(request: Request, state: StateDep, api_key: Annotated[str, Form()]) -> Response:
+    with state.sessions() as session:
+        principal = authenticate(session, api_key.strip())
+    if principal is None:
+        return _page(request, "login.html", error="That key is unknown or revoked.")
+    response = RedirectResponse("/ui", status_code=303)
+    response.set_cookie(UI_COOKIE, api_key.strip(), httponly=True, samesite="strict", max_age=8 * 3600)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(UI_COOKIE)
+    return response
+
+
+def _accounts(session: Session, tenant: str) -> dict[str, Account]:
+    return {a.id: a for a in session.scalars(select(Account).where(Account.tenant == tenant).order_by(Account.name))}
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(request: Request, session: SessionDep, principal: UiPrincipal, status: str = "pending_review") -> HTMLResponse:
+    accounts = _accounts(session, principal.tenant)
+    rows = drafts_repo.page(session, principal.tenant, after=None, limit=500, status=status or None)
+    return _page(
+        request, "queue.html", principal=principal, drafts=rows, accounts=accounts, status=status,
+        statuses=["pending_review", "running", "decided", "failed", "superseded", ""],
+    )
+
+
+@router.get("/drafts/{draft_id}", response_class=HTMLResponse)
+def review(request: Request, draft_id: str, session: SessionDep, principal: UiPrincipal, error: str | None = None) -> HTMLResponse:
+    row = drafts.get_draft(session, principal.tenant, draft_id)
+    draft = draft_public(row)
+    account = session.get(Account, row.account_id)
+    cited = [c.source_id for ch in draft.changes for c in ch.citations]
+    source_rows = sources.titles(session, principal.tenant, cited)
+    cards = []
+    for change_row, public in zip(row.changes, draft.changes, strict=True):
+        change = Change.model_validate(change_row.change)
+        cards.append({"change": public, "rows": describe_change(change), "label": _target_label(change)})
+    return _page(
+        request, "review.html", principal=principal, draft=draft, account=account, cards=cards,
+        sources=source_rows, error=error, can_decide=principal.has_any(Role.reviewer) and draft.status == "pending_review",
+    )
+
+
+def _target_label(change: Change) -> str:
+    payload = change.after or change.before
+    if payload is None:
+        return change.target
+    if hasattr(payload, "name") and hasattr(payload, "key"):
+        return stakeholder_label(payload)  # type: ignore[arg-type]
+    if hasattr(payload, "product"):
+        return f"{payload.product} × {payload.unit}"  # type: ignore[union-attr]
+    return "QBR brief"
+
+
+@router.post("/drafts/{draft_id}/decisions")
+async def decide(request: Request, draft_id: str, state: StateDep, principal: UiPrincipal) -> Response:
+    form = await request.form()
+    if not principal.has_any(Role.reviewer):
+        raise Problem(403, "Forbidden", "Reviewing needs the reviewer role.")
+    bulk = form.get("bulk")
+    with state.sessions() as session, session.begin():
+        row = drafts.get_draft(session, principal.tenant, draft_id)
+        undecided = [c for c in row.changes if c.decision is None]
+    decisions: list[DecisionIn] = []
+    for change in undecided:
+        action = form.get(f"action_{change.id}")
+        if bulk == "accept_verified" and not change.issues:
+            action = "accept"
+        elif bulk == "reject_all":
+            action = "reject"
+        if action in ("accept", "reject"):
+            comment = str(form.get(f"comment_{change.id}") or "") or None
+            decisions.append(DecisionIn(change_id=change.id, action=action, comment=comment))
+    if not decisions:
+        return RedirectResponse(f"/ui/drafts/{draft_id}?error=Choose+accept+or+reject+for+at+least+one+change", status_code=303)
+    try:
+        with state.sessions() as session, session.begin():
+            version = int(str(form.get("version", "0")))
+            draft = drafts.decide(session, principal.tenant, principal.name, draft_id, version, decisions)
+            account_id = draft.account_id
+    except Problem as exc:
+        return RedirectResponse(f"/ui/drafts/{draft_id}?error={exc.detail or exc.title}", status_code=303)
+    if any(d.action == "accept" for d in decisions):
+        return RedirectResponse(f"/ui/accounts/{account_id}/plan", status_code=303)
+    return RedirectResponse(f"/ui/drafts/{draft_id}", status_code=303)
+
+
+@router.get("/accounts/{account_id}/plan", response_class=HTMLResponse)
+def plan_page(request: Request, account_id: str, session: SessionDep, principal: UiPrincipal, version: int | None = None) -> HTMLResponse:
+    account = drafts.account_or_404(session, principal.tenant, account_id)
+    shown = version or account.plan_version
+    row = session.get(PlanVersionRow, (account.id, shown))
+    if row is None:
+        raise Problem(404, "Plan version not found", f"Version {shown} does not exist.")
+    plan = AccountPlan.model_validate(row.plan)
+    units = sorted({c.unit for c in plan.whitespace})
+    products = sorted({c.product for c in plan.whitespace})
+    brief_md = qbr_markdown(plan.qbr_brief) if plan.qbr_brief else None
+    return _page(
+        request, "plan.html", principal=principal, account=account, plan=plan, row=row,
+        history=plan_store.history(session, account.id), units=units, products=products, brief_md=brief_md,
+        cells={(c.product, c.unit): c for c in plan.whitespace},
+    )
+
+
+@router.get("/sources/{source_id}", response_class=HTMLResponse)
+def source_page(request: Request, source_id: str, session: SessionDep, principal: UiPrincipal, quote: str | None = None) -> HTMLResponse:
+    row = sources.get(session, principal.tenant, source_id)
+    if row is None:
+        raise Problem(404, "Source not found", f"No source {source_id!r} in this tenant.")
+    before, match, after = row.text, "", ""
+    if quote and quote in row.text:
+        i = row.text.index(quote)
+        before, match, after = row.text[:i], quote, row.text[i + len(quote):]
+    return _page(request, "source.html", principal=principal, source=row, before=before, match=match, after=after)
