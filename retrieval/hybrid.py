@@ -10,9 +10,7 @@ from retrieval.lexical import Bm25Index
 from retrieval.store import ChunkStore, require_scope
 
 
-def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[str]], rrf_k: int = 60
-) -> list[tuple[str, float]]:
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], rrf_k: int = 60) -> list[tuple[str, float]]:
     """Fuse ranked id lists: each id scores sum(1 / (rrf_k + rank)), rank from 1; best first."""
     fused: dict[str, float] = {}
     for ranking in rankings:

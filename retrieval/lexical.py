@@ -44,8 +44,7 @@ class Bm25Index:
         total = len(self._ids)
         self._avgdl = (sum(self._lengths) / total) if total else 0.0
         self._idf = {
-            term: math.log(1.0 + (total - len(docs) + 0.5) / (len(docs) + 0.5))
-            for term, docs in postings.items()
+            term: math.log(1.0 + (total - len(docs) + 0.5) / (len(docs) + 0.5)) for term, docs in postings.items()
         }
 
     def __len__(self) -> int:

@@ -39,8 +39,13 @@ def require_scope(tenant: str | None, account_id: str | None) -> tuple[str, str]
     return tenant, account_id  # type: ignore[return-value]
 
 
-def scope_filter(tenant: str, account_id: str) -> dict[str, Any]:
-    return {"$and": [{"tenant": tenant}, {"account_id": account_id}]}
+def scope_filter(tenant: str, account_id: str, chunk_ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """The where clause of every Chroma read and delete, optionally narrowed to some chunks."""
+    clauses: list[dict[str, Any]] = [{"tenant": tenant}, {"account_id": account_id}]
+    if chunk_ids is not None:
+        # Filtering on chunk ids in metadata: Chroma's ids= together with where= is slow.
+        clauses.append({"chunk_id": {"$in": list(chunk_ids)}})
+    return {"$and": clauses}
 
 
 def embedder_name(embedder: Embedder) -> str:
@@ -112,8 +117,7 @@ class ChunkStore:
         hnsw = config.get("hnsw") or {}
         if hnsw and hnsw.get("space") != "cosine":
             raise ValueError(
-                f"collection {self._collection.name!r} uses {hnsw.get('space')!r} distance; "
-                "scores assume cosine"
+                f"collection {self._collection.name!r} uses {hnsw.get('space')!r} distance; scores assume cosine"
             )
         meta = self._collection.metadata or {}
         expected = {
@@ -146,55 +150,53 @@ class ChunkStore:
         for chunk in chunks:
             latest[_chroma_id(tenant, account_id, chunk.id)] = chunk
         ids = list(latest)
-        metadatas = {
-            cid: _metadata(tenant, account_id, chunk, source_types) for cid, chunk in latest.items()
+        metadatas = {cid: _metadata(tenant, account_id, chunk, source_types) for cid, chunk in latest.items()}
+
+        scope = scope_filter(tenant, account_id)
+        # One scoped read of the whole account: Chroma's get by ids *and* where costs
+        # milliseconds per id, and pruning needs the account's full id list anyway.
+        got = self._collection.get(where=scope, include=["documents", "metadatas"])
+        existing = {
+            cid: (doc, dict(meta or {}))
+            for cid, doc, meta in zip(
+                got["ids"],
+                got["documents"] or [None] * len(got["ids"]),
+                got["metadatas"] or [None] * len(got["ids"]),
+                strict=True,
+            )
         }
 
-        existing: dict[str, tuple[str | None, Mapping[str, Any] | None]] = {}
-        for batch in _batches(ids, self._batch_size()):
-            got = self._collection.get(
-                ids=batch,
-                where=scope_filter(tenant, account_id),
-                include=["documents", "metadatas"],
-            )
-            docs = got["documents"] or [None] * len(got["ids"])
-            metas = got["metadatas"] or [None] * len(got["ids"])
-            existing.update(zip(got["ids"], zip(docs, metas, strict=True), strict=True))
-
-        to_embed = [
-            cid for cid in ids if cid not in existing or existing[cid][0] != latest[cid].text
-        ]
+        to_embed = [cid for cid in ids if cid not in existing or existing[cid][0] != latest[cid].text]
         restamp = [
             cid
             for cid in ids
-            if cid in existing
-            and cid not in to_embed
-            and dict(existing[cid][1] or {}) != metadatas[cid]
+            if cid in existing and existing[cid][0] == latest[cid].text and existing[cid][1] != metadatas[cid]
         ]
 
         for batch in _batches(to_embed, _EMBED_BATCH):
             vectors = self._embedder.embed([latest[cid].text for cid in batch])
             self._write(batch, vectors, latest, metadatas)
         # Metadata-only changes (a new locator, a source type) keep their vectors; upsert
-        # rather than update so stale metadata keys do not survive the merge.
+        # rather than update so stale metadata keys do not survive Chroma's merge.
         for batch in _batches(restamp, self._batch_size()):
-            got = self._collection.get(ids=batch, include=["embeddings"])
-            vectors_by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+            stored = self._collection.get(
+                where=scope_filter(tenant, account_id, [latest[cid].id for cid in batch]),
+                include=["embeddings"],
+            )
+            vectors_by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
             self._write(batch, [list(vectors_by_id[cid]) for cid in batch], latest, metadatas)
 
         if prune:
-            stale = [cid for cid in self._ids(tenant, account_id) if cid not in latest]
+            stale = [str(meta["chunk_id"]) for cid, (_, meta) in existing.items() if cid not in latest]
             for batch in _batches(stale, self._batch_size()):
-                self._collection.delete(ids=batch, where=scope_filter(tenant, account_id))
+                self._collection.delete(where=scope_filter(tenant, account_id, batch))
         return len(to_embed)
 
     def query(self, tenant: str, account_id: str, text: str, k: int) -> list[Hit]:
         """The k chunks of one account nearest to `text`, best first; score is cosine similarity."""
         return self.query_many(tenant, account_id, [text], k)[0]
 
-    def query_many(
-        self, tenant: str, account_id: str, texts: Sequence[str], k: int
-    ) -> list[list[Hit]]:
+    def query_many(self, tenant: str, account_id: str, texts: Sequence[str], k: int) -> list[list[Hit]]:
         """One ranked list of hits per text, embedded in one call."""
         tenant, account_id = require_scope(tenant, account_id)
         if k <= 0 or not texts:
@@ -232,9 +234,7 @@ class ChunkStore:
     def chunks(self, tenant: str, account_id: str) -> list[Chunk]:
         """Every chunk of one account, ordered by chunk id."""
         tenant, account_id = require_scope(tenant, account_id)
-        got = self._collection.get(
-            where=scope_filter(tenant, account_id), include=["documents", "metadatas"]
-        )
+        got = self._collection.get(where=scope_filter(tenant, account_id), include=["documents", "metadatas"])
         out = [
             _chunk(doc or "", meta)
             for doc, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)
@@ -277,13 +277,9 @@ def _chroma_id(tenant: str, account_id: str, chunk_id: str) -> str:
     return f"{tenant}:{account_id}:{chunk_id}"
 
 
-def _metadata(
-    tenant: str, account_id: str, chunk: Chunk, source_types: Mapping[str, str] | None
-) -> dict[str, Any]:
+def _metadata(tenant: str, account_id: str, chunk: Chunk, source_types: Mapping[str, str] | None) -> dict[str, Any]:
     meta: dict[str, Any] = {
-        f"{_CHUNK_META_PREFIX}{key}": value
-        for key, value in chunk.metadata.items()
-        if isinstance(value, _Scalar)
+        f"{_CHUNK_META_PREFIX}{key}": value for key, value in chunk.metadata.items() if isinstance(value, _Scalar)
     }
     meta.update(
         tenant=tenant,
@@ -302,9 +298,7 @@ def _metadata(
 
 def _chunk(text: str, meta: Mapping[str, Any]) -> Chunk:
     extra = {
-        key.removeprefix(_CHUNK_META_PREFIX): value
-        for key, value in meta.items()
-        if key.startswith(_CHUNK_META_PREFIX)
+        key.removeprefix(_CHUNK_META_PREFIX): value for key, value in meta.items() if key.startswith(_CHUNK_META_PREFIX)
     }
     if "source_type" in meta:
         extra.setdefault("source_type", meta["source_type"])

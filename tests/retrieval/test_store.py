@@ -38,9 +38,7 @@ class CountingEmbedder:
 
 
 def chunk(chunk_id: str, text: str, source_id: str = "note-1", locator: str = "line 1") -> Chunk:
-    return Chunk(
-        id=chunk_id, source_id=source_id, text=text, start=0, end=len(text), locator=locator
-    )
+    return Chunk(id=chunk_id, source_id=source_id, text=text, start=0, end=len(text), locator=locator)
 
 
 @pytest.fixture
@@ -134,9 +132,7 @@ def test_accounts_of_one_tenant_are_isolated_and_deleted_separately(store):
     store.upsert("acme", "acc-2", [chunk("c1", "A different account entirely.")])
 
     assert {h.chunk_id for h in store.query("acme", "acc-2", CORPUS[0].text, 10)} == {"c1"}
-    assert (
-        store.query("acme", "acc-2", CORPUS[0].text, 10)[0].text == "A different account entirely."
-    )
+    assert store.query("acme", "acc-2", CORPUS[0].text, 10)[0].text == "A different account entirely."
 
     store.delete_account("acme", "acc-1")
     assert store.count("acme", "acc-1") == 0
