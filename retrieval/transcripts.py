@@ -247,8 +247,9 @@ def _voice_turns(cue: str, start: float) -> list[Turn]:
     voices = list(_VOICE.finditer(cue))
     if lead := _clean(cue[: voices[0].start()] if voices else cue):
         turns.append(_speaker_turn(lead, start))
-    for voice, following in zip(voices, [*voices[1:], None], strict=True):
-        spoken = _clean(cue[voice.end() : following.start() if following else len(cue)])
+    for index, voice in enumerate(voices):
+        end = voices[index + 1].start() if index + 1 < len(voices) else len(cue)
+        spoken = _clean(cue[voice.end() : end])
         if spoken:
             name = _speaker_name(html.unescape(voice.group(1) or ""))
             turns.append(Turn(name, spoken, start))

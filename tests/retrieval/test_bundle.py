@@ -1,0 +1,282 @@
+"""Loading whole bundle folders: the parent account, units, sources, and per-file issues."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retrieval.bundle import BundleError, load_bundle
+from retrieval.evidence import Bundle, ImportIssue, SourceType
+
+MINI = Path(__file__).parent / "fixtures" / "mini_bundle"
+MINI_RECORDS = 13
+MINI_SOURCES = MINI_RECORDS + 2  # one note, one call
+
+
+@pytest.fixture
+def bundle_dir(tmp_path: Path) -> Path:
+    """A writable copy of the mini bundle."""
+    return Path(shutil.copytree(MINI, tmp_path / "acme"))
+
+
+def write(folder: Path, relative: str, content: str | bytes) -> None:
+    path = folder / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
+def accounts(*rows: tuple[str, str | None]) -> str:
+    records = [
+        {"attributes": {"type": "Account"}, "Id": record_id, "Name": record_id, "ParentId": parent}
+        for record_id, parent in rows
+    ]
+    return json.dumps({"totalSize": len(records), "done": True, "records": records})
+
+
+def only_issue(bundle: Bundle) -> ImportIssue:
+    assert len(bundle.issues) == 1, bundle.issues
+    return bundle.issues[0]
+
+
+def test_mini_bundle_loads_every_record_and_source() -> None:
+    bundle = load_bundle(MINI)
+
+    assert bundle.issues == []
+    assert bundle.account.id == "001000000000001AAA"
+    assert bundle.account.get("Name") == "Acme Corp"
+    assert [u.get("Name") for u in bundle.units] == ["Acme Payments", "Acme Retail Banking"]
+    counts = {t: len(bundle.of_type(t)) for t in {r.type for r in bundle.records}}
+    assert counts == {
+        "Account": 3,
+        "Contact": 3,
+        "Opportunity": 1,
+        "OpportunityContactRole": 2,
+        "Task": 1,
+        "Event": 1,
+        "Product2": 1,
+        "Asset": 1,
+    }
+    assert len(bundle.sources) == MINI_SOURCES
+    assert [s.id for s in bundle.sources if s.type != SourceType.crm] == [
+        "note-exec-sync-2026-03-05",
+        "call-renewal-2026-03-12",
+    ]
+
+
+def test_every_crm_record_is_also_a_source_with_its_salesforce_id() -> None:
+    bundle = load_bundle(MINI)
+
+    crm_sources = {s.id: s for s in bundle.sources if s.type == SourceType.crm}
+    assert set(crm_sources) == {r.id for r in bundle.records}
+    raj = crm_sources["003000000000002AAA"]
+    assert raj.title == "Contact: Raj Patel"
+    assert raj.origin == "crm/contacts.json"
+    assert raj.metadata["fields"]["Title"] == "Title: VP Engineering"
+    assert "ReportsTo: Jennifer Wu" in raj.text.split("\n")
+
+
+def test_records_come_in_file_name_then_file_order() -> None:
+    bundle = load_bundle(MINI)
+
+    origins = [s.origin for s in bundle.sources if s.type == SourceType.crm]
+    assert origins == sorted(origins)
+    assert [r.get("Name") for r in bundle.of_type("Contact")] == [
+        "Jennifer Wu",
+        "Raj Patel",
+        "Maria Lopez",
+    ]
+
+
+def test_reloading_gives_identical_ids_and_texts(bundle_dir: Path) -> None:
+    (bundle_dir / "calls" / "2026-03-12-renewal-call.json").unlink()
+    write(bundle_dir, "notes/untitled.md", "Maria asked for a discount.\n")
+
+    first, second = load_bundle(bundle_dir), load_bundle(bundle_dir)
+
+    assert [s.model_dump() for s in first.sources] == [s.model_dump() for s in second.sources]
+    assert first.records == second.records
+    hashed = [s.id for s in first.sources if s.id.startswith(("note-", "call-"))]
+    assert any(i.startswith("call-") and len(i) == 21 for i in hashed)
+    assert any(i.startswith("note-") and len(i) == 21 for i in hashed)
+
+
+def test_expected_json_is_ignored(bundle_dir: Path) -> None:
+    write(bundle_dir, "expected.json", "not even json")
+
+    assert load_bundle(bundle_dir).issues == []
+
+
+def test_sources_of_each_format_load_from_the_calls_folder(bundle_dir: Path) -> None:
+    write(bundle_dir, "calls/a.srt", "1\n00:00:01,000 --> 00:00:02,000\nAnn: Hi.\n")
+    write(bundle_dir, "calls/b.txt", "[00:00:05] Bob: Hello.\n")
+    write(bundle_dir, "calls/b.json", '{"id": "call-b", "attendees": ["Bob"]}')
+
+    bundle = load_bundle(bundle_dir)
+
+    calls = {s.origin: s for s in bundle.sources if s.type == SourceType.call}
+    assert calls["calls/a.srt"].text == "[00:00:01] Ann: Hi."
+    assert calls["calls/a.srt"].metadata["format"] == "srt"
+    assert calls["calls/b.txt"].id == "call-b"
+    assert calls["calls/b.txt"].metadata["attendees"] == ["Bob"]
+
+
+def test_crlf_and_byte_order_mark_are_accepted(bundle_dir: Path) -> None:
+    write(bundle_dir, "notes/windows.md", "\ufeff---\r\nid: n-win\r\n---\r\nLine one.\r\nLine two.\r\n".encode())
+
+    note = next(s for s in load_bundle(bundle_dir).sources if s.id == "n-win")
+
+    assert note.text == "Line one.\nLine two."
+
+
+@pytest.mark.parametrize(
+    ("relative", "content", "line", "message"),
+    [
+        ("crm/broken.json", '{\n  "records": [\n    {"Id": "x",\n  ]\n}', 4, "invalid JSON"),
+        ("crm/list.json", "[]", 1, "query result"),
+        ("crm/latin1.json", b'{\n"records": [],\n"Name": "Caf\xe9"}', 3, "not UTF-8"),
+        ("notes/unclosed.md", "---\ntitle: Sync\nBody.", 1, "never closed"),
+        ("notes/bad-yaml.md", "---\ntitle: Sync\nauthor: Sam: Rivera\n---\nBody.", 3, "invalid YAML"),
+        ("notes/bad-date.md", "---\ndate: March\n---\nBody.", 2, "not an ISO date"),
+        (
+            "calls/bad.vtt",
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>Hi\n\n00:0x --> 00:00:03.000\n<v B>Yo\n",
+            6,
+            "bad cue timing",
+        ),
+        ("calls/bad.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\nnot a timing\nYo\n", 6, "timing"),
+        ("calls/bad.txt", "Ann: Hi.\n[00:00:02] Bob: Yo.\nnobody said this\n", 3, "Speaker: text"),
+    ],
+)
+def test_a_malformed_file_is_skipped_with_an_issue_and_the_rest_loads(
+    bundle_dir: Path, relative: str, content: str | bytes, line: int, message: str
+) -> None:
+    write(bundle_dir, relative, content)
+
+    bundle = load_bundle(bundle_dir)
+
+    issue = only_issue(bundle)
+    assert (issue.path, issue.line) == (relative, line)
+    assert message in issue.message
+    assert len(bundle.sources) == MINI_SOURCES
+    assert all(s.origin != relative for s in bundle.sources)
+
+
+def test_a_record_without_id_is_skipped_and_its_neighbours_load(bundle_dir: Path) -> None:
+    write(
+        bundle_dir,
+        "crm/products_extra.json",
+        """{
+  "records": [
+    {"attributes": {"type": "Product2"}, "Id": "01tB", "Name": "Data Vault"},
+    {
+      "attributes": {"type": "Product2"},
+      "Name": "Nameless"
+    },
+    {"attributes": {"type": "Product2"}, "Id": "01tC", "Name": "Edge"}
+  ]
+}""",
+    )
+
+    bundle = load_bundle(bundle_dir)
+
+    issue = only_issue(bundle)
+    assert issue.path == "crm/products_extra.json"
+    assert issue.line == 4
+    assert "records[1]" in issue.message
+    assert [p.get("Name") for p in bundle.of_type("Product2")] == [
+        "Advanced Analytics",
+        "Data Vault",
+        "Edge",
+    ]
+
+
+def test_a_broken_sidecar_skips_its_call_and_names_the_sidecar(bundle_dir: Path) -> None:
+    write(bundle_dir, "calls/2026-03-12-renewal-call.json", '{\n  "id": "c",\n  "date": "soon"\n}')
+
+    bundle = load_bundle(bundle_dir)
+
+    issue = only_issue(bundle)
+    assert (issue.path, issue.line) == ("calls/2026-03-12-renewal-call.json", 3)
+    assert "calls/2026-03-12-renewal-call.vtt skipped" in issue.message
+    assert not [s for s in bundle.sources if s.type == SourceType.call]
+
+
+def test_stray_files_are_reported_and_ignored(bundle_dir: Path) -> None:
+    write(bundle_dir, "calls/lonely.json", "{}")
+    write(bundle_dir, "calls/recording.mp3", b"\x00\x01")
+    write(bundle_dir, "notes/.DS_Store", b"\x00")
+
+    bundle = load_bundle(bundle_dir)
+
+    assert sorted((i.path, "ignored" in i.message) for i in bundle.issues) == [
+        ("calls/lonely.json", True),
+        ("calls/recording.mp3", True),
+    ]
+    assert len(bundle.sources) == MINI_SOURCES
+
+
+def test_duplicate_ids_keep_the_first_and_report_the_rest(bundle_dir: Path) -> None:
+    write(bundle_dir, "notes/zz-copy.md", "---\nid: note-exec-sync-2026-03-05\n---\nOther text.")
+    write(bundle_dir, "crm/zz-contacts.json", (bundle_dir / "crm" / "contacts.json").read_text())
+
+    bundle = load_bundle(bundle_dir)
+
+    assert sorted(i.path for i in bundle.issues) == [
+        "crm/zz-contacts.json",
+        "crm/zz-contacts.json",
+        "crm/zz-contacts.json",
+        "notes/zz-copy.md",
+    ]
+    assert len(bundle.sources) == MINI_SOURCES
+    assert len(bundle.of_type("Contact")) == 3
+
+
+def test_units_are_only_the_parents_child_accounts(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "crm/accounts.json",
+        accounts(("001P", None), ("001A", "001P"), ("001B", "001A"), ("001C", "001P")),
+    )
+
+    bundle = load_bundle(tmp_path)
+
+    assert bundle.account.id == "001P"
+    assert [u.id for u in bundle.units] == ["001A", "001C"]
+    assert bundle.sources[0].text.startswith("Account: 001P\nName: 001P")
+
+
+def test_a_missing_folder_is_a_bundle_error(tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match="not found"):
+        load_bundle(tmp_path / "nope")
+
+
+def test_a_folder_without_crm_is_a_bundle_error(tmp_path: Path) -> None:
+    write(tmp_path, "notes/a.md", "Hello.")
+
+    with pytest.raises(BundleError, match="no crm/ folder"):
+        load_bundle(tmp_path)
+
+
+def test_a_bundle_without_parent_account_is_a_bundle_error(tmp_path: Path) -> None:
+    write(tmp_path, "crm/accounts.json", accounts(("001A", "001X")))
+    write(tmp_path, "crm/broken.json", "{")
+
+    with pytest.raises(BundleError, match="no parent Account") as raised:
+        load_bundle(tmp_path)
+
+    assert [i.path for i in raised.value.issues] == ["crm/broken.json"]
+
+
+def test_a_bundle_with_two_parent_accounts_is_a_bundle_error(tmp_path: Path) -> None:
+    write(tmp_path, "crm/accounts.json", accounts(("001A", None), ("001B", None)))
+
+    with pytest.raises(BundleError, match="2 Accounts without a ParentId") as raised:
+        load_bundle(tmp_path)
+
+    assert "001A" in str(raised.value) and "001B" in str(raised.value)

@@ -1,0 +1,234 @@
+"""Call transcripts: every format normalizes to "[hh:mm:ss] Speaker: text" turns."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+from retrieval.evidence import SourceType
+from retrieval.transcripts import (
+    Sidecar,
+    TranscriptError,
+    parse_call,
+    parse_sidecar,
+    parse_srt,
+    parse_txt,
+    parse_vtt,
+)
+
+
+def vtt_text(source: str) -> str:
+    return parse_call(source, "vtt", stem="call").text
+
+
+def test_vtt_voice_tags_closed_unclosed_and_with_classes() -> None:
+    source = """WEBVTT
+Kind: captions
+
+00:00:01.000 --> 00:00:04.000
+<v Jennifer Wu>We plan to renew in June.</v>
+
+00:00:04.000 --> 00:00:06.000
+<v.loud Sam Rivera>Great news
+
+00:01:02.500 --> 00:01:05.000 align:start
+<v.first.loud Raj Patel>The pilot went well.</v>
+"""
+
+    assert vtt_text(source) == (
+        "[00:00:01] Jennifer Wu: We plan to renew in June.\n"
+        "[00:00:04] Sam Rivera: Great news\n"
+        "[00:01:02] Raj Patel: The pilot went well."
+    )
+
+
+def test_vtt_consecutive_cues_of_a_speaker_merge_keeping_the_first_timestamp() -> None:
+    source = """WEBVTT
+
+00:00:01.000 --> 00:00:03.000
+<v Jennifer Wu>We plan to renew
+
+00:00:03.000 --> 00:00:05.000
+<v Jennifer Wu>in June.
+
+00:00:05.000 --> 00:00:07.000
+<v Sam Rivera>Great.
+"""
+
+    assert vtt_text(source) == ("[00:00:01] Jennifer Wu: We plan to renew in June.\n[00:00:05] Sam Rivera: Great.")
+
+
+def test_vtt_markup_is_stripped_and_notes_and_identifiers_are_skipped() -> None:
+    source = """WEBVTT
+
+NOTE exported by the meeting tool
+with two lines
+
+STYLE
+::cue { color: white }
+
+intro-1
+01:00:00.000 --> 01:00:02.000
+<v Jennifer Wu><i>Budget</i> &amp; <c.yellow>scope</c>
+are <00:00:01.500>approved.</v>
+"""
+
+    assert vtt_text(source) == "[01:00:00] Jennifer Wu: Budget & scope are approved."
+
+
+def test_vtt_cue_with_two_voices_gives_two_turns() -> None:
+    source = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann>Hi.</v> <v Bob>Hello.</v>\n"
+
+    assert vtt_text(source) == "[00:00:01] Ann: Hi.\n[00:00:01] Bob: Hello."
+
+
+def test_vtt_without_voice_tags_uses_a_leading_speaker_name_else_unknown() -> None:
+    source = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:02.000
+Jennifer Wu: We plan to renew.
+
+2
+00:00:02.000 --> 00:00:03.000
+(silence)
+"""
+
+    assert vtt_text(source) == ("[00:00:01] Jennifer Wu: We plan to renew.\n[00:00:02] Unknown: (silence)")
+
+
+def test_vtt_without_header_is_rejected_at_line_1() -> None:
+    with pytest.raises(TranscriptError, match="WEBVTT") as raised:
+        parse_vtt("00:00:01.000 --> 00:00:02.000\n<v Ann>Hi\n")
+
+    assert raised.value.line == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann>Hi\n\n00:00:0x.000 --> 00:00:04.000\n<v Bob>Yo\n", 6),
+        ("WEBVTT\n\n00:00:01.000 -> 00:00:02.000\n<v Ann>Hi\n", 3),
+        ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann>Hi\n00:00:02.000 --> 00:00:03.000\n", 5),
+    ],
+    ids=["bad timestamp", "no arrow", "missing blank line"],
+)
+def test_vtt_bad_cue_timing_names_the_line(source: str, line: int) -> None:
+    with pytest.raises(TranscriptError) as raised:
+        parse_vtt(source)
+
+    assert raised.value.line == line
+
+
+def test_srt_takes_the_speaker_from_the_cue_text_else_unknown() -> None:
+    source = """1
+00:00:01,000 --> 00:00:03,000
+Jennifer Wu: We plan to renew
+in <i>June</i>.
+
+2
+00:00:03,000 --> 00:00:04,000
+Jennifer Wu: Definitely.
+
+3
+00:00:05,000 --> 00:00:07,000
+[laughter]
+"""
+
+    source_text = parse_call(source, "srt", stem="call").text
+
+    assert source_text == (
+        "[00:00:01] Jennifer Wu: We plan to renew in June. Definitely.\n[00:00:05] Unknown: [laughter]"
+    )
+
+
+def test_srt_bad_timing_names_the_line() -> None:
+    source = "1\n00:00:01,000 --> 00:00:03,000\nAnn: Hi\n\n2\n00:00:03 --> soon\nBob: Yo\n"
+
+    with pytest.raises(TranscriptError, match="bad cue timing") as raised:
+        parse_srt(source)
+
+    assert raised.value.line == 6
+
+
+def test_txt_with_timestamps_and_without() -> None:
+    source = "[00:00:01] Jennifer Wu: Renewal in June.\n\n[1:02:03] Sam Rivera: Great.\nRaj Patel: Agreed.\n"
+
+    assert parse_call(source, "txt", stem="call").text == (
+        "[00:00:01] Jennifer Wu: Renewal in June.\n[01:02:03] Sam Rivera: Great.\nRaj Patel: Agreed."
+    )
+
+
+def test_txt_turns_are_not_merged() -> None:
+    turns = parse_txt("Ann: One.\nAnn: Two.\n")
+
+    assert [t.text for t in turns] == ["One.", "Two."]
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "message"),
+    [
+        ("Ann: Hi.\nthis line has no speaker\n", 2, "Speaker: text"),
+        ("Ann: Hi.\n\n[00:xx:01] Bob: Yo.\n", 3, "bad timestamp"),
+        ("[00:00:01] no speaker here\n", 1, "Speaker: text"),
+    ],
+)
+def test_txt_malformed_line_is_named(source: str, line: int, message: str) -> None:
+    with pytest.raises(TranscriptError, match=message) as raised:
+        parse_txt(source)
+
+    assert raised.value.line == line
+
+
+def test_without_sidecar_id_and_title_come_from_text_and_stem() -> None:
+    call = parse_call("Ann: Hi.\nBob: Hello.\nAnn: Bye.", "txt", stem="2026-03-12-sync")
+
+    assert call.type == SourceType.call
+    assert call.id == "call-" + hashlib.sha256(call.text.encode()).hexdigest()[:16]
+    assert call.title == "2026-03-12-sync"
+    assert call.date is None
+    assert call.metadata == {"attendees": [], "speakers": ["Ann", "Bob"], "format": "txt"}
+
+
+def test_sidecar_supplies_id_title_date_and_attendees() -> None:
+    sidecar = parse_sidecar(
+        '{"id": "call-7", "date": "2026-03-12", "title": "Renewal call",'
+        ' "attendees": ["Jennifer Wu", {"name": "Sam Rivera"}]}'
+    )
+
+    call = parse_call("Ann: Hi.", "txt", stem="x", sidecar=sidecar, origin="calls/x.txt")
+
+    assert (call.id, call.title, call.date, call.origin) == (
+        "call-7",
+        "Renewal call",
+        date(2026, 3, 12),
+        "calls/x.txt",
+    )
+    assert call.metadata["attendees"] == ["Jennifer Wu", "Sam Rivera"]
+
+
+def test_an_empty_sidecar_changes_nothing() -> None:
+    assert parse_sidecar("{}") == Sidecar()
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('{\n  "id": "c1",\n  "title": "x"\n  "date": "2026-03-12"\n}', 4, "invalid JSON"),
+        ('{\n  "id": "c1",\n  "date": "next week"\n}', 3, "not an ISO date"),
+        ('{\n  "attendees": "Ann"\n}', 2, "attendees"),
+        ('["Ann"]', 1, "expected an object"),
+    ],
+)
+def test_sidecar_problems_name_the_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(TranscriptError, match=message) as raised:
+        parse_sidecar(text)
+
+    assert raised.value.line == line
+
+
+def test_a_transcript_without_turns_is_rejected() -> None:
+    with pytest.raises(TranscriptError, match="no speaker turns"):
+        parse_call("WEBVTT\n\nNOTE nothing said\n", "vtt", stem="empty")
