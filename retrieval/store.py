@@ -104,7 +104,10 @@ class ChunkStore:
 
     def close(self) -> None:
         """Release the client; a persistent store's files are free to reopen afterwards."""
-        self._client.close()
+        # ClientAPI does not declare close(); chromadb's concrete clients all have it.
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
 
     def __enter__(self) -> ChunkStore:
         return self
@@ -157,13 +160,8 @@ class ChunkStore:
         # milliseconds per id, and pruning needs the account's full id list anyway.
         got = self._collection.get(where=scope, include=["documents", "metadatas"])
         existing = {
-            cid: (doc, dict(meta or {}))
-            for cid, doc, meta in zip(
-                got["ids"],
-                got["documents"] or [None] * len(got["ids"]),
-                got["metadatas"] or [None] * len(got["ids"]),
-                strict=True,
-            )
+            cid: (doc, dict(meta))
+            for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         }
 
         to_embed = [cid for cid in ids if cid not in existing or existing[cid][0] != latest[cid].text]
@@ -183,7 +181,10 @@ class ChunkStore:
                 where=scope_filter(tenant, account_id, [latest[cid].id for cid in batch]),
                 include=["embeddings"],
             )
-            vectors_by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
+            embeddings = stored["embeddings"]
+            if embeddings is None:
+                raise RuntimeError("Chroma returned no embeddings for stored chunks")
+            vectors_by_id = dict(zip(stored["ids"], list(embeddings), strict=True))
             self._write(batch, [list(vectors_by_id[cid]) for cid in batch], latest, metadatas)
 
         if prune:
