@@ -1,0 +1,267 @@
+"""Embedding throughput, load time and memory: our numpy MiniLM beside its peers, in one run.
+
+    python -m benchmarks.embeddings [--n 512] [--repeat 3] [--python /tmp/refvenv/bin/python]
+
+Every peer runs in a fresh subprocess so that its peak RSS is its own. `--python` names the
+interpreter for the sentence-transformers + torch peer, which is not in the project venv; the
+peer is skipped when that interpreter cannot import it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Runs in the peer's own interpreter, which may lack the project: it imports only what the
+# peer needs, after reading its baseline RSS.
+_WORKER = r"""
+import json, sys, time
+
+def rss_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+base = rss_kib("VmRSS")
+peer, corpus_path, out_path, model_dir, repeat, repo_root = sys.argv[1:7]
+corpus = json.load(open(corpus_path, encoding="utf-8"))
+start = time.perf_counter()
+if peer == "sentence-transformers":
+    import numpy as np
+    import sentence_transformers, torch
+    from sentence_transformers import SentenceTransformer
+    model = SentenceTransformer(model_dir, device="cpu")
+    engine = f"sentence-transformers {sentence_transformers.__version__}, torch {torch.__version__}"
+    embed = lambda texts: model.encode(
+        texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=True
+    )
+else:
+    sys.path.insert(0, repo_root)
+    import numpy as np
+    from pathlib import Path
+    from retrieval.embedders import HashingEmbedder, MiniLmEmbedder
+    if peer == "numpy-minilm":
+        model = MiniLmEmbedder.load(Path(model_dir))
+        engine = f"ours: numpy {np.__version__} MiniLM"
+    else:
+        model = HashingEmbedder()
+        engine = "HashingEmbedder"
+    embed = model.embed_array
+load_s = time.perf_counter() - start
+embed(corpus[:32])
+best = float("inf")
+for _ in range(int(repeat)):
+    start = time.perf_counter()
+    vectors = embed(corpus)
+    best = min(best, time.perf_counter() - start)
+np.save(out_path, np.asarray(vectors, dtype=np.float32))
+print(json.dumps({
+    "engine": engine,
+    "load_s": load_s,
+    "best_s": best,
+    "rss_delta_mib": (rss_kib("VmHWM") - base) / 1024,
+}))
+"""
+
+_NAMES = [
+    "Zoë Müller",
+    "Dana Whitfield",
+    "Raj Patel",
+    "Priya Raman",
+    "Tom Beaumont",
+    "Lena Fischer",
+    "José Álvarez",
+    "Maria Okafor",
+    "Chen Wei",
+    "Aisha Bello",
+    "Mark O'Neil",
+    "Sven Lindqvist",
+]
+_ROLES = [
+    "the CFO",
+    "the VP of Procurement",
+    "our champion in operations",
+    "the head of IT security",
+    "the new CIO",
+    "the regional sales director",
+    "the platform architect",
+    "legal counsel",
+]
+_PRODUCTS = [
+    "the analytics add-on",
+    "single sign-on",
+    "the export API",
+    "premium support",
+    "the data residency option",
+    "the forecasting module",
+    "audit log retention",
+    "the mobile app",
+]
+_TIMES = [
+    "before the end of Q3",
+    "next fiscal year",
+    "after the board meeting in September",
+    "by Friday",
+    "within the next two sprints",
+    "at the renewal in March",
+    "this quarter",
+]
+_TEMPLATES = [
+    "{name} confirmed budget for {product} {time}.",
+    "{name}, {role}, is worried that {product} will slip again and wants a written plan {time}.",
+    "Meeting notes: {name} asked whether pricing for {product} holds if they co-term {time}; "
+    "legal review is still pending.",
+    "[00:{m:02d}:{s:02d}] {name}: Honestly, if {product} is not live {time} we will have to look at other vendors.",
+    "Action item for {name}: send {role} a one-page summary of outcomes for {product} {time}.",
+    "{role} ({name}) said adoption grew from {a:,} to {b:,} weekly users after {product} launched.",
+    "Risk: {name} left the company, and nobody else has sponsored {product} so far.",
+    "{name} introduced us to {role}, who owns the decision on {product} and wants a pilot {time}.",
+    "Opportunity for {product} moved to stage {stage} at ${a},000 ARR; {name} expects signature {time}.",
+    "Call recap: {role} raised three open tickets about {product}, a latency regression, a "
+    "permissions bug and missing audit logs, and {name} promised fixes {time}.",
+]
+
+
+def build_corpus(n: int, seed: int = 0) -> list[str]:
+    """`n` account-evidence sentences of 8 to 40 words, the same for the same seed."""
+    rng = random.Random(seed)
+    corpus: list[str] = []
+    while len(corpus) < n:
+        text = rng.choice(_TEMPLATES).format(
+            name=rng.choice(_NAMES),
+            role=rng.choice(_ROLES),
+            product=rng.choice(_PRODUCTS),
+            time=rng.choice(_TIMES),
+            m=rng.randrange(60),
+            s=rng.randrange(60),
+            a=rng.randrange(100, 5000),
+            b=rng.randrange(5000, 20000),
+            stage=rng.randrange(1, 6),
+        )
+        if rng.random() < 0.3:
+            text += " " + rng.choice(_TEMPLATES).format(
+                name=rng.choice(_NAMES),
+                role=rng.choice(_ROLES),
+                product=rng.choice(_PRODUCTS),
+                time=rng.choice(_TIMES),
+                m=0,
+                s=0,
+                a=1200,
+                b=5400,
+                stage=3,
+            )
+        if 8 <= len(text.split()) <= 40:
+            corpus.append(text)
+    return corpus
+
+
+@dataclass
+class PeerResult:
+    engine: str
+    sentences_per_s: float
+    load_s: float
+    rss_delta_mib: float
+    vectors: np.ndarray
+
+
+def run_peer(peer: str, python: str, corpus_path: Path, model_dir: str, repeat: int, workdir: Path) -> PeerResult:
+    out_path = workdir / f"{peer}.npy"
+    argv = [python, "-c", _WORKER, peer, str(corpus_path), str(out_path), model_dir, str(repeat)]
+    done = subprocess.run([*argv, str(REPO_ROOT)], capture_output=True, text=True, check=True, cwd=workdir)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    n = len(json.loads(corpus_path.read_text(encoding="utf-8")))
+    return PeerResult(
+        engine=report["engine"],
+        sentences_per_s=n / report["best_s"],
+        load_s=report["load_s"],
+        rss_delta_mib=report["rss_delta_mib"],
+        vectors=np.load(out_path),
+    )
+
+
+def can_import(python: str, modules: str) -> bool:
+    check = subprocess.run([python, "-c", f"import {modules}"], capture_output=True)
+    return check.returncode == 0
+
+
+def render(results: list[PeerResult], skipped: dict[str, str]) -> str:
+    ours = results[0]
+    header = f"{'engine':<48}{'sentences/s':>12}{'x ours':>8}{'load s':>8}{'peak RSS Δ MiB':>16}{'min cos vs ours':>17}"
+    lines = [header, "-" * len(header)]
+    for result in results:
+        if result.engine == "HashingEmbedder":
+            cosine = "n/a"
+        else:
+            cosine = f"{float((result.vectors * ours.vectors).sum(axis=1).min()):.6f}"
+        lines.append(
+            f"{result.engine:<48}{result.sentences_per_s:>12.1f}"
+            f"{result.sentences_per_s / ours.sentences_per_s:>8.2f}{result.load_s:>8.2f}"
+            f"{result.rss_delta_mib:>16.1f}{cosine:>17}"
+        )
+    lines += [f"{engine:<48}skipped: {why}" for engine, why in skipped.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=512, help="sentences in the corpus")
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes; the best counts")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter for the sentence-transformers + torch peer",
+    )
+    args = parser.parse_args(argv)
+
+    from retrieval.embedders import default_model_dir
+
+    model_dir = str(default_model_dir())
+    corpus = build_corpus(args.n)
+    words = [len(text.split()) for text in corpus]
+    print(
+        f"corpus: {len(corpus)} sentences, {min(words)}-{max(words)} words "
+        f"(mean {sum(words) / len(words):.1f}); best of {args.repeat} passes after a warm-up; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        corpus_path = workdir / "corpus.json"
+        corpus_path.write_text(json.dumps(corpus), encoding="utf-8")
+        results = [
+            run_peer(peer, sys.executable, corpus_path, model_dir, args.repeat, workdir)
+            for peer in ("numpy-minilm", "hashing")
+        ]
+        skipped: dict[str, str] = {}
+        if can_import(args.python, "sentence_transformers, torch"):
+            results.append(
+                run_peer(
+                    "sentence-transformers",
+                    args.python,
+                    corpus_path,
+                    model_dir,
+                    args.repeat,
+                    workdir,
+                )
+            )
+        else:
+            skipped["sentence-transformers"] = (
+                f"{args.python} cannot import sentence_transformers and torch (see --python)"
+            )
+    print(render(results, skipped))
+
+
+if __name__ == "__main__":
+    main()
