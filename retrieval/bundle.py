@@ -55,9 +55,7 @@ def load_bundle(folder: Path) -> Bundle:
     return Bundle(account=account, records=records, sources=_unique(sources, issues), issues=issues)
 
 
-def _load_records(
-    folder: Path, crm_dir: Path, issues: list[ImportIssue]
-) -> tuple[list[CrmRecord], dict[str, str]]:
+def _load_records(folder: Path, crm_dir: Path, issues: list[ImportIssue]) -> tuple[list[CrmRecord], dict[str, str]]:
     records: list[CrmRecord] = []
     origins: dict[str, str] = {}
     for path in _files(crm_dir, (".json",), folder, issues):
@@ -89,14 +87,12 @@ def _parent_account(folder: Path, records: list[CrmRecord], issues: list[ImportI
         return parents[0]
     if not parents:
         raise BundleError(
-            f"{folder} has no parent Account: "
-            "the bundle needs exactly one Account without a ParentId",
+            f"{folder} has no parent Account: the bundle needs exactly one Account without a ParentId",
             issues,
         )
     found = ", ".join(f"{p.id} ({p.get('Name')})" for p in parents)
     raise BundleError(
-        f"{folder} has {len(parents)} Accounts without a ParentId ({found}); "
-        "exactly one may be the parent",
+        f"{folder} has {len(parents)} Accounts without a ParentId ({found}); exactly one may be the parent",
         issues,
     )
 
@@ -167,9 +163,7 @@ def _unique(sources: Iterable[Source], issues: list[ImportIssue]) -> list[Source
     return kept
 
 
-def _files(
-    directory: Path, suffixes: Iterable[str], folder: Path, issues: list[ImportIssue]
-) -> list[Path]:
+def _files(directory: Path, suffixes: Iterable[str], folder: Path, issues: list[ImportIssue]) -> list[Path]:
     """The directory's files with the suffixes, by name; others reported, hidden ones ignored."""
     if not directory.is_dir():
         return []

@@ -8,7 +8,8 @@ or, for a plain-text transcript without timestamps, `Jennifer Wu: We plan to ren
 Timestamps are the turn's start, `[hh:mm:ss]`, rounded down to the second. Cue markup
 (voice, class, italics, inline timestamps) is stripped and entities unescaped; a cue's
 lines are joined with a space. Consecutive VTT/SRT cues of the same speaker merge into
-one turn that keeps the first cue's timestamp. Speakers come from VTT voice tags
+one turn that keeps the first cue's timestamp, up to MAX_MERGED_CHARS of turn text; a
+longer monologue continues in a new turn at the timestamp of the cue that overflowed. Speakers come from VTT voice tags
 (`<v Name>`, `<v.class Name>`), else from a leading "Name: " in the cue text, else are
 "Unknown". Plain-text lines must be "Speaker: text" or "[hh:mm:ss] Speaker: text".
 
@@ -31,15 +32,15 @@ from retrieval.notes import NoteError, parse_date
 
 CallFormat = Literal["vtt", "srt", "txt"]
 UNKNOWN_SPEAKER = "Unknown"
+# Keeps a monologue (or captions without speakers) from becoming one line too long to chunk.
+MAX_MERGED_CHARS = 600
 
 _TIMESTAMP = re.compile(r"(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:[.,](\d{1,3}))?")
 _TIMING = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)(?:\s.*)?$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+([^>]*))?>")
 _TAG = re.compile(r"<[^>]*>")
 _NAME_WORD = r"[^\W\d_][\w.'’&()\-]*"
-_SPEAKER_TEXT = re.compile(
-    rf"^(?P<speaker>{_NAME_WORD}(?: [\w.'’&()\-]+){{0,5}})\s*:(?:\s+(?P<text>.*))?$"
-)
+_SPEAKER_TEXT = re.compile(rf"^(?P<speaker>{_NAME_WORD}(?: [\w.'’&()\-]+){{0,5}})\s*:(?:\s+(?P<text>.*))?$")
 _TXT_STAMPED = re.compile(r"^\[(?P<stamp>[^\]]*)\]\s*(?P<rest>.*)$")
 _TURN_LINE = re.compile(r"^(?:\[(?P<stamp>\d{2,}:\d{2}:\d{2})\] )?(?P<speaker>[^:\n]+?): ")
 
@@ -71,9 +72,7 @@ class Sidecar:
     attendees: list[str] = field(default_factory=list)
 
 
-def parse_call(
-    text: str, fmt: CallFormat, stem: str, sidecar: Sidecar | None = None, origin: str = ""
-) -> Source:
+def parse_call(text: str, fmt: CallFormat, stem: str, sidecar: Sidecar | None = None, origin: str = "") -> Source:
     """The transcript as a Source; raises TranscriptError naming the offending line."""
     turns = {"vtt": parse_vtt, "srt": parse_srt, "txt": parse_txt}[fmt](text)
     if not turns:
@@ -163,9 +162,7 @@ def parse_txt(text: str) -> list[Turn]:
         if stamped := _TXT_STAMPED.match(line):
             start = parse_timestamp(stamped.group("stamp"))
             if start is None:
-                raise TranscriptError(
-                    f"bad timestamp [{stamped.group('stamp')}]; expected [hh:mm:ss]", number
-                )
+                raise TranscriptError(f"bad timestamp [{stamped.group('stamp')}]; expected [hh:mm:ss]", number)
             line = stamped.group("rest")
         match = _SPEAKER_TEXT.match(line)
         if match is None:
@@ -217,9 +214,7 @@ def _blocks(text: str) -> list[list[tuple[int, str]]]:
     return blocks
 
 
-def _cue(
-    block: list[tuple[int, str]], expected: str, identifier: bool = True
-) -> tuple[float, list[str]]:
+def _cue(block: list[tuple[int, str]], expected: str, identifier: bool = True) -> tuple[float, list[str]]:
     """The start time and text lines of a cue block (an optional identifier line, timing, text)."""
     timing_at = 0
     if "-->" not in block[0][1]:
@@ -235,9 +230,7 @@ def _cue(
     payload = block[timing_at + 1 :]
     for later_number, line in payload:
         if "-->" in line:
-            raise TranscriptError(
-                "cue timing inside cue text; is a blank line missing before it?", later_number
-            )
+            raise TranscriptError("cue timing inside cue text; is a blank line missing before it?", later_number)
     return start, [line for _, line in payload]
 
 
@@ -266,7 +259,12 @@ def _speaker_turn(cue: str, start: float | None) -> Turn:
 def _merge(turns: list[Turn]) -> list[Turn]:
     merged: list[Turn] = []
     for turn in turns:
-        if merged and merged[-1].speaker == turn.speaker:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.speaker == turn.speaker
+            and len(previous.text) + 1 + len(turn.text) <= MAX_MERGED_CHARS
+        ):
             merged[-1] = replace(merged[-1], text=f"{merged[-1].text} {turn.text}")
         else:
             merged.append(turn)

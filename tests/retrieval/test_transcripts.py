@@ -6,14 +6,19 @@ import hashlib
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrieval.evidence import SourceType
 from retrieval.transcripts import (
+    MAX_MERGED_CHARS,
+    CallFormat,
     Sidecar,
     TranscriptError,
     parse_call,
     parse_sidecar,
     parse_srt,
+    parse_turn_line,
     parse_txt,
     parse_vtt,
 )
@@ -58,6 +63,17 @@ def test_vtt_consecutive_cues_of_a_speaker_merge_keeping_the_first_timestamp() -
 """
 
     assert vtt_text(source) == ("[00:00:01] Jennifer Wu: We plan to renew in June.\n[00:00:05] Sam Rivera: Great.")
+
+
+def test_a_long_monologue_continues_in_new_turns_at_cue_timestamps() -> None:
+    cues = [f"00:00:{n:02d}.000 --> 00:00:{n + 1:02d}.000\n<v Ann>{'word ' * 30}" for n in range(10)]
+
+    turns = parse_vtt("WEBVTT\n\n" + "\n\n".join(cues))
+
+    assert [t.start for t in turns] == [0, 4, 8]
+    assert {t.speaker for t in turns} == {"Ann"}
+    assert all(len(t.text) <= MAX_MERGED_CHARS for t in turns)
+    assert " ".join(t.text for t in turns).split() == ["word"] * 300
 
 
 def test_vtt_markup_is_stripped_and_notes_and_identifiers_are_skipped() -> None:
@@ -232,3 +248,40 @@ def test_sidecar_problems_name_the_line(text: str, line: int, message: str) -> N
 def test_a_transcript_without_turns_is_rejected() -> None:
     with pytest.raises(TranscriptError, match="no speaker turns"):
         parse_call("WEBVTT\n\nNOTE nothing said\n", "vtt", stem="empty")
+
+
+transcript_fragments = st.sampled_from(
+    [
+        "WEBVTT",
+        "\n",
+        "\n\n",
+        "00:00:01.000 --> 00:00:02.000",
+        "00:01,000 --> 00:02,500",
+        "<v Ann>",
+        "<v.x Bob",
+        "</v>",
+        "NOTE",
+        "1",
+        "Ann: ",
+        "[00:00:01] ",
+        "&amp;",
+        "-->",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(transcript_fragments | st.text(max_size=8), max_size=25).map("".join),
+    fmt=st.sampled_from(["vtt", "srt", "txt"]),
+)
+def test_any_input_gives_clean_turn_lines_or_a_transcript_error(text: str, fmt: CallFormat) -> None:
+    try:
+        call = parse_call(text, fmt, stem="c")
+    except TranscriptError as exc:
+        assert exc.line is None or exc.line >= 1
+        return
+    for line in call.text.split("\n"):
+        stamp, speaker = parse_turn_line(line)
+        assert speaker in call.metadata["speakers"]
+        assert (stamp is not None) == (fmt != "txt" or line.startswith("["))
