@@ -1,0 +1,1119 @@
+"""The stakeholder map agent's offline engine: deterministic rules over CRM facts and retrieved text.
+
+Facts come from the CRM (Contact, OpportunityContactRole, Task, Event); what the CRM does
+not know — departures, new people, promotions, reporting lines, stance — comes from
+sentences in retrieved notes and transcripts, read by small named rules below. Rules only
+read facts about people; text that addresses the drafting system is skipped, never obeyed.
+Every proposed change cites the CRM lines or the sentence it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from agents.context import AccountEvidence, contact_name, parse_day
+from plans.diff import change_id
+from plans.models import (
+    AccountPlan,
+    Change,
+    Citation,
+    Stakeholder,
+    person_key,
+    stakeholder_target,
+)
+from plans.names import first_name_variants, mentions, name_tokens, same_person
+from plans.vocabulary import (
+    SALESFORCE_ROLE_MAP,
+    BuyingRole,
+    ChangeKind,
+    StakeholderStatus,
+    Stance,
+    Strength,
+)
+from retrieval.evidence import CrmRecord, Hit, Source, SourceType
+
+CRM_CONFIDENCE = 0.92
+SINGLE_MENTION_CONFIDENCE = 0.6
+CORROBORATED_CONFIDENCE = 0.8
+
+GENERAL_QUESTIONS = (
+    "left the company resigned departed no longer with last day",
+    "new hire joined as",
+    "promoted to new role now the head of",
+    "champion advocate internally sells for us",
+    "coach shared inside information heads-up",
+    "skeptical concerns pushback prefers competitor opposes",
+    "supportive happy with positive about",
+    "neutral on the fence undecided",
+    "reports to",
+)
+
+
+def stakeholder_queries(evidence: AccountEvidence) -> list[str]:
+    """What to ask the retriever: the general questions, then each known person's name."""
+    names = sorted(set(evidence.contact_names().values()))
+    return [*GENERAL_QUESTIONS, *names]
+
+
+# ---------------------------------------------------------------------------
+# Sentences
+# ---------------------------------------------------------------------------
+
+_TURN = re.compile(r"^(?:\[(?P<stamp>\d{1,}:\d{2}:\d{2})\]\s*)?(?P<speaker>[^:\n\[\]]{1,80}?):\s+")
+_ABBREVIATIONS = frozenset(
+    {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "inc", "co", "corp", "ltd", "e.g", "i.e", "etc", "approx", "no", "vp", "svp", "evp"}
+)
+_LEADING_MARKUP = re.compile(r"^(?:[#>*\-+•\s]+|\d+[.)]\s+|\*\*|__)+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a chunk: `start`/`end` are offsets in the chunk's text."""
+
+    text: str
+    start: int
+    end: int
+    speaker: str | None = None
+    stamp: str | None = None
+
+
+def split_sentences(text: str, *, transcript: bool = False) -> list[Sentence]:
+    """Sentences of `text` with their offsets; in a transcript each line's speaker and timestamp come along."""
+    sentences: list[Sentence] = []
+    offset = 0
+    for line in text.split("\n"):
+        line_start = offset
+        offset += len(line) + 1
+        speaker = stamp = None
+        body_start = 0
+        if transcript and (turn := _TURN.match(line)):
+            speaker, stamp, body_start = turn.group("speaker").strip(), turn.group("stamp"), turn.end()
+        for start, end in _sentence_spans(line, body_start):
+            sentences.append(
+                Sentence(
+                    text=line[start:end],
+                    start=line_start + start,
+                    end=line_start + end,
+                    speaker=speaker,
+                    stamp=stamp,
+                )
+            )
+    return sentences
+
+
+def _sentence_spans(line: str, begin: int) -> Iterable[tuple[int, int]]:
+    start = begin
+    for match in re.finditer(r"[.!?]+[\"'”’)]*(?=\s+|$)", line[begin:]):
+        end = begin + match.end()
+        word = re.search(r"([A-Za-z.]+)[.!?]+[\"'”’)]*$", line[start:end])
+        token = word.group(1).lower().rstrip(".") if word else ""
+        if match.group().startswith(".") and (len(token) == 1 or token in _ABBREVIATIONS):
+            continue  # "J. Wu", "Dr. Diaz": not the end of a sentence
+        yield from _trimmed(line, start, end)
+        start = end
+    yield from _trimmed(line, start, len(line))
+
+
+def _trimmed(line: str, start: int, end: int) -> Iterable[tuple[int, int]]:
+    piece = line[start:end]
+    lead = _LEADING_MARKUP.match(piece)
+    skip = lead.end() if lead else len(piece) - len(piece.lstrip())
+    piece = piece[skip:].rstrip()
+    piece = piece.rstrip("*_ ")
+    if len(piece) >= 3:
+        yield start + skip, start + skip + len(piece)
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|prompts?|rules|guidelines|everything)\b"
+    r"|\bsystem prompt\b|\byou are (?:now )?(?:an? )?(?:ai|assistant|language model|llm|agent)\b"
+    r"|^\s*(?:please\s+)?(?:mark|set|label|classify|treat|tag|flag|record|list|make)\s+[^.]{0,60}\bas\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """Whether a sentence addresses the drafting system ("ignore previous instructions", "mark X as ...").
+
+    Evidence is untrusted: such a sentence is read as an attack on the draft, not as a fact.
+    """
+    return bool(_INSTRUCTION.search(sentence))
+
+
+# ---------------------------------------------------------------------------
+# People in text
+# ---------------------------------------------------------------------------
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_NAME_WORD = rf"[{_UPPER}][A-Za-zÀ-ÖØ-öø-ÿ'’\-]+"
+_NAME = rf"{_NAME_WORD}(?:\s+[{_UPPER}]\.)?(?:\s+{_NAME_WORD}){{1,2}}"
+_NOT_NAME_WORDS = frozenset(
+    {
+        "the", "a", "an", "our", "their", "his", "her", "we", "they", "he", "she", "it", "this", "that",
+        "new", "vp", "head", "chief", "director", "manager", "senior", "team", "group", "call", "meeting",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "q1", "q2", "q3", "q4", "last", "next", "also", "and",
+    }
+)
+_LEAD_WORDS = frozenset(
+    {
+        "yesterday", "today", "finally", "meanwhile", "update", "note", "fyi", "welcome", "congrats",
+        "congratulations", "per", "after", "since", "when", "then", "both", "so", "but", "recently",
+        "earlier", "later", "separately", "additionally", "plus", "confirmed", "news", "heads",
+    }
+)
+
+
+def plausible_name(text: str) -> bool:
+    """Whether capitalized words look like a person's full name rather than a title, date or team."""
+    words = re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ'’\-]+", text)
+    return len(words) >= 2 and not any(
+        w.lower() in _NOT_NAME_WORDS or w.lower() in TITLE_WORDS for w in words
+    )
+
+
+def clean_name(text: str) -> str | None:
+    """A captured name without the sentence words that ran into it ("In March Priya Nair" → "Priya Nair")."""
+    words = text.split()
+    while len(words) > 2 and (words[0].lower() in _NOT_NAME_WORDS or words[0].lower() in _LEAD_WORDS):
+        words = words[1:]
+    name = " ".join(words)
+    return name if plausible_name(name) else None
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    key: str
+    start: int
+    end: int
+
+
+class Directory:
+    """The people known so far, and how each may be mentioned without ambiguity."""
+
+    def __init__(self, people: Iterable[Person]) -> None:
+        self.people: dict[str, Person] = {}
+        for person in people:
+            self.add(person)
+
+    def add(self, person: Person) -> None:
+        self.people[person.key] = person
+        self._first_counts: dict[str, int] = defaultdict(int)
+        for known in self.people.values():
+            for variant in self._firsts(known.name):
+                self._first_counts[variant] += 1
+
+    @staticmethod
+    def _firsts(name: str) -> frozenset[str]:
+        words = name_tokens(name)
+        return first_name_variants(words[0]) if len(words) >= 2 else frozenset()
+
+    def resolve(self, name: str) -> Person | None:
+        """The known person `name` refers to: a full-name match, or a first name only one person has."""
+        for person in self.people.values():
+            if same_person(person.name, name):
+                return person
+        words = name_tokens(name)
+        if len(words) == 1:
+            owners = [p for p in self.people.values() if words[0] in self._firsts(p.name)]
+            if len(owners) == 1 and self._unique_first(owners[0]):
+                return owners[0]
+        return None
+
+    def _unique_first(self, person: Person) -> bool:
+        words = name_tokens(person.name)
+        return len(words) >= 2 and self._first_counts.get(words[0], 0) == 1
+
+    def find(self, text: str) -> list[Mention]:
+        """Every mention of a known person in `text`, left to right, without overlaps."""
+        found: list[Mention] = []
+        for person in self.people.values():
+            for start, end in mentions(text, person.name, first_alone=self._unique_first(person)):
+                found.append(Mention(person.key, start, end))
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        kept: list[Mention] = []
+        for mention in found:
+            if not kept or mention.start >= kept[-1].end:
+                kept.append(mention)
+        return kept
+
+
+# ---------------------------------------------------------------------------
+# Rules: each returns the cues it finds in one sentence
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A phrase in a sentence that says something about a person; `value` is what it says."""
+
+    start: int
+    end: int
+    value: Any
+    weight: int = 2
+    name: str | None = None  # the person's name when the rule captured it explicitly
+    first_person: bool = False  # the speaker talks about themself ("I just joined as ...")
+
+
+_HEDGE = re.compile(
+    r"(?:\bnot\b|n['’]t\b|\bnever\b|\bno longer\b|\bhardly\b|\brumou?r\w*|\bmight\b|(?-i:\bmay\b)|\bcould\b|\bwould\b"
+    r"|\bconsider\w*|\bthinking\b|\bif\b|\bwhether\b|\bunless\b|\bworr\w*|\bafraid\b|\brisk\b|\bhop\w*"
+    r"|\bexpect\w*|\bplan(?:s|ning|ned)?\b|\bpossibl\w*|\bpotential\w*|\bused to\b|\binitially\b"
+    r"|\bat first\b|\bpreviously\b|\bformerly\b|\bwas once\b|\binterview\w*|\bwants? to\b)",
+    re.IGNORECASE,
+)
+
+
+def is_hedged(sentence: str, cue_start: int, words: int = 5) -> bool:
+    """Whether the few words before a cue negate it, hedge it or put it in the past ("might leave", "used to oppose")."""
+    before = sentence[:cue_start]
+    window = " ".join(re.findall(r"\S+", before)[-words:])
+    return bool(_HEDGE.search(window))
+
+
+_DEPARTURE = re.compile(
+    r"\b(?:has|had|have|just|recently|already|since)\s+left\b"
+    r"(?!\s+(?:a|an|us|me|him|her|them|you|some|his|their|comments?|feedback|notes?|voicemails?|messages?|early|the\s+(?:call|meeting|room|chat|building)))"
+    r"|\bleft\s+(?:the|our|their)\s+(?:company|firm|organi[sz]ation|business|team|account|group)\b"
+    r"|\bleft\s+(?:for|to\s+join|to\s+take|to\s+pursue|to\s+start)\b"
+    r"|\bleft\s+(?:in|last|earlier|at\s+the\s+end\s+of|back\s+in|two|three|a\s+few|a\s+couple)\b"
+    r"|\bleft\s+" + _NAME_WORD + r"(?=\s*(?:[.,;]|$|\s+(?:in|last|to|for|after|earlier|this|two|three)\b))"
+    r"|\b(?:resigned|resignation|departed|departure|stepped\s+down|was\s+let\s+go|been\s+let\s+go|laid\s+off"
+    r"|parted\s+ways|no\s+longer\s+(?:with|at|employed|works?\s+(?:at|for|there|here))|is\s+leaving|was\s+leaving"
+    r"|will\s+be\s+leaving|(?:'s|’s)\s+last\s+day|last\s+day\s+(?:at|with|is|was|will\s+be)|quit\b(?!\s+\w+ing\b)|exited\s+the\s+(?:company|business)"
+    r"|went\s+to\s+work\s+for|poached\s+by|retired\b(?!\s+(?:the|their|our|its|a|an|that|this)\b))",
+    re.IGNORECASE,
+)
+
+
+def departure_cues(sentence: str) -> list[Cue]:
+    """Phrases saying someone left the organization: "has left", "resigned", "no longer with", "last day"."""
+    return [
+        Cue(m.start(), m.end(), StakeholderStatus.departed)
+        for m in _DEPARTURE.finditer(sentence)
+        if not is_hedged(sentence, m.start())
+    ]
+
+
+TITLE_WORDS = frozenset(
+    {
+        "chief", "officer", "president", "vp", "svp", "evp", "avp", "vice", "head", "director", "manager",
+        "lead", "leader", "architect", "engineer", "analyst", "counsel", "controller", "cto", "cio", "cfo",
+        "ceo", "coo", "ciso", "cdo", "cmo", "cro", "cpo", "founder", "owner", "principal", "specialist",
+        "administrator", "admin", "buyer", "partner", "coordinator", "consultant", "scientist", "treasurer",
+        "secretary", "supervisor", "executive", "strategist", "gm", "chair", "chairman", "chairwoman",
+        "chairperson", "officer", "superintendent", "commissioner", "dean", "provost", "steward",
+    }
+)
+_TITLE_STOPS = frozenset(
+    {
+        "in", "on", "at", "from", "last", "this", "next", "after", "before", "to", "who", "which", "that",
+        "replacing", "effective", "starting", "since", "with", "when", "where", "but", "so", "because",
+        "under", "reporting", "based", "earlier", "yesterday", "today", "recently", "two", "three",
+        "a", "an", "as", "is", "was", "will", "and", "or", "she", "he", "they", "her", "his", "their",
+        "while", "until", "by", "about", "around", "back", "now", "then", "during", "your", "our", "my",
+    }
+)
+_TITLE_KEEP_LOWER = frozenset({"of", "and", "for", "the", "&", "-", "to", "in"})
+
+
+def is_title(text: str) -> bool:
+    """Whether a phrase reads as a job title: it holds a title word such as head, VP, director, chief."""
+    words = re.findall(r"[A-Za-z]+", text.lower())
+    return any(w in TITLE_WORDS for w in words)
+
+
+def title_at(sentence: str, start: int) -> str | None:
+    """The job title that starts at `start`, cut where the sentence moves on ("VP of Data in March" → "VP of Data").
+
+    A capitalized title ("Head of Data and Analytics") runs while words are capitalized or
+    connectors; a lower-case one ("head of procurement") runs to the next stop word.
+    """
+    tokens = re.findall(r"[A-Za-z0-9&][A-Za-z0-9&'’./\-]*|[,;:()—–]", sentence[start:])
+    if not tokens:
+        return None
+    capitalized = tokens[0][:1].isupper() or tokens[0][:1].isdigit()
+    kept: list[str] = []
+    for index, word in enumerate(tokens):
+        lower = word.lower().rstrip(".")
+        nxt = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if word in {",", ";", ":", "(", ")", "—", "–"} or len(kept) >= 8:
+            break
+        if kept and lower in ("of", "for", "&"):
+            kept.append(word)
+            continue
+        if kept and lower == "and" and (nxt[:1].isupper() or not capitalized):
+            kept.append(word)
+            continue
+        if lower in _TITLE_STOPS or (capitalized and not (word[:1].isupper() or word[:1].isdigit())):
+            break
+        ends_sentence = word.endswith(".") and lower not in {"sr", "jr"}
+        kept.append(word.rstrip(".") if ends_sentence else word)
+        if ends_sentence:
+            break
+    while kept and kept[-1].lower() in _TITLE_KEEP_LOWER:
+        kept.pop()
+    title = " ".join(kept).strip()
+    if not title or not is_title(title):
+        return None
+    if title == title.lower():
+        title = " ".join(w if w in _TITLE_KEEP_LOWER else w[:1].upper() + w[1:] for w in title.split())
+    return title
+
+
+_ARTICLE = r"(?:(?:the|their|its|a|an)\s+)?(?:(?:new|newly\s+created|interim|acting)\s+)?"
+_JOIN_VERB = (
+    r"(?:has\s+|had\s+|have\s+|recently\s+|just\s+|officially\s+)*"
+    r"(?:joined|started|came\s+on\s*board|came\s+aboard|was\s+hired|has\s+been\s+hired|was\s+brought\s+(?:in|on)"
+    r"|has\s+been\s+brought\s+(?:in|on)|was\s+appointed|has\s+been\s+appointed|rejoined|came\s+back|returned)"
+)
+_ARRIVAL_AS = re.compile(
+    rf"(?P<name>{_NAME})(?:,[^,]{{1,60}},)?\s+{_JOIN_VERB}(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+{_ARTICLE}(?P<title>)"
+)
+_ARRIVAL_PLAIN = re.compile(
+    rf"(?P<name>{_NAME})\s+{_JOIN_VERB}\s+(?:the\s+(?:company|team|organi[sz]ation|firm)\b|in\s+|last\s+|this\s+|two\s+|a\s+few\s+|recently\b)"
+)
+_HIRED_AS = re.compile(
+    rf"\b(?:hired|brought\s+in|brought\s+on|appointed|named|welcomed?|onboarded)\s+(?P<name>{_NAME})\s+as\s+{_ARTICLE}(?P<title>)"
+)
+_NEW_TITLE_NAME = re.compile(
+    rf"(?<!\bour )(?<!\byour )\b(?:new(?:ly\s+hired|ly\s+appointed)?|incoming)\s+(?P<title>(?:[A-Z][\w&/\-]*|of|and|for|&)(?:\s+(?:[A-Z][\w&/\-]*|of|and|for|&)){{0,6}}?),\s+(?P<name>{_NAME})"
+)
+_NEW_HIRE_NAME = re.compile(rf"(?<!\bour )(?<!\byour )\b(?i:new\s+hire|newly\s+hired)[,:]?\s+(?P<name>{_NAME})")
+_NAME_THE_NEW_TITLE = re.compile(rf"(?P<name>{_NAME}),\s+(?:the|their|its)\s+new\s+(?P<title>)")
+_FIRST_PERSON_ARRIVAL = re.compile(
+    r"\bI(?:['’]ve| have)?\s+(?:just\s+|recently\s+|only\s+)?(?:joined|started|came\s+on\s*board|taken\s+over|took\s+over)"
+    r"(?:\s+(?!as\b)[^.;:]{0,30}?)?\s+as\s+" + _ARTICLE + r"(?P<title>)"
+    r"|\bI['’]m\s+the\s+new\s+(?P<title2>)",
+    re.IGNORECASE,
+)
+
+
+def arrival_cues(sentence: str) -> list[Cue]:
+    """Someone joined the organization, with the title they joined as when the sentence gives it.
+
+    "Priya Nair joined as VP of Data", "they hired Omar Haddad as CFO", "the new CISO, Dana Kim",
+    and in a transcript the speaker's own "I just joined as head of procurement".
+    """
+    cues: list[Cue] = []
+    for pattern in (_ARRIVAL_AS, _HIRED_AS, _NAME_THE_NEW_TITLE):
+        for m in pattern.finditer(sentence):
+            title = title_at(sentence, m.end("title"))
+            name = clean_name(m.group("name"))
+            if name and not is_hedged(sentence, m.start()):
+                cues.append(Cue(m.start(), m.end(), title, name=name))
+    for m in _NEW_TITLE_NAME.finditer(sentence):
+        title = m.group("title")
+        name = clean_name(m.group("name"))
+        if is_title(title) and name and not is_hedged(sentence, m.start()):
+            cues.append(Cue(m.start(), m.end(), title, name=name))
+    for pattern in (_ARRIVAL_PLAIN, _NEW_HIRE_NAME):
+        for m in pattern.finditer(sentence):
+            name = clean_name(m.group("name"))
+            if name and not any(c.name == name for c in cues) and not is_hedged(sentence, m.start()):
+                cues.append(Cue(m.start(), m.end(), None, name=name))
+    for m in _FIRST_PERSON_ARRIVAL.finditer(sentence):
+        group = "title" if m.group("title") is not None else "title2"
+        title = title_at(sentence, m.end(group))
+        if title and not re.search(r"\b(?:your|our)\s+$", sentence[: m.end(group)]):
+            cues.append(Cue(m.start(), m.end(), title, first_person=True))
+    return cues
+
+
+_TITLE_CHANGE = re.compile(
+    r"\b(?:was\s+|has\s+been\s+|got\s+|just\s+got\s+|been\s+)?(?:promoted|elevated|moved\s+up)\s+to\s+" + _ARTICLE
+    + r"|\b(?:was|has\s+been|got)\s+(?:named|appointed|made)\s+(?:as\s+)?" + _ARTICLE
+    + r"|\b(?:took|takes|has\s+taken|is\s+taking|stepped|steps|has\s+stepped|stepping)\s+(?:over|up|in|into\s+the\s+role\s+of)\s+(?:as\s+)?" + _ARTICLE
+    + r"|\b(?:is|was)\s+now\s+(?:the\s+|their\s+)?(?:new\s+)?(?=[A-Z])"
+    + r"|\bnow\s+serves\s+as\s+" + _ARTICLE
+    + r"|\bnew\s+(?:role|title|position)\s+(?:as|of)\s+" + _ARTICLE
+    + r"|\b(?:became|becomes|has\s+become)\s+" + _ARTICLE
+    + r"|\bmoved\s+into\s+(?:the\s+)?(?=[A-Z][^.]*\s+role\b)",
+    re.IGNORECASE,
+)
+
+
+def title_change_cues(sentence: str) -> list[Cue]:
+    """A known person's new title: "was promoted to CTO", "took over as Head of IT", "is now the CFO"."""
+    cues = []
+    for m in _TITLE_CHANGE.finditer(sentence):
+        title = title_at(sentence, m.end())
+        if title and not is_hedged(sentence, m.start()):
+            cues.append(Cue(m.start(), m.end(), title))
+    return cues
+
+
+_REPORTS_TO = re.compile(
+    rf"\b(?:now\s+)?reports?\s+(?:directly\s+)?(?:in)?to\s+(?P<name>{_NAME}|{_NAME_WORD})"
+    rf"|\b(?:reporting|moved\s+under|now\s+under)\s+(?:directly\s+)?(?:to\s+)?(?P<name2>{_NAME}|{_NAME_WORD})"
+)
+
+
+def reports_to_cues(sentence: str) -> list[Cue]:
+    """Who someone reports to: "now reports to Jennifer Wu"; the cue's value is the manager's name."""
+    cues = []
+    for m in _REPORTS_TO.finditer(sentence):
+        name = m.group("name") or m.group("name2")
+        if name and not is_hedged(sentence, m.start()):
+            cues.append(Cue(m.start(), m.end(), name))
+    return cues
+
+
+_STANCE_RULES: tuple[tuple[Stance, int, str], ...] = (
+    (Stance.champion, 3, r"\bchampion(?:s|ing|ed)?\b|\bevangelist\b"),
+    (Stance.champion, 2, r"\badvocat(?:e|es|ed|ing)\b|\bin\s+our\s+corner\b"),
+    (Stance.champion, 2, r"\b(?:push\w*|lobb\w*|fight\w*|fought|rall\w*)\s+(?:hard\s+)?for\s+(?:us|our|the\s+(?:deal|renewal|expansion|purchase|budget|proposal|upgrade|project))\b"),
+    (Stance.champion, 2, r"\b(?:went|goes|going|go)\s+to\s+bat\s+for\s+us\b"),
+    (Stance.champion, 2, r"\b(?:sell\w*|sold|pitch\w*|socializ\w*|socialis\w*)\s+(?:\w+\s+){0,4}?(?:internally|for\s+us|on\s+our\s+behalf|to\s+(?:the|her|his|their)\s+(?:cfo|ceo|cio|cto|board|leadership|execs?|executives?|boss|vp|team))\b"),
+    (Stance.champion, 2, r"\b(?:our|the)\s+(?:biggest|strongest|best|most\s+vocal)\s+(?:fan|supporter|ally)\b|\bwhen\s+we(?:['’]re|\s+are)\s+not\s+in\s+the\s+room\b"),
+    (Stance.coach, 3, r"\bcoach\b|\bcoach(?:es|ed|ing)\s+us\b"),
+    (Stance.coach, 2, r"\b(?:gave|gives|give|giving|shared|shares|share|sharing|passed|passes|passing|sent|sends|leaked|tipped|tips|slipped)\s+(?:us\s+)?(?:\w+\s+){0,2}?(?:heads[- ]up|intel|inside\s+(?:info\w*|view|scoop|track)|org\s+chart|decision\s+criteria|competitive\s+(?:intel|landscape|pricing)|competitor(?:['’]s)?\s+(?:pricing|quote|bid))\b"),
+    (Stance.coach, 2, r"\btipped\s+us\s+off\b|\bback[- ]?channel\b|\boff\s+the\s+record\b|\bin\s+confidence\b|\b(?:told|tells|warned|warns)\s+us\s+(?:privately|quietly|confidentially)\b"),
+    (Stance.coach, 2, r"\bhelp(?:s|ed|ing)?\s+us\s+navigate\b|\bwalk(?:s|ed|ing)?\s+us\s+through\s+(?:the\s+)?(?:org|politics|decision|buying|approval|procurement)\b"),
+    (Stance.supporter, 3, r"\bsupporter\b"),
+    (Stance.supporter, 2, r"\bsupport(?:s|ive|ed|ing)?\s+(?:of\s+)?(?:us|our|the\s+(?:renewal|expansion|deal|project|proposal|rollout|upgrade|migration|purchase|partnership|platform))\b"),
+    (Stance.supporter, 2, r"\b(?:happy|pleased|satisfied|positive|enthusiastic|excited)\s+(?:with|about|on)\s+(?:us|our|the\s+(?:platform|product|rollout|results|pilot|renewal|expansion|proposal|roadmap))\b"),
+    (Stance.supporter, 2, r"\b(?:likes|liked|loves|loved)\s+(?:us|our|the\s+(?:platform|product|demo|pilot|proposal|roadmap))\b|\bin\s+favou?r\s+of\b|\bon\s+board\s+with\b|\bfan\s+of\s+(?:us|our)\b"),
+    (Stance.supporter, 1, r"\breceptive\b|\bopen\s+to\b|\bwarm(?:ed|ing)?\s+up\s+to\b"),
+    (Stance.neutral, 3, r"\bneutral\b"),
+    (Stance.neutral, 2, r"\bon\s+the\s+fence\b|\bundecided\b|\bnon-?committal\b|\bno\s+strong\s+(?:opinion|view|feelings?)\b|\bindifferent\b|\bwait[- ]and[- ]see\b|\bagnostic\b|\bhas(?:n['’]t|\s+not)\s+taken\s+a\s+(?:side|position)\b"),
+    (Stance.detractor, 3, r"\bdetractor\b"),
+    (Stance.detractor, 2, r"\bskeptic(?:al|s)?\b|\bsceptic(?:al|s)?\b|\boppos(?:es|ed|ing|e)\b|\bopponent\b|\bpush(?:ed|es|ing)?\s+back\b|\bpushback\b|\bblocker\b|\bblock(?:ing|s|ed)\s+(?:the|our|us)\b"),
+    (Stance.detractor, 2, r"\bprefer(?:s|red|ring)?\s+(?:the\s+|a\s+)?(?:competitor|incumbent|alternative|other\s+vendor|in-house|to\s+(?:build|stay|keep))\b|\bagainst\s+(?:us|the\s+(?:deal|renewal|expansion|switch|proposal))\b"),
+    (Stance.detractor, 2, r"\bresist\w*\b|\bcritical\s+of\s+(?:us|our)\b|\bhostile\b|\bnot\s+a\s+fan\b|\b(?:unhappy|frustrated|dissatisfied)\s+with\s+(?:us|our|the\s+(?:platform|product|service|support))\b"),
+    (Stance.detractor, 2, r"\b(?:wants?|wanted|pushing|push(?:es|ed)?)\s+to\s+(?:replace|switch|move\s+off|rip\s+out|drop|cancel|cut)\b"),
+)
+_STANCE_PATTERNS = [(stance, weight, re.compile(rx, re.IGNORECASE)) for stance, weight, rx in _STANCE_RULES]
+_NEGATED_INSIDE = re.compile(r"^(?:not|no)\b", re.IGNORECASE)
+
+
+def stance_cues(sentence: str, competitors: Sequence[str] = ()) -> list[Cue]:
+    """Words about where someone stands toward us, with a weight for how explicit they are.
+
+    Champions sell for us when we are not in the room; coaches give us information but do not
+    sell; detractors oppose us or prefer a competitor. Advocacy for a named competitor reads as
+    opposition, and "prefers <competitor>" is opposition too.
+    """
+    cues: list[Cue] = []
+    for stance, weight, pattern in _STANCE_PATTERNS:
+        for m in pattern.finditer(sentence):
+            if is_hedged(sentence, m.start()) and not (
+                stance is Stance.detractor and m.group().lower().startswith("not a fan")
+            ):
+                continue
+            value = stance
+            tail = sentence[m.end() : m.end() + 60]
+            if stance in (Stance.champion, Stance.supporter) and _names_competitor(tail, competitors):
+                value = Stance.detractor
+            cues.append(Cue(m.start(), m.end(), value, weight))
+    for name in competitors:
+        pattern = rf"\b(?:prefer(?:s|red|ring)?|favou?r(?:s|ed|ing)?|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on)\s+{re.escape(name)}\b"
+        for m in re.finditer(pattern, sentence, re.IGNORECASE):
+            if not is_hedged(sentence, m.start()):
+                cues.append(Cue(m.start(), m.end(), Stance.detractor, 2))
+    return cues
+
+
+def _names_competitor(text: str, competitors: Sequence[str]) -> bool:
+    return any(re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE) for name in competitors)
+
+
+# ---------------------------------------------------------------------------
+# Who a cue is about
+# ---------------------------------------------------------------------------
+
+_OTHER_SUBJECT = re.compile(r"\b(?:we|i|you|they|our\s+team|us)\b\s*\S*\s*$", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[;:]|\b(?:but|while|whereas|although|however|then)\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(?:she|he|her|his|him)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:I|I['’]m|I['’]ve|I['’]ll|I['’]d|me|my|myself)\b")
+
+
+def subject_of(sentence: str, cue: Cue, found: list[Mention]) -> str | None:
+    """The key of the person a cue is about: the nearest mention before it in the same clause, else just after it."""
+    before = [m for m in found if m.end <= cue.start]
+    if before:
+        nearest = before[-1]
+        gap = sentence[nearest.end : cue.start]
+        if len(gap.split()) <= 12 and not _CLAUSE_BREAK.search(gap) and not _OTHER_SUBJECT.search(gap):
+            return nearest.key
+    after = [m for m in found if m.start >= cue.end]
+    if after and len(sentence[cue.end : after[0].start].split()) <= 3:
+        return after[0].key
+    inside = [m for m in found if m.start >= cue.start and m.end <= cue.end]
+    return inside[0].key if inside else None
+
+
+# ---------------------------------------------------------------------------
+# Findings
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the evidence says about one person, with the citation that says it."""
+
+    key: str
+    field: str  # "status", "title", "stance", "reports_to", "arrival"
+    value: Any
+    citation: Citation
+    day: date | None
+    source_id: str
+    source_type: SourceType
+    weight: int = 2
+
+
+def _quote(chunk_text: str, sentence: Sentence, spans: Sequence[tuple[int, int]], limit: int = 240) -> str:
+    """The sentence, or for a long one a word-aligned window around the spans that matter."""
+    if len(sentence.text) <= limit:
+        return sentence.text
+    lo = max(0, min(s for s, _ in spans) - 40)
+    hi = min(len(sentence.text), max(e for _, e in spans) + 40)
+    while lo > 0 and not sentence.text[lo - 1].isspace():
+        lo -= 1
+    while hi < len(sentence.text) and not sentence.text[hi].isspace():
+        hi += 1
+    return sentence.text[lo:hi].strip()
+
+
+def _locator(hit: Hit, sentence: Sentence) -> str:
+    return sentence.stamp or hit.locator
+
+
+def _record_owner(source: Source, evidence: AccountEvidence) -> str | None:
+    """The contact a CRM record's own text is about: the Contact itself, or an activity's WhoId."""
+    record = evidence.record(source.id)
+    if record is None:
+        return None
+    if record.type == "Contact":
+        return record.id
+    who = record.get("WhoId") or record.get("ContactId")
+    return who if isinstance(who, str) else None
+
+
+@dataclass
+class _Reading:
+    """What reading the retrieved chunks produced."""
+
+    findings: list[Finding] = field(default_factory=list)
+    new_people: dict[str, Person] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_hits(
+    hits: Sequence[Hit], evidence: AccountEvidence, directory: Directory, competitors: Sequence[str]
+) -> _Reading:
+    """Apply every rule to every sentence of the retrieved chunks of this account, up to `as_of`."""
+    reading = _Reading()
+    usable: list[tuple[Hit, Source]] = []
+    foreign = 0
+    for hit in hits:
+        source = evidence.sources.get(hit.source_id)
+        if source is None:
+            foreign += 1
+            continue
+        if source.date is not None and source.date > evidence.as_of:
+            continue
+        usable.append((hit, source))
+    if foreign:
+        reading.warnings.append(f"Ignored {foreign} retrieved chunk(s) from sources outside this account.")
+
+    # First pass: people who arrived, so later rules can attach facts to them too.
+    for hit, source in usable:
+        for sentence in split_sentences(hit.text, transcript=source.type is SourceType.call):
+            if looks_like_instruction(sentence.text):
+                continue
+            for cue in arrival_cues(sentence.text):
+                name = cue.name or (sentence.speaker if cue.first_person else None)
+                if not name or not plausible_name(name):
+                    continue
+                if directory.resolve(name) is None:
+                    person = Person(person_key(name), " ".join(name.split()))
+                    directory.add(person)
+                    reading.new_people[person.key] = person
+
+    flagged: set[str] = set()
+    for hit, source in usable:
+        owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
+        last_person: str | None = None
+        for sentence in split_sentences(hit.text, transcript=source.type is SourceType.call):
+            if looks_like_instruction(sentence.text):
+                if source.id not in flagged:
+                    flagged.add(source.id)
+                    reading.warnings.append(
+                        f"Skipped instruction-like text in source {source.id}: {sentence.text[:80]!r}"
+                    )
+                continue
+            found = directory.find(sentence.text)
+            speaker = directory.resolve(sentence.speaker) if sentence.speaker else None
+            context = _SentenceContext(
+                hit, source, sentence, found, owner, last_person, speaker.key if speaker else None
+            )
+            reading.findings.extend(_sentence_findings(context, directory, competitors))
+            if found:
+                last_person = found[-1].key
+    return reading
+
+
+@dataclass(frozen=True)
+class _SentenceContext:
+    hit: Hit
+    source: Source
+    sentence: Sentence
+    found: list[Mention]
+    owner: str | None
+    last_person: str | None
+    speaker: str | None
+
+    def who(self, cue: Cue, directory: Directory) -> str | None:
+        """Who the cue is about: a captured name, a mention, a pronoun's antecedent, the speaker, or the record's contact."""
+        text = self.sentence.text
+        if cue.name:
+            person = directory.resolve(cue.name)
+            return person.key if person else None
+        if cue.first_person:
+            return self.speaker
+        if key := subject_of(text, cue, self.found):
+            return key
+        before = text[: cue.start]
+        if not self.found and self.last_person and _PRONOUN.search(before) and not _OTHER_SUBJECT.search(before):
+            return self.last_person
+        if not self.found and self.speaker and _FIRST_PERSON.search(before):
+            return self.speaker
+        if not self.found and self.owner:
+            return self.owner
+        return None
+
+    def finding(self, key: str, field_name: str, value: Any, cue: Cue, extra: Sequence[tuple[int, int]] = ()) -> Finding:
+        spans = [(cue.start, cue.end), *extra]
+        quote = _quote(self.hit.text, self.sentence, spans)
+        return Finding(
+            key=key,
+            field=field_name,
+            value=value,
+            citation=Citation(source_id=self.source.id, quote=quote, locator=_locator(self.hit, self.sentence)),
+            day=self.source.date,
+            source_id=self.source.id,
+            source_type=self.source.type,
+            weight=cue.weight,
+        )
+
+
+def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors: Sequence[str]) -> list[Finding]:
+    text = ctx.sentence.text
+    out: list[Finding] = []
+    mention_spans = [(m.start, m.end) for m in ctx.found]
+    for cue in departure_cues(text):
+        if key := ctx.who(cue, directory):
+            out.append(ctx.finding(key, "status", StakeholderStatus.departed, cue, mention_spans[:1]))
+    for cue in arrival_cues(text):
+        if key := ctx.who(cue, directory):
+            out.append(ctx.finding(key, "status", StakeholderStatus.active, cue))
+            if cue.value:
+                out.append(ctx.finding(key, "title", cue.value, cue))
+    for cue in title_change_cues(text):
+        if key := ctx.who(cue, directory):
+            out.append(ctx.finding(key, "title", cue.value, cue, mention_spans[:1]))
+    for cue in reports_to_cues(text):
+        manager = directory.resolve(cue.value)
+        manager_name = manager.name if manager else (cue.value if plausible_name(cue.value) else None)
+        found = [m for m in ctx.found if not (m.start >= cue.start and m.end <= cue.end)]
+        subject_cue = Cue(cue.start, cue.start + 1, None)
+        key = subject_of(text, subject_cue, found) if found else ctx.who(subject_cue, directory)
+        if key and manager_name and (manager is None or manager.key != key):
+            out.append(ctx.finding(key, "reports_to", manager_name, cue, mention_spans[:1]))
+    for cue in stance_cues(text, competitors):
+        if key := ctx.who(cue, directory):
+            out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# CRM facts
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Fact:
+    """A field value and the citations it rests on; `confidence` reflects that basis."""
+
+    value: Any
+    citations: list[Citation]
+    confidence: float
+    reason: str = ""
+    day: date | None = None
+
+
+@dataclass
+class Proposal:
+    """Everything the engine believes about one person, field by field."""
+
+    key: str
+    name: str
+    name_citations: list[Citation]
+    in_crm: bool
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+
+def _crm_citation(evidence: AccountEvidence, record_id: str, field_name: str) -> Citation | None:
+    line = evidence.field_line(record_id, field_name)
+    if line is None:
+        return None
+    return Citation(source_id=record_id, quote=line, locator=f"{_sobject(evidence, record_id)}.{field_name}")
+
+
+def _sobject(evidence: AccountEvidence, record_id: str) -> str:
+    record = evidence.record(record_id)
+    return record.type if record else "Record"
+
+
+def buying_role_of(role: str | None) -> BuyingRole | None:
+    """A Salesforce OpportunityContactRole.Role in our vocabulary: the fixed map, else a same-named value."""
+    if not isinstance(role, str) or not role.strip():
+        return None
+    normalized = " ".join(role.lower().replace("_", " ").split())
+    if normalized in SALESFORCE_ROLE_MAP:
+        return SALESFORCE_ROLE_MAP[normalized]
+    as_value = normalized.replace(" ", "_")
+    if as_value in BuyingRole.__members__ and as_value != BuyingRole.unknown.value:
+        return BuyingRole(as_value)
+    return None
+
+
+def _opportunity_rank(evidence: AccountEvidence, role: CrmRecord) -> tuple[bool, date, bool]:
+    """Open opportunities first, then the most recent close date, then the primary contact role."""
+    opportunity = evidence.record(role.get("OpportunityId"))
+    is_open = True
+    close = date.min
+    if opportunity is not None:
+        closed = opportunity.get("IsClosed")
+        stage = str(opportunity.get("StageName") or "").lower()
+        is_open = not (closed is True or stage.startswith("closed"))
+        close = parse_day(opportunity.get("CloseDate")) or date.min
+    return (is_open, close, bool(role.get("IsPrimary")))
+
+
+def crm_buying_role(evidence: AccountEvidence, roles: list[CrmRecord]) -> Fact | None:
+    """The buying role from the contact's roles on opportunities, preferring the most recent or open one."""
+    ranked = sorted(roles, key=lambda r: _opportunity_rank(evidence, r), reverse=True)
+    for role in ranked:
+        value = buying_role_of(role.get("Role"))
+        if value is None:
+            continue
+        citation = _crm_citation(evidence, role.id, "Role")
+        opportunity = evidence.record(role.get("OpportunityId"))
+        where = f" on {opportunity.get('Name')}" if opportunity is not None and opportunity.get("Name") else ""
+        return Fact(
+            value=value,
+            citations=[citation] if citation else [],
+            confidence=CRM_CONFIDENCE,
+            reason=f"{role.get('Role')}{where}",
+        )
+    return None
+
+
+def relationship_strength(touches: Sequence[date], as_of: date) -> Strength:
+    """Strong: ≥4 touches in the 90 days before as_of; moderate: 1–3 in 90 days or ≥3 in 180; weak: older; none: never."""
+    past = [day for day in touches if day <= as_of]
+    in_90 = sum(1 for day in past if (as_of - day).days <= 90)
+    in_180 = sum(1 for day in past if (as_of - day).days <= 180)
+    if in_90 >= 4:
+        return Strength.strong
+    if in_90 >= 1 or in_180 >= 3:
+        return Strength.moderate
+    if past:
+        return Strength.weak
+    return Strength.none
+
+
+def crm_engagement(evidence: AccountEvidence, activities: list[CrmRecord]) -> tuple[Fact, Fact | None]:
+    """Strength and last contact from the contact's Tasks and Events up to as_of."""
+    dated = [(day, a) for a in activities if (day := evidence.activity_date(a)) and day <= evidence.as_of]
+    dated.sort(key=lambda pair: pair[0], reverse=True)
+    strength = relationship_strength([day for day, _ in dated], evidence.as_of)
+    in_90 = sum(1 for day, _ in dated if (evidence.as_of - day).days <= 90)
+    citations: list[Citation] = []
+    for _, activity in dated[:2]:
+        for field_name in ("ActivityDate", "ActivityDateTime", "StartDateTime", "CreatedDate"):
+            if citation := _crm_citation(evidence, activity.id, field_name):
+                citations.append(citation)
+                break
+    reason = (
+        f"{in_90} touch(es) in the last 90 days, {len(dated)} in all" if dated else "no logged touches"
+    )
+    strength_fact = Fact(strength, citations, CRM_CONFIDENCE, reason)
+    last = Fact(dated[0][0], citations[:1], CRM_CONFIDENCE, f"last touch {dated[0][0]}") if dated else None
+    return strength_fact, last
+
+
+def crm_proposals(evidence: AccountEvidence) -> dict[str, Proposal]:
+    """One proposal per Contact, from its fields, its opportunity roles and its activities."""
+    names = evidence.contact_names()
+    roles = evidence.roles_by_contact()
+    activities = evidence.activities_by_contact()
+    proposals: dict[str, Proposal] = {}
+    for contact in evidence.contacts:
+        name = contact_name(contact)
+        if not name:
+            continue
+        name_citation = _crm_citation(evidence, contact.id, "Name") or (
+            Citation(source_id=contact.id, quote=line, locator="Contact")
+            if (line := evidence.title_line(contact.id))
+            else None
+        )
+        proposal = Proposal(contact.id, name, [name_citation] if name_citation else [], in_crm=True)
+        changed_on = parse_day(contact.get("LastModifiedDate"))
+        for field_name, crm_field in (("title", "Title"), ("department", "Department"), ("email", "Email")):
+            value = contact.get(crm_field)
+            if isinstance(value, str) and value.strip():
+                citation = _crm_citation(evidence, contact.id, crm_field)
+                proposal.facts[field_name] = Fact(
+                    " ".join(value.split()), [citation] if citation else [], CRM_CONFIDENCE, "CRM", changed_on
+                )
+        manager_id = contact.get("ReportsToId")
+        if isinstance(manager_id, str) and manager_id in names:
+            citation = _crm_citation(evidence, contact.id, "ReportsTo") or _crm_citation(
+                evidence, contact.id, "ReportsToId"
+            )
+            proposal.facts["reports_to"] = Fact(
+                names[manager_id], [citation] if citation else [], CRM_CONFIDENCE, "CRM", changed_on
+            )
+        if role := crm_buying_role(evidence, roles.get(contact.id, [])):
+            proposal.facts["buying_role"] = role
+        strength, last = crm_engagement(evidence, activities.get(contact.id, []))
+        proposal.facts["strength"] = strength
+        if last:
+            proposal.facts["last_contact"] = last
+        proposals[contact.id] = proposal
+    return proposals
+
+
+# ---------------------------------------------------------------------------
+# Combining CRM facts and findings
+# ---------------------------------------------------------------------------
+
+
+def _confidence(findings: Sequence[Finding]) -> float:
+    sources = {f.source_id for f in findings}
+    return CORROBORATED_CONFIDENCE if len(sources) >= 2 else SINGLE_MENTION_CONFIDENCE
+
+
+def _where(finding: Finding) -> str:
+    kind = "CRM" if finding.source_type is SourceType.crm else finding.source_type.value
+    return f"{finding.day.isoformat()} {kind}" if finding.day else kind
+
+
+def _latest(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings from the newest date, since newer evidence wins over older."""
+    newest = max((f.day or date.min) for f in findings)
+    return [f for f in findings if (f.day or date.min) == newest]
+
+
+def choose_stance(findings: Sequence[Finding]) -> tuple[Stance, list[Finding]]:
+    """The stance the newest explicit evidence gives; weak cues count only when nothing stronger was said."""
+    strong = [f for f in findings if f.weight >= 2] or list(findings)
+    latest = _latest(strong)
+    totals: dict[Stance, int] = defaultdict(int)
+    for finding in latest:
+        totals[finding.value] += finding.weight
+    priority = [Stance.detractor, Stance.champion, Stance.coach, Stance.supporter, Stance.neutral]
+    stance = max(totals, key=lambda s: (totals[s], -priority.index(s)))
+    support = [f for f in findings if f.value == stance]
+    return stance, support
+
+
+def _fact_from_findings(value: Any, support: Sequence[Finding], describe: str) -> Fact:
+    support = sorted(support, key=lambda f: (f.day or date.min, f.source_id), reverse=True)
+    citations = list(dict.fromkeys(f.citation for f in support))[:2]
+    return Fact(
+        value=value,
+        citations=citations,
+        confidence=_confidence(support),
+        reason=f"{describe} per {_where(support[0])}",
+        day=support[0].day,
+    )
+
+
+def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: AccountEvidence) -> None:
+    """Fold text findings into the proposals: departures, arrivals, newer titles and reporting lines, stance."""
+    for person in reading.new_people.values():
+        proposals.setdefault(person.key, Proposal(person.key, person.name, [], in_crm=False))
+    by_person: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for finding in dict.fromkeys(reading.findings):
+        by_person[finding.key][finding.field].append(finding)
+
+    for key, fields in by_person.items():
+        proposal = proposals.get(key)
+        if proposal is None:
+            continue
+        if not proposal.name_citations:
+            named = [f for fs in fields.values() for f in fs if _mentions_name(f.citation.quote, proposal.name)]
+            proposal.name_citations = [named[0].citation] if named else []
+        if statuses := fields.get("status"):
+            latest = _latest(statuses)
+            departed = [f for f in latest if f.value is StakeholderStatus.departed]
+            if departed:
+                crm_note = "; CRM still lists them" if proposal.in_crm else ""
+                fact = _fact_from_findings(StakeholderStatus.departed, departed, "Left the company")
+                fact.reason += crm_note
+                proposal.facts["status"] = fact
+            elif not proposal.in_crm:
+                proposal.facts["status"] = _fact_from_findings(StakeholderStatus.active, latest, "Joined")
+        for field_name, describe in (("title", "Title"), ("reports_to", "Reports to")):
+            if found := fields.get(field_name):
+                latest = _latest(found)
+                value = latest[0].value
+                current = proposal.facts.get(field_name)
+                newer = current is None or current.day is None or (latest[0].day or date.min) >= current.day
+                if current is not None and same_value(current.value, value):
+                    continue
+                if newer:
+                    before = f" (CRM: {current.value})" if current is not None else ""
+                    support = [f for f in found if same_value(f.value, value)]
+                    proposal.facts[field_name] = _fact_from_findings(
+                        value, support, f"{describe} {value}{before}"
+                    )
+        if stances := fields.get("stance"):
+            stance, support = choose_stance(stances)
+            proposal.facts["stance"] = _fact_from_findings(stance, support, f"{stance.value.capitalize()}")
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return " ".join(a.lower().split()) == " ".join(b.lower().split())
+    return bool(a == b)
+
+
+def _mentions_name(text: str, name: str) -> bool:
+    return bool(mentions(text, name))
+
+
+# ---------------------------------------------------------------------------
+# Changes against the plan
+# ---------------------------------------------------------------------------
+
+_FIELDS = ("title", "department", "reports_to", "last_contact", "email", "buying_role", "stance", "strength", "status")
+
+
+def _plan_match(plan: AccountPlan, proposal: Proposal) -> Stakeholder | None:
+    """The plan's entry for this person: by key, else by name (a person first known by name, now a Contact)."""
+    if current := plan.stakeholder(proposal.key):
+        return current
+    return next((s for s in plan.stakeholders if same_person(s.name, proposal.name)), None)
+
+
+def _field_reason(name: str, fact: Fact, before: Stakeholder | None) -> str:
+    if name == "status" or name == "stance" or fact.reason.startswith(("Title", "Reports")):
+        return fact.reason
+    label = name.replace("_", " ")
+    value = fact.value.value if hasattr(fact.value, "value") else fact.value
+    was = getattr(before, name, None) if before else None
+    was_text = f" (was {was.value if hasattr(was, 'value') else was})" if before is not None and was else ""
+    return f"{label} {value}{was_text} ({fact.reason})" if fact.reason else f"{label} {value}{was_text}"
+
+
+def proposal_changes(proposal: Proposal, plan: AccountPlan) -> Change | None:
+    """The one change that brings the plan's entry for this person in line with the proposal, if any."""
+    current = _plan_match(plan, proposal)
+    known = {name: fact.value for name, fact in proposal.facts.items()}
+    if current is None:
+        after = Stakeholder(key=proposal.key, name=proposal.name, **known)
+        kind = ChangeKind.add_stakeholder
+        changed = [name for name in _FIELDS if name in proposal.facts]
+    else:
+        after = current.model_copy(update=known)
+        after = Stakeholder.model_validate(after.model_dump())
+        if after == current:
+            return None
+        changed = [name for name in _FIELDS if getattr(after, name) != getattr(current, name)]
+        departing = after.status is StakeholderStatus.departed and current.status is not StakeholderStatus.departed
+        kind = ChangeKind.mark_departed if departing else ChangeKind.update_stakeholder
+
+    citations: list[Citation] = []
+    if current is None or not changed:
+        citations.extend(proposal.name_citations)
+    for name in changed:
+        citations.extend(proposal.facts[name].citations)
+    citations = list(dict.fromkeys(citations))
+    confidences = [proposal.facts[name].confidence for name in changed] or [CRM_CONFIDENCE]
+    return Change(
+        id=change_id(kind, stakeholder_target(after.key), after),
+        kind=kind,
+        target=stakeholder_target(after.key),
+        before=current,
+        after=after,
+        rationale=_rationale(proposal, kind, changed, current),
+        citations=tuple(citations),
+        confidence=round(min(confidences), 2),
+    )
+
+
+def _rationale(proposal: Proposal, kind: ChangeKind, changed: list[str], current: Stakeholder | None) -> str:
+    facts = proposal.facts
+    parts: list[str] = []
+    if kind is ChangeKind.add_stakeholder:
+        if proposal.in_crm:
+            described = ", ".join(
+                str(facts[n].value.value if hasattr(facts[n].value, "value") else facts[n].value)
+                for n in ("title", "buying_role")
+                if n in facts and facts[n].value not in (BuyingRole.unknown,)
+            )
+            parts.append(f"In CRM{': ' + described if described else ''}")
+        elif "status" in facts:
+            title = facts.get("title")
+            joined = facts["status"].reason
+            parts.append(joined.replace("Joined", f"Joined as {title.value}", 1) if title else joined)
+            parts[-1] += "; not in CRM"
+        else:
+            parts.append("Named in the account's notes; not in CRM")
+        for name in ("status", "stance", "strength"):
+            if name in facts and (name != "status" or facts[name].value is StakeholderStatus.departed):
+                if name == "status" and not proposal.in_crm:
+                    continue
+                parts.append(_field_reason(name, facts[name], None))
+    else:
+        order = ["status"] + [n for n in changed if n != "status"]
+        parts.extend(_field_reason(n, facts[n], current) for n in order if n in changed)
+    return "; ".join(dict.fromkeys(p for p in parts if p))
+
+
+def stakeholder_changes(
+    evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit]
+) -> tuple[list[Change], list[str]]:
+    """The offline engine: changes that bring the plan's stakeholder map in line with the evidence, and warnings."""
+    proposals = crm_proposals(evidence)
+    directory = Directory(Person(p.key, p.name) for p in proposals.values())
+    for stakeholder in plan.stakeholders:
+        if directory.resolve(stakeholder.name) is None:
+            directory.add(Person(stakeholder.key, stakeholder.name))
+    competitors = sorted(
+        {
+            str(c.get("CompetitorName") or c.get("Name"))
+            for c in evidence.of_type("OpportunityCompetitor")
+            if c.get("CompetitorName") or c.get("Name")
+        }
+    )
+    reading = read_hits(hits, evidence, directory, competitors)
+    for key, person in list(directory.people.items()):
+        if key not in proposals and plan.stakeholder(key) is not None and key not in reading.new_people:
+            proposals[key] = Proposal(key, person.name, [], in_crm=False)
+    merge_findings(proposals, reading, evidence)
+
+    changes: list[Change] = []
+    for proposal in sorted(proposals.values(), key=lambda p: (p.name.lower(), p.key)):
+        if not proposal.in_crm and not proposal.facts:
+            continue
+        if change := proposal_changes(proposal, plan):
+            changes.append(change)
+    return changes, reading.warnings
