@@ -15,7 +15,7 @@ verbatim, so the rendering is a contract; keep it stable):
 - The first line is the title, "<sObject type>: <label>". The label is the record's
   Name; else "FirstName LastName"; for a Case "CaseNumber Subject"; for an
   OpportunityContactRole "<contact> (<Role>)"; for an OpportunityLineItem without a Name
-  its product; for an OpportunityCompetitor its CompetitorName; else Subject, then the Id.
+  its product; for an OpportunityCompetitor its CompetitorName; else Subject, Title, the Id.
 - Then one "Field: value" line per field, in the record's own order, skipping `Id`,
   `attributes`, nulls, empty strings and lists (subquery results). Strings keep their
   text with line breaks and the whitespace around them collapsed to one space; booleans
@@ -23,9 +23,9 @@ verbatim, so the rendering is a contract; keep it stable):
   numbers print as Python prints them.
 - A reference field "<Name>Id" whose target record is in the bundle is followed by a
   readable line "<Name>: <target label>" (`ReportsToId` → `ReportsTo: Jennifer Wu`,
-  `WhoId` → `Who: ...`, `AccountId` → `Account: ...`). Without the target in the
-  bundle, a nested relationship object with a Name (`"Account": {"Name": ...}`) gives
-  the same line. Other nested objects are skipped.
+  `WhoId` → `Who: ...`, `AccountId` → `Account: ...`). A nested relationship object
+  with a Name (`"Account": {"Name": ...}`) gives that line when the bundle cannot
+  resolve the Id or the record has no Id field for it. Other nested objects are skipped.
 - `Source.metadata` is {"sobject": type, "fields": {field: its exact line}}, so the quote
   for a Contact's title is `metadata["fields"]["Title"]`, e.g. "Title: VP Engineering".
 - `Source.date` is the first parseable of `DATE_FIELDS`.
