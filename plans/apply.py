@@ -56,9 +56,7 @@ def _differences(expected: Payload | None, found: Payload | None) -> str:
     if found is None:
         return "the draft expected one there, the plan now has nothing"
     rows = changed_fields(expected, found)
-    return "; ".join(
-        f"{name}: draft expected {_show(old)}, plan has {_show(new)}" for name, old, new in rows
-    )
+    return "; ".join(f"{name}: draft expected {_show(old)}, plan has {_show(new)}" for name, old, new in rows)
 
 
 def _require_after(change: Change, model: type[Payload]) -> Any:
@@ -71,9 +69,7 @@ def _require_after(change: Change, model: type[Payload]) -> Any:
 
 def _check_target(change: Change, expected: str) -> None:
     if change.target != expected:
-        raise InvalidChangeError(
-            change, f"its target does not match its payload, which belongs at {expected!r}"
-        )
+        raise InvalidChangeError(change, f"its target does not match its payload, which belongs at {expected!r}")
 
 
 def _check_before(change: Change, current: Payload | None, *, may_be_new: bool) -> None:
@@ -82,9 +78,7 @@ def _check_before(change: Change, current: Payload | None, *, may_be_new: bool) 
         return
     if change.before is None and not may_be_new:
         raise InvalidChangeError(change, "it has no `before`, the value it was drafted against")
-    raise ConflictError(
-        change, "the plan changed since the draft: " + _differences(change.before, current)
-    )
+    raise ConflictError(change, "the plan changed since the draft: " + _differences(change.before, current))
 
 
 class _Workspace:
@@ -117,8 +111,7 @@ class _Workspace:
         if current is not None:
             raise ConflictError(
                 change,
-                f"stakeholder {after.key!r} already exists with different content: "
-                + _differences(after, current),
+                f"stakeholder {after.key!r} already exists with different content: " + _differences(after, current),
             )
         self.stakeholders[after.key] = after
         self.changed = True

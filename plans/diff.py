@@ -67,9 +67,7 @@ def cells_by_key(cells: Iterable[WhitespaceCell]) -> dict[tuple[str, str], White
     return index
 
 
-def _change(
-    kind: ChangeKind, target: str, before: Payload | None, after: Payload, rationale: str
-) -> Change:
+def _change(kind: ChangeKind, target: str, before: Payload | None, after: Payload, rationale: str) -> Change:
     return Change(
         id=change_id(kind, target, after),
         kind=kind,
@@ -89,9 +87,7 @@ def _stakeholder_change(old: Stakeholder | None, new: Stakeholder) -> Change | N
     if old.status is StakeholderStatus.active and new.status is StakeholderStatus.departed:
         return _change(ChangeKind.mark_departed, target, old, new, f"Mark {new.name} departed")
     fields = ", ".join(name for name, _, _ in changed_fields(old, new))
-    return _change(
-        ChangeKind.update_stakeholder, target, old, new, f"Update {new.name}: {fields}"
-    )
+    return _change(ChangeKind.update_stakeholder, target, old, new, f"Update {new.name}: {fields}")
 
 
 def _cell_change(old: WhitespaceCell | None, new: WhitespaceCell) -> Change | None:

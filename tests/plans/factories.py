@@ -6,15 +6,19 @@ from datetime import date
 from typing import Any
 
 from plans.models import (
+    QBR_TARGET,
     AccountPlan,
+    Change,
     Citation,
     Claim,
     QbrBrief,
     Risk,
     Stakeholder,
     WhitespaceCell,
+    stakeholder_target,
+    whitespace_target,
 )
-from plans.vocabulary import BuyingRole, CellStatus, Severity, Stance, Strength
+from plans.vocabulary import BuyingRole, CellStatus, ChangeKind, Severity, Stance, Strength
 
 
 def make_stakeholder(**overrides: Any) -> Stakeholder:
@@ -43,8 +47,9 @@ def make_cell(**overrides: Any) -> WhitespaceCell:
     return WhitespaceCell(**(fields | overrides))
 
 
-def cite(source_id: str = "call-2026-02-11", quote: str = "we are planning to renew in June",
-         locator: str = "00:12:31") -> Citation:
+def cite(
+    source_id: str = "call-2026-02-11", quote: str = "we are planning to renew in June", locator: str = "00:12:31"
+) -> Citation:
     return Citation(source_id=source_id, quote=quote, locator=locator)
 
 
@@ -72,3 +77,22 @@ def make_plan(**overrides: Any) -> AccountPlan:
         "qbr_brief": make_brief(),
     }
     return AccountPlan(**(fields | overrides))
+
+
+def target_of(payload: Stakeholder | WhitespaceCell | QbrBrief) -> str:
+    if isinstance(payload, Stakeholder):
+        return stakeholder_target(payload.key)
+    if isinstance(payload, WhitespaceCell):
+        return whitespace_target(payload.product, payload.unit)
+    return QBR_TARGET
+
+
+def make_change(
+    kind: ChangeKind,
+    after: Stakeholder | WhitespaceCell | QbrBrief,
+    before: Stakeholder | WhitespaceCell | QbrBrief | None = None,
+    **overrides: Any,
+) -> Change:
+    """A change aimed at where its `after` belongs, unless `target` is overridden."""
+    fields: dict[str, Any] = {"id": "chg-test", "kind": kind, "target": target_of(after), "before": before}
+    return Change(**(fields | {"after": after} | overrides))

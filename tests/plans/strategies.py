@@ -28,20 +28,62 @@ from plans.vocabulary import (
 )
 
 FIRST_NAMES = (
-    "Jennifer", "Marcus", "Priya", "Tomás", "Aiko", "Olusegun", "Zoë", "Henrik", "Fatima",
-    "Chen", "Liam", "Sofía", "Dmitri", "Grace", "Rahul", "Ingrid", "Kwame", "Elena",
+    "Jennifer",
+    "Marcus",
+    "Priya",
+    "Tomás",
+    "Aiko",
+    "Olusegun",
+    "Zoë",
+    "Henrik",
+    "Fatima",
+    "Chen",
+    "Liam",
+    "Sofía",
+    "Dmitri",
+    "Grace",
+    "Rahul",
+    "Ingrid",
+    "Kwame",
+    "Elena",
 )
 LAST_NAMES = (
-    "Wu", "Okafor", "Patel", "Álvarez", "Tanaka", "Müller", "Johansson", "O'Brien",
-    "Nguyen", "Rossi", "Kowalski", "Haddad", "Smith-Jones", "Fernández", "Kim", "Dubois",
+    "Wu",
+    "Okafor",
+    "Patel",
+    "Álvarez",
+    "Tanaka",
+    "Müller",
+    "Johansson",
+    "O'Brien",
+    "Nguyen",
+    "Rossi",
+    "Kowalski",
+    "Haddad",
+    "Smith-Jones",
+    "Fernández",
+    "Kim",
+    "Dubois",
 )
 TITLES = (
-    "CTO", "CIO", "CFO", "VP Engineering", "Director of Data Platforms", "Head of Procurement",
-    "Chief Digital Officer", "Senior Data Engineer", "IT Manager", "VP Payments Operations",
+    "CTO",
+    "CIO",
+    "CFO",
+    "VP Engineering",
+    "Director of Data Platforms",
+    "Head of Procurement",
+    "Chief Digital Officer",
+    "Senior Data Engineer",
+    "IT Manager",
+    "VP Payments Operations",
 )
 DEPARTMENTS = ("Engineering", "Finance", "IT", "Procurement", "Payments", "Data & Analytics")
 PRODUCTS = (
-    "Advanced Analytics", "Data Platform", "Fraud Shield", "Customer 360", "Edge Gateway",
+    "Advanced Analytics",
+    "Data Platform",
+    "Fraud Shield",
+    "Customer 360",
+    "Edge Gateway",
     "Compliance Vault",
 )
 UNITS = ("Payments", "Retail Banking", "Wealth Management", "EMEA", "APAC", "Corporate IT")
@@ -80,9 +122,7 @@ properties = settings(
 )
 
 dates = st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31))
-names = st.builds(
-    lambda first, last: f"{first} {last}", st.sampled_from(FIRST_NAMES), st.sampled_from(LAST_NAMES)
-)
+names = st.builds(lambda first, last: f"{first} {last}", st.sampled_from(FIRST_NAMES), st.sampled_from(LAST_NAMES))
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -235,9 +275,7 @@ def _evolve_stakeholder(draw: st.DrawFn, old: Stakeholder) -> Stakeholder:
     if evolution == "keep":
         return old
     if evolution == "depart":
-        return old.model_copy(
-            update={"status": StakeholderStatus.departed, "last_contact": draw(_optional_dates)}
-        )
+        return old.model_copy(update={"status": StakeholderStatus.departed, "last_contact": draw(_optional_dates)})
     return draw(stakeholders).model_copy(update={"key": old.key})
 
 

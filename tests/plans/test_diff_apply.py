@@ -17,7 +17,7 @@ from plans.models import (
     whitespace_target,
 )
 from plans.vocabulary import CellStatus, ChangeKind, StakeholderStatus, Stance
-from tests.plans.factories import cite, make_brief, make_cell, make_plan, make_stakeholder
+from tests.plans.factories import cite, make_brief, make_cell, make_change, make_plan, make_stakeholder
 from tests.plans.strategies import account_plans, plan_pairs, properties
 
 JENNIFER = stakeholder_target("003A000001JWu")
@@ -44,9 +44,7 @@ def test_diff_ignores_version_and_listing_order() -> None:
     marcus = make_stakeholder(key="003A000001MOk", name="Marcus Okafor")
     emea = make_cell(unit="EMEA")
     before = make_plan(stakeholders=(make_stakeholder(), marcus), whitespace=(make_cell(), emea))
-    after = make_plan(
-        version=9, stakeholders=(marcus, make_stakeholder()), whitespace=(emea, make_cell())
-    )
+    after = make_plan(version=9, stakeholders=(marcus, make_stakeholder()), whitespace=(emea, make_cell()))
 
     assert diff_plans(before, after) == []
 
@@ -197,7 +195,10 @@ def test_marking_departed_keeps_history_fields() -> None:
     assert person is not None
     assert person.status is StakeholderStatus.departed
     assert (person.title, person.buying_role, person.stance, person.last_contact) == (
-        "CTO", "economic_buyer", "supporter", date(2026, 2, 11)
+        "CTO",
+        "economic_buyer",
+        "supporter",
+        date(2026, 2, 11),
     )
 
 
@@ -238,58 +239,48 @@ def test_an_edited_after_is_applied_against_the_drafted_before() -> None:
 
 
 def test_adding_an_existing_stakeholder_with_different_content_is_a_conflict() -> None:
-    add = Change(
-        id="chg-add",
-        kind=ChangeKind.add_stakeholder,
-        target=JENNIFER,
-        after=make_stakeholder(title="CIO"),
-    )
+    add = make_change(ChangeKind.add_stakeholder, make_stakeholder(title="CIO"), id="chg-add")
 
     with pytest.raises(ConflictError, match=r"chg-add.*already exists.*title"):
         apply_changes(make_plan(), [add])
 
 
 def test_adding_an_identical_stakeholder_again_is_a_no_op() -> None:
-    add = Change(id="chg-add", kind=ChangeKind.add_stakeholder, target=JENNIFER,
-                 after=make_stakeholder())
+    add = make_change(ChangeKind.add_stakeholder, make_stakeholder())
 
     assert apply_changes(make_plan(), [add]) == make_plan()
 
 
 @pytest.mark.parametrize("kind", [ChangeKind.update_stakeholder, ChangeKind.mark_departed])
 def test_changing_a_missing_stakeholder_is_a_conflict(kind: ChangeKind) -> None:
-    change = Change(
-        id="chg-gone",
-        kind=kind,
-        target=JENNIFER,
-        before=make_stakeholder(),
-        after=make_stakeholder(status=StakeholderStatus.departed),
-    )
+    departed = make_stakeholder(status=StakeholderStatus.departed)
+    change = make_change(kind, departed, before=make_stakeholder(), id="chg-gone")
 
     with pytest.raises(ConflictError, match=r"chg-gone.*no stakeholder '003A000001JWu'"):
         apply_changes(make_plan(stakeholders=()), [change])
 
 
 def test_an_update_without_before_is_invalid() -> None:
-    change = Change(id="chg-blind", kind=ChangeKind.update_stakeholder, target=JENNIFER,
-                    after=make_stakeholder(stance=Stance.champion))
+    change = make_change(ChangeKind.update_stakeholder, make_stakeholder(stance=Stance.champion), id="chg-blind")
 
     with pytest.raises(InvalidChangeError, match="chg-blind"):
         apply_changes(make_plan(), [change])
 
 
 def test_mark_departed_must_actually_depart() -> None:
-    change = Change(id="chg-stay", kind=ChangeKind.mark_departed, target=JENNIFER,
-                    before=make_stakeholder(), after=make_stakeholder(stance=Stance.coach))
+    change = make_change(ChangeKind.mark_departed, make_stakeholder(stance=Stance.coach), before=make_stakeholder())
 
     with pytest.raises(InvalidChangeError, match="departed"):
         apply_changes(make_plan(), [change])
 
 
 def test_a_payload_that_belongs_elsewhere_is_invalid() -> None:
-    change = Change(id="chg-astray", kind=ChangeKind.set_whitespace_cell,
-                    target=whitespace_target("Data Platform", "EMEA"),
-                    before=make_cell(), after=make_cell(status=CellStatus.owned))
+    change = make_change(
+        ChangeKind.set_whitespace_cell,
+        make_cell(status=CellStatus.owned),
+        before=make_cell(),
+        target=whitespace_target("Data Platform", "EMEA"),
+    )
 
     with pytest.raises(InvalidChangeError, match="target"):
         apply_changes(make_plan(), [change])
@@ -297,23 +288,21 @@ def test_a_payload_that_belongs_elsewhere_is_invalid() -> None:
 
 def test_a_new_cell_needs_no_before() -> None:
     emea = make_cell(unit="EMEA", status=CellStatus.whitespace)
-    change = Change(id="chg-emea", kind=ChangeKind.set_whitespace_cell,
-                    target=whitespace_target("Advanced Analytics", "EMEA"), after=emea)
 
-    assert apply_changes(make_plan(), [change]).cell("Advanced Analytics", "EMEA") == emea
+    plan = apply_changes(make_plan(), [make_change(ChangeKind.set_whitespace_cell, emea)])
+
+    assert plan.cell("Advanced Analytics", "EMEA") == emea
 
 
 def test_a_cell_drafted_as_new_conflicts_when_someone_set_it_meanwhile() -> None:
-    change = Change(id="chg-new", kind=ChangeKind.set_whitespace_cell, target=ANALYTICS_PAYMENTS,
-                    after=make_cell(status=CellStatus.owned))
+    change = make_change(ChangeKind.set_whitespace_cell, make_cell(status=CellStatus.owned), id="chg-new")
 
     with pytest.raises(ConflictError, match="chg-new.*expected nothing"):
         apply_changes(make_plan(), [change])
 
 
 def test_the_first_brief_needs_no_before() -> None:
-    change = Change(id="chg-qbr", kind=ChangeKind.replace_qbr_brief, target=QBR_TARGET,
-                    after=make_brief())
+    change = make_change(ChangeKind.replace_qbr_brief, make_brief())
 
     assert apply_changes(make_plan(qbr_brief=None), [change]).qbr_brief == make_brief()
 
@@ -326,33 +315,30 @@ def test_replacing_a_brief_someone_else_replaced_is_a_conflict() -> None:
         apply_changes(make_plan(qbr_brief=rewritten), [change])
 
 
-def test_a_conflict_anywhere_in_the_batch_leaves_the_plan_untouched() -> None:
-    plan = make_plan()
-    good = only(diff_plans(plan, make_plan(whitespace=(make_cell(status=CellStatus.owned),))))
-    stale = Change(id="chg-stale", kind=ChangeKind.update_stakeholder, target=JENNIFER,
-                   before=make_stakeholder(title="CIO"), after=make_stakeholder(title="CEO"))
+def test_one_conflict_in_a_batch_fails_the_whole_batch() -> None:
+    good = only(diff_plans(make_plan(), make_plan(whitespace=(make_cell(status=CellStatus.owned),))))
+    stale = make_change(
+        ChangeKind.update_stakeholder,
+        make_stakeholder(title="CEO"),
+        before=make_stakeholder(title="CIO"),
+        id="chg-stale",
+    )
 
-    with pytest.raises(ConflictError):
-        apply_changes(plan, [good, stale])
-
-    assert plan == make_plan()
+    with pytest.raises(ConflictError, match="chg-stale"):
+        apply_changes(make_plan(), [good, stale])
 
 
 def test_the_result_lists_stakeholders_by_key_and_cells_by_product_and_unit() -> None:
     plan = make_plan(whitespace=(make_cell(product="Data Platform"),))
     changes = [
-        Change(id="a", kind=ChangeKind.add_stakeholder, target=stakeholder_target("002"),
-               after=make_stakeholder(key="002", name="Aiko Tanaka")),
-        Change(id="b", kind=ChangeKind.set_whitespace_cell, target=ANALYTICS_PAYMENTS,
-               after=make_cell()),
+        make_change(ChangeKind.add_stakeholder, make_stakeholder(key="002", name="Aiko Tanaka")),
+        make_change(ChangeKind.set_whitespace_cell, make_cell()),
     ]
 
     result = apply_changes(plan, changes)
 
     assert [s.key for s in result.stakeholders] == ["002", "003A000001JWu"]
-    assert [c.key for c in result.whitespace] == [
-        ("Advanced Analytics", "Payments"), ("Data Platform", "Payments")
-    ]
+    assert [c.key for c in result.whitespace] == [("Advanced Analytics", "Payments"), ("Data Platform", "Payments")]
 
 
 # Properties

@@ -58,9 +58,7 @@ def test_plan_finds_stakeholders_and_cells_by_key() -> None:
 
 def test_targets_name_what_the_change_edits() -> None:
     assert stakeholder_target("003A000001JWu") == "stakeholder:003A000001JWu"
-    assert whitespace_target("Advanced Analytics", "Payments") == (
-        "whitespace:Advanced Analytics|Payments"
-    )
+    assert whitespace_target("Advanced Analytics", "Payments") == ("whitespace:Advanced Analytics|Payments")
     assert QBR_TARGET == "qbr_brief"
 
 
@@ -92,8 +90,7 @@ def test_change_rejects_a_payload_that_does_not_fit_its_kind() -> None:
 
 def test_change_confidence_stays_within_zero_and_one() -> None:
     with pytest.raises(ValidationError):
-        Change(id="chg-1", kind=ChangeKind.replace_qbr_brief, target=QBR_TARGET,
-               after=QbrBrief(), confidence=1.5)
+        Change(id="chg-1", kind=ChangeKind.replace_qbr_brief, target=QBR_TARGET, after=QbrBrief(), confidence=1.5)
 
 
 @properties

@@ -5,11 +5,12 @@ from datetime import date
 
 from hypothesis import given
 
-from plans.models import Change, Claim, QbrBrief, Risk, stakeholder_target, whitespace_target
-from plans.render import describe_change, qbr_markdown, stakeholder_label
+from plans.diff import diff_plans
+from plans.models import AccountPlan, Claim, QbrBrief, Risk
+from plans.render import FIELD_LABELS, describe_change, qbr_markdown, stakeholder_label
 from plans.vocabulary import BuyingRole, CellStatus, ChangeKind, Severity, StakeholderStatus, Stance
-from tests.plans.factories import cite, make_brief, make_cell, make_stakeholder
-from tests.plans.strategies import properties, qbr_briefs
+from tests.plans.factories import cite, make_brief, make_cell, make_change, make_stakeholder
+from tests.plans.strategies import plan_pairs, properties, qbr_briefs
 
 HEADINGS = [
     "## Summary",
@@ -74,9 +75,7 @@ def test_a_citation_used_twice_keeps_its_number() -> None:
     shared = cite()
     brief = QbrBrief(
         summary=(Claim(text="Renewal is on track.", citations=(shared,)),),
-        asks_and_next_steps=(
-            Claim(text="Confirm the June renewal date.", citations=(shared, cite("note-kickoff"))),
-        ),
+        asks_and_next_steps=(Claim(text="Confirm the June renewal date.", citations=(shared, cite("note-kickoff"))),),
     )
 
     markdown = qbr_markdown(brief)
@@ -109,9 +108,19 @@ def test_every_marker_points_at_a_listed_source(brief: QbrBrief) -> None:
 
     used = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
     listed = [int(n) for n in re.findall(r"^- \[(\d+)\]", sources, flags=re.M)]
-    distinct = {c for claims in (brief.summary, brief.value_delivered, brief.relationship_changes,
-                                 brief.pipeline_and_whitespace, brief.risks,
-                                 brief.asks_and_next_steps) for claim in claims for c in claim.citations}
+    distinct = {
+        c
+        for claims in (
+            brief.summary,
+            brief.value_delivered,
+            brief.relationship_changes,
+            brief.pipeline_and_whitespace,
+            brief.risks,
+            brief.asks_and_next_steps,
+        )
+        for claim in claims
+        for c in claim.citations
+    }
 
     assert listed == list(range(1, len(distinct) + 1))
     assert used == set(listed)
@@ -140,15 +149,8 @@ def test_stakeholder_label_without_title_is_the_name() -> None:
 
 
 def test_an_update_describes_only_the_fields_that_differ() -> None:
-    change = Change(
-        id="chg-1",
-        kind=ChangeKind.update_stakeholder,
-        target=stakeholder_target("003A000001JWu"),
-        before=make_stakeholder(),
-        after=make_stakeholder(
-            buying_role=BuyingRole.technical_evaluator, stance=Stance.champion, department=None
-        ),
-    )
+    after = make_stakeholder(buying_role=BuyingRole.technical_evaluator, stance=Stance.champion, department=None)
+    change = make_change(ChangeKind.update_stakeholder, after, before=make_stakeholder())
 
     assert describe_change(change) == [
         ("Department", "Engineering", "—"),
@@ -158,13 +160,8 @@ def test_an_update_describes_only_the_fields_that_differ() -> None:
 
 
 def test_a_departure_shows_status_and_last_contact() -> None:
-    change = Change(
-        id="chg-2",
-        kind=ChangeKind.mark_departed,
-        target=stakeholder_target("003A000001JWu"),
-        before=make_stakeholder(),
-        after=make_stakeholder(status=StakeholderStatus.departed, last_contact=date(2026, 3, 2)),
-    )
+    departed = make_stakeholder(status=StakeholderStatus.departed, last_contact=date(2026, 3, 2))
+    change = make_change(ChangeKind.mark_departed, departed, before=make_stakeholder())
 
     assert describe_change(change) == [
         ("Last contact", "2026-02-11", "2026-03-02"),
@@ -173,10 +170,16 @@ def test_a_departure_shows_status_and_last_contact() -> None:
 
 
 def test_a_new_stakeholder_shows_what_is_known_about_them() -> None:
-    person = make_stakeholder(key="person:priya-patel", name="Priya Patel", title="CFO",
-                              department=None, reports_to=None, email=None, last_contact=None)
-    change = Change(id="chg-3", kind=ChangeKind.add_stakeholder,
-                    target=stakeholder_target(person.key), after=person)
+    person = make_stakeholder(
+        key="person:priya-patel",
+        name="Priya Patel",
+        title="CFO",
+        department=None,
+        reports_to=None,
+        email=None,
+        last_contact=None,
+    )
+    change = make_change(ChangeKind.add_stakeholder, person)
 
     assert describe_change(change) == [
         ("Name", "—", "Priya Patel"),
@@ -189,14 +192,8 @@ def test_a_new_stakeholder_shows_what_is_known_about_them() -> None:
 
 
 def test_a_cell_change_shows_status_value_and_competitor() -> None:
-    change = Change(
-        id="chg-4",
-        kind=ChangeKind.set_whitespace_cell,
-        target=whitespace_target("Advanced Analytics", "Payments"),
-        before=make_cell(),
-        after=make_cell(status=CellStatus.competitor, competitor="Databricks",
-                        estimated_value=1_250_000.0),
-    )
+    lost = make_cell(status=CellStatus.competitor, competitor="Databricks", estimated_value=1_250_000.0)
+    change = make_change(ChangeKind.set_whitespace_cell, lost, before=make_cell())
 
     assert describe_change(change) == [
         ("Status", "Pipeline", "Competitor"),
@@ -206,19 +203,30 @@ def test_a_cell_change_shows_status_value_and_competitor() -> None:
 
 
 def test_a_brief_change_shows_the_sections_that_changed() -> None:
-    risk = Risk(text="Budget freeze until FY27.", citations=(cite("note-kickoff"),),
-                severity=Severity.medium, mitigation="Phase the rollout.")
-    change = Change(
-        id="chg-5",
-        kind=ChangeKind.replace_qbr_brief,
-        target="qbr_brief",
-        before=make_brief(),
-        after=make_brief(risks=(risk,)),
+    risk = Risk(
+        text="Budget freeze until FY27.",
+        citations=(cite("note-kickoff"),),
+        severity=Severity.medium,
+        mitigation="Phase the rollout.",
     )
+    change = make_change(ChangeKind.replace_qbr_brief, make_brief(risks=(risk,)), before=make_brief())
 
     assert describe_change(change) == [
-        ("Risks",
-         "- [high] The fraud team is trialling Databricks. (mitigation: Offer a fraud-analytics "
-         "workshop before the trial ends.) [note-exec-sync]",
-         "- [medium] Budget freeze until FY27. (mitigation: Phase the rollout.) [note-kickoff]"),
+        (
+            "Risks",
+            "- [high] The fraud team is trialling Databricks. (mitigation: Offer a fraud-analytics "
+            "workshop before the trial ends.) [note-exec-sync]",
+            "- [medium] Budget freeze until FY27. (mitigation: Phase the rollout.) [note-kickoff]",
+        ),
     ]
+
+
+@properties
+@given(plan_pairs)
+def test_every_drafted_change_shows_at_least_one_labelled_row(pair: tuple[AccountPlan, AccountPlan]) -> None:
+    for change in diff_plans(*pair):
+        rows = describe_change(change)
+
+        assert rows, change
+        assert all(label in FIELD_LABELS.values() for label, _, _ in rows)
+        assert all(before != after for _, before, after in rows if change.kind is not ChangeKind.replace_qbr_brief)
