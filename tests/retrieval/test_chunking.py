@@ -131,7 +131,7 @@ note_texts = st.lists(
 ).map("\n".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     kind=st.sampled_from(list(SourceType)),
     call_text=call_texts,

@@ -270,7 +270,7 @@ transcript_fragments = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     text=st.lists(transcript_fragments | st.text(max_size=8), max_size=25).map("".join),
     fmt=st.sampled_from(["vtt", "srt", "txt"]),
