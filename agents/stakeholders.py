@@ -108,9 +108,9 @@ def split_sentences(text: str, *, transcript: bool = False) -> list[Sentence]:
 
 def _sentence_spans(line: str, begin: int) -> Iterable[tuple[int, int]]:
     start = begin
-    for match in re.finditer(r"[.!?]+[\"'”’)]*(?=\s+|$)", line[begin:]):
+    for match in re.finditer(r"[.!?]+[\"'”’)*_]*(?=\s+|$)", line[begin:]):
         end = begin + match.end()
-        word = re.search(r"([A-Za-z.]+)[.!?]+[\"'”’)]*$", line[start:end])
+        word = re.search(r"([A-Za-z.]+)[.!?]+[\"'”’)*_]*$", line[start:end])
         token = word.group(1).lower().rstrip(".") if word else ""
         if match.group().startswith(".") and (len(token) == 1 or token in _ABBREVIATIONS):
             continue  # "J. Wu", "Dr. Diaz": not the end of a sentence
@@ -324,6 +324,7 @@ _TITLE_STOPS = frozenset(
         "under", "reporting", "based", "earlier", "yesterday", "today", "recently", "two", "three",
         "a", "an", "as", "is", "was", "will", "and", "or", "she", "he", "they", "her", "his", "their",
         "while", "until", "by", "about", "around", "back", "now", "then", "during", "your", "our", "my",
+        "for",
     }
 )
 _TITLE_KEEP_LOWER = frozenset({"of", "and", "for", "the", "&", "-", "to", "in"})
@@ -351,7 +352,7 @@ def title_at(sentence: str, start: int) -> str | None:
         nxt = tokens[index + 1] if index + 1 < len(tokens) else ""
         if word in {",", ";", ":", "(", ")", "—", "–"} or len(kept) >= 8:
             break
-        if kept and lower in ("of", "for", "&"):
+        if kept and lower in ("of", "&"):
             kept.append(word)
             continue
         if kept and lower == "and" and (nxt[:1].isupper() or not capitalized):
@@ -374,16 +375,18 @@ def title_at(sentence: str, start: int) -> str | None:
 
 
 _ARTICLE = r"(?:(?:the|their|its|a|an)\s+)?(?:(?:new|newly\s+created|interim|acting)\s+)?"
+_OUR_ARTICLE = r"(?:(?:the|their|its|a|an|our)\s+)?(?:(?:new|newly\s+created|interim|acting)\s+)?"
+_EMPH = r"(?:\*{1,2}|_{1,2})?"
 _JOIN_VERB = (
     r"(?:has\s+|had\s+|have\s+|recently\s+|just\s+|officially\s+)*"
     r"(?:joined|started|came\s+on\s*board|came\s+aboard|was\s+hired|has\s+been\s+hired|was\s+brought\s+(?:in|on)"
     r"|has\s+been\s+brought\s+(?:in|on)|was\s+appointed|has\s+been\s+appointed|rejoined|came\s+back|returned)"
 )
 _ARRIVAL_AS = re.compile(
-    rf"(?P<name>{_NAME})(?:,[^,]{{1,60}},)?\s+{_JOIN_VERB}(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+{_ARTICLE}(?P<title>)"
+    rf"(?P<name>{_NAME}){_EMPH}(?:,[^,]{{1,60}},)?\s+{_JOIN_VERB}(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+{_OUR_ARTICLE}(?P<title>)"
 )
 _ARRIVAL_PLAIN = re.compile(
-    rf"(?P<name>{_NAME})\s+{_JOIN_VERB}\s+(?:the\s+(?:company|team|organi[sz]ation|firm)\b|in\s+|last\s+|this\s+|two\s+|a\s+few\s+|recently\b)"
+    rf"(?P<name>{_NAME}){_EMPH}\s+{_JOIN_VERB}\s+(?:the\s+(?:company|team|organi[sz]ation|firm)\b|in\s+|last\s+|this\s+|two\s+|a\s+few\s+|recently\b)"
 )
 _HIRED_AS = re.compile(
     rf"\b(?:hired|brought\s+in|brought\s+on|appointed|named|welcomed?|onboarded)\s+(?P<name>{_NAME})\s+as\s+{_ARTICLE}(?P<title>)"
@@ -392,7 +395,7 @@ _NEW_TITLE_NAME = re.compile(
     rf"(?<!\bour )(?<!\byour )\b(?:new(?:ly\s+hired|ly\s+appointed)?|incoming)\s+(?P<title>(?:[A-Z][\w&/\-]*|of|and|for|&)(?:\s+(?:[A-Z][\w&/\-]*|of|and|for|&)){{0,6}}?),\s+(?P<name>{_NAME})"
 )
 _NEW_HIRE_NAME = re.compile(rf"(?<!\bour )(?<!\byour )\b(?i:new\s+hire|newly\s+hired)[,:]?\s+(?P<name>{_NAME})")
-_NAME_THE_NEW_TITLE = re.compile(rf"(?P<name>{_NAME}),\s+(?:the|their|its)\s+new\s+(?P<title>)")
+_NAME_THE_NEW_TITLE = re.compile(rf"(?P<name>{_NAME}){_EMPH},\s+(?:(?:the|their|its|our)\s+)?new\s+(?P<title>)")
 _FIRST_PERSON_ARRIVAL = re.compile(
     r"\bI(?:['’]ve| have)?\s+(?:just\s+|recently\s+|only\s+)?(?:joined|started|came\s+on\s*board|taken\s+over|took\s+over)"
     r"(?:\s+(?!as\b)[^.;:]{0,30}?)?\s+as\s+" + _ARTICLE + r"(?P<title>)"
@@ -401,15 +404,19 @@ _FIRST_PERSON_ARRIVAL = re.compile(
 )
 
 
-def arrival_cues(sentence: str) -> list[Cue]:
+def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
     """Someone joined the organization, with the title they joined as when the sentence gives it.
 
     "Priya Nair joined as VP of Data", "they hired Omar Haddad as CFO", "the new CISO, Dana Kim",
-    and in a transcript the speaker's own "I just joined as head of procurement".
+    and in a transcript the speaker's own "I just joined as head of procurement". Notes are
+    written by our side, so "our new SE" there is one of us; with `customer_voice` (a
+    customer speaking on a call) "our" is the customer's own organization.
     """
     cues: list[Cue] = []
     for pattern in (_ARRIVAL_AS, _HIRED_AS, _NAME_THE_NEW_TITLE):
         for m in pattern.finditer(sentence):
+            if not customer_voice and re.search(r"\bour\s+(?:new\s+)?$", sentence[: m.end("title")]):
+                continue
             title = title_at(sentence, m.end("title"))
             name = clean_name(m.group("name"))
             if name and not is_hedged(sentence, m.start()):
@@ -486,8 +493,14 @@ _STANCE_RULES: tuple[tuple[Stance, int, str], ...] = (
     (Stance.supporter, 2, r"\bsupport(?:s|ive|ed|ing)?\s+(?:of\s+)?(?:us|our|the\s+(?:renewal|expansion|deal|project|proposal|rollout|upgrade|migration|purchase|partnership|platform))\b"),
     (Stance.supporter, 2, r"\b(?:happy|pleased|satisfied|positive|enthusiastic|excited)\s+(?:with|about|on)\s+(?:us|our|the\s+(?:platform|product|rollout|results|pilot|renewal|expansion|proposal|roadmap))\b"),
     (Stance.supporter, 2, r"\b(?:likes|liked|loves|loved)\s+(?:us|our|the\s+(?:platform|product|demo|pilot|proposal|roadmap))\b|\bin\s+favou?r\s+of\b|\bon\s+board\s+with\b|\bfan\s+of\s+(?:us|our)\b"),
+    (Stance.supporter, 2, r"\b(?:is|are|was|were|seems?|seemed|remains?|remained|still|very|quite|really|been)\s+(?:(?:still|very|quite|really|genuinely)\s+)?(?:happy|pleased|satisfied|positive|supportive|enthusiastic|keen)\b(?!\s+(?:to|that|for|about\s+(?:the\s+)?(?:price|pricing|cost)))"),
+    (Stance.supporter, 2, r"(?:['’]s)\s+(?:(?:very|really|quite)\s+)?(?:keen|supportive|happy|enthusiastic)\b(?!\s+(?:to|that|for)\b)|\bhappy\s+(?:customer|users?|client)s?\b"),
+    (Stance.supporter, 2, r"\b(?:back|backs|backing|backed|vouch\w*\s+for)\s+(?:us|you)\b"),
     (Stance.supporter, 1, r"\breceptive\b|\bopen\s+to\b|\bwarm(?:ed|ing)?\s+up\s+to\b"),
     (Stance.neutral, 3, r"\bneutral\b"),
+    (Stance.neutral, 2, r"\bnot\s+(?:for|against)\s+(?:us|you)\W+(?:and\s+|but\s+)?(?:I['’]m\s+|he['’]s\s+|she['’]s\s+)?not\s+(?:for|against)\s+(?:us|you)\b"),
+    (Stance.neutral, 2, r"\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:strong|any\s+strong)\s+(?:feelings?|opinions?|views?)\b"),
+    (Stance.neutral, 2, r"\blukewarm\b|\btepid\b|\bambivalent\b|\bno\s+favou?rites\b|\bby\s+the\s+book\b|\bplays?\s+it\s+straight\b"),
     (Stance.neutral, 2, r"\bon\s+the\s+fence\b|\bundecided\b|\bnon-?committal\b|\bno\s+strong\s+(?:opinion|view|feelings?)\b|\bindifferent\b|\bwait[- ]and[- ]see\b|\bagnostic\b|\bhas(?:n['’]t|\s+not)\s+taken\s+a\s+(?:side|position)\b"),
     (Stance.detractor, 3, r"\bdetractor\b"),
     (Stance.detractor, 2, r"\bskeptic(?:al|s)?\b|\bsceptic(?:al|s)?\b|\boppos(?:es|ed|ing|e)\b|\bopponent\b|\bpush(?:ed|es|ing)?\s+back\b|\bpushback\b|\bblocker\b|\bblock(?:ing|s|ed)\s+(?:the|our|us)\b"),
@@ -496,7 +509,6 @@ _STANCE_RULES: tuple[tuple[Stance, int, str], ...] = (
     (Stance.detractor, 2, r"\b(?:wants?|wanted|pushing|push(?:es|ed)?)\s+to\s+(?:replace|switch|move\s+off|rip\s+out|drop|cancel|cut)\b"),
 )
 _STANCE_PATTERNS = [(stance, weight, re.compile(rx, re.IGNORECASE)) for stance, weight, rx in _STANCE_RULES]
-_NEGATED_INSIDE = re.compile(r"^(?:not|no)\b", re.IGNORECASE)
 
 
 def stance_cues(sentence: str, competitors: Sequence[str] = ()) -> list[Cue]:
@@ -509,9 +521,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = ()) -> list[Cue]:
     cues: list[Cue] = []
     for stance, weight, pattern in _STANCE_PATTERNS:
         for m in pattern.finditer(sentence):
-            if is_hedged(sentence, m.start()) and not (
-                stance is Stance.detractor and m.group().lower().startswith("not a fan")
-            ):
+            if is_hedged(sentence, m.start()) and not re.match(r"(?:not|don|doesn|do\s|does\s|didn)", m.group(), re.I):
                 continue
             value = stance
             tail = sentence[m.end() : m.end() + 60]
@@ -535,8 +545,14 @@ def _names_competitor(text: str, competitors: Sequence[str]) -> bool:
 # ---------------------------------------------------------------------------
 
 _OTHER_SUBJECT = re.compile(r"\b(?:we|i|you|they|our\s+team|us)\b\s*\S*\s*$", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[;:]|\b(?:but|while|whereas|although|however|then)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[;]|\b(?:but|while|whereas|although|however|then)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:she|he|her|his|him)\b", re.IGNORECASE)
+_SUBJECTLESS = re.compile(  # a note's fragment about the person just named: "Likes us, but ..."
+    r"^\W*(?!(?:This|His|Hers|Its|Yes|Was|Has|Is|Does|Us|Thanks|Plus|Focus|Status|Process|Access|Business"
+    r"|Success|Less|Unless|News|Days|Weeks|Months|Years|Needs|Next|Steps|Notes|Risks|Asks|Was|Based)\b)"
+    r"[A-Z][a-z]+(?:s|ed)\b"
+)
+_LABEL_ONLY = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\W*$")  # "Champion." as a note's own line
 _FIRST_PERSON = re.compile(r"\b(?:I|I['’]m|I['’]ve|I['’]ll|I['’]d|me|my|myself)\b")
 
 
@@ -634,7 +650,10 @@ def read_hits(
         for sentence in split_sentences(hit.text, transcript=source.type is SourceType.call):
             if looks_like_instruction(sentence.text):
                 continue
-            for cue in arrival_cues(sentence.text):
+            voice = source.type is SourceType.call and bool(
+                sentence.speaker and directory.resolve(sentence.speaker)
+            )
+            for cue in arrival_cues(sentence.text, customer_voice=voice):
                 name = cue.name or (sentence.speaker if cue.first_person else None)
                 if not name or not plausible_name(name):
                     continue
@@ -662,7 +681,7 @@ def read_hits(
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             if found:
-                last_person = found[-1].key
+                last_person = found[0].key  # the sentence's subject, which a following "she" usually means
     return reading
 
 
@@ -687,7 +706,14 @@ class _SentenceContext:
         if key := subject_of(text, cue, self.found):
             return key
         before = text[: cue.start]
-        if not self.found and self.last_person and _PRONOUN.search(before) and not _OTHER_SUBJECT.search(before):
+        clause = _CLAUSE_BREAK.split(before)[-1]
+        if _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
+            earlier = [m for m in self.found if m.end <= cue.start]
+            if earlier or not self.found:
+                return earlier[-1].key if earlier else self.last_person
+        if not self.found and self.last_person and _LABEL_ONLY.match(text):
+            return self.last_person
+        if not self.found and self.last_person and self.source.type is SourceType.note and _SUBJECTLESS.match(text):
             return self.last_person
         if not self.found and self.speaker and _FIRST_PERSON.search(before):
             return self.speaker
@@ -717,7 +743,7 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     for cue in departure_cues(text):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "status", StakeholderStatus.departed, cue, mention_spans[:1]))
-    for cue in arrival_cues(text):
+    for cue in arrival_cues(text, customer_voice=ctx.speaker is not None):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "status", StakeholderStatus.active, cue))
             if cue.value:
