@@ -28,6 +28,7 @@ class AppState:
 
     def close(self) -> None:
         self.runner.close()
+        self.store.close()
         self.engine.dispose()
 
 

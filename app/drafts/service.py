@@ -22,7 +22,7 @@ from app.ids import new_id
 from app.plans import repository as plan_store
 from app.problems import Problem, not_found
 from app.sources import repository as sources
-from plans.apply import ConflictError, apply_changes
+from plans.apply import ConflictError, InvalidChangeError, apply_changes
 from plans.models import PAYLOAD_MODEL, Change
 from plans.vocabulary import DraftKind
 from retrieval.hybrid import HybridRetriever
@@ -183,6 +183,8 @@ def decide(
         new_plan = apply_changes(plan, to_apply)
     except ConflictError as exc:
         raise Problem(409, "Change conflicts with the plan", str(exc)) from exc
+    except InvalidChangeError as exc:
+        raise Problem(422, "Change cannot be applied", str(exc)) from exc
     if new_plan.version != plan.version:
         plan_store.save(session, account.id, new_plan, actor, draft.id)
         account.plan_version = new_plan.version

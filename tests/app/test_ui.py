@@ -1,0 +1,83 @@
+"""The review UI end to end through its forms: sign in, open a draft, decide, see the plan."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.app.support import Keys, upload, wait_for_draft
+
+
+def test_pages_redirect_to_sign_in_without_a_session(client: TestClient) -> None:
+    response = client.get("/ui", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/login"
+
+
+def test_a_wrong_key_shows_an_error_on_the_form(client: TestClient) -> None:
+    response = client.post("/ui/login", data={"api_key": "pw_wrong"})
+    assert "unknown or revoked" in response.text
+
+
+def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient, keys: Keys) -> None:
+    report = upload(client, keys.integration)
+    started = client.post(
+        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "stakeholder_map"},
+        headers=Keys.header(keys.integration),
+    ).json()
+    draft = wait_for_draft(client, keys.reviewer, started["id"])
+    change = next(c for c in draft["changes"] if c["verified"] and c["kind"] == "add_stakeholder")
+    rejected = next(c for c in draft["changes"] if c["id"] != change["id"])
+
+    assert client.post("/ui/login", data={"api_key": keys.reviewer}).status_code == 200
+    queue = client.get("/ui")
+    assert report["name"] in queue.text and f"/ui/drafts/{draft['id']}" in queue.text
+
+    page = client.get(f"/ui/drafts/{draft['id']}")
+    assert page.status_code == 200
+    quote = change["citations"][0]["quote"]
+    assert quote.split("\n")[0][:40] in page.text.replace("&#39;", "'").replace("&amp;", "&")
+    assert change["after"]["name"] in page.text
+
+    decided = client.post(
+        f"/ui/drafts/{draft['id']}/decisions",
+        data={"version": str(draft["version"]), f"action_{change['id']}": "accept", f"action_{rejected['id']}": "reject"},
+    )
+    assert decided.status_code == 200
+    assert decided.url.path == f"/ui/accounts/{report['account_id']}/plan"
+    assert "Plan version 2" in decided.text
+    assert change["after"]["name"] in decided.text
+    assert re.search(r">v1</a>", decided.text) and re.search(r">v2</a>", decided.text)
+
+    old = client.get(f"/ui/accounts/{report['account_id']}/plan", params={"version": 1})
+    assert "No stakeholders accepted yet" in old.text
+
+
+def test_a_stale_form_shows_the_conflict_instead_of_losing_it(client: TestClient, keys: Keys) -> None:
+    report = upload(client, keys.integration)
+    started = client.post(
+        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "stakeholder_map"},
+        headers=Keys.header(keys.integration),
+    ).json()
+    draft = wait_for_draft(client, keys.reviewer, started["id"])
+    first, second = draft["changes"][0], draft["changes"][1]
+    client.post("/ui/login", data={"api_key": keys.reviewer})
+    client.post(f"/ui/drafts/{draft['id']}/decisions", data={"version": str(draft["version"]), f"action_{first['id']}": "reject"})
+
+    stale = client.post(f"/ui/drafts/{draft['id']}/decisions", data={"version": str(draft["version"]), f"action_{second['id']}": "reject"})
+
+    assert "Reload it" in stale.text
+    assert client.get(f"/v1/drafts/{draft['id']}", headers=Keys.header(keys.reviewer)).json()["changes"][1]["decision"] is None
+
+
+def test_the_source_page_highlights_the_cited_quote(client: TestClient, keys: Keys) -> None:
+    report = upload(client, keys.integration)
+    hit = client.get(
+        f"/v1/accounts/{report['account_id']}/search", params={"q": "renewal"}, headers=Keys.header(keys.reviewer)
+    ).json()["hits"][0]
+    client.post("/ui/login", data={"api_key": keys.reviewer})
+    quote = hit["text"].split("\n")[0][:30]
+    page = client.get(f"/ui/sources/{hit['source_id']}", params={"quote": quote})
+    assert page.status_code == 200
+    assert '<mark id="quote">' in page.text
