@@ -478,6 +478,32 @@ def reports_to_cues(sentence: str) -> list[Cue]:
     return cues
 
 
+_ROLE_RULES: tuple[tuple[BuyingRole, str], ...] = (
+    (BuyingRole.economic_buyer, r"\b(?:owns?|controls?|holds?)\s+(?:the\s+|their\s+|his\s+|her\s+)?(?:[\w-]+\s+)?budget\b"),
+    (BuyingRole.economic_buyer, r"\bsigns?\s+off\s+on\b|\b(?:will|['’]ll)\s+sign\s+off\b|\bbudget\s+(?:owner|holder)\b|\bfinal\s+(?:say|sign-?off)\b"),
+    (BuyingRole.technical_evaluator, r"\b(?:runs?|leads?|leading|running|owns?)\s+the\s+(?:technical\s+)?(?:evaluation|eval|poc|proof\s+of\s+concept)\b|\b(?:our|the)\s+(?:technical\s+)?evaluator\b"),
+)
+_ROLE_PATTERNS = [(role, re.compile(rx, re.IGNORECASE)) for role, rx in _ROLE_RULES]
+
+
+def role_cues(sentence: str) -> list[Cue]:
+    """What someone does in the buying process, said in words: "owns the security budget", "signs off on the purchase"."""
+    return [
+        Cue(m.start(), m.end(), role)
+        for role, pattern in _ROLE_PATTERNS
+        for m in pattern.finditer(sentence)
+        if not is_hedged(sentence, m.start())
+    ]
+
+
+_PROCUREMENT_TITLE = re.compile(r"\b(?:procurement|purchasing|sourcing|vendor\s+management|buyer)\b", re.IGNORECASE)
+
+
+def role_from_title(title: str | None) -> BuyingRole | None:
+    """Procurement people are named by their titles ("Strategic Sourcing Manager"); other roles are not."""
+    return BuyingRole.procurement if title and _PROCUREMENT_TITLE.search(title) else None
+
+
 _STANCE_RULES: tuple[tuple[Stance, int, str], ...] = (
     (Stance.champion, 3, r"\bchampion(?:s|ing|ed)?\b|\bevangelist\b"),
     (Stance.champion, 2, r"\badvocat(?:e|es|ed|ing)\b|\bin\s+our\s+corner\b"),
@@ -488,6 +514,7 @@ _STANCE_RULES: tuple[tuple[Stance, int, str], ...] = (
     (Stance.coach, 3, r"\bcoach\b|\bcoach(?:es|ed|ing)\s+us\b"),
     (Stance.coach, 2, r"\b(?:gave|gives|give|giving|shared|shares|share|sharing|passed|passes|passing|sent|sends|leaked|tipped|tips|slipped)\s+(?:us\s+)?(?:\w+\s+){0,2}?(?:heads[- ]up|intel|inside\s+(?:info\w*|view|scoop|track)|org\s+chart|decision\s+criteria|competitive\s+(?:intel|landscape|pricing)|competitor(?:['’]s)?\s+(?:pricing|quote|bid))\b"),
     (Stance.coach, 2, r"\btipped\s+us\s+off\b|\bback[- ]?channel\b|\boff\s+the\s+record\b|\bin\s+confidence\b|\b(?:told|tells|warned|warns)\s+us\s+(?:privately|quietly|confidentially)\b"),
+    (Stance.coach, 2, r"\btell(?:s|ing)?\s+us\s+(?:what['’]s|what\s+is)\s+(?:going\s+on|happening)\b|\bkeeps?\s+us\s+(?:posted|informed|in\s+the\s+loop)\b"),
     (Stance.coach, 2, r"\bhelp(?:s|ed|ing)?\s+us\s+navigate\b|\bwalk(?:s|ed|ing)?\s+us\s+through\s+(?:the\s+)?(?:org|politics|decision|buying|approval|procurement)\b"),
     (Stance.supporter, 3, r"\bsupporter\b"),
     (Stance.supporter, 2, r"\bsupport(?:s|ive|ed|ing)?\s+(?:of\s+)?(?:us|our|the\s+(?:renewal|expansion|deal|project|proposal|rollout|upgrade|migration|purchase|partnership|platform))\b"),
@@ -547,6 +574,7 @@ def _names_competitor(text: str, competitors: Sequence[str]) -> bool:
 _OTHER_SUBJECT = re.compile(r"\b(?:we|i|you|they|our\s+team|us)\b\s*\S*\s*$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;]|\b(?:but|while|whereas|although|however|then)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:she|he|her|his|him)\b", re.IGNORECASE)
+_STARTS_WITH_PRONOUN = re.compile(r"^\W*(?:she|he|they)\b", re.IGNORECASE)
 _SUBJECTLESS = re.compile(  # a note's fragment about the person just named: "Likes us, but ..."
     r"^\W*(?!(?:This|His|Hers|Its|Yes|Was|Has|Is|Does|Us|Thanks|Plus|Focus|Status|Process|Access|Business"
     r"|Success|Less|Unless|News|Days|Weeks|Months|Years|Needs|Next|Steps|Notes|Risks|Asks|Was|Based)\b)"
@@ -680,7 +708,7 @@ def read_hits(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
-            if found:
+            if found and not _STARTS_WITH_PRONOUN.match(sentence.text):
                 last_person = found[0].key  # the sentence's subject, which a following "she" usually means
     return reading
 
@@ -759,6 +787,9 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         key = subject_of(text, subject_cue, found) if found else ctx.who(subject_cue, directory)
         if key and manager_name and (manager is None or manager.key != key):
             out.append(ctx.finding(key, "reports_to", manager_name, cue, mention_spans[:1]))
+    for cue in role_cues(text):
+        if key := ctx.who(cue, directory):
+            out.append(ctx.finding(key, "buying_role", cue.value, cue, mention_spans[:1]))
     for cue in stance_cues(text, competitors):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
@@ -917,6 +948,11 @@ def crm_proposals(evidence: AccountEvidence) -> dict[str, Proposal]:
             )
         if role := crm_buying_role(evidence, roles.get(contact.id, [])):
             proposal.facts["buying_role"] = role
+        elif (by_title := role_from_title(contact.get("Title"))) and "title" in proposal.facts:
+            title_fact = proposal.facts["title"]
+            proposal.facts["buying_role"] = Fact(
+                by_title, title_fact.citations, 0.7, f"title {title_fact.value}"
+            )
         strength, last = crm_engagement(evidence, activities.get(contact.id, []))
         proposal.facts["strength"] = strength
         if last:
@@ -999,20 +1035,57 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
         for field_name, describe in (("title", "Title"), ("reports_to", "Reports to")):
             if found := fields.get(field_name):
                 latest = _latest(found)
-                value = latest[0].value
+                support = [f for f in found if equivalent(field_name, f.value, latest[0].value)]
+                # Equivalent wordings ("VP of Sales and Ops", "VP Sales & Ops"): the most compact reads best.
+                value = min((f.value for f in support), key=lambda v: (len(v), v))
                 current = proposal.facts.get(field_name)
                 newer = current is None or current.day is None or (latest[0].day or date.min) >= current.day
-                if current is not None and same_value(current.value, value):
+                if current is not None and equivalent(field_name, current.value, value):
                     continue
                 if newer:
                     before = f" (CRM: {current.value})" if current is not None else ""
-                    support = [f for f in found if same_value(f.value, value)]
                     proposal.facts[field_name] = _fact_from_findings(
                         value, support, f"{describe} {value}{before}"
                     )
+        if (roles := fields.get("buying_role")) and "buying_role" not in proposal.facts:
+            latest = _latest(roles)
+            value = latest[0].value
+            support = [f for f in roles if f.value == value]
+            proposal.facts["buying_role"] = _fact_from_findings(value, support, f"{value.value.replace('_', ' ')}")
         if stances := fields.get("stance"):
             stance, support = choose_stance(stances)
             proposal.facts["stance"] = _fact_from_findings(stance, support, f"{stance.value.capitalize()}")
+
+
+_TITLE_ABBREVIATIONS = {
+    "vp": "vice president", "svp": "senior vice president", "evp": "executive vice president",
+    "sr": "senior", "jr": "junior", "mgr": "manager", "dir": "director", "eng": "engineering",
+    "ops": "operations", "it": "information technology", "cto": "chief technology officer",
+    "cio": "chief information officer", "cfo": "chief financial officer", "ceo": "chief executive officer",
+    "coo": "chief operating officer", "ciso": "chief information security officer",
+    "cdo": "chief data officer", "cmo": "chief marketing officer", "cpo": "chief procurement officer",
+}
+
+
+def title_key(title: str) -> str:
+    """A job title reduced for comparison: abbreviations expanded, "&" as "and", filler words dropped."""
+    words = re.findall(r"[a-z0-9]+|&", title.lower())
+    expanded = " ".join(_TITLE_ABBREVIATIONS.get(w, "and" if w == "&" else w) for w in words)
+    return " ".join(w for w in expanded.split() if w not in {"of", "the", "and", "for"})
+
+
+def same_title(a: str, b: str) -> bool:
+    """Whether two titles name the same job ("VP of Infrastructure and Operations" = "VP Infrastructure & Operations")."""
+    return title_key(a) == title_key(b)
+
+
+def equivalent(field_name: str, a: Any, b: Any) -> bool:
+    """Whether two values of a field say the same thing."""
+    if field_name == "title" and isinstance(a, str) and isinstance(b, str):
+        return same_title(a, b)
+    if field_name == "reports_to" and isinstance(a, str) and isinstance(b, str):
+        return same_person(a, b) or same_value(a, b)
+    return same_value(a, b)
 
 
 def same_value(a: Any, b: Any) -> bool:
