@@ -66,7 +66,10 @@ def stakeholder_queries(evidence: AccountEvidence) -> list[str]:
 
 _TURN = re.compile(r"^(?:\[(?P<stamp>\d{1,}:\d{2}:\d{2})\]\s*)?(?P<speaker>[^:\n\[\]]{1,80}?):\s+")
 _ABBREVIATIONS = frozenset(
-    {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "inc", "co", "corp", "ltd", "e.g", "i.e", "etc", "approx", "no", "vp", "svp", "evp"}
+    {
+        "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "inc", "co", "corp", "ltd",
+        "e.g", "i.e", "etc", "approx", "no", "vp", "svp", "evp",
+    }
 )
 _LEADING_MARKUP = re.compile(r"^(?:[#>*\-+•\s]+|\d+[.)]\s+|\*\*|__)+")
 
@@ -277,7 +280,7 @@ _HEDGE = re.compile(
 
 
 def is_hedged(sentence: str, cue_start: int, words: int = 5) -> bool:
-    """Whether the few words before a cue negate it, hedge it or put it in the past ("might leave", "used to oppose")."""
+    """Whether the words just before a cue negate it, hedge it or put it in the past ("might leave", "used to")."""
     before = sentence[:cue_start]
     window = " ".join(re.findall(r"\S+", before)[-words:])
     return bool(_HEDGE.search(window))
@@ -285,14 +288,16 @@ def is_hedged(sentence: str, cue_start: int, words: int = 5) -> bool:
 
 _DEPARTURE = re.compile(
     r"\b(?:has|had|have|just|recently|already|since)\s+left\b"
-    r"(?!\s+(?:a|an|us|me|him|her|them|you|some|his|their|comments?|feedback|notes?|voicemails?|messages?|early|the\s+(?:call|meeting|room|chat|building)))"
+    r"(?!\s+(?:a|an|us|me|him|her|them|you|some|his|their|comments?|feedback|notes?|voicemails?|messages?"
+    r"|early|the\s+(?:call|meeting|room|chat|building)))"
     r"|\bleft\s+(?:the|our|their)\s+(?:company|firm|organi[sz]ation|business|team|account|group)\b"
     r"|\bleft\s+(?:for|to\s+join|to\s+take|to\s+pursue|to\s+start)\b"
     r"|\bleft\s+(?:in|last|earlier|at\s+the\s+end\s+of|back\s+in|two|three|a\s+few|a\s+couple)\b"
     r"|\bleft\s+" + _NAME_WORD + r"(?=\s*(?:[.,;]|$|\s+(?:in|last|to|for|after|earlier|this|two|three)\b))"
     r"|\b(?:resigned|resignation|departed|departure|stepped\s+down|was\s+let\s+go|been\s+let\s+go|laid\s+off"
     r"|parted\s+ways|no\s+longer\s+(?:with|at|employed|works?\s+(?:at|for|there|here))|is\s+leaving|was\s+leaving"
-    r"|will\s+be\s+leaving|(?:'s|’s)\s+last\s+day|last\s+day\s+(?:at|with|is|was|will\s+be)|quit\b(?!\s+\w+ing\b)|exited\s+the\s+(?:company|business)"
+    r"|will\s+be\s+leaving|(?:'s|’s)\s+last\s+day|last\s+day\s+(?:at|with|is|was|will\s+be)"
+    r"|quit\b(?!\s+\w+ing\b)|exited\s+the\s+(?:company|business)"
     r"|went\s+to\s+work\s+for|poached\s+by|retired\b(?!\s+(?:the|their|our|its|a|an|that|this)\b))",
     re.IGNORECASE,
 )
@@ -314,7 +319,7 @@ TITLE_WORDS = frozenset(
         "ceo", "coo", "ciso", "cdo", "cmo", "cro", "cpo", "founder", "owner", "principal", "specialist",
         "administrator", "admin", "buyer", "partner", "coordinator", "consultant", "scientist", "treasurer",
         "secretary", "supervisor", "executive", "strategist", "gm", "chair", "chairman", "chairwoman",
-        "chairperson", "officer", "superintendent", "commissioner", "dean", "provost", "steward",
+        "chairperson", "superintendent", "commissioner", "dean", "provost", "steward",
     }
 )
 _TITLE_STOPS = frozenset(
@@ -386,18 +391,22 @@ _ARRIVAL_AS = re.compile(
     rf"(?P<name>{_NAME}){_EMPH}(?:,[^,]{{1,60}},)?\s+{_JOIN_VERB}(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+{_OUR_ARTICLE}(?P<title>)"
 )
 _ARRIVAL_PLAIN = re.compile(
-    rf"(?P<name>{_NAME}){_EMPH}\s+{_JOIN_VERB}\s+(?:the\s+(?:company|team|organi[sz]ation|firm)\b|in\s+|last\s+|this\s+|two\s+|a\s+few\s+|recently\b)"
+    rf"(?P<name>{_NAME}){_EMPH}\s+{_JOIN_VERB}\s+(?:the\s+(?:company|team|organi[sz]ation|firm)\b|in\s+"
+    rf"|last\s+|this\s+|two\s+|a\s+few\s+|recently\b)"
 )
 _HIRED_AS = re.compile(
-    rf"\b(?:hired|brought\s+in|brought\s+on|appointed|named|welcomed?|onboarded)\s+(?P<name>{_NAME})\s+as\s+{_ARTICLE}(?P<title>)"
+    rf"\b(?:hired|brought\s+in|brought\s+on|appointed|named|welcomed?"
+    rf"|onboarded)\s+(?P<name>{_NAME})\s+as\s+{_ARTICLE}(?P<title>)"
 )
 _NEW_TITLE_NAME = re.compile(
-    rf"(?<!\bour )(?<!\byour )\b(?:new(?:ly\s+hired|ly\s+appointed)?|incoming)\s+(?P<title>(?:[A-Z][\w&/\-]*|of|and|for|&)(?:\s+(?:[A-Z][\w&/\-]*|of|and|for|&)){{0,6}}?),\s+(?P<name>{_NAME})"
+    rf"(?<!\bour )(?<!\byour )\b(?:new(?:ly\s+hired|ly\s+appointed)?|incoming)\s+(?P<title>(?:[A-Z][\w&/\-]*"
+    rf"|of|and|for|&)(?:\s+(?:[A-Z][\w&/\-]*|of|and|for|&)){{0,6}}?),\s+(?P<name>{_NAME})"
 )
 _NEW_HIRE_NAME = re.compile(rf"(?<!\bour )(?<!\byour )\b(?i:new\s+hire|newly\s+hired)[,:]?\s+(?P<name>{_NAME})")
 _NAME_THE_NEW_TITLE = re.compile(rf"(?P<name>{_NAME}){_EMPH},\s+(?:(?:the|their|its|our)\s+)?new\s+(?P<title>)")
 _FIRST_PERSON_ARRIVAL = re.compile(
-    r"\bI(?:['’]ve| have)?\s+(?:just\s+|recently\s+|only\s+)?(?:joined|started|came\s+on\s*board|taken\s+over|took\s+over)"
+    r"\bI(?:['’]ve| have)?\s+(?:just\s+|recently\s+|only\s+)?(?:joined|started|came\s+on\s*board"
+    r"|taken\s+over|took\s+over)"
     r"(?:\s+(?!as\b)[^.;:]{0,30}?)?\s+as\s+" + _ARTICLE + r"(?P<title>)"
     r"|\bI['’]m\s+the\s+new\s+(?P<title2>)",
     re.IGNORECASE,
@@ -442,7 +451,8 @@ def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
 _TITLE_CHANGE = re.compile(
     r"\b(?:was\s+|has\s+been\s+|got\s+|just\s+got\s+|been\s+)?(?:promoted|elevated|moved\s+up)\s+to\s+" + _ARTICLE
     + r"|\b(?:was|has\s+been|got)\s+(?:named|appointed|made)\s+(?:as\s+)?" + _ARTICLE
-    + r"|\b(?:took|takes|has\s+taken|is\s+taking|stepped|steps|has\s+stepped|stepping)\s+(?:over|up|in|into\s+the\s+role\s+of)\s+(?:as\s+)?" + _ARTICLE
+    + r"|\b(?:took|takes|has\s+taken|is\s+taking|stepped|steps|has\s+stepped|stepping)\s+(?:over|up|in"
+      r"|into\s+the\s+role\s+of)\s+(?:as\s+)?" + _ARTICLE
     + r"|\b(?:is|was)\s+now\s+(?:the\s+|their\s+)?(?:new\s+)?(?=[A-Z])"
     + r"|\bnow\s+serves\s+as\s+" + _ARTICLE
     + r"|\bnew\s+(?:role|title|position)\s+(?:as|of)\s+" + _ARTICLE
@@ -479,15 +489,19 @@ def reports_to_cues(sentence: str) -> list[Cue]:
 
 
 _ROLE_RULES: tuple[tuple[BuyingRole, str], ...] = (
-    (BuyingRole.economic_buyer, r"\b(?:owns?|controls?|holds?)\s+(?:the\s+|their\s+|his\s+|her\s+)?(?:[\w-]+\s+)?budget\b"),
-    (BuyingRole.economic_buyer, r"\bsigns?\s+off\s+on\b|\b(?:will|['’]ll)\s+sign\s+off\b|\bbudget\s+(?:owner|holder)\b|\bfinal\s+(?:say|sign-?off)\b"),
-    (BuyingRole.technical_evaluator, r"\b(?:runs?|leads?|leading|running|owns?)\s+the\s+(?:technical\s+)?(?:evaluation|eval|poc|proof\s+of\s+concept)\b|\b(?:our|the)\s+(?:technical\s+)?evaluator\b"),
+    (BuyingRole.economic_buyer, r"\b(?:owns?|controls?|holds?)\s+(?:the\s+|their\s+|his\s+"
+                                r"|her\s+)?(?:[\w-]+\s+)?budget\b"),
+    (BuyingRole.economic_buyer, r"\bsigns?\s+off\s+on\b|\b(?:will|['’]ll)\s+sign\s+off\b|\bbudget\s+(?:owner"
+                                r"|holder)\b|\bfinal\s+(?:say|sign-?off)\b"),
+    (BuyingRole.technical_evaluator, r"\b(?:runs?|leads?|leading|running"
+                                     r"|owns?)\s+the\s+(?:technical\s+)?(?:evaluation|eval|poc"
+                                     r"|proof\s+of\s+concept)\b|\b(?:our|the)\s+(?:technical\s+)?evaluator\b"),
 )
 _ROLE_PATTERNS = [(role, re.compile(rx, re.IGNORECASE)) for role, rx in _ROLE_RULES]
 
 
 def role_cues(sentence: str) -> list[Cue]:
-    """What someone does in the buying process, said in words: "owns the security budget", "signs off on the purchase"."""
+    """A buying role said in words: "owns the security budget", "signs off on the purchase"."""
     return [
         Cue(m.start(), m.end(), role)
         for role, pattern in _ROLE_PATTERNS
@@ -507,33 +521,69 @@ def role_from_title(title: str | None) -> BuyingRole | None:
 _STANCE_RULES: tuple[tuple[Stance, int, str], ...] = (
     (Stance.champion, 3, r"\bchampion(?:s|ing|ed)?\b|\bevangelist\b"),
     (Stance.champion, 2, r"\badvocat(?:e|es|ed|ing)\b|\bin\s+our\s+corner\b"),
-    (Stance.champion, 2, r"\b(?:push\w*|lobb\w*|fight\w*|fought|rall\w*)\s+(?:hard\s+)?for\s+(?:us|our|the\s+(?:deal|renewal|expansion|purchase|budget|proposal|upgrade|project))\b"),
+    (Stance.champion, 2, r"\b(?:push\w*|lobb\w*|fight\w*|fought|rall\w*)\s+(?:hard\s+)?for\s+(?:us|our"
+                         r"|the\s+(?:deal|renewal|expansion|purchase|budget|proposal|upgrade|project))\b"),
     (Stance.champion, 2, r"\b(?:went|goes|going|go)\s+to\s+bat\s+for\s+us\b"),
-    (Stance.champion, 2, r"\b(?:sell\w*|sold|pitch\w*|socializ\w*|socialis\w*)\s+(?:\w+\s+){0,4}?(?:internally|for\s+us|on\s+our\s+behalf|to\s+(?:the|her|his|their)\s+(?:cfo|ceo|cio|cto|board|leadership|execs?|executives?|boss|vp|team))\b"),
-    (Stance.champion, 2, r"\b(?:our|the)\s+(?:biggest|strongest|best|most\s+vocal)\s+(?:fan|supporter|ally)\b|\bwhen\s+we(?:['’]re|\s+are)\s+not\s+in\s+the\s+room\b"),
+    (Stance.champion, 2, r"\b(?:sell\w*|sold|pitch\w*|socializ\w*"
+                         r"|socialis\w*)\s+(?:\w+\s+){0,4}?(?:internally|for\s+us|on\s+our\s+behalf"
+                         r"|to\s+(?:the|her|his|their)\s+(?:cfo|ceo|cio|cto|board|leadership|execs?"
+                         r"|executives?|boss|vp|team))\b"),
+    (Stance.champion, 2, r"\b(?:our|the)\s+(?:biggest|strongest|best|most\s+vocal)\s+(?:fan|supporter"
+                         r"|ally)\b|\bwhen\s+we(?:['’]re|\s+are)\s+not\s+in\s+the\s+room\b"),
     (Stance.coach, 3, r"\bcoach\b|\bcoach(?:es|ed|ing)\s+us\b"),
-    (Stance.coach, 2, r"\b(?:gave|gives|give|giving|shared|shares|share|sharing|passed|passes|passing|sent|sends|leaked|tipped|tips|slipped)\s+(?:us\s+)?(?:\w+\s+){0,2}?(?:heads[- ]up|intel|inside\s+(?:info\w*|view|scoop|track)|org\s+chart|decision\s+criteria|competitive\s+(?:intel|landscape|pricing)|competitor(?:['’]s)?\s+(?:pricing|quote|bid))\b"),
-    (Stance.coach, 2, r"\btipped\s+us\s+off\b|\bback[- ]?channel\b|\boff\s+the\s+record\b|\bin\s+confidence\b|\b(?:told|tells|warned|warns)\s+us\s+(?:privately|quietly|confidentially)\b"),
-    (Stance.coach, 2, r"\btell(?:s|ing)?\s+us\s+(?:what['’]s|what\s+is)\s+(?:going\s+on|happening)\b|\bkeeps?\s+us\s+(?:posted|informed|in\s+the\s+loop)\b"),
-    (Stance.coach, 2, r"\bhelp(?:s|ed|ing)?\s+us\s+navigate\b|\bwalk(?:s|ed|ing)?\s+us\s+through\s+(?:the\s+)?(?:org|politics|decision|buying|approval|procurement)\b"),
+    (Stance.coach, 2, r"\b(?:gave|gives|give|giving|shared|shares|share|sharing|passed|passes|passing|sent"
+                      r"|sends|leaked|tipped|tips|slipped)\s+(?:us\s+)?(?:\w+\s+){0,2}?(?:heads[- ]up|intel"
+                      r"|inside\s+(?:info\w*|view|scoop|track)|org\s+chart|decision\s+criteria"
+                      r"|competitive\s+(?:intel|landscape|pricing)|competitor(?:['’]s)?\s+(?:pricing|quote"
+                      r"|bid))\b"),
+    (Stance.coach, 2, r"\btipped\s+us\s+off\b|\bback[- ]?channel\b|\boff\s+the\s+record\b"
+                      r"|\bin\s+confidence\b|\b(?:told|tells|warned|warns)\s+us\s+(?:privately|quietly"
+                      r"|confidentially)\b"),
+    (Stance.coach, 2, r"\btell(?:s|ing)?\s+us\s+(?:what['’]s|what\s+is)\s+(?:going\s+on|happening)\b"
+                      r"|\bkeeps?\s+us\s+(?:posted|informed|in\s+the\s+loop)\b"),
+    (Stance.coach, 2, r"\bhelp(?:s|ed|ing)?\s+us\s+navigate\b|\bwalk(?:s|ed"
+                      r"|ing)?\s+us\s+through\s+(?:the\s+)?(?:org|politics|decision|buying|approval"
+                      r"|procurement)\b"),
     (Stance.supporter, 3, r"\bsupporter\b"),
-    (Stance.supporter, 2, r"\bsupport(?:s|ive|ed|ing)?\s+(?:of\s+)?(?:us|our|the\s+(?:renewal|expansion|deal|project|proposal|rollout|upgrade|migration|purchase|partnership|platform))\b"),
-    (Stance.supporter, 2, r"\b(?:happy|pleased|satisfied|positive|enthusiastic|excited)\s+(?:with|about|on)\s+(?:us|our|the\s+(?:platform|product|rollout|results|pilot|renewal|expansion|proposal|roadmap))\b"),
-    (Stance.supporter, 2, r"\b(?:likes|liked|loves|loved)\s+(?:us|our|the\s+(?:platform|product|demo|pilot|proposal|roadmap))\b|\bin\s+favou?r\s+of\b|\bon\s+board\s+with\b|\bfan\s+of\s+(?:us|our)\b"),
-    (Stance.supporter, 2, r"\b(?:is|are|was|were|seems?|seemed|remains?|remained|still|very|quite|really|been)\s+(?:(?:still|very|quite|really|genuinely)\s+)?(?:happy|pleased|satisfied|positive|supportive|enthusiastic|keen)\b(?!\s+(?:to|that|for|about\s+(?:the\s+)?(?:price|pricing|cost)))"),
-    (Stance.supporter, 2, r"(?:['’]s)\s+(?:(?:very|really|quite)\s+)?(?:keen|supportive|happy|enthusiastic)\b(?!\s+(?:to|that|for)\b)|\bhappy\s+(?:customer|users?|client)s?\b"),
+    (Stance.supporter, 2, r"\bsupport(?:s|ive|ed|ing)?\s+(?:of\s+)?(?:us|our|the\s+(?:renewal|expansion|deal"
+                          r"|project|proposal|rollout|upgrade|migration|purchase|partnership|platform))\b"),
+    (Stance.supporter, 2, r"\b(?:happy|pleased|satisfied|positive|enthusiastic|excited)\s+(?:with|about"
+                          r"|on)\s+(?:us|our|the\s+(?:platform|product|rollout|results|pilot|renewal"
+                          r"|expansion|proposal|roadmap))\b"),
+    (Stance.supporter, 2, r"\b(?:likes|liked|loves|loved)\s+(?:us|our|the\s+(?:platform|product|demo|pilot"
+                          r"|proposal|roadmap))\b|\bin\s+favou?r\s+of\b|\bon\s+board\s+with\b"
+                          r"|\bfan\s+of\s+(?:us|our)\b"),
+    (Stance.supporter, 2, r"\b(?:is|are|was|were|seems?|seemed|remains?|remained|still|very|quite|really"
+                          r"|been)\s+(?:(?:still|very|quite|really|genuinely)\s+)?(?:happy|pleased|satisfied"
+                          r"|positive|supportive|enthusiastic|keen)\b(?!\s+(?:to|that|for"
+                          r"|about\s+(?:the\s+)?(?:price|pricing|cost)))"),
+    (Stance.supporter, 2, r"(?:['’]s)\s+(?:(?:very|really|quite)\s+)?(?:keen|supportive|happy"
+                          r"|enthusiastic)\b(?!\s+(?:to|that|for)\b)|\bhappy\s+(?:customer|users?"
+                          r"|client)s?\b"),
     (Stance.supporter, 2, r"\b(?:back|backs|backing|backed|vouch\w*\s+for)\s+(?:us|you)\b"),
     (Stance.supporter, 1, r"\breceptive\b|\bopen\s+to\b|\bwarm(?:ed|ing)?\s+up\s+to\b"),
     (Stance.neutral, 3, r"\bneutral\b"),
-    (Stance.neutral, 2, r"\bnot\s+(?:for|against)\s+(?:us|you)\W+(?:and\s+|but\s+)?(?:I['’]m\s+|he['’]s\s+|she['’]s\s+)?not\s+(?:for|against)\s+(?:us|you)\b"),
-    (Stance.neutral, 2, r"\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:strong|any\s+strong)\s+(?:feelings?|opinions?|views?)\b"),
-    (Stance.neutral, 2, r"\blukewarm\b|\btepid\b|\bambivalent\b|\bno\s+favou?rites\b|\bby\s+the\s+book\b|\bplays?\s+it\s+straight\b"),
-    (Stance.neutral, 2, r"\bon\s+the\s+fence\b|\bundecided\b|\bnon-?committal\b|\bno\s+strong\s+(?:opinion|view|feelings?)\b|\bindifferent\b|\bwait[- ]and[- ]see\b|\bagnostic\b|\bhas(?:n['’]t|\s+not)\s+taken\s+a\s+(?:side|position)\b"),
+    (Stance.neutral, 2, r"\bnot\s+(?:for|against)\s+(?:us|you)\W+(?:and\s+|but\s+)?(?:I['’]m\s+|he['’]s\s+"
+                        r"|she['’]s\s+)?not\s+(?:for|against)\s+(?:us|you)\b"),
+    (Stance.neutral, 2, r"\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:strong"
+                        r"|any\s+strong)\s+(?:feelings?|opinions?|views?)\b"),
+    (Stance.neutral, 2, r"\blukewarm\b|\btepid\b|\bambivalent\b|\bno\s+favou?rites\b|\bby\s+the\s+book\b"
+                        r"|\bplays?\s+it\s+straight\b"),
+    (Stance.neutral, 2, r"\bon\s+the\s+fence\b|\bundecided\b|\bnon-?committal\b|\bno\s+strong\s+(?:opinion"
+                        r"|view|feelings?)\b|\bindifferent\b|\bwait[- ]and[- ]see\b|\bagnostic\b"
+                        r"|\bhas(?:n['’]t|\s+not)\s+taken\s+a\s+(?:side|position)\b"),
     (Stance.detractor, 3, r"\bdetractor\b"),
-    (Stance.detractor, 2, r"\bskeptic(?:al|s)?\b|\bsceptic(?:al|s)?\b|\boppos(?:es|ed|ing|e)\b|\bopponent\b|\bpush(?:ed|es|ing)?\s+back\b|\bpushback\b|\bblocker\b|\bblock(?:ing|s|ed)\s+(?:the|our|us)\b"),
-    (Stance.detractor, 2, r"\bprefer(?:s|red|ring)?\s+(?:the\s+|a\s+)?(?:competitor|incumbent|alternative|other\s+vendor|in-house|to\s+(?:build|stay|keep))\b|\bagainst\s+(?:us|the\s+(?:deal|renewal|expansion|switch|proposal))\b"),
-    (Stance.detractor, 2, r"\bresist\w*\b|\bcritical\s+of\s+(?:us|our)\b|\bhostile\b|\bnot\s+a\s+fan\b|\b(?:unhappy|frustrated|dissatisfied)\s+with\s+(?:us|our|the\s+(?:platform|product|service|support))\b"),
-    (Stance.detractor, 2, r"\b(?:wants?|wanted|pushing|push(?:es|ed)?)\s+to\s+(?:replace|switch|move\s+off|rip\s+out|drop|cancel|cut)\b"),
+    (Stance.detractor, 2, r"\bskeptic(?:al|s)?\b|\bsceptic(?:al|s)?\b|\boppos(?:es|ed|ing|e)\b|\bopponent\b"
+                          r"|\bpush(?:ed|es|ing)?\s+back\b|\bpushback\b|\bblocker\b|\bblock(?:ing|s"
+                          r"|ed)\s+(?:the|our|us)\b"),
+    (Stance.detractor, 2, r"\bprefer(?:s|red|ring)?\s+(?:the\s+|a\s+)?(?:competitor|incumbent|alternative"
+                          r"|other\s+vendor|in-house|to\s+(?:build|stay|keep))\b|\bagainst\s+(?:us"
+                          r"|the\s+(?:deal|renewal|expansion|switch|proposal))\b"),
+    (Stance.detractor, 2, r"\bresist\w*\b|\bcritical\s+of\s+(?:us|our)\b|\bhostile\b|\bnot\s+a\s+fan\b"
+                          r"|\b(?:unhappy|frustrated|dissatisfied)\s+with\s+(?:us|our|the\s+(?:platform"
+                          r"|product|service|support))\b"),
+    (Stance.detractor, 2, r"\b(?:wants?|wanted|pushing|push(?:es|ed)?)\s+to\s+(?:replace|switch|move\s+off"
+                          r"|rip\s+out|drop|cancel|cut)\b"),
 )
 _STANCE_PATTERNS = [(stance, weight, re.compile(rx, re.IGNORECASE)) for stance, weight, rx in _STANCE_RULES]
 
@@ -556,7 +606,10 @@ def stance_cues(sentence: str, competitors: Sequence[str] = ()) -> list[Cue]:
                 value = Stance.detractor
             cues.append(Cue(m.start(), m.end(), value, weight))
     for name in competitors:
-        pattern = rf"\b(?:prefer(?:s|red|ring)?|favou?r(?:s|ed|ing)?|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on)\s+{re.escape(name)}\b"
+        pattern = (
+            r"\b(?:prefer(?:s|red|ring)?|favou?r(?:s|ed|ing)?|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on)"
+            rf"\s+{re.escape(name)}\b"
+        )
         for m in re.finditer(pattern, sentence, re.IGNORECASE):
             if not is_hedged(sentence, m.start()):
                 cues.append(Cue(m.start(), m.end(), Stance.detractor, 2))
@@ -724,7 +777,7 @@ class _SentenceContext:
     speaker: str | None
 
     def who(self, cue: Cue, directory: Directory) -> str | None:
-        """Who the cue is about: a captured name, a mention, a pronoun's antecedent, the speaker, or the record's contact."""
+        """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
         text = self.sentence.text
         if cue.name:
             person = directory.resolve(cue.name)
@@ -749,7 +802,9 @@ class _SentenceContext:
             return self.owner
         return None
 
-    def finding(self, key: str, field_name: str, value: Any, cue: Cue, extra: Sequence[tuple[int, int]] = ()) -> Finding:
+    def finding(
+        self, key: str, field_name: str, value: Any, cue: Cue, extra: Sequence[tuple[int, int]] = ()
+    ) -> Finding:
         spans = [(cue.start, cue.end), *extra]
         quote = _quote(self.hit.text, self.sentence, spans)
         return Finding(
@@ -790,10 +845,22 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     for cue in role_cues(text):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "buying_role", cue.value, cue, mention_spans[:1]))
-    for cue in stance_cues(text, competitors):
+    for cue in current_stance_cues(text, stance_cues(text, competitors)):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
     return out
+
+
+_TURN_MARKER = re.compile(r"\b(?:now|these\s+days|since\s+then|today|lately)\b", re.IGNORECASE)
+
+
+def current_stance_cues(sentence: str, cues: list[Cue]) -> list[Cue]:
+    """When a sentence contrasts then and now ("in March she was blocking it; now she sells it"), only now counts."""
+    if len({cue.value for cue in cues}) < 2:
+        return cues
+    markers = [m.start() for m in _TURN_MARKER.finditer(sentence)]
+    later = [cue for cue in cues if markers and cue.start > markers[-1]]
+    return later or cues
 
 
 # ---------------------------------------------------------------------------
@@ -881,7 +948,7 @@ def crm_buying_role(evidence: AccountEvidence, roles: list[CrmRecord]) -> Fact |
 
 
 def relationship_strength(touches: Sequence[date], as_of: date) -> Strength:
-    """Strong: ≥4 touches in the 90 days before as_of; moderate: 1–3 in 90 days or ≥3 in 180; weak: older; none: never."""
+    """Strong: ≥4 touches in the 90 days before as_of; moderate: 1–3 in 90, or ≥3 in 180; weak: older; none: never."""
     past = [day for day in touches if day <= as_of]
     in_90 = sum(1 for day in past if (as_of - day).days <= 90)
     in_180 = sum(1 for day in past if (as_of - day).days <= 180)
@@ -906,9 +973,7 @@ def crm_engagement(evidence: AccountEvidence, activities: list[CrmRecord]) -> tu
             if citation := _crm_citation(evidence, activity.id, field_name):
                 citations.append(citation)
                 break
-    reason = (
-        f"{in_90} touch(es) in the last 90 days, {len(dated)} in all" if dated else "no logged touches"
-    )
+    reason = f"{in_90} of {len(dated)} logged touches in the last 90 days" if dated else "no logged touches"
     strength_fact = Fact(strength, citations, CRM_CONFIDENCE, reason)
     last = Fact(dated[0][0], citations[:1], CRM_CONFIDENCE, f"last touch {dated[0][0]}") if dated else None
     return strength_fact, last
@@ -995,14 +1060,14 @@ def choose_stance(findings: Sequence[Finding]) -> tuple[Stance, list[Finding]]:
     return stance, support
 
 
-def _fact_from_findings(value: Any, support: Sequence[Finding], describe: str) -> Fact:
+def _fact_from_findings(value: Any, support: Sequence[Finding], describe: str, suffix: str = "") -> Fact:
     support = sorted(support, key=lambda f: (f.day or date.min, f.source_id), reverse=True)
     citations = list(dict.fromkeys(f.citation for f in support))[:2]
     return Fact(
         value=value,
         citations=citations,
         confidence=_confidence(support),
-        reason=f"{describe} per {_where(support[0])}",
+        reason=f"{describe} per {_where(support[0])}{suffix}".strip(),
         day=support[0].day,
     )
 
@@ -1045,13 +1110,13 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
                 if newer:
                     before = f" (CRM: {current.value})" if current is not None else ""
                     proposal.facts[field_name] = _fact_from_findings(
-                        value, support, f"{describe} {value}{before}"
+                        value, support, f"{describe} {value}", before
                     )
         if (roles := fields.get("buying_role")) and "buying_role" not in proposal.facts:
             latest = _latest(roles)
             value = latest[0].value
             support = [f for f in roles if f.value == value]
-            proposal.facts["buying_role"] = _fact_from_findings(value, support, f"{value.value.replace('_', ' ')}")
+            proposal.facts["buying_role"] = _fact_from_findings(value, support, "")
         if stances := fields.get("stance"):
             stance, support = choose_stance(stances)
             proposal.facts["stance"] = _fact_from_findings(stance, support, f"{stance.value.capitalize()}")
@@ -1075,7 +1140,7 @@ def title_key(title: str) -> str:
 
 
 def same_title(a: str, b: str) -> bool:
-    """Whether two titles name the same job ("VP of Infrastructure and Operations" = "VP Infrastructure & Operations")."""
+    """Whether two titles name the same job ("VP of Sales and Operations", "VP Sales & Operations")."""
     return title_key(a) == title_key(b)
 
 
@@ -1112,14 +1177,22 @@ def _plan_match(plan: AccountPlan, proposal: Proposal) -> Stakeholder | None:
     return next((s for s in plan.stakeholders if same_person(s.name, proposal.name)), None)
 
 
+def _show(value: Any) -> str:
+    return str(value.value if hasattr(value, "value") else value).replace("_", " ")
+
+
 def _field_reason(name: str, fact: Fact, before: Stakeholder | None) -> str:
-    if name == "status" or name == "stance" or fact.reason.startswith(("Title", "Reports")):
+    """One field's part of a rationale: what it is now, what it was, and why."""
+    if name in ("status", "stance") or fact.reason.startswith(("Title", "Reports")):
         return fact.reason
     label = name.replace("_", " ")
-    value = fact.value.value if hasattr(fact.value, "value") else fact.value
-    was = getattr(before, name, None) if before else None
-    was_text = f" (was {was.value if hasattr(was, 'value') else was})" if before is not None and was else ""
-    return f"{label} {value}{was_text} ({fact.reason})" if fact.reason else f"{label} {value}{was_text}"
+    was = getattr(before, name, None) if before is not None else None
+    was_text = f" (was {_show(was)})" if was else ""
+    if fact.reason.startswith("per "):
+        why = f" {fact.reason}"
+    else:
+        why = f": {fact.reason}" if fact.reason and fact.reason != "CRM" else ""
+    return f"{label} {_show(fact.value)}{was_text}{why}"
 
 
 def proposal_changes(proposal: Proposal, plan: AccountPlan) -> Change | None:
@@ -1159,27 +1232,26 @@ def proposal_changes(proposal: Proposal, plan: AccountPlan) -> Change | None:
 
 
 def _rationale(proposal: Proposal, kind: ChangeKind, changed: list[str], current: Stakeholder | None) -> str:
+    """One line a SAM understands: the headline first (left, joined, new in CRM), then what else changed."""
     facts = proposal.facts
     parts: list[str] = []
     if kind is ChangeKind.add_stakeholder:
+        status = facts.get("status")
+        title = facts.get("title")
+        if status is not None and status.value is StakeholderStatus.departed:
+            parts.append(status.reason)
         if proposal.in_crm:
-            described = ", ".join(
-                str(facts[n].value.value if hasattr(facts[n].value, "value") else facts[n].value)
-                for n in ("title", "buying_role")
-                if n in facts and facts[n].value not in (BuyingRole.unknown,)
-            )
-            parts.append(f"In CRM{': ' + described if described else ''}")
-        elif "status" in facts:
-            title = facts.get("title")
-            joined = facts["status"].reason
-            parts.append(joined.replace("Joined", f"Joined as {title.value}", 1) if title else joined)
-            parts[-1] += "; not in CRM"
+            crm_title = title is not None and not title.reason.startswith("Title")
+            parts.append(f"In CRM as {title.value}" if crm_title and title else "In CRM")
+        elif status is not None and status.value is StakeholderStatus.active:
+            joined = status.reason.replace("Joined", f"Joined as {title.value}", 1) if title else status.reason
+            parts.append(joined + "; not in CRM")
         else:
             parts.append("Named in the account's notes; not in CRM")
-        for name in ("status", "stance", "strength"):
-            if name in facts and (name != "status" or facts[name].value is StakeholderStatus.departed):
-                if name == "status" and not proposal.in_crm:
-                    continue
+        if title is not None and title.reason.startswith("Title") and proposal.in_crm:
+            parts.append(title.reason)
+        for name in ("buying_role", "stance", "strength"):
+            if name in facts:
                 parts.append(_field_reason(name, facts[name], None))
     else:
         order = ["status"] + [n for n in changed if n != "status"]

@@ -119,9 +119,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower-case `text` with diacritics removed ("Núñez" → "nunez"); one char in, one char out."""
+    if text.isascii():
+        return text.lower()
     return "".join(_fold_char(char) for char in text)
 
 
+@cache
 def _fold_char(char: str) -> str:
     base = unicodedata.normalize("NFKD", char)
     stripped = "".join(c for c in base if not unicodedata.combining(c))
@@ -131,12 +134,17 @@ def _fold_char(char: str) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """The words of a name, folded, without honorifics ("Dr.") or suffixes ("Jr.")."""
+    return list(_name_tokens(name))
+
+
+@cache
+def _name_tokens(name: str) -> tuple[str, ...]:
     words = _WORD.findall(fold(name))
     while words and words[0] in HONORIFICS:
         words = words[1:]
     while len(words) > 1 and words[-1] in SUFFIXES:
         words = words[:-1]
-    return words
+    return tuple(words)
 
 
 def normalize_name(name: str) -> str:

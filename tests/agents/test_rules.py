@@ -16,6 +16,9 @@ from agents.stakeholders import (
     looks_like_instruction,
     relationship_strength,
     reports_to_cues,
+    role_cues,
+    role_from_title,
+    same_title,
     split_sentences,
     stance_cues,
     subject_of,
@@ -64,7 +67,11 @@ def test_leaving_something_else_or_maybe_leaving_is_not_a_departure(sentence: st
         ("Priya Nair joined as the new VP of Data Platform in February.", "Priya Nair", "VP of Data Platform"),
         ("They hired Omar Haddad as CFO last month.", "Omar Haddad", "CFO"),
         ("Meet the new CISO, Dana Kim, who starts Monday.", "Dana Kim", "CISO"),
-        ("Priya Nair, formerly at Stripe, joined Acme as Head of Data and Analytics.", "Priya Nair", "Head of Data and Analytics"),
+        (
+            "Priya Nair, formerly at Stripe, joined Acme as Head of Data and Analytics.",
+            "Priya Nair",
+            "Head of Data and Analytics",
+        ),
         ("In March Priya Nair joined as head of procurement.", "Priya Nair", "Head of Procurement"),
         ("Dana Kim, the new Director of IT, ran the demo.", "Dana Kim", "Director of IT"),
     ],
@@ -238,3 +245,63 @@ def test_relationship_strength_from_recency_and_frequency(days_ago: list[int], s
 )
 def test_salesforce_roles_map_to_the_vocabulary(role: str | None, expected: BuyingRole | None) -> None:
     assert buying_role_of(role) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "role"),
+    [
+        ("Farid owns the security budget, so any deal goes through him.", BuyingRole.economic_buyer),
+        ("She'll sign off on the purchase for Acute.", BuyingRole.economic_buyer),
+        ("Bob runs the technical evaluation.", BuyingRole.technical_evaluator),
+    ],
+)
+def test_buying_role_said_in_words(sentence: str, role: BuyingRole) -> None:
+    assert [c.value for c in role_cues(sentence)] == [role]
+
+
+def test_a_budget_someone_only_needs_is_not_theirs() -> None:
+    assert role_cues("She needs Greg's sign-off before anything moves.") == []
+
+
+def test_procurement_titles_imply_the_procurement_role() -> None:
+    assert role_from_title("Strategic Sourcing Manager") is BuyingRole.procurement
+    assert role_from_title("Director, IT Procurement") is BuyingRole.procurement
+    assert role_from_title("Chief Financial Officer") is None
+
+
+def test_equivalent_titles_are_the_same_job() -> None:
+    assert same_title("VP of Infrastructure and Operations", "VP Infrastructure & Operations")
+    assert same_title("CTO", "Chief Technology Officer")
+    assert not same_title("VP Engineering", "Director of Engineering")
+
+
+def test_a_customer_on_a_call_may_say_our_new_ciso() -> None:
+    sentence = "Farid Haddad joined as our Chief Information Security Officer in August."
+    assert arrival_cues(sentence) == []  # in a note, "our" is our side
+    (cue,) = arrival_cues(sentence, customer_voice=True)
+    assert (cue.name, cue.value) == ("Farid Haddad", "Chief Information Security Officer")
+
+
+def test_names_in_markdown_emphasis_are_read() -> None:
+    (cue,) = arrival_cues("His replacement: **Anita Desai**, new VP Infrastructure & Operations for Acute Care.")
+    assert (cue.name, cue.value) == ("Anita Desai", "VP Infrastructure & Operations")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Maya tells us what's going on in Brokerage.", Stance.coach),
+        ("Not for us, not against us.", Stance.neutral),
+        ("Honestly I don't have strong feelings about it.", Stance.neutral),
+        ("Thomas is lukewarm on the SIEM.", Stance.neutral),
+        ("Tom Reyes is still supportive of Edge.", Stance.supporter),
+        ("I'll back you on value.", Stance.supporter),
+        ("Jordan's team are happy users.", Stance.supporter),
+    ],
+)
+def test_more_ways_of_saying_where_someone_stands(sentence: str, stance: Stance) -> None:
+    assert {c.value for c in stance_cues(sentence)} == {stance}
+
+
+def test_happy_to_help_is_not_a_stance() -> None:
+    assert stance_cues("Lee is happy to help with the pilot.") == []

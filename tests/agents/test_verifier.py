@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+from agents.verifier import is_verbatim, verify
 from plans.diff import change_id
 from plans.models import Change, Citation, Stakeholder, person_key, stakeholder_target
 from plans.vocabulary import ChangeKind
-from agents.verifier import is_verbatim, verify
 from retrieval.evidence import Source, SourceType
 from tests.agents.factories import contact, evidence, note
 
@@ -104,7 +104,9 @@ def test_values_outside_the_vocabulary_are_flagged() -> None:
 def test_a_target_that_does_not_match_the_payload_is_flagged() -> None:
     cite = Citation(source_id=ROBERT, quote="Title: VP Engineering")
     after = Stakeholder(key=ROBERT, name="Robert Diaz")
-    change = Change(id="chg-y", kind=ChangeKind.add_stakeholder, target="stakeholder:other", after=after, citations=(cite,))
+    change = Change(
+        id="chg-y", kind=ChangeKind.add_stakeholder, target="stakeholder:other", after=after, citations=(cite,)
+    )
     assert _codes(change) == ["target_mismatch"]
 
 
