@@ -606,11 +606,11 @@ def stance_cues(sentence: str, competitors: Sequence[str] = ()) -> list[Cue]:
                 value = Stance.detractor
             cues.append(Cue(m.start(), m.end(), value, weight))
     for name in competitors:
-        pattern = (
+        prefers = (
             r"\b(?:prefer(?:s|red|ring)?|favou?r(?:s|ed|ing)?|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on)"
             rf"\s+{re.escape(name)}\b"
         )
-        for m in re.finditer(pattern, sentence, re.IGNORECASE):
+        for m in re.finditer(prefers, sentence, re.IGNORECASE):
             if not is_hedged(sentence, m.start()):
                 cues.append(Cue(m.start(), m.end(), Stance.detractor, 2))
     return cues
