@@ -1,0 +1,87 @@
+"""The review flow in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from app.main import create_app
+from app.settings import Settings
+from app.state import build_state
+from retrieval.embedders import HashingEmbedder
+from tests.app.support import Keys, upload, wait_for_draft
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("PLANWRIGHT_TEST_REQUIRE_BROWSER"),
+    reason="Chromium is not installed (apt-get install chromium)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[tuple[str, object]]:
+    settings = Settings(data_dir=tmp_path / "data", embedder="hashing")
+    app = create_app(settings, state_factory=lambda s: build_state(s, embedder=HashingEmbedder()))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_a_reviewer_accepts_a_change_in_the_browser(live_server: tuple[str, object]) -> None:
+    from fastapi.testclient import TestClient
+    from playwright.sync_api import expect, sync_playwright
+
+    base, app = live_server
+    state = app.state.planwright  # type: ignore[attr-defined]
+    keys = Keys(state, "acme-sales")
+    api = TestClient(app)  # shares the running app's state; requests go through ASGI directly
+    report = upload(api, keys.integration)
+    started = api.post(
+        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "stakeholder_map"},
+        headers=Keys.header(keys.integration),
+    ).json()
+    draft = wait_for_draft(api, keys.reviewer, started["id"])
+    change = next(c for c in draft["changes"] if c["verified"] and c["kind"] == "add_stakeholder")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page()
+        page.goto(f"{base}/ui")
+        page.fill("input[name=api_key]", keys.reviewer)
+        page.click("button.primary")
+        page.click(f"a[href='/ui/drafts/{draft['id']}']")
+        card = page.locator(f"section[data-change='{change['id']}']")
+        expect(card).to_contain_text(change["after"]["name"])
+        expect(card.locator("blockquote").first).to_be_visible()
+        card.locator("input[value=accept]").check()
+        page.locator("button.primary").first.click()
+        expect(page.locator("h1")).to_have_text(report["name"])
+        expect(page.locator("text=Plan version 2")).to_be_visible()
+        expect(page.locator("table").first).to_contain_text(change["after"]["name"])
+        browser.close()
