@@ -219,6 +219,8 @@ class MiniLmEmbedder:
     at load, so a forward pass touches no shared mutable state.
     """
 
+    name = "all-MiniLM-L6-v2"
+
     def __init__(
         self,
         tokenizer: Tokenizer,
@@ -328,6 +330,7 @@ class HashingEmbedder:
         if dimension < 1:
             raise ValueError("dimension must be at least 1")
         self._dimension = dimension
+        self.name = f"hashing-{dimension}"
 
     @property
     def dimension(self) -> int:

@@ -20,9 +20,7 @@ from retrieval.embedders import (
     load_embedder,
 )
 
-REFERENCE = json.loads(
-    (Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text(encoding="utf-8")
-)
+REFERENCE = json.loads((Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text(encoding="utf-8"))
 SENTENCES: list[str] = REFERENCE["sentences"]
 
 
@@ -51,9 +49,7 @@ def test_minilm_matches_sentence_transformers_for_every_reference_sentence(
 def test_the_reference_exercises_truncation_at_the_models_max_seq_length(
     minilm: MiniLmEmbedder,
 ) -> None:
-    long_texts = [
-        s for s, n in zip(SENTENCES, REFERENCE["untruncated_token_counts"], strict=True) if n > 256
-    ]
+    long_texts = [s for s, n in zip(SENTENCES, REFERENCE["untruncated_token_counts"], strict=True) if n > 256]
 
     assert minilm.max_seq_length == REFERENCE["max_seq_length"] == 256
     assert len(long_texts) >= 2
@@ -98,9 +94,9 @@ def test_results_do_not_depend_on_order_or_batching(minilm: MiniLmEmbedder) -> N
 
     shuffled = minilm.embed_array([texts[i] for i in permutation])
     one_by_one = np.vstack([minilm.embed_array([t]) for t in texts])
-    small_batches = MiniLmEmbedder(
-        minilm._tokenizer, minilm._weights, max_seq_length=256, batch_size=3
-    ).embed_array(texts)
+    small_batches = MiniLmEmbedder(minilm._tokenizer, minilm._weights, max_seq_length=256, batch_size=3).embed_array(
+        texts
+    )
 
     np.testing.assert_allclose(shuffled, baseline[permutation], atol=1e-5)
     np.testing.assert_allclose(one_by_one, baseline, atol=1e-5)
@@ -191,8 +187,10 @@ def test_hashing_embedder_ignores_case_and_rewards_shared_words() -> None:
 
 
 def test_load_embedder_by_name() -> None:
-    assert isinstance(load_embedder("hashing"), HashingEmbedder)
-    assert isinstance(load_embedder("minilm"), MiniLmEmbedder)
+    hashing, minilm = load_embedder("hashing"), load_embedder("minilm")
+
+    assert isinstance(hashing, HashingEmbedder) and hashing.name == "hashing-384"
+    assert isinstance(minilm, MiniLmEmbedder) and minilm.name == "all-MiniLM-L6-v2"
 
 
 def test_load_embedder_lists_the_choices_for_an_unknown_name() -> None:
