@@ -33,47 +33,39 @@ class ModelNotAvailableError(RuntimeError):
     """The MiniLM weights cannot be found."""
 
 
-_ERF_P = 0.3275911
-_ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """Vectorised error function (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7)."""
-    # In-place steps: the FFN activations are the largest arrays of the forward pass.
-    a = np.abs(x)
-    t = a * _ERF_P
-    t += 1.0
-    np.reciprocal(t, out=t)
-    poly = t * _ERF_A[0]
-    for coefficient in _ERF_A[1:]:
-        poly += coefficient
-        poly *= t
-    np.square(a, out=a)
-    np.negative(a, out=a)
-    np.exp(a, out=a)
-    poly *= a
-    np.subtract(1.0, poly, out=poly)
-    return np.copysign(poly, x, out=poly)
+# Abramowitz & Stegun 7.1.26: erf(z) = 1 - t * P(t) * exp(-z^2) with t = 1 / (1 + p z) for z >= 0,
+# absolute error below 1.5e-7. Rewritten for z = |x| / sqrt(2), with the 1/2 of
+# Phi(x) = (1 + erf(x / sqrt(2))) / 2 folded into the coefficients.
+_CDF_P = 0.3275911 * 0.7071067811865476
+_CDF_A = tuple(0.5 * a for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
-    """BERT's exact GELU, x * Phi(x), not the tanh approximation."""
-    return x * _normal_cdf(x)
+    """BERT's exact GELU, x * Phi(x) with the erf-based normal CDF, not the tanh approximation."""
+    return _gelu_in_place(np.array(x, dtype=np.float32))
 
 
 def _gelu_in_place(x: np.ndarray, rows: int = _GELU_ROWS) -> np.ndarray:
-    # Blocks of rows keep erf's many temporaries in cache, which halves its cost.
+    # Blocks of rows keep the temporaries in cache, which halves the cost of these many passes.
     for start in range(0, x.shape[0], rows):
         block = x[start : start + rows]
-        block *= _normal_cdf(block)
+        a = np.abs(block)
+        t = a * _CDF_P
+        t += 1.0
+        np.reciprocal(t, out=t)
+        tail = t * _CDF_A[0]
+        for coefficient in _CDF_A[1:]:
+            tail += coefficient
+            tail *= t
+        gauss = np.square(a)
+        gauss *= -0.5
+        np.exp(gauss, out=gauss)
+        tail *= gauss
+        # tail is now Phi(-|x|), so x * Phi(x) = max(x, 0) - |x| * Phi(-|x|) for either sign.
+        tail *= a
+        np.maximum(block, 0.0, out=block)
+        block -= tail
     return x
-
-
-def _normal_cdf(x: np.ndarray) -> np.ndarray:
-    phi = erf(x * np.float32(0.7071067811865476))
-    phi += 1.0
-    phi *= 0.5
-    return phi
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
