@@ -56,20 +56,36 @@ def migrate() -> None:
 def import_(
     folder: Annotated[Path, typer.Argument(help="An account bundle folder (crm/, notes/, calls/).")],
     tenant: TenantOpt = "demo",
+    draft: Annotated[bool, typer.Option("--draft/--no-draft", help="Draft the kinds whose evidence changed.")] = True,
 ) -> None:
     """Import an account bundle. Re-importing the same bundle changes nothing."""
-    from app.sources.service import import_folder
     from retrieval.bundle import BundleError
 
     state = _state()
     try:
-        report = import_folder(state.sessions, state.store, tenant, folder)
+        _import_and_draft(state, tenant, folder, draft)
     except BundleError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     finally:
         state.close()
+
+
+def _import_and_draft(state, tenant: str, folder: Path, draft: bool):  # type: ignore[no-untyped-def]
+    """Import one bundle, then draft each affected kind in this process, as the service would."""
+    from app.drafts.service import execute_draft
+    from app.drafts.triggers import queue_drafts
+    from app.sources.service import import_folder
+
+    report = import_folder(state.sessions, state.store, tenant, folder)
+    if draft and state.settings.auto_draft and report.affected_kinds:
+        report.drafts_queued = queue_drafts(
+            state.sessions, tenant, report.account_id, report.affected_kinds, state.settings.default_engine
+        )
+        for draft_id in report.drafts_queued:
+            execute_draft(state.sessions, state.store, draft_id)
     _print_report(report)
+    return report
 
 
 def _print_report(report) -> None:  # type: ignore[no-untyped-def]
@@ -81,6 +97,9 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
         f"  sources: {s.added} added, {s.updated} updated, {s.unchanged} unchanged\n"
         f"  chunks embedded: {report.chunks_embedded}   ({report.seconds:.2f} s)"
     )
+    if report.drafts_queued:
+        kinds = ", ".join(str(k) for k in report.affected_kinds)
+        typer.echo(f"  drafts queued for review: {len(report.drafts_queued)} ({kinds})")
     for issue in report.skipped:
         typer.echo(f"  skipped: {issue}")
 
@@ -147,45 +166,33 @@ def create_key(
 def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    bundles: Annotated[Path, typer.Option(help="Folder of demo bundles.")] = DEMO_BUNDLES,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")] = True,
 ) -> None:
-    """Load the demo accounts, queue a stakeholder-map draft for each, and serve the review UI."""
+    """Load the demo accounts, draft their plan updates, and serve the review UI. Safe to re-run."""
     from app.auth.service import Role, authenticate, issue_key
     from app.db import transaction
-    from app.drafts import repository as drafts_repo
-    from app.drafts import service
-    from app.sources.service import import_folder
-    from plans.vocabulary import DraftKind
 
     settings = Settings()
     state = _state(settings)
+    key_file = settings.data_dir / "demo-api-key"
     started = time.perf_counter()
     try:
-        reports = [import_folder(state.sessions, state.store, "demo", f) for f in sorted(DEMO_BUNDLES.iterdir()) if (f / "crm").is_dir()]
-        for report in reports:
-            _print_report(report)
-        typer.echo(f"imported {len(reports)} demo accounts in {time.perf_counter() - started:.1f} s")
-        key_file = settings.data_dir / "demo-api-key"
+        folders = sorted(f for f in bundles.iterdir() if (f / "crm").is_dir())
+        for folder in folders:
+            _import_and_draft(state, "demo", folder, draft=True)
+        typer.echo(f"loaded {len(folders)} demo accounts in {time.perf_counter() - started:.1f} s")
         key = key_file.read_text().strip() if key_file.exists() else f"pw_{secrets.token_urlsafe(24)}"
         with transaction(state.sessions) as session:
             if authenticate(session, key) is None:
                 issue_key(session, "demo", "demo reviewer", [Role.admin], key)
         key_file.write_text(key + "\n")
         os.chmod(key_file, 0o600)
-        with transaction(state.sessions) as session:
-            pending = []
-            for report in reports:
-                existing = drafts_repo.page(session, "demo", after=None, limit=1, account_id=report.account_id, kind="stakeholder_map")
-                if not existing:
-                    account = service.account_or_404(session, "demo", report.account_id)
-                    pending.append(service.request_draft(session, account, DraftKind.stakeholder_map, "offline", "demo").id)
-        for draft_id in pending:
-            service.execute_draft(state.sessions, state.store, draft_id)
-        typer.echo(f"queued {len(pending)} stakeholder-map drafts")
     finally:
         state.close()
     typer.echo(
-        f"\n  Review UI:  http://{host}:{port}/ui\n  API docs:   http://{host}:{port}/docs\n"
+        f"\n  Review UI:  http://{host}:{port}/ui   (sign in with the API key)\n"
+        f"  API docs:   http://{host}:{port}/docs\n"
         f"  API key:    {key}   (also in {key_file})\n"
     )
     if serve_after:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.service import Role, issue_key
 from app.db import make_engine, make_sessionmaker, transaction
 from app.drafts.runner import DraftRunner
+from app.drafts.triggers import DraftScheduler
 from app.migrate import upgrade
 from app.settings import Settings
 from retrieval.embedders import load_embedder
@@ -25,8 +26,10 @@ class AppState:
     embedder: Embedder
     store: ChunkStore
     runner: DraftRunner
+    scheduler: DraftScheduler
 
     def close(self) -> None:
+        self.scheduler.flush(submit=False)
         self.runner.close()
         self.store.close()
         self.engine.dispose()
@@ -47,4 +50,5 @@ def build_state(settings: Settings, *, embedder: Embedder | None = None, migrate
         with transaction(sessions) as session:
             issue_key(session, settings.bootstrap_tenant, "bootstrap", [Role.admin], settings.bootstrap_api_key)
     runner = DraftRunner(sessions, store, settings.draft_workers)
-    return AppState(settings, engine, sessions, embedder, store, runner)
+    scheduler = DraftScheduler(sessions, runner.submit, settings.default_engine, settings.auto_draft_delay_s)
+    return AppState(settings, engine, sessions, embedder, store, runner, scheduler)

@@ -103,6 +103,8 @@ def execute_draft(sessions: sessionmaker[Session], store: ChunkStore, draft_id: 
         if draft is None or draft.status != "running":
             return
         _store_result(draft, result, as_of, plan.version)
+        if draft.status == "pending_review":
+            supersede_older(session, draft)
 
 
 def _store_result(draft: DraftRow, result: DraftResult, as_of: date, plan_version: int) -> None:
@@ -130,6 +132,22 @@ def _store_result(draft: DraftRow, result: DraftResult, as_of: date, plan_versio
     draft.base_plan_version = plan_version
     draft.status = "pending_review" if draft.changes else "decided"
     draft.updated_at = utcnow()
+
+
+def supersede_older(session: Session, draft: DraftRow) -> None:
+    """Only the newest pending draft of a kind stays in the queue; older ones are superseded."""
+    rivals = session.scalars(
+        select(DraftRow).where(
+            DraftRow.tenant == draft.tenant,
+            DraftRow.account_id == draft.account_id,
+            DraftRow.kind == draft.kind,
+            DraftRow.status == "pending_review",
+            DraftRow.id != draft.id,
+        )
+    )
+    for rival in rivals:
+        older = rival if rival.id < draft.id else draft
+        older.status, older.updated_at = "superseded", utcnow()
 
 
 def get_draft(session: Session, tenant: str, draft_id: str, *, for_update: bool = False) -> DraftRow:

@@ -32,7 +32,11 @@ def get_source(source_id: str, session: SessionDep, principal: Reader) -> Source
 def import_bundle_zip(
     state: StateDep, principal: Integration, bundle: Annotated[UploadFile, File(description="A zip of one account bundle folder.")]
 ) -> ImportReport:
-    """Import an uploaded account bundle; re-importing the same bundle changes nothing."""
+    """Import an uploaded account bundle; re-importing the same bundle changes nothing.
+
+    Evidence that changed queues a draft of each kind it affects, after a short quiet period
+    per account, and a new draft supersedes an older pending one of the same kind.
+    """
     with tempfile.TemporaryDirectory(prefix="planwright-import-") as tmp:
         archive = Path(tmp) / "bundle.zip"
         size = 0
@@ -44,8 +48,11 @@ def import_bundle_zip(
                 out.write(chunk)
         try:
             folder = extract_bundle_zip(archive, Path(tmp) / "bundle")
-            return import_folder(state.sessions, state.store, principal.tenant, folder)
+            report = import_folder(state.sessions, state.store, principal.tenant, folder)
         except zipfile.BadZipFile as exc:
             raise Problem(422, "Not a zip file", "Upload the bundle folder as a .zip.") from exc
         except (BundleError, UnsafeArchive) as exc:
             raise Problem(422, "Bundle cannot be imported", str(exc)) from exc
+    if state.settings.auto_draft and report.affected_kinds:
+        state.scheduler.evidence_changed(principal.tenant, report.account_id, report.affected_kinds)
+    return report

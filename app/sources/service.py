@@ -18,6 +18,7 @@ from app.ids import new_id
 from app.plans import repository as plan_store
 from app.sources.models import CrmRecordRow, SourceRow
 from plans.models import AccountPlan
+from plans.vocabulary import DraftKind
 from retrieval.bundle import BundleError, load_bundle
 from retrieval.chunking import chunk_source
 from retrieval.evidence import Bundle
@@ -39,13 +40,41 @@ class ImportReport(BaseModel):
     sources: Counts = Field(default_factory=Counts)
     chunks_embedded: int = 0
     skipped: list[str] = Field(default_factory=list, description="Files or records not imported, and why.")
+    affected_kinds: list[DraftKind] = Field(
+        default_factory=list, description="Draft kinds whose evidence changed; each gets a new draft."
+    )
+    drafts_queued: list[str] = Field(default_factory=list, description="Ids of the drafts this import queued.")
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return self.account_created or bool(
-            self.records.added + self.records.updated + self.sources.added + self.sources.updated
-        )
+        return bool(self.affected_kinds)
+
+
+# Which evidence can move which part of the plan. Notes and calls can move anything.
+_KINDS_BY_SOBJECT: dict[str, set[DraftKind]] = {
+    "Contact": {DraftKind.stakeholder_map, DraftKind.qbr_brief},
+    "OpportunityContactRole": {DraftKind.stakeholder_map, DraftKind.qbr_brief},
+    "Task": {DraftKind.stakeholder_map, DraftKind.qbr_brief},
+    "Event": {DraftKind.stakeholder_map, DraftKind.qbr_brief},
+    "Account": {DraftKind.whitespace, DraftKind.qbr_brief},
+    "Product2": {DraftKind.whitespace, DraftKind.qbr_brief},
+    "Asset": {DraftKind.whitespace, DraftKind.qbr_brief},
+    "Opportunity": {DraftKind.whitespace, DraftKind.qbr_brief},
+    "OpportunityLineItem": {DraftKind.whitespace, DraftKind.qbr_brief},
+    "OpportunityCompetitor": {DraftKind.whitespace, DraftKind.qbr_brief},
+    "Case": {DraftKind.qbr_brief},
+}
+_ALL_KINDS = set(DraftKind)
+
+
+def affected_kinds(sobjects: set[str], source_types: set[str]) -> list[DraftKind]:
+    kinds: set[DraftKind] = set()
+    for sobject in sobjects:
+        kinds |= _KINDS_BY_SOBJECT.get(sobject, {DraftKind.qbr_brief})
+    if source_types & {"note", "call"}:
+        kinds = set(_ALL_KINDS)
+    return [k for k in DraftKind if k in kinds]
 
 
 def _digest(value: object) -> str:
@@ -73,6 +102,8 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
         account_created=created,
         skipped=[str(issue) for issue in bundle.issues],
     )
+    changed_sobjects: set[str] = set()
+    changed_source_types: set[str] = set()
     for record in bundle.records:
         digest = _digest(record.fields)
         row = session.get(CrmRecordRow, (tenant, record.id))
@@ -84,10 +115,12 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
                 )
             )
             report.records.added += 1
+            changed_sobjects.add(record.type)
         elif row.content_hash != digest or row.account_id != account.id:
             row.fields, row.content_hash, row.sobject = record.fields, digest, record.type
             row.account_id = account.id
             report.records.updated += 1
+            changed_sobjects.add(record.type)
         else:
             report.records.unchanged += 1
 
@@ -103,11 +136,13 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
                 )
             )
             report.sources.added += 1
+            changed_source_types.add(str(source.type))
         elif row.content_hash != digest or row.account_id != account.id:
             row.title, row.date, row.text = source.title, source.date, source.text
             row.meta, row.origin, row.content_hash = source.metadata, source.origin, digest
             row.type, row.account_id = str(source.type), account.id
             report.sources.updated += 1
+            changed_source_types.add(str(source.type))
         else:
             report.sources.unchanged += 1
     session.flush()
@@ -115,6 +150,7 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
     chunks = [chunk for source in bundle.sources for chunk in chunk_source(source)]
     types = {source.id: str(source.type) for source in bundle.sources}
     report.chunks_embedded = store.upsert(tenant, account.id, chunks, source_types=types)
+    report.affected_kinds = affected_kinds(changed_sobjects, changed_source_types)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 

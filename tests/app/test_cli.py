@@ -1,0 +1,75 @@
+"""The `planwright` command line on the embedded defaults (SQLite and Chroma under a data dir)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.app.support import DEMO_BUNDLES, MINI_BUNDLE
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PLANWRIGHT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PLANWRIGHT_EMBEDDER", "hashing")
+    monkeypatch.delenv("PLANWRIGHT_DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+def _drafts(data: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(data / "planwright.db") as db:
+        return sorted(db.execute("select kind, status from drafts").fetchall())
+
+
+def test_import_drafts_what_changed_and_a_reimport_is_a_no_op(_data_dir: Path) -> None:
+    first = runner.invoke(cli, ["import", str(MINI_BUNDLE), "--tenant", "acme"])
+    assert first.exit_code == 0, first.output
+    assert "(new)" in first.output and "drafts queued for review" in first.output
+    drafts = _drafts(_data_dir)
+    assert ("stakeholder_map", "pending_review") in drafts
+
+    second = runner.invoke(cli, ["import", str(MINI_BUNDLE), "--tenant", "acme"])
+    assert second.exit_code == 0, second.output
+    assert "records: 0 added, 0 updated" in second.output
+    assert "sources: 0 added, 0 updated" in second.output
+    assert "drafts queued" not in second.output
+    assert _drafts(_data_dir) == drafts
+
+
+def test_import_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["import", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "error:" in result.output
+
+
+def test_draft_command_drafts_by_salesforce_id(_data_dir: Path) -> None:
+    runner.invoke(cli, ["import", str(MINI_BUNDLE), "--tenant", "acme", "--no-draft"])
+    external_id = sqlite3.connect(_data_dir / "planwright.db").execute("select external_id from accounts").fetchone()[0]
+
+    result = runner.invoke(cli, ["draft", external_id, "--tenant", "acme", "--kind", "stakeholder_map"])
+
+    assert result.exit_code == 0, result.output
+    assert "pending_review" in result.output
+    assert "✓ add_stakeholder" in result.output
+
+
+def test_demo_loads_every_demo_account_once(_data_dir: Path) -> None:
+    first = runner.invoke(cli, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    names = sqlite3.connect(_data_dir / "planwright.db").execute("select count(*) from accounts").fetchone()[0]
+    assert names == len([p for p in DEMO_BUNDLES.iterdir() if (p / "crm").is_dir()])
+    key = (_data_dir / "demo-api-key").read_text().strip()
+    assert key in first.output
+    drafts = _drafts(_data_dir)
+    assert drafts.count(("stakeholder_map", "pending_review")) == names
+
+    again = runner.invoke(cli, ["demo", "--no-serve"])
+    assert again.exit_code == 0, again.output
+    assert _drafts(_data_dir) == drafts
+    assert (_data_dir / "demo-api-key").read_text().strip() == key
