@@ -205,7 +205,7 @@ def render(results: list[PeerResult], skipped: dict[str, str]) -> str:
         if result.engine == "HashingEmbedder":
             cosine = "n/a"
         else:
-            cosine = f"{float((result.vectors * ours.vectors).sum(axis=1).min()):.6f}"
+            cosine = f"{float((result.vectors * ours.vectors).sum(axis=1).min()):.7f}"
         lines.append(
             f"{result.engine:<48}{result.sentences_per_s:>12.1f}"
             f"{result.sentences_per_s / ours.sentences_per_s:>8.2f}{result.load_s:>8.2f}"
