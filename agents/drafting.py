@@ -15,6 +15,7 @@ from agents.context import AccountEvidence
 from agents.results import DraftResult, Usage
 from agents.stakeholders import stakeholder_changes, stakeholder_queries
 from agents.verifier import verify
+from agents.whitespace import whitespace_changes, whitespace_queries
 from plans.models import AccountPlan, Change
 from plans.vocabulary import DraftKind
 from retrieval.evidence import Hit
@@ -49,6 +50,7 @@ Engine = Callable[[DraftContext], Proposal]
 
 QUERIES: dict[DraftKind, Callable[[AccountEvidence], list[str]]] = {
     DraftKind.stakeholder_map: stakeholder_queries,
+    DraftKind.whitespace: whitespace_queries,
 }
 
 
@@ -57,8 +59,14 @@ def _offline_stakeholders(context: DraftContext) -> Proposal:
     return Proposal(changes=changes, warnings=warnings)
 
 
+def _offline_whitespace(context: DraftContext) -> Proposal:
+    changes, warnings = whitespace_changes(context.evidence, context.plan, context.hits)
+    return Proposal(changes=changes, warnings=warnings)
+
+
 ENGINES: dict[tuple[DraftKind, str], Engine] = {
     (DraftKind.stakeholder_map, "offline"): _offline_stakeholders,
+    (DraftKind.whitespace, "offline"): _offline_whitespace,
 }
 
 

@@ -1,0 +1,800 @@
+"""The whitespace agent's offline engine: the products × units matrix from CRM facts and retrieved text.
+
+Products are the active Product2 records; units are the parent's child Accounts. A cell's
+status follows one precedence: owned (a live Asset) > pipeline (an open unit Opportunity
+with a line item of the product) > competitor > not_applicable > whitespace. Owned and
+pipeline come from CRM records alone; competitor and not_applicable also come from
+sentences in retrieved notes and calls that name the unit and the product together with a
+competitor or a stated reason. Text that addresses the drafting system is skipped. Every
+proposed cell cites the CRM lines or the sentences it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from agents.context import AccountEvidence, contact_name, parse_day
+from agents.stakeholders import (
+    Sentence,
+    _quote,
+    is_hedged,
+    looks_like_instruction,
+    split_sentences,
+)
+from plans.diff import change_id
+from plans.models import AccountPlan, Change, Citation, WhitespaceCell, whitespace_target
+from plans.vocabulary import CellStatus, ChangeKind
+from retrieval.evidence import CrmRecord, Hit, Source, SourceType
+
+CRM_CONFIDENCE = 0.9
+SINGLE_MENTION_CONFIDENCE = 0.6
+CORROBORATED_CONFIDENCE = 0.8
+
+_ENDED_ASSET = frozenset(
+    {"obsolete", "expired", "retired", "decommissioned", "cancelled", "canceled", "uninstalled", "returned", "inactive"}
+)
+
+
+# ---------------------------------------------------------------------------
+# The matrix: products, units and how text names them
+# ---------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9][A-Za-z0-9&'’\-]*", text)
+
+
+def _phrase_pattern(phrase: str, *, plural: bool = False) -> str:
+    """A regex for a phrase whose words may be joined by spaces or hyphens ("On-Call", "on call")."""
+    parts = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.strip()) if w]
+    body = r"[\s\-]+".join(parts)
+    if plural and body.endswith("s"):
+        body = body[:-1] + "s?"
+    elif plural:
+        body += "s?"
+    return rf"(?<![\w\-]){body}(?![\w\-])"
+
+
+@dataclass(frozen=True)
+class Product:
+    """An active Product2 and the names text may use for it."""
+
+    id: str
+    name: str
+    family: str | None
+    patterns: tuple[re.Pattern[str], ...]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return sorted({(m.start(), m.end()) for p in self.patterns for m in p.finditer(text)})
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A child Account of the parent and the names text may use for it (matched case-sensitively)."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    pattern: re.Pattern[str]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in self.pattern.finditer(text)]
+
+
+def _brand(names: Sequence[str]) -> str | None:
+    """The vendor's brand: a first word that at least two product names share ("Kestrel APM", "Kestrel Logs")."""
+    firsts = Counter(_words(n)[0] for n in names if len(_words(n)) >= 2)
+    brand, count = firsts.most_common(1)[0] if firsts else (None, 0)
+    return brand if count >= 2 else None
+
+
+def active_products(evidence: AccountEvidence) -> list[Product]:
+    """The active Product2 records, in CRM order, each with its name, short name and (if unique) family."""
+    records = [r for r in evidence.of_type("Product2") if r.get("IsActive") is not False and r.get("Name")]
+    names = [str(r.get("Name")) for r in records]
+    brand = _brand(names)
+    families = Counter(str(r.get("Family")) for r in records if r.get("Family"))
+    products = []
+    for record, name in zip(records, names, strict=True):
+        keywords = {name}
+        words = _words(name)
+        if brand and words[0] == brand and len(words) >= 2:
+            keywords.add(name.split(None, 1)[1].strip())
+        patterns = [re.compile(_phrase_pattern(k, plural=True), re.IGNORECASE) for k in sorted(keywords, key=len)]
+        code = record.get("ProductCode")
+        if isinstance(code, str) and code.strip():
+            patterns.append(re.compile(_phrase_pattern(code.strip())))
+        family = record.get("Family")
+        if isinstance(family, str) and family.strip() and families[family] == 1:
+            # A family shared by no other product also names this one, when written as a proper noun.
+            patterns.append(re.compile(_phrase_pattern(family.strip())))
+        family_name = family if isinstance(family, str) else None
+        products.append(Product(id=record.id, name=name, family=family_name, patterns=tuple(patterns)))
+    return products
+
+
+def account_units(evidence: AccountEvidence) -> list[Unit]:
+    """The parent's child Accounts, each with its full name and the shorter names its siblings leave unambiguous."""
+    records = [
+        r for r in evidence.of_type("Account") if r.get("ParentId") == evidence.account.id and r.get("Name")
+    ]
+    names = [" ".join(str(r.get("Name")).split()) for r in records]
+    parent_words = set(_words(evidence.account_name))
+    word_lists = [_words(n) for n in names]
+    shared = 0
+    if len(word_lists) >= 2:
+        while all(len(ws) > shared + 1 for ws in word_lists) and len({ws[shared] for ws in word_lists}) == 1:
+            shared += 1
+    elif word_lists and word_lists[0] and word_lists[0][0] in parent_words and len(word_lists[0]) > 1:
+        shared = 1
+    rests = [" ".join(ws[shared:]) for ws in word_lists]
+    firsts = Counter(ws[shared] for ws in word_lists if len(ws) > shared)
+    units = []
+    for record, name, rest, words in zip(records, names, rests, word_lists, strict=True):
+        aliases = [name]
+        if rest and rest != name:
+            aliases.append(rest)
+        first = words[shared] if len(words) > shared else ""
+        if (
+            len(words) - shared >= 2
+            and len(first) >= 4
+            and firsts[first] == 1
+            and first not in parent_words
+            and first[:1].isupper()
+        ):
+            aliases.append(first)
+        body = "|".join(_phrase_pattern(a) for a in sorted(set(aliases), key=len, reverse=True))
+        units.append(Unit(id=record.id, name=name, aliases=tuple(dict.fromkeys(aliases)), pattern=re.compile(body)))
+    return units
+
+
+# ---------------------------------------------------------------------------
+# Reading sentences
+# ---------------------------------------------------------------------------
+
+_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)|`")
+
+
+def plain(text: str) -> tuple[str, list[int]]:
+    """`text` without markdown emphasis, and for each kept character its offset in `text`."""
+    kept: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for match in _MARKUP.finditer(text):
+        for i in range(position, match.start()):
+            kept.append(text[i])
+            offsets.append(i)
+        position = match.end()
+    for i in range(position, len(text)):
+        kept.append(text[i])
+        offsets.append(i)
+    return "".join(kept), offsets
+
+
+_CLAUSE_BREAK = re.compile(r";|\s[–—]\s|\s-\s|\b(?:while|whereas|but|although|though|however)\b", re.IGNORECASE)
+
+_NAME_RUN = r"(?P<name>[A-Z][\w.&'’\-]*(?:\s+[A-Z][\w.&'’\-]*){0,3})"
+_COMPETITOR_BEFORE = re.compile(
+    r"\b(?:runs?|running|uses?|using|is|are|(?:is|are|['’]re|stays?|stayed|still|been|standardi[sz]ed)\s+on"
+    r"|went\s+with|goes\s+with|chose|picked|selected|bought|moved\s+to|switched\s+to|migrated\s+to"
+    r"|lost\s+(?:[\w\-]+\s+){0,3}?to|replaced\s+(?:us|it|[\w\-]+)\s+with)\s+" + _NAME_RUN
+)
+_COMPETITOR_AFTER = re.compile(
+    _NAME_RUN + r"(?:\s+(?:now|still|already|today))?\s+(?:runs|holds|keeps|owns|covers|handles|won|"
+    r"(?:is|was)\s+(?:installed|deployed|in\s+place))\b"
+)
+_COMMON_CAPITALS = frozenset(
+    {
+        "i", "we", "our", "the", "a", "an", "it", "they", "their", "this", "that", "he", "she", "you", "us",
+        "q1", "q2", "q3", "q4", "fy", "ok", "okay", "yes", "no", "not", "none", "nothing", "all", "both",
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "ai", "sso", "po",
+    }
+)
+
+_NOT_APPLICABLE = re.compile(
+    r"\b(?:does\s+not|doesn['’]t|do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+(?:really\s+)?(?:apply|fit|need|make\s+sense)\b"
+    r"|\bnot\s+applicable\b|\bn/a\s+(?:for|to)\b|\bnot\s+(?:a|an)\s+(?:good\s+)?fit\b|\bno\s+fit\b"
+    r"|\bnot\s+relevant\b|\bno\s+relevance\b|\bno\s+(?:need|use|use\s+case)\s+for\b|\bnever\s+need\b"
+    r"|\bnothing(?:\s+[\w'’]+){0,3}\s+to\s+(?:put|monitor|run|deploy|instrument|install)\b"
+    r"|\bout\s+of\s+scope\b|\boff\s+the\s+(?:whitespace\s+)?(?:list|table)\b",
+    re.IGNORECASE,
+)
+
+
+_NA_HEDGE = re.compile(
+    r"\b(?:might|may|could|maybe|perhaps|possibly|probably|if|whether|unless|used\s+to|previously|initially)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the evidence says about one cell, with the citation that says it."""
+
+    product: str
+    unit: str
+    status: CellStatus
+    citations: tuple[Citation, ...]
+    day: date | None
+    source_id: str
+    crm: bool = False
+    competitor: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Reading:
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _overlaps(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in spans)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything a sentence may name: products, units, known competitors, and names that are not competitors."""
+
+    products: list[Product]
+    units: list[Unit]
+    competitors: list[str]
+    not_competitor: frozenset[str]  # lower-cased words of people, units, our brand and products
+
+    def products_in(self, text: str) -> dict[str, list[tuple[int, int]]]:
+        return {p.name: spans for p in self.products if (spans := p.spans(text))}
+
+    def units_in(self, text: str) -> dict[str, list[tuple[int, int]]]:
+        return {u.name: spans for u in self.units if (spans := u.spans(text))}
+
+    def competitor_name(self, run: str) -> str | None:
+        """A competitor's name from a run of capitalized words: a known competitor, else the foreign words."""
+        words = run.split()
+        for known in self.competitors:
+            known_words = known.split()
+            if words[: len(known_words)] == known_words or (words and words[0] == known_words[0]):
+                return known
+            if len(known_words) > 1 and words and words[0] in known_words[1:]:
+                return known
+        kept = []
+        for word in words:
+            bare = word.strip(".,'’").lower()
+            if bare in _COMMON_CAPITALS or bare in self.not_competitor:
+                break
+            kept.append(word.strip(".,"))
+        if not kept or len(kept) > 2:
+            return None
+        return " ".join(kept)
+
+
+def vocabulary(evidence: AccountEvidence, products: list[Product], units: list[Unit]) -> Vocabulary:
+    competitors = sorted(
+        {
+            " ".join(str(c.get("CompetitorName") or c.get("Name")).split())
+            for c in evidence.of_type("OpportunityCompetitor")
+            if c.get("CompetitorName") or c.get("Name")
+        },
+        key=lambda n: (-len(n), n),
+    )
+    ours: set[str] = set()
+    for name in [evidence.account_name, *(p.name for p in products), *(u.name for u in units)]:
+        ours.update(w.lower() for w in _words(name))
+    for product in products:
+        if product.family:
+            ours.update(w.lower() for w in _words(product.family))
+    for contact in evidence.contacts:
+        ours.update(w.lower() for w in _words(contact_name(contact)))
+    for source in evidence.narrative_sources():
+        for speaker in source.metadata.get("speakers", []) or []:
+            ours.update(w.lower() for w in _words(str(speaker)))
+    competitor_words = {w.lower() for c in competitors for w in _words(c)}
+    return Vocabulary(products, units, competitors, frozenset(ours - competitor_words))
+
+
+def _label(line: str) -> str | None:
+    """A note line's lead label ("- **Health Plan**: ...", "Ambulatory: ..."), which sets its topic."""
+    match = re.match(r"^\s*(?:[-*+•]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[^:\n]{1,40}?)(?:\*\*|__)?\s*:\s", line)
+    return match.group("label") if match else None
+
+
+@dataclass(frozen=True)
+class _Line:
+    """Where a sentence sits: its line's label topic, and the products the line named before it."""
+
+    label_units: tuple[str, ...]
+    label_products: tuple[str, ...]
+    earlier_products: tuple[str, ...]
+
+
+def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary) -> Reading:
+    """Apply the competitor and not-applicable rules to every sentence of the retrieved notes and calls."""
+    reading = Reading()
+    foreign = 0
+    flagged: set[str] = set()
+    for hit in hits:
+        source = evidence.sources.get(hit.source_id)
+        if source is None:
+            foreign += 1
+            continue
+        if source.type is SourceType.crm or (source.date is not None and source.date > evidence.as_of):
+            continue
+        transcript = source.type is SourceType.call
+        skipped_lines: set[int] = set()
+        earlier: dict[int, list[str]] = defaultdict(list)
+        for sentence in split_sentences(hit.text, transcript=transcript):
+            line_start = hit.text.rfind("\n", 0, sentence.start) + 1
+            if looks_like_instruction(sentence.text):
+                # The rest of a line that addresses the drafting system is the attack's, not evidence.
+                skipped_lines.add(line_start)
+                if source.id not in flagged:
+                    flagged.add(source.id)
+                    reading.warnings.append(
+                        f"Skipped instruction-like text in source {source.id}: {sentence.text[:80]!r}"
+                    )
+                continue
+            if line_start in skipped_lines:
+                continue
+            line_end = hit.text.find("\n", line_start)
+            line = hit.text[line_start : line_end if line_end >= 0 else len(hit.text)]
+            label = None if transcript else _label(line)
+            label_text = plain(label)[0] if label else ""
+            context = _Line(
+                label_units=tuple(vocab.units_in(label_text)),
+                label_products=tuple(vocab.products_in(label_text)),
+                earlier_products=tuple(dict.fromkeys(earlier[line_start])),
+            )
+            reading.findings.extend(_sentence_findings(hit, source, sentence, context, vocab))
+            earlier[line_start].extend(vocab.products_in(plain(sentence.text)[0]))
+    if foreign:
+        reading.warnings.append(f"Ignored {foreign} retrieved chunk(s) from sources outside this account.")
+    return reading
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    bounds = [0, *(m.start() for m in _CLAUSE_BREAK.finditer(text)), len(text)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def _sentence_findings(
+    hit: Hit, source: Source, sentence: Sentence, line: _Line, vocab: Vocabulary
+) -> list[Finding]:
+    text, offsets = plain(sentence.text)
+    units = list(vocab.units_in(text)) or list(line.label_units)
+    if not units:
+        return []
+    products_here = vocab.products_in(text)
+    protected = [s for spans in products_here.values() for s in spans]
+    protected += [s for spans in vocab.units_in(text).values() for s in spans]
+
+    def cite(spans: Sequence[tuple[int, int]]) -> Citation:
+        original = [(offsets[a], offsets[max(a, b - 1)] + 1) for a, b in spans if a < len(offsets)]
+        quote = _quote(hit.text, sentence, original or [(0, len(sentence.text))])
+        return Citation(source_id=source.id, quote=quote, locator=sentence.stamp or hit.locator)
+
+    out: list[Finding] = []
+    for clause_start, clause_end in _clauses(text):
+        for competitor, span in _competitor_cues(text, clause_start, clause_end, vocab, protected):
+            in_clause = {
+                name: spans
+                for name, spans in products_here.items()
+                if any(clause_start <= s < clause_end for s, _ in spans)
+            }
+            named = list(in_clause) or ([] if products_here else list(line.label_products))
+            citation = cite([span])
+            for product in named:
+                for unit in units:
+                    out.append(
+                        Finding(product, unit, CellStatus.competitor, (citation,), source.date, source.id,
+                                competitor=competitor)
+                    )
+    for match in _NOT_APPLICABLE.finditer(text):
+        if _NA_HEDGE.search(" ".join(text[: match.start()].split()[-4:])):
+            continue
+        named = list(products_here) or list(line.label_products) or list(line.earlier_products)
+        reason = " ".join(text.split())
+        citation = cite([(match.start(), match.end())])
+        for product in named:
+            for unit in units:
+                out.append(
+                    Finding(product, unit, CellStatus.not_applicable, (citation,), source.date, source.id,
+                            note=reason)
+                )
+    return out
+
+
+def _competitor_cues(
+    text: str, start: int, end: int, vocab: Vocabulary, protected: Sequence[tuple[int, int]]
+) -> list[tuple[str, tuple[int, int]]]:
+    clause = text[start:end]
+    found: list[tuple[str, tuple[int, int]]] = []
+    for pattern in (_COMPETITOR_BEFORE, _COMPETITOR_AFTER):
+        for match in pattern.finditer(clause):
+            name_start = start + match.start("name")
+            if _overlaps((name_start, name_start + 1), protected):
+                continue
+            if is_hedged(text, start + match.start(), words=4):
+                continue
+            if name := vocab.competitor_name(match.group("name")):
+                found.append((name, (start + match.start(), start + match.end())))
+    for known in vocab.competitors:
+        for match in re.finditer(_phrase_pattern(known), clause):
+            if (
+                not any(name == known for name, _ in found)
+                and _near_cue(clause, match.start())
+                and not is_hedged(text, start + match.start(), words=4)
+            ):
+                found.append((known, (start + match.start(), start + match.end())))
+    return found
+
+
+_KNOWN_CUE = re.compile(
+    r"\b(?:runs?|running|uses?|using|on|with|holds?|keeps?|owns?|installed|deployed|standardi[sz]ed|lost\s+to)\b",
+    re.IGNORECASE,
+)
+
+
+def _near_cue(clause: str, at: int, window: int = 30) -> bool:
+    """Whether a known competitor's name sits next to a usage verb ("runs Splunk", "Splunk ... runs")."""
+    return bool(_KNOWN_CUE.search(clause[max(0, at - window) : at + window]))
+
+
+# ---------------------------------------------------------------------------
+# CRM facts
+# ---------------------------------------------------------------------------
+
+
+def _line_citation(evidence: AccountEvidence, record: CrmRecord, field_name: str) -> Citation | None:
+    line = evidence.field_line(record.id, field_name)
+    return Citation(source_id=record.id, quote=line, locator=f"{record.type}.{field_name}") if line else None
+
+
+def _title_citation(evidence: AccountEvidence, record: CrmRecord) -> Citation | None:
+    line = evidence.title_line(record.id)
+    return Citation(source_id=record.id, quote=line, locator=record.type) if line else None
+
+
+def _citations(evidence: AccountEvidence, record: CrmRecord, *field_names: str) -> list[Citation]:
+    found = [_title_citation(evidence, record)]
+    found += [_line_citation(evidence, record, f) for f in field_names]
+    return [c for c in found if c is not None]
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _is_open(opportunity: CrmRecord) -> bool:
+    closed = opportunity.get("IsClosed")
+    if isinstance(closed, bool):
+        return not closed
+    return not str(opportunity.get("StageName") or "").lower().startswith("closed")
+
+
+def _is_lost(opportunity: CrmRecord) -> bool:
+    if opportunity.get("IsClosed") is True and opportunity.get("IsWon") is False:
+        return True
+    return "lost" in str(opportunity.get("StageName") or "").lower()
+
+
+def live_asset(asset: CrmRecord, as_of: date) -> bool:
+    """An Asset that still counts as owned: not obsolete, expired or otherwise ended, nor past its usage end."""
+    if str(asset.get("Status") or "").strip().lower() in _ENDED_ASSET:
+        return False
+    ends = parse_day(asset.get("UsageEndDate"))
+    return ends is None or ends >= as_of
+
+
+def line_value(item: CrmRecord) -> float | None:
+    """An OpportunityLineItem's value: TotalPrice, else Quantity × UnitPrice."""
+    total = _number(item.get("TotalPrice"))
+    if total is not None:
+        return total
+    quantity, price = _number(item.get("Quantity")), _number(item.get("UnitPrice"))
+    return quantity * price if quantity is not None and price is not None else None
+
+
+@dataclass
+class CellBasis:
+    """What decides one cell, with its citations, confidence and how its value was estimated."""
+
+    status: CellStatus
+    citations: list[Citation]
+    confidence: float
+    reason: str
+    estimated_value: float | None = None
+    competitor: str | None = None
+    note: str | None = None
+
+
+_LOST_TO = re.compile(r"\blost\s+to\s+" + _NAME_RUN)
+
+
+class CrmFacts:
+    """The account's Assets, unit opportunities and their line items, indexed by (product, unit)."""
+
+    def __init__(self, evidence: AccountEvidence, products: list[Product], units: list[Unit], vocab: Vocabulary):
+        self.evidence = evidence
+        self.product_ids = {p.id: p.name for p in products}
+        self.unit_ids = {u.id: u.name for u in units}
+        self.assets: dict[tuple[str, str], list[CrmRecord]] = defaultdict(list)
+        for asset in evidence.of_type("Asset"):
+            key = (self.product_ids.get(asset.get("Product2Id")), self.unit_ids.get(asset.get("AccountId")))
+            if key[0] and key[1] and live_asset(asset, evidence.as_of):
+                self.assets[(key[0], key[1])].append(asset)
+        opportunities = {o.id: o for o in evidence.of_type("Opportunity")}
+        self.open_items: dict[tuple[str, str], list[tuple[CrmRecord, CrmRecord]]] = defaultdict(list)
+        self.lost_items: dict[tuple[str, str], list[tuple[CrmRecord, CrmRecord]]] = defaultdict(list)
+        self.unit_items: dict[str, list[tuple[str, CrmRecord]]] = defaultdict(list)
+        for item in evidence.of_type("OpportunityLineItem"):
+            opportunity = opportunities.get(item.get("OpportunityId"))
+            product = self.product_ids.get(item.get("Product2Id"))
+            unit = self.unit_ids.get(opportunity.get("AccountId")) if opportunity else None
+            if opportunity is None or product is None or unit is None:
+                continue  # parent-level opportunities (renewals) do not speak for a unit
+            self.unit_items[product].append((unit, item))
+            if _is_open(opportunity):
+                self.open_items[(product, unit)].append((opportunity, item))
+            elif _is_lost(opportunity):
+                self.lost_items[(product, unit)].append((opportunity, item))
+        self.competitors: dict[str, list[CrmRecord]] = defaultdict(list)
+        for competitor in evidence.of_type("OpportunityCompetitor"):
+            if opportunity_id := competitor.get("OpportunityId"):
+                self.competitors[opportunity_id].append(competitor)
+        self.vocab = vocab
+
+    def owned(self, product: str, unit: str) -> CellBasis | None:
+        assets = self.assets.get((product, unit))
+        if not assets:
+            return None
+        citations = [c for a in assets for c in _citations(self.evidence, a, "Account", "Product2", "Status")]
+        prices = [p for a in assets if (p := _number(a.get("Price"))) is not None]
+        names = ", ".join(f"'{a.get('Name') or a.id}'" for a in assets)
+        value = sum(prices) if prices else None
+        how = f"; value is the Asset Price{'s summed' if len(prices) > 1 else ''}" if prices else ""
+        citations += [c for a in assets if (c := _line_citation(self.evidence, a, "Price"))] if prices else []
+        return CellBasis(CellStatus.owned, citations, CRM_CONFIDENCE, f"Asset {names} on {unit}{how}", value)
+
+    def pipeline(self, product: str, unit: str) -> CellBasis | None:
+        pairs = self.open_items.get((product, unit))
+        if not pairs:
+            return None
+        citations: list[Citation] = []
+        values = []
+        for opportunity, item in pairs:
+            citations += _citations(self.evidence, opportunity, "Account", "StageName")
+            citations += _citations(self.evidence, item, "Product2", "TotalPrice")
+            if (value := line_value(item)) is not None:
+                values.append(value)
+        names = ", ".join(dict.fromkeys(f"'{o.get('Name') or o.id}'" for o, _ in pairs))
+        how = "; value is the line item's TotalPrice" if len(values) == 1 else "; value sums the line items' TotalPrice"
+        return CellBasis(
+            CellStatus.pipeline,
+            citations,
+            CRM_CONFIDENCE,
+            f"Open opportunity {names} on {unit} has a {product} line item{how if values else ''}",
+            sum(values) if values else None,
+        )
+
+    def lost_to_competitor(self, product: str, unit: str) -> list[Finding]:
+        """A lost unit opportunity for the product with a named winner: an OpportunityCompetitor or "lost to X"."""
+        findings = []
+        for opportunity, item in self.lost_items.get((product, unit), []):
+            day = parse_day(opportunity.get("CloseDate"))
+            base = _citations(self.evidence, opportunity, "Account", "StageName")
+            base += _citations(self.evidence, item, "Product2")
+            named: list[tuple[str, list[Citation]]] = []
+            for competitor in self.competitors.get(opportunity.id, []):
+                name = " ".join(str(competitor.get("CompetitorName") or competitor.get("Name") or "").split())
+                if name:
+                    cite = _line_citation(self.evidence, competitor, "CompetitorName") or _title_citation(
+                        self.evidence, competitor
+                    )
+                    named.append((name, [cite] if cite else []))
+            if not named:
+                for field_name in ("NextStep", "Description", "Loss_Reason__c"):
+                    text = opportunity.get(field_name)
+                    match = _LOST_TO.search(text) if isinstance(text, str) else None
+                    if match and (name := self.vocab.competitor_name(match.group("name"))):
+                        cite = _line_citation(self.evidence, opportunity, field_name)
+                        named.append((name, [cite] if cite else []))
+                        break
+            for name, cites in named:
+                findings.append(
+                    Finding(product, unit, CellStatus.competitor, tuple(base + cites), day, opportunity.id,
+                            crm=True, competitor=name)
+                )
+        return findings
+
+    def median_price(self, product: str, unit: str) -> tuple[float, str] | None:
+        """The median price of the product in the account's other units: its Assets, else its unit line items."""
+        assets = [
+            p for (name, other), records in self.assets.items() if name == product and other != unit
+            for a in records if (p := _number(a.get("Price"))) is not None
+        ]
+        if assets:
+            return statistics.median(assets), _median_phrase(len(assets), "Asset price")
+        items = [v for other, item in self.unit_items.get(product, []) if other != unit if (v := line_value(item))]
+        if items:
+            return statistics.median(items), _median_phrase(len(items), "opportunity line item value")
+        return None
+
+
+def _median_phrase(count: int, what: str) -> str:
+    if count == 1:
+        return f"estimated from the one existing {what} for this product in another unit"
+    return f"estimated from the median of {count} existing {what}s for this product in other units"
+
+
+# ---------------------------------------------------------------------------
+# Deciding cells
+# ---------------------------------------------------------------------------
+
+
+def _confidence(findings: Sequence[Finding]) -> float:
+    if any(f.crm for f in findings):
+        return CRM_CONFIDENCE
+    return CORROBORATED_CONFIDENCE if len({f.source_id for f in findings}) >= 2 else SINGLE_MENTION_CONFIDENCE
+
+
+def _where(finding: Finding) -> str:
+    kind = "CRM" if finding.crm else "evidence"
+    return f"{kind} of {finding.day.isoformat()}" if finding.day else kind
+
+
+def from_findings(findings: Sequence[Finding]) -> CellBasis | None:
+    """The cell the newest evidence gives: a competitor over a stated reason on the same date."""
+    if not findings:
+        return None
+    newest = max(f.day or date.min for f in findings)
+    latest = [f for f in findings if (f.day or date.min) == newest]
+    competitors = Counter(f.competitor for f in latest if f.status is CellStatus.competitor and f.competitor)
+    if competitors:
+        name = competitors.most_common(1)[0][0]
+        support = [f for f in findings if f.status is CellStatus.competitor and f.competitor == name]
+        status = CellStatus.competitor
+    else:
+        support = [f for f in findings if f.status is CellStatus.not_applicable]
+        status = CellStatus.not_applicable
+        name = None
+    support.sort(key=lambda f: (f.day or date.min, f.crm, f.source_id), reverse=True)
+    citations = list(dict.fromkeys(c for f in support[:3] for c in f.citations))
+    head = support[0]
+    if status is CellStatus.competitor:
+        reason = f"{name} covers this need per {_where(head)}"
+        note = None
+    else:
+        reason = f"Does not apply per {_where(head)}"
+        note = head.note
+    sources = len({f.source_id for f in support})
+    if sources > 1:
+        reason += f", corroborated by {sources - 1} more source{'s' if sources > 2 else ''}"
+    return CellBasis(status, citations, _confidence(support), reason, competitor=name, note=note)
+
+
+def decide_cell(
+    product: Product, unit: Unit, facts: CrmFacts, findings: Sequence[Finding], evidence: AccountEvidence
+) -> CellBasis:
+    """One cell by the precedence owned > pipeline > competitor > not_applicable > whitespace."""
+    if basis := facts.owned(product.name, unit.name):
+        return basis
+    if basis := facts.pipeline(product.name, unit.name):
+        return basis
+    crm = facts.lost_to_competitor(product.name, unit.name)
+    estimate = facts.median_price(product.name, unit.name)
+    if basis := from_findings([*crm, *findings]):
+        if basis.status is CellStatus.competitor and estimate:
+            basis.estimated_value, how = estimate
+            basis.reason += f"; value {how}"
+        return basis
+    citations = [
+        c
+        for c in (
+            _title_citation(evidence, evidence.record(product.id)),  # type: ignore[arg-type]
+            _title_citation(evidence, evidence.record(unit.id)),  # type: ignore[arg-type]
+        )
+        if c
+    ]
+    reason = "No asset, no open opportunity, no competitor found"
+    basis = CellBasis(CellStatus.whitespace, citations, CRM_CONFIDENCE, reason)
+    if estimate:
+        basis.estimated_value, how = estimate
+        basis.reason += f"; value {how}"
+    return basis
+
+
+# ---------------------------------------------------------------------------
+# Questions and changes
+# ---------------------------------------------------------------------------
+
+GENERAL_QUESTIONS = (
+    "uses a competitor instead runs on another vendor",
+    "lost to competitor went with",
+    "does not apply not applicable not a fit",
+    "no need for nothing to monitor out of scope",
+)
+
+
+def whitespace_queries(evidence: AccountEvidence) -> list[str]:
+    """What to ask the retriever: general questions, then per unit and product, then known competitors."""
+    products = active_products(evidence)
+    units = account_units(evidence)
+    short = [p.name.split(None, 1)[1] if len(p.name.split()) > 1 else p.name for p in products]
+    queries = list(GENERAL_QUESTIONS)
+    for unit in units:
+        alias = unit.aliases[1] if len(unit.aliases) > 1 else unit.name
+        queries += [f"{alias} uses competitor", f"not a fit for {alias} does not apply", f"{alias} no need for"]
+        queries += [f"{alias} runs {name}" for name in short]
+        families = sorted({p.family for p in products if p.family})
+        queries += [f"{alias} runs {family}" for family in families]
+    competitors = {
+        str(c.get("CompetitorName") or c.get("Name"))
+        for c in evidence.of_type("OpportunityCompetitor")
+        if c.get("CompetitorName") or c.get("Name")
+    }
+    queries += sorted(competitors)
+    return list(dict.fromkeys(queries))
+
+
+def _rationale(product: str, unit: str, basis: CellBasis, before: WhitespaceCell | None) -> str:
+    was = f" (was {before.status.value})" if before is not None and before.status is not basis.status else ""
+    return f"{product} × {unit}: {basis.status.value}{was}. {basis.reason}."
+
+
+def whitespace_changes(
+    evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit]
+) -> tuple[list[Change], list[str]]:
+    """The offline engine: set_whitespace_cell changes for every new or changed cell, and warnings."""
+    products = active_products(evidence)
+    units = account_units(evidence)
+    warnings: list[str] = []
+    if not products:
+        warnings.append("No active Product2 records: the whitespace matrix has no rows.")
+    if not units:
+        warnings.append("The account has no child Accounts: the whitespace matrix has no columns.")
+    vocab = vocabulary(evidence, products, units)
+    facts = CrmFacts(evidence, products, units, vocab)
+    reading = read_hits(hits, evidence, vocab)
+    warnings.extend(reading.warnings)
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in dict.fromkeys(reading.findings):
+        by_cell[(finding.product, finding.unit)].append(finding)
+
+    changes = []
+    for product in products:
+        for unit in units:
+            basis = decide_cell(product, unit, facts, by_cell.get((product.name, unit.name), []), evidence)
+            value = round(basis.estimated_value, 2) if basis.estimated_value is not None else None
+            after = WhitespaceCell(
+                product=product.name,
+                unit=unit.name,
+                status=basis.status,
+                estimated_value=value,
+                competitor=basis.competitor,
+                note=basis.note,
+            )
+            before = plan.cell(product.name, unit.name)
+            if before == after:
+                continue
+            target = whitespace_target(product.name, unit.name)
+            changes.append(
+                Change(
+                    id=change_id(ChangeKind.set_whitespace_cell, target, after),
+                    kind=ChangeKind.set_whitespace_cell,
+                    target=target,
+                    before=before,
+                    after=after,
+                    rationale=_rationale(product.name, unit.name, basis, before),
+                    citations=tuple(dict.fromkeys(basis.citations)),
+                    confidence=basis.confidence,
+                )
+            )
+    return changes, warnings
