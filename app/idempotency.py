@@ -32,19 +32,11 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def recall(session: Session, tenant: str, key: str, fingerprint: str) -> IdempotencyRow | None:
-    row = session.scalar(
-        select(IdempotencyRow).where(IdempotencyRow.tenant == tenant, IdempotencyRow.key == key)
-    )
+    row = session.scalar(select(IdempotencyRow).where(IdempotencyRow.tenant == tenant, IdempotencyRow.key == key))
     if row is not None and row.request_hash != fingerprint:
         raise IdempotencyConflict(key)
     return row
 
 
-def remember(
-    session: Session, tenant: str, key: str, fingerprint: str, status_code: int, body: Any
-) -> None:
-    session.add(
-        IdempotencyRow(
-            tenant=tenant, key=key, request_hash=fingerprint, status_code=status_code, body=body
-        )
-    )
+def remember(session: Session, tenant: str, key: str, fingerprint: str, status_code: int, body: Any) -> None:
+    session.add(IdempotencyRow(tenant=tenant, key=key, request_hash=fingerprint, status_code=status_code, body=body))

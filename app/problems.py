@@ -15,9 +15,7 @@ PROBLEM_JSON = "application/problem+json"
 class Problem(Exception):
     """An error the client can act on; rendered as application/problem+json."""
 
-    def __init__(
-        self, status: int, title: str, detail: str | None = None, **extra: Any
-    ) -> None:
+    def __init__(self, status: int, title: str, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title
@@ -29,9 +27,7 @@ def not_found(what: str, ident: str) -> Problem:
     return Problem(404, f"{what} not found", f"No {what.lower()} {ident!r} in this tenant.")
 
 
-def problem_response(
-    status: int, title: str, detail: str | None, instance: str, **extra: Any
-) -> JSONResponse:
+def problem_response(status: int, title: str, detail: str | None, instance: str, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -57,10 +53,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
-        ]
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return problem_response(
-            422, "Invalid request", "The request does not match the schema.", request.url.path,
+            422,
+            "Invalid request",
+            "The request does not match the schema.",
+            request.url.path,
             errors=errors,
         )

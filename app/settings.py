@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     embedder: Literal["minilm", "hashing"] = "minilm"
     default_engine: Literal["offline", "openai"] = "offline"
     draft_workers: int = Field(default=2, ge=1, le=32)
-    auto_draft: bool = Field(default=True, description="New evidence for an account queues drafts of the kinds it affects.")
+    auto_draft: bool = Field(
+        default=True, description="New evidence for an account queues drafts of the kinds it affects."
+    )
     auto_draft_delay_s: float = Field(
         default=5.0, ge=0.0, description="Quiet period after an account's last evidence change before drafting."
     )

@@ -11,9 +11,7 @@ def get(session: Session, tenant: str, account_id: str) -> Account | None:
 
 
 def get_by_external_id(session: Session, tenant: str, external_id: str) -> Account | None:
-    return session.scalar(
-        select(Account).where(Account.tenant == tenant, Account.external_id == external_id)
-    )
+    return session.scalar(select(Account).where(Account.tenant == tenant, Account.external_id == external_id))
 
 
 def page(session: Session, tenant: str, after: str | None, limit: int) -> list[Account]:

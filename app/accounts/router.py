@@ -50,8 +50,11 @@ def get_account(account_id: str, session: SessionDep, principal: Reader) -> Acco
 
 def _plan_public(account_id: str, row: PlanVersionRow) -> PlanPublic:
     return PlanPublic(
-        account_id=account_id, created_at=row.created_at, created_by=row.created_by,
-        draft_id=row.draft_id, **row.plan,
+        account_id=account_id,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        draft_id=row.draft_id,
+        **row.plan,
     )
 
 

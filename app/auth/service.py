@@ -55,9 +55,7 @@ def issue_key(session: Session, tenant: str, name: str, roles: list[Role], key: 
 
 
 def authenticate(session: Session, key: str) -> Principal | None:
-    row = session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    )
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None)))
     if row is None:
         return None
     return Principal(tenant=row.tenant, name=row.name, roles=frozenset(Role(r) for r in row.roles))

@@ -34,8 +34,13 @@ def list_drafts(
 ) -> DraftPage:
     """The review queue, oldest first; filter by status, account and kind."""
     rows = repository.page(
-        session, principal.tenant, after=decode_cursor(cursor), limit=limit + 1,
-        status=status, account_id=account_id, kind=str(kind) if kind else None,
+        session,
+        principal.tenant,
+        after=decode_cursor(cursor),
+        limit=limit + 1,
+        status=status,
+        account_id=account_id,
+        kind=str(kind) if kind else None,
     )
     return DraftPage(
         items=[draft_summary(r) for r in rows[:limit]],

@@ -6,12 +6,12 @@ import logging
 from datetime import date
 from typing import Any
 
-from agents.drafting import run_draft
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agents.context import AccountEvidence
+from agents.drafting import run_draft
 from agents.results import DraftResult
 from app.accounts import repository as accounts
 from app.accounts.models import Account
@@ -169,7 +169,8 @@ def decide(
         raise Problem(409, "Draft is not open for review", f"Draft {draft_id} is {draft.status}.")
     if version != draft.version:
         raise Problem(
-            409, "Stale draft version",
+            409,
+            "Stale draft version",
             f"You decided on version {version}; the draft is at version {draft.version}. Reload it.",
             current_version=draft.version,
         )
@@ -187,7 +188,8 @@ def decide(
         if decision.action == "accept":
             if row.issues:
                 raise Problem(
-                    422, "Change failed verification",
+                    422,
+                    "Change failed verification",
                     f"Change {row.id} did not verify ({row.issues[0]['message']}); edit it or reject it.",
                 )
             to_apply.append(change)
@@ -216,9 +218,15 @@ def decide(
         row.decided_after = after.model_dump(mode="json") if after is not None else None
         session.add(
             DecisionRow(
-                tenant=tenant, account_id=account.id, draft_id=draft.id, change_id=row.id,
-                action=decision.action, after=row.decided_after, comment=decision.comment,
-                actor=actor, plan_version=new_plan.version,
+                tenant=tenant,
+                account_id=account.id,
+                draft_id=draft.id,
+                change_id=row.id,
+                action=decision.action,
+                after=row.decided_after,
+                comment=decision.comment,
+                actor=actor,
+                plan_version=new_plan.version,
             )
         )
     draft.version += 1
@@ -237,7 +245,9 @@ def _edited(change: Change, after: dict[str, Any] | None) -> Change:
         payload = model.model_validate(after)
     except ValidationError as exc:
         raise Problem(
-            422, "Edited payload is invalid", f"`after` is not a valid {model.__name__}.",
+            422,
+            "Edited payload is invalid",
+            f"`after` is not a valid {model.__name__}.",
             errors=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()],
         ) from exc
     return change.model_copy(update={"after": payload})

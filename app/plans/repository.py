@@ -22,9 +22,7 @@ def latest(session: Session, account_id: str) -> AccountPlan:
     return AccountPlan.model_validate(row.plan) if row else AccountPlan(version=1)
 
 
-def save(
-    session: Session, account_id: str, plan: AccountPlan, created_by: str, draft_id: str | None
-) -> None:
+def save(session: Session, account_id: str, plan: AccountPlan, created_by: str, draft_id: str | None) -> None:
     session.add(
         PlanVersionRow(
             account_id=account_id,

@@ -13,9 +13,7 @@ def get(session: Session, tenant: str, source_id: str) -> SourceRow | None:
 
 def sources_of(session: Session, tenant: str, account_id: str) -> list[Source]:
     rows = session.scalars(
-        select(SourceRow)
-        .where(SourceRow.tenant == tenant, SourceRow.account_id == account_id)
-        .order_by(SourceRow.id)
+        select(SourceRow).where(SourceRow.tenant == tenant, SourceRow.account_id == account_id).order_by(SourceRow.id)
     )
     return [to_source(r) for r in rows]
 
@@ -44,7 +42,5 @@ def to_source(row: SourceRow) -> Source:
 def titles(session: Session, tenant: str, source_ids: list[str]) -> dict[str, SourceRow]:
     if not source_ids:
         return {}
-    rows = session.scalars(
-        select(SourceRow).where(SourceRow.tenant == tenant, SourceRow.id.in_(set(source_ids)))
-    )
+    rows = session.scalars(select(SourceRow).where(SourceRow.tenant == tenant, SourceRow.id.in_(set(source_ids))))
     return {r.id: r for r in rows}

@@ -30,7 +30,9 @@ def get_source(source_id: str, session: SessionDep, principal: Reader) -> Source
 
 @router.post("/import", response_model=ImportReport)
 def import_bundle_zip(
-    state: StateDep, principal: Integration, bundle: Annotated[UploadFile, File(description="A zip of one account bundle folder.")]
+    state: StateDep,
+    principal: Integration,
+    bundle: Annotated[UploadFile, File(description="A zip of one account bundle folder.")],
 ) -> ImportReport:
     """Import an uploaded account bundle; re-importing the same bundle changes nothing.
 

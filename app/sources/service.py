@@ -110,8 +110,12 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
         if row is None:
             session.add(
                 CrmRecordRow(
-                    tenant=tenant, id=record.id, account_id=account.id, sobject=record.type,
-                    fields=record.fields, content_hash=digest,
+                    tenant=tenant,
+                    id=record.id,
+                    account_id=account.id,
+                    sobject=record.type,
+                    fields=record.fields,
+                    content_hash=digest,
                 )
             )
             report.records.added += 1
@@ -130,9 +134,16 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
         if row is None:
             session.add(
                 SourceRow(
-                    tenant=tenant, id=source.id, account_id=account.id, type=str(source.type),
-                    title=source.title, date=source.date, text=source.text,
-                    meta=source.metadata, origin=source.origin, content_hash=digest,
+                    tenant=tenant,
+                    id=source.id,
+                    account_id=account.id,
+                    type=str(source.type),
+                    title=source.title,
+                    date=source.date,
+                    text=source.text,
+                    meta=source.metadata,
+                    origin=source.origin,
+                    content_hash=digest,
                 )
             )
             report.sources.added += 1

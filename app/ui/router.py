@@ -83,17 +83,26 @@ def _accounts(session: Session, tenant: str) -> dict[str, Account]:
 
 
 @router.get("", response_class=HTMLResponse)
-def queue(request: Request, session: SessionDep, principal: UiPrincipal, status: str = "pending_review") -> HTMLResponse:
+def queue(
+    request: Request, session: SessionDep, principal: UiPrincipal, status: str = "pending_review"
+) -> HTMLResponse:
     accounts = _accounts(session, principal.tenant)
     rows = drafts_repo.page(session, principal.tenant, after=None, limit=500, status=status or None)
     return _page(
-        request, "queue.html", principal=principal, drafts=rows, accounts=accounts, status=status,
+        request,
+        "queue.html",
+        principal=principal,
+        drafts=rows,
+        accounts=accounts,
+        status=status,
         statuses=["pending_review", "running", "decided", "failed", "superseded", ""],
     )
 
 
 @router.get("/drafts/{draft_id}", response_class=HTMLResponse)
-def review(request: Request, draft_id: str, session: SessionDep, principal: UiPrincipal, error: str | None = None) -> HTMLResponse:
+def review(
+    request: Request, draft_id: str, session: SessionDep, principal: UiPrincipal, error: str | None = None
+) -> HTMLResponse:
     row = drafts.get_draft(session, principal.tenant, draft_id)
     draft = draft_public(row)
     account = session.get(Account, row.account_id)
@@ -104,8 +113,15 @@ def review(request: Request, draft_id: str, session: SessionDep, principal: UiPr
         change = Change.model_validate(change_row.change)
         cards.append({"change": public, "rows": describe_change(change), "label": _target_label(change)})
     return _page(
-        request, "review.html", principal=principal, draft=draft, account=account, cards=cards,
-        sources=source_rows, error=error, can_decide=principal.has_any(Role.reviewer) and draft.status == "pending_review",
+        request,
+        "review.html",
+        principal=principal,
+        draft=draft,
+        account=account,
+        cards=cards,
+        sources=source_rows,
+        error=error,
+        can_decide=principal.has_any(Role.reviewer) and draft.status == "pending_review",
     )
 
 
@@ -140,7 +156,9 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
             comment = str(form.get(f"comment_{change.id}") or "") or None
             decisions.append(DecisionIn(change_id=change.id, action=action, comment=comment))
     if not decisions:
-        return RedirectResponse(f"/ui/drafts/{draft_id}?error=Choose+accept+or+reject+for+at+least+one+change", status_code=303)
+        return RedirectResponse(
+            f"/ui/drafts/{draft_id}?error=Choose+accept+or+reject+for+at+least+one+change", status_code=303
+        )
     try:
         with state.sessions() as session, session.begin():
             version = int(str(form.get("version", "0")))
@@ -154,7 +172,9 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
 
 
 @router.get("/accounts/{account_id}/plan", response_class=HTMLResponse)
-def plan_page(request: Request, account_id: str, session: SessionDep, principal: UiPrincipal, version: int | None = None) -> HTMLResponse:
+def plan_page(
+    request: Request, account_id: str, session: SessionDep, principal: UiPrincipal, version: int | None = None
+) -> HTMLResponse:
     account = drafts.account_or_404(session, principal.tenant, account_id)
     shown = version or account.plan_version
     row = session.get(PlanVersionRow, (account.id, shown))
@@ -165,19 +185,29 @@ def plan_page(request: Request, account_id: str, session: SessionDep, principal:
     products = sorted({c.product for c in plan.whitespace})
     brief_md = qbr_markdown(plan.qbr_brief) if plan.qbr_brief else None
     return _page(
-        request, "plan.html", principal=principal, account=account, plan=plan, row=row,
-        history=plan_store.history(session, account.id), units=units, products=products, brief_md=brief_md,
+        request,
+        "plan.html",
+        principal=principal,
+        account=account,
+        plan=plan,
+        row=row,
+        history=plan_store.history(session, account.id),
+        units=units,
+        products=products,
+        brief_md=brief_md,
         cells={(c.product, c.unit): c for c in plan.whitespace},
     )
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
-def source_page(request: Request, source_id: str, session: SessionDep, principal: UiPrincipal, quote: str | None = None) -> HTMLResponse:
+def source_page(
+    request: Request, source_id: str, session: SessionDep, principal: UiPrincipal, quote: str | None = None
+) -> HTMLResponse:
     row = sources.get(session, principal.tenant, source_id)
     if row is None:
         raise Problem(404, "Source not found", f"No source {source_id!r} in this tenant.")
     before, match, after = row.text, "", ""
     if quote and quote in row.text:
         i = row.text.index(quote)
-        before, match, after = row.text[:i], quote, row.text[i + len(quote):]
+        before, match, after = row.text[:i], quote, row.text[i + len(quote) :]
     return _page(request, "source.html", principal=principal, source=row, before=before, match=match, after=after)

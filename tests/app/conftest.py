@@ -70,7 +70,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, embedder="hashing", draft_workers=2, auto_draft=False)
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, embedder="hashing", draft_workers=2, auto_draft=False
+    )
 
 
 @pytest.fixture
@@ -97,5 +99,3 @@ def keys(app_state: AppState) -> Keys:
 @pytest.fixture
 def other_keys(app_state: AppState) -> Keys:
     return Keys(app_state, "other-tenant")
-
-

@@ -42,7 +42,8 @@ def zip_bundle(folder: Path) -> bytes:
 
 def upload(client: TestClient, key: str, folder: Path = MINI_BUNDLE) -> dict[str, Any]:
     response = client.post(
-        "/v1/import", headers=Keys.header(key),
+        "/v1/import",
+        headers=Keys.header(key),
         files={"bundle": ("bundle.zip", zip_bundle(folder), "application/zip")},
     )
     assert response.status_code == 200, response.text

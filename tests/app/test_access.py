@@ -40,7 +40,10 @@ def test_another_tenant_sees_none_of_the_account(client: TestClient, keys: Keys,
 
     assert client.get("/v1/accounts", headers=other).json()["items"] == []
     assert client.get(f"/v1/accounts/{report['account_id']}/plan", headers=other).status_code == 404
-    assert client.get(f"/v1/accounts/{report['account_id']}/search", params={"q": "renewal"}, headers=other).status_code == 404
+    assert (
+        client.get(f"/v1/accounts/{report['account_id']}/search", params={"q": "renewal"}, headers=other).status_code
+        == 404
+    )
     some_source = client.get(
         f"/v1/accounts/{report['account_id']}/search", params={"q": "renewal"}, headers=Keys.header(keys.reviewer)
     ).json()["hits"][0]["source_id"]

@@ -60,7 +60,8 @@ def test_a_reviewer_accepts_a_change_in_the_browser(live_server: tuple[str, obje
     api = TestClient(app)  # shares the running app's state; requests go through ASGI directly
     report = upload(api, keys.integration)
     started = api.post(
-        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "stakeholder_map"},
+        f"/v1/accounts/{report['account_id']}/drafts",
+        json={"kind": "stakeholder_map"},
         headers=Keys.header(keys.integration),
     ).json()
     draft = wait_for_draft(api, keys.reviewer, started["id"])

@@ -36,7 +36,10 @@ def test_an_accepted_stakeholder_change_reaches_the_plan_at_version_2(client: Te
 
     decided = client.post(
         f"/v1/drafts/{draft['id']}/decisions",
-        json={"version": draft["version"], "decisions": [{"change_id": change["id"], "action": "accept", "comment": "matches my notes"}]},
+        json={
+            "version": draft["version"],
+            "decisions": [{"change_id": change["id"], "action": "accept", "comment": "matches my notes"}],
+        },
         headers=reviewer,
     )
     assert decided.status_code == 200, decided.text

@@ -52,7 +52,8 @@ def test_a_zip_without_a_bundle_is_a_clear_422(client: TestClient, keys: Keys) -
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("readme.txt", "hello")
     response = client.post(
-        "/v1/import", headers=Keys.header(keys.integration),
+        "/v1/import",
+        headers=Keys.header(keys.integration),
         files={"bundle": ("b.zip", buffer.getvalue(), "application/zip")},
     )
     assert response.status_code == 422
@@ -72,7 +73,9 @@ def test_a_zip_that_escapes_its_folder_is_refused(client: TestClient, keys: Keys
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("../../evil/crm/Account.json", "{}")
     response = client.post(
-        "/v1/import", headers=Keys.header(keys.integration), files={"bundle": ("b.zip", buffer.getvalue(), "application/zip")}
+        "/v1/import",
+        headers=Keys.header(keys.integration),
+        files={"bundle": ("b.zip", buffer.getvalue(), "application/zip")},
     )
     assert response.status_code == 422
     assert "escapes" in response.json()["detail"]
@@ -85,6 +88,8 @@ def test_the_bundle_may_be_zipped_with_or_without_its_folder(client: TestClient,
             if path.is_file():
                 zf.write(path, path.relative_to(MINI_BUNDLE))
     response = client.post(
-        "/v1/import", headers=Keys.header(keys.integration), files={"bundle": ("b.zip", buffer.getvalue(), "application/zip")}
+        "/v1/import",
+        headers=Keys.header(keys.integration),
+        files={"bundle": ("b.zip", buffer.getvalue(), "application/zip")},
     )
     assert response.status_code == 200, response.text

@@ -12,7 +12,8 @@ from tests.app.support import Keys, upload, wait_for_draft
 def _draft(client: TestClient, keys: Keys) -> tuple[str, dict[str, Any]]:
     report = upload(client, keys.integration)
     started = client.post(
-        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "stakeholder_map"},
+        f"/v1/accounts/{report['account_id']}/drafts",
+        json={"kind": "stakeholder_map"},
         headers=Keys.header(keys.integration),
     )
     return report["account_id"], wait_for_draft(client, keys.reviewer, started.json()["id"])
@@ -20,7 +21,8 @@ def _draft(client: TestClient, keys: Keys) -> tuple[str, dict[str, Any]]:
 
 def _decide(client: TestClient, keys: Keys, draft: dict[str, Any], *decisions: dict[str, Any]) -> Any:
     return client.post(
-        f"/v1/drafts/{draft['id']}/decisions", json={"version": draft["version"], "decisions": list(decisions)},
+        f"/v1/drafts/{draft['id']}/decisions",
+        json={"version": draft["version"], "decisions": list(decisions)},
         headers=Keys.header(keys.reviewer),
     )
 
@@ -32,7 +34,12 @@ def test_rejecting_every_change_decides_the_draft_without_a_new_plan_version(cli
     assert response.status_code == 200
     assert response.json()["status"] == "decided"
     assert client.get(f"/v1/accounts/{account_id}/plan", headers=Keys.header(keys.reviewer)).json()["version"] == 1
-    assert client.get("/v1/drafts", params={"status": "pending_review"}, headers=Keys.header(keys.reviewer)).json()["items"] == []
+    assert (
+        client.get("/v1/drafts", params={"status": "pending_review"}, headers=Keys.header(keys.reviewer)).json()[
+            "items"
+        ]
+        == []
+    )
 
 
 def test_an_edited_change_lands_in_the_plan_as_edited(client: TestClient, keys: Keys) -> None:
@@ -40,7 +47,9 @@ def test_an_edited_change_lands_in_the_plan_as_edited(client: TestClient, keys: 
     change = next(c for c in draft["changes"] if c["kind"] == "add_stakeholder")
     edited = {**change["after"], "stance": "champion", "title": "Chief Everything Officer"}
 
-    response = _decide(client, keys, draft, {"change_id": change["id"], "action": "edit", "after": edited, "comment": "per my call"})
+    response = _decide(
+        client, keys, draft, {"change_id": change["id"], "action": "edit", "after": edited, "comment": "per my call"}
+    )
 
     assert response.status_code == 200, response.text
     plan = client.get(f"/v1/accounts/{account_id}/plan", headers=Keys.header(keys.reviewer)).json()
@@ -52,7 +61,12 @@ def test_an_edit_outside_the_vocabulary_is_refused_and_changes_nothing(client: T
     account_id, draft = _draft(client, keys)
     change = next(c for c in draft["changes"] if c["kind"] == "add_stakeholder")
 
-    response = _decide(client, keys, draft, {"change_id": change["id"], "action": "edit", "after": {**change["after"], "stance": "fan"}})
+    response = _decide(
+        client,
+        keys,
+        draft,
+        {"change_id": change["id"], "action": "edit", "after": {**change["after"], "stance": "fan"}},
+    )
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -98,15 +112,21 @@ def test_a_retried_draft_request_with_the_same_idempotency_key_starts_one_draft(
 def test_the_queue_pages_with_a_cursor(client: TestClient, keys: Keys) -> None:
     report = upload(client, keys.integration)
     ids = [
-        client.post(f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "stakeholder_map"},
-                    headers=Keys.header(keys.integration)).json()["id"]
+        client.post(
+            f"/v1/accounts/{report['account_id']}/drafts",
+            json={"kind": "stakeholder_map"},
+            headers=Keys.header(keys.integration),
+        ).json()["id"]
         for _ in range(3)
     ]
     client.app.state.planwright.runner.wait_idle()  # type: ignore[attr-defined]
     seen, cursor = [], None
     while True:
-        page = client.get("/v1/drafts", params={"limit": 2, **({"cursor": cursor} if cursor else {})},
-                          headers=Keys.header(keys.reviewer)).json()
+        page = client.get(
+            "/v1/drafts",
+            params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+            headers=Keys.header(keys.reviewer),
+        ).json()
         seen += [d["id"] for d in page["items"]]
         if not (cursor := page["next_cursor"]):
             break
@@ -117,7 +137,12 @@ def test_an_edit_that_retargets_the_change_is_a_422(client: TestClient, keys: Ke
     _, draft = _draft(client, keys)
     change = next(c for c in draft["changes"] if c["kind"] == "add_stakeholder")
 
-    response = _decide(client, keys, draft, {"change_id": change["id"], "action": "edit", "after": {**change["after"], "key": "person:someone-else"}})
+    response = _decide(
+        client,
+        keys,
+        draft,
+        {"change_id": change["id"], "action": "edit", "after": {**change["after"], "key": "person:someone-else"}},
+    )
 
     assert response.status_code == 422
     assert response.json()["title"] == "Change cannot be applied"

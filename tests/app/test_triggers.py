@@ -31,7 +31,9 @@ def _drafts(client: TestClient, key: str, **params: str) -> list[dict]:
     return client.get("/v1/drafts", params=params, headers=Keys.header(key)).json()["items"]  # type: ignore[no-any-return]
 
 
-def test_importing_evidence_queues_one_draft_per_kind_after_the_quiet_period(auto_client: TestClient, tmp_path: Path) -> None:
+def test_importing_evidence_queues_one_draft_per_kind_after_the_quiet_period(
+    auto_client: TestClient, tmp_path: Path
+) -> None:
     keys = Keys(_state(auto_client), "acme-sales")
     report = upload(auto_client, keys.integration)
     upload(auto_client, keys.integration)  # a retry inside the quiet period adds nothing
@@ -99,4 +101,7 @@ def test_requesting_a_second_draft_of_a_kind_supersedes_the_first(client: TestCl
     wait_for_draft(client, keys.reviewer, second["id"])
 
     assert client.get(f"/v1/drafts/{first['id']}", headers=Keys.header(keys.reviewer)).json()["status"] == "superseded"
-    assert client.get(f"/v1/drafts/{second['id']}", headers=Keys.header(keys.reviewer)).json()["status"] == "pending_review"
+    assert (
+        client.get(f"/v1/drafts/{second['id']}", headers=Keys.header(keys.reviewer)).json()["status"]
+        == "pending_review"
+    )

@@ -23,7 +23,8 @@ def test_a_wrong_key_shows_an_error_on_the_form(client: TestClient) -> None:
 def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient, keys: Keys) -> None:
     report = upload(client, keys.integration)
     started = client.post(
-        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "stakeholder_map"},
+        f"/v1/accounts/{report['account_id']}/drafts",
+        json={"kind": "stakeholder_map"},
         headers=Keys.header(keys.integration),
     ).json()
     draft = wait_for_draft(client, keys.reviewer, started["id"])
@@ -42,7 +43,11 @@ def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient,
 
     decided = client.post(
         f"/ui/drafts/{draft['id']}/decisions",
-        data={"version": str(draft["version"]), f"action_{change['id']}": "accept", f"action_{rejected['id']}": "reject"},
+        data={
+            "version": str(draft["version"]),
+            f"action_{change['id']}": "accept",
+            f"action_{rejected['id']}": "reject",
+        },
     )
     assert decided.status_code == 200
     assert decided.url.path == f"/ui/accounts/{report['account_id']}/plan"
@@ -57,18 +62,28 @@ def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient,
 def test_a_stale_form_shows_the_conflict_instead_of_losing_it(client: TestClient, keys: Keys) -> None:
     report = upload(client, keys.integration)
     started = client.post(
-        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "stakeholder_map"},
+        f"/v1/accounts/{report['account_id']}/drafts",
+        json={"kind": "stakeholder_map"},
         headers=Keys.header(keys.integration),
     ).json()
     draft = wait_for_draft(client, keys.reviewer, started["id"])
     first, second = draft["changes"][0], draft["changes"][1]
     client.post("/ui/login", data={"api_key": keys.reviewer})
-    client.post(f"/ui/drafts/{draft['id']}/decisions", data={"version": str(draft["version"]), f"action_{first['id']}": "reject"})
+    client.post(
+        f"/ui/drafts/{draft['id']}/decisions",
+        data={"version": str(draft["version"]), f"action_{first['id']}": "reject"},
+    )
 
-    stale = client.post(f"/ui/drafts/{draft['id']}/decisions", data={"version": str(draft["version"]), f"action_{second['id']}": "reject"})
+    stale = client.post(
+        f"/ui/drafts/{draft['id']}/decisions",
+        data={"version": str(draft["version"]), f"action_{second['id']}": "reject"},
+    )
 
     assert "Reload it" in stale.text
-    assert client.get(f"/v1/drafts/{draft['id']}", headers=Keys.header(keys.reviewer)).json()["changes"][1]["decision"] is None
+    assert (
+        client.get(f"/v1/drafts/{draft['id']}", headers=Keys.header(keys.reviewer)).json()["changes"][1]["decision"]
+        is None
+    )
 
 
 def test_the_source_page_highlights_the_cited_quote(client: TestClient, keys: Keys) -> None:
