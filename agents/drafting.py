@@ -11,7 +11,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from langchain_core.language_models import BaseChatModel
+
 from agents.context import AccountEvidence
+from agents.llm import LLM_KINDS, DraftFailed, LlmConfig, LlmFailure, draft_with_llm
 from agents.results import DraftResult, Usage
 from agents.stakeholders import stakeholder_changes, stakeholder_queries
 from agents.verifier import verify
@@ -64,6 +67,19 @@ def _offline_whitespace(context: DraftContext) -> Proposal:
     return Proposal(changes=changes, warnings=warnings)
 
 
+OPENAI = "openai"
+
+
+def _llm_engine(chat_model: BaseChatModel, config: LlmConfig) -> Engine:
+    """The openai engine for one run: one model call, its changes, usage and prompt version."""
+
+    def propose(context: DraftContext) -> Proposal:
+        drafted = draft_with_llm(context, chat_model, config)
+        return Proposal(drafted.changes, drafted.usage, drafted.prompt_version, drafted.warnings)
+
+    return propose
+
+
 ENGINES: dict[tuple[DraftKind, str], Engine] = {
     (DraftKind.stakeholder_map, "offline"): _offline_stakeholders,
     (DraftKind.whitespace, "offline"): _offline_whitespace,
@@ -99,18 +115,41 @@ def run_draft(
     plan: AccountPlan,
     retriever: Retriever,
     engine: str = "offline",
+    *,
+    chat_model: BaseChatModel | None = None,
+    llm: LlmConfig | None = None,
 ) -> DraftResult:
-    """Draft changes of `kind` for one account with `engine`, every change verified against the evidence."""
+    """Draft changes of `kind` for one account with `engine`, every change verified against the evidence.
+
+    The `openai` engine needs `chat_model` (build it once with `agents.llm.make_chat_model`) and
+    reads `llm` for prices and fallback; when its call fails it falls back to the offline engine,
+    or raises DraftFailed when `llm.fallback_to_offline` is off.
+    """
     kind = DraftKind(kind)
-    propose = ENGINES.get((kind, engine))
+    config = llm or LlmConfig()
+    if engine == OPENAI and kind in LLM_KINDS:
+        if chat_model is None:
+            raise ValueError("The openai engine needs a chat model: pass one built by make_chat_model().")
+        propose = _llm_engine(chat_model, config)
+    else:
+        propose = ENGINES.get((kind, engine))
     if propose is None:
-        available = ", ".join(f"{k.value}/{e}" for k, e in ENGINES)
+        available = ", ".join([*(f"{k.value}/{e}" for k, e in ENGINES), *(f"{k.value}/{OPENAI}" for k in LLM_KINDS)])
         raise NotImplementedError(
             f"No {engine!r} engine drafts {kind.value} yet; available: {available}."
         )
     started = time.perf_counter()
     context = gather_context(kind, evidence, plan, retriever)
-    proposal = propose(context)
+    try:
+        proposal = propose(context)
+    except LlmFailure as failure:
+        offline = ENGINES.get((kind, "offline"))
+        if not config.fallback_to_offline or offline is None:
+            raise DraftFailed(f"openai engine failed: {failure.reason}", failure.usage) from failure
+        engine = "offline"
+        proposal = offline(context)
+        proposal.usage = failure.usage
+        proposal.warnings.insert(0, f"openai engine failed: {failure.reason}; drafted with the offline engine")
     checked = verify(proposal.changes, evidence)
     usage = proposal.usage.model_copy(
         update={"latency_ms": round((time.perf_counter() - started) * 1000, 3)}

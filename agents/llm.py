@@ -1,0 +1,459 @@
+"""The `openai` engine: one structured-output LLM call per draft, turned into the offline engine's changes.
+
+The engine reads what the offline engine reads (deterministic CRM facts for the kind and the
+retrieved evidence), renders a versioned prompt, asks the model once for the kind's output
+schema, and converts the answer into `Change` objects against the current plan. The verifier
+then checks those changes like any others. Any failure of the call (timeout, exhausted
+retries, invalid JSON, schema violation, refusal) is an `LlmFailure`, never a partial draft.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from agents.context import AccountEvidence
+from agents.llm_schemas import CitationOutput, StakeholderMapOutput, StakeholderOutput
+from agents.results import Usage
+from agents.stakeholders import crm_proposals
+from agents.usage import DEFAULT_PRICES, cost_usd, price_for
+from agents.verifier import collapse_whitespace, is_verbatim
+from plans.diff import change_id
+from plans.models import AccountPlan, Change, Citation, Stakeholder, person_key, stakeholder_target
+from plans.names import same_person
+from plans.vocabulary import ChangeKind, DraftKind, StakeholderStatus
+from prompts.loader import EvidenceItem, RenderedPrompt, load_prompt
+from retrieval.evidence import Hit, SourceType
+
+if TYPE_CHECKING:
+    from agents.drafting import DraftContext
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+RATIONALE_LIMIT = 300
+
+
+class LlmConfig(BaseModel):
+    """How to reach the model and what its tokens cost; the app builds this from its settings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str = "gpt-4o-mini"
+    base_url: str | None = Field(
+        default=None, description="None for OpenAI; any OpenAI-compatible URL (Azure OpenAI, vLLM, Ollama)."
+    )
+    api_key: SecretStr | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    temperature: float = 0.0
+    price_per_million_input: float | None = Field(default=None, ge=0)
+    price_per_million_output: float | None = Field(default=None, ge=0)
+    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    fallback_to_offline: bool = True
+    max_evidence_chars: int = Field(default=40_000, gt=0)
+    prompt_versions: dict[str, str] = Field(
+        default_factory=dict, description="Pinned prompt version per kind; the newest version otherwise."
+    )
+
+    def price(self, served_model: str | None = None) -> tuple[float, float] | None:
+        """USD per million (input, output) tokens: the explicit prices, else the table by model name."""
+        if self.price_per_million_input is not None and self.price_per_million_output is not None:
+            return (self.price_per_million_input, self.price_per_million_output)
+        return price_for(self.model, self.prices) or (
+            price_for(served_model, self.prices) if served_model else None
+        )
+
+
+def make_chat_model(config: LlmConfig, *, http_client: httpx2.Client | None = None) -> BaseChatModel:
+    """A ChatOpenAI for `config`: explicit endpoint, key, timeout and retries; build it once and reuse it."""
+    from langchain_openai import ChatOpenAI
+
+    if config.api_key is None and config.base_url is None:
+        raise ValueError("The openai engine needs an API key for api.openai.com (or a base_url that needs none).")
+    # Local OpenAI-compatible servers (vLLM, Ollama) ignore the key, but the client insists on one.
+    api_key = config.api_key or SecretStr("unused")
+    return ChatOpenAI(
+        model=config.model,
+        base_url=config.base_url or OPENAI_BASE_URL,
+        api_key=api_key,
+        timeout=config.timeout_s,
+        max_retries=config.max_retries,
+        temperature=config.temperature,
+        use_responses_api=False,
+        http_client=http_client,
+    )
+
+
+class LlmFailure(Exception):
+    """The model call produced no usable output; `usage` holds what the failed call cost."""
+
+    def __init__(self, reason: str, usage: Usage | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage or Usage(llm_calls=1)
+
+
+class DraftFailed(Exception):
+    """A draft could not be made (the LLM failed and falling back was not allowed)."""
+
+    def __init__(self, reason: str, usage: Usage | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage or Usage()
+
+
+@dataclass
+class LlmDraft:
+    """What the LLM engine proposes, before verification."""
+
+    changes: list[Change]
+    usage: Usage
+    prompt_version: str
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# The one call
+# ---------------------------------------------------------------------------
+
+
+def call_model(
+    chat_model: BaseChatModel, schema: type[BaseModel], prompt: RenderedPrompt, config: LlmConfig
+) -> tuple[BaseModel, Usage, list[str]]:
+    """Ask once for `schema`; the parsed output, its usage and cost, and warnings — or an LlmFailure."""
+    structured = chat_model.with_structured_output(schema, method="json_schema", include_raw=True)
+    messages = [SystemMessage(prompt.system), HumanMessage(prompt.user)]
+    try:
+        result = structured.invoke(messages)
+    except openai.APITimeoutError as exc:
+        raise LlmFailure(f"the request timed out after {config.timeout_s:g} s") from exc
+    except openai.RateLimitError as exc:
+        raise LlmFailure(f"rate limited (HTTP 429) after {config.max_retries} retries: {exc.message}") from exc
+    except openai.APIStatusError as exc:
+        raise LlmFailure(f"HTTP {exc.status_code} from the model endpoint: {exc.message}") from exc
+    except openai.APIConnectionError as exc:
+        raise LlmFailure(f"could not reach the model endpoint: {exc.message}") from exc
+    except openai.LengthFinishReasonError as exc:
+        usage = _usage_from_wire(getattr(exc.completion, "usage", None), config, None)
+        raise LlmFailure("the output hit the token limit before its JSON was complete", usage[0]) from exc
+    except openai.ContentFilterFinishReasonError as exc:
+        raise LlmFailure("the provider's content filter stopped the output") from exc
+    except openai.APIError as exc:
+        raise LlmFailure(f"the model endpoint failed: {exc.message}") from exc
+    except ValidationError as exc:
+        # The SDK parses the content before LangChain sees it; LangChain attaches the HTTP response.
+        usage, _ = _usage_from_response(getattr(exc, "response", None), config)
+        raise LlmFailure(_validation_reason(exc, schema), usage) from exc
+
+    raw = result.get("raw") if isinstance(result, Mapping) else None
+    usage, warnings = _usage_from_message(raw, config)
+    error = result.get("parsing_error") if isinstance(result, Mapping) else None
+    parsed = result.get("parsed") if isinstance(result, Mapping) else None
+    if error is not None:
+        refusal = raw.additional_kwargs.get("refusal") if isinstance(raw, AIMessage) else None
+        if refusal:
+            raise LlmFailure(f"the model refused: {collapse_whitespace(str(refusal))}", usage)
+        if isinstance(error, ValidationError):
+            raise LlmFailure(_validation_reason(error, schema), usage)
+        raise LlmFailure(f"the output could not be parsed: {error}", usage)
+    if not isinstance(parsed, schema):
+        raise LlmFailure(f"the model returned no {schema.__name__}", usage)
+    return parsed, usage, warnings
+
+
+def _validation_reason(exc: ValidationError, schema: type[BaseModel]) -> str:
+    errors = exc.errors()
+    if any(error["type"] == "json_invalid" for error in errors):
+        return "the model returned invalid JSON"
+    first = errors[0] if errors else None
+    where = ".".join(str(part) for part in first["loc"]) if first else ""
+    what = first["msg"] if first else str(exc)
+    return f"the output violates the {schema.__name__} schema ({len(errors)} errors; {where}: {what})"
+
+
+def _usage_from_message(raw: Any, config: LlmConfig) -> tuple[Usage, list[str]]:
+    if not isinstance(raw, AIMessage) or raw.usage_metadata is None:
+        return Usage(llm_calls=1), []
+    served = raw.response_metadata.get("model_name")
+    return _priced(
+        raw.usage_metadata["input_tokens"], raw.usage_metadata["output_tokens"], config, served
+    )
+
+
+def _usage_from_response(response: Any, config: LlmConfig) -> tuple[Usage, list[str]]:
+    if not isinstance(response, httpx2.Response):
+        return Usage(llm_calls=1), []
+    try:
+        body = response.json()
+    except ValueError:
+        return Usage(llm_calls=1), []
+    return _usage_from_wire(body.get("usage"), config, body.get("model"))
+
+
+def _usage_from_wire(usage: Any, config: LlmConfig, served: str | None) -> tuple[Usage, list[str]]:
+    if isinstance(usage, BaseModel):
+        usage = usage.model_dump()
+    if not isinstance(usage, Mapping):
+        return Usage(llm_calls=1), []
+    return _priced(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), config, served)
+
+
+def _priced(
+    prompt_tokens: int, completion_tokens: int, config: LlmConfig, served: str | None
+) -> tuple[Usage, list[str]]:
+    price = config.price(served)
+    warnings = [] if price else [f"no price known for model {served or config.model!r}; cost recorded as 0"]
+    return (
+        Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            llm_calls=1,
+            cost_usd=cost_usd(prompt_tokens, completion_tokens, price) if price else 0.0,
+        ),
+        warnings,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Evidence and citations
+# ---------------------------------------------------------------------------
+
+
+def evidence_items(hits: Sequence[Hit], evidence: AccountEvidence, budget_chars: int) -> list[EvidenceItem]:
+    """The best-scoring hits that fit the budget, shown oldest source first."""
+    chosen: list[Hit] = []
+    used = 0
+    for hit in sorted(hits, key=lambda h: -h.score):
+        if used + len(hit.text) > budget_chars:
+            continue
+        chosen.append(hit)
+        used += len(hit.text)
+
+    def order(hit: Hit) -> tuple[str, str, str]:
+        source = evidence.source(hit.source_id)
+        day = source.date.isoformat() if source is not None and source.date else ""
+        return (day, hit.source_id, hit.chunk_id)
+
+    items = []
+    for hit in sorted(chosen, key=order):
+        source = evidence.source(hit.source_id)
+        items.append(
+            EvidenceItem(
+                source_id=hit.source_id,
+                type=source.type.value if source is not None else "unknown",
+                text=hit.text,
+                date=source.date.isoformat() if source is not None and source.date else None,
+                title=source.title if source is not None else None,
+                locator=hit.locator or None,
+            )
+        )
+    return items
+
+
+def to_citations(cited: Sequence[CitationOutput], context: DraftContext) -> tuple[Citation, ...]:
+    """The model's citations with a locator: the retrieved chunk that holds the quote, or the CRM field."""
+    citations: list[Citation] = []
+    for item in cited:
+        quote = item.quote.strip()
+        locator = _locate(item.source_id, quote, context)
+        citations.append(Citation(source_id=item.source_id, quote=quote, locator=locator))
+    return tuple(dict.fromkeys(citations))
+
+
+def _locate(source_id: str, quote: str, context: DraftContext) -> str:
+    for hit in context.hits:
+        if hit.source_id == source_id and is_verbatim(quote, hit.text):
+            return hit.locator
+    source = context.evidence.source(source_id)
+    if source is not None and source.type is SourceType.crm:
+        for name, line in source.metadata.get("fields", {}).items():
+            if isinstance(line, str) and is_verbatim(quote, line):
+                record = context.evidence.record(source_id)
+                return f"{record.type if record else 'Record'}.{name}"
+    return ""
+
+
+def _rationale(text: str) -> str:
+    line = collapse_whitespace(text)
+    return line if len(line) <= RATIONALE_LIMIT else line[: RATIONALE_LIMIT - 1] + "…"
+
+
+def _show(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+# ---------------------------------------------------------------------------
+# Stakeholder map
+# ---------------------------------------------------------------------------
+
+_STAKEHOLDER_FIELDS = (
+    "title", "department", "reports_to", "email", "last_contact", "buying_role", "stance", "strength", "status",
+)
+
+
+def stakeholder_variables(context: DraftContext, config: LlmConfig) -> dict[str, Any]:
+    """The CRM facts the offline engine derives for each contact, the current map and the evidence."""
+    contacts = []
+    for proposal in crm_proposals(context.evidence).values():
+        facts = [
+            {
+                "field": name,
+                "value": str(_show(fact.value)),
+                "reason": fact.reason,
+                "citations": [{"source_id": c.source_id, "quote": c.quote} for c in fact.citations],
+            }
+            for name, fact in proposal.facts.items()
+        ]
+        contacts.append({"contact_id": proposal.key, "name": proposal.name, "facts": facts})
+    plan = [
+        {
+            "key": s.key,
+            "name": s.name,
+            "title": s.title,
+            "buying_role": s.buying_role.value,
+            "stance": s.stance.value,
+            "strength": s.strength.value,
+            "status": s.status.value,
+        }
+        for s in context.plan.stakeholders
+    ]
+    return {
+        "account_name": context.evidence.account_name,
+        "as_of": context.evidence.as_of.isoformat(),
+        "plan": plan,
+        "contacts": contacts,
+        "competitors": _competitors(context.evidence),
+        "evidence": evidence_items(context.hits, context.evidence, config.max_evidence_chars),
+    }
+
+
+def _competitors(evidence: AccountEvidence) -> list[str]:
+    names = {
+        str(c.get("CompetitorName") or c.get("Name"))
+        for c in evidence.of_type("OpportunityCompetitor")
+        if c.get("CompetitorName") or c.get("Name")
+    }
+    return sorted(names)
+
+
+def _stakeholder_match(person: StakeholderOutput, context: DraftContext) -> tuple[str, str, Stakeholder | None]:
+    """(key, name, current plan entry) for a person the model reported."""
+    contacts = context.evidence.contact_names()
+    plan: AccountPlan = context.plan
+    key: str | None = person.contact_id if person.contact_id in contacts else None
+    if key is None:
+        key = next((cid for cid, name in contacts.items() if same_person(name, person.name)), None)
+    current = plan.stakeholder(key) if key else None
+    if current is None:
+        current = next((s for s in plan.stakeholders if same_person(s.name, person.name)), None)
+    if key is None:
+        key = current.key if current is not None else person_key(person.name)
+    name = current.name if current is not None else contacts.get(key, person.name)
+    return key, name, current
+
+
+def stakeholder_changes_from(output: BaseModel, context: DraftContext) -> tuple[list[Change], list[str]]:
+    """add_stakeholder / update_stakeholder / mark_departed changes that bring the plan in line with the output."""
+    assert isinstance(output, StakeholderMapOutput)
+    changes: list[Change] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for person in output.stakeholders:
+        key, name, current = _stakeholder_match(person, context)
+        if key in seen:
+            warnings.append(f"The model reported {person.name!r} twice; the first entry was kept.")
+            continue
+        seen.add(key)
+        stated: dict[str, Any] = {}
+        for name_of_field in _STAKEHOLDER_FIELDS:
+            value = getattr(person, name_of_field)
+            # Null and "unknown" mean the evidence is silent; they never erase what the plan knows.
+            if value is None or (value == "unknown" and current is not None):
+                continue
+            stated[name_of_field] = value
+        if current is None:
+            after = Stakeholder.model_validate({"key": key, "name": name, **stated})
+            kind = ChangeKind.add_stakeholder
+        else:
+            after = Stakeholder.model_validate({**current.model_dump(), **stated})
+            if after == current:
+                continue
+            departing = after.status is StakeholderStatus.departed and current.status is not StakeholderStatus.departed
+            kind = ChangeKind.mark_departed if departing else ChangeKind.update_stakeholder
+        target = stakeholder_target(after.key)
+        changes.append(
+            Change(
+                id=change_id(kind, target, after),
+                kind=kind,
+                target=target,
+                before=current,
+                after=after,
+                rationale=_rationale(person.rationale),
+                citations=to_citations(person.citations, context),
+                confidence=round(person.confidence, 2),
+            )
+        )
+    return changes, warnings
+
+
+# ---------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LlmKind:
+    """How the LLM engine drafts one kind: its prompt, its output schema, its inputs and its changes."""
+
+    prompt: str
+    schema: type[BaseModel]
+    variables: Callable[[DraftContext, LlmConfig], dict[str, Any]]
+    changes: Callable[[BaseModel, DraftContext], tuple[list[Change], list[str]]]
+
+
+LLM_KINDS: dict[DraftKind, LlmKind] = {
+    DraftKind.stakeholder_map: LlmKind(
+        "stakeholder_map", StakeholderMapOutput, stakeholder_variables, stakeholder_changes_from
+    ),
+}
+
+
+def render_prompt(context: DraftContext, config: LlmConfig) -> tuple[str, RenderedPrompt]:
+    """The prompt id ("stakeholder_map/v1") and its rendered messages for this context."""
+    spec = LLM_KINDS[context.kind]
+    prompt = load_prompt(spec.prompt, config.prompt_versions.get(context.kind.value))
+    return prompt.id, prompt.render(spec.variables(context, config))
+
+
+def draft_with_llm(context: DraftContext, chat_model: BaseChatModel, config: LlmConfig) -> LlmDraft:
+    """One LLM call for this context, converted into changes against the current plan."""
+    spec = LLM_KINDS.get(context.kind)
+    if spec is None:
+        raise NotImplementedError(f"The openai engine does not draft {context.kind.value} yet.")
+    prompt_id, prompt = render_prompt(context, config)
+    started = time.perf_counter()
+    try:
+        output, usage, warnings = call_model(chat_model, spec.schema, prompt, config)
+    except LlmFailure as failure:
+        failure.usage = failure.usage.model_copy(update={"latency_ms": _ms_since(started)})
+        raise
+    changes, more = spec.changes(output, context)
+    return LlmDraft(
+        changes=changes,
+        usage=usage.model_copy(update={"latency_ms": _ms_since(started)}),
+        prompt_version=prompt_id,
+        warnings=[*warnings, *more],
+    )
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
