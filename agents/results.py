@@ -34,6 +34,7 @@ ISSUE_CODES = (
     "bad_vocabulary",
     "invalid_payload",
     "target_mismatch",
+    "instruction_as_evidence",
 )
 
 

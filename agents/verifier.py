@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from agents.context import AccountEvidence
 from agents.results import CheckedChange, VerificationIssue
+from agents.stakeholders import looks_like_instruction
 from plans.models import (
     PAYLOAD_MODEL,
     QBR_TARGET,
@@ -55,6 +56,7 @@ def _issues(change: Change, evidence: AccountEvidence, known_names: list[str]) -
         issues.append(VerificationIssue(code="no_citation", message="The change cites no evidence."))
     for citation in change.citations:
         issues.extend(check_citation(citation, evidence))
+    issues.extend(check_instruction_citations(change))
     for payload in (change.before, change.after):
         if payload is not None:
             issues.extend(check_payload(change, payload))
@@ -93,6 +95,18 @@ def check_citation(citation: Citation, evidence: AccountEvidence) -> list[Verifi
             )
         ]
     return []
+
+
+def check_instruction_citations(change: Change) -> list[VerificationIssue]:
+    """A change resting only on text that addresses the drafting system was obeyed, not evidenced."""
+    if not change.citations or not all(looks_like_instruction(c.quote) for c in change.citations):
+        return []
+    return [
+        VerificationIssue(
+            code="instruction_as_evidence",
+            message="Every citation quotes an instruction to the drafting system, not a fact about the account.",
+        )
+    ]
 
 
 def check_payload(change: Change, payload: BaseModel) -> list[VerificationIssue]:
