@@ -1,0 +1,153 @@
+"""The eval command line: `run` a dataset into reports, `compare` two reports and fail on regression.
+
+Mounted as `planwright eval`; also runs as `python -m evals.cli`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from evals.compare import Comparison, Status, compare, parse_tolerances
+from evals.report import HEADLINE, format_metric, report_data, write_reports
+from evals.runner import ALL_KINDS, DEFAULT_CACHE_DIR, run_eval
+
+DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets"
+
+eval_cli = typer.Typer(help="Run the drafting agents over eval datasets and gate on regressions.", no_args_is_help=True)
+
+
+def _chat_model(engine: str, model: str | None, base_url: str | None, api_key: str | None) -> Any:
+    """The chat model for an LLM engine, or None for the offline one."""
+    if engine == "offline":
+        return None
+    key = api_key or os.environ.get("OPENAI_API_KEY")
+    if not key and not base_url:
+        raise typer.BadParameter(
+            f"the {engine!r} engine needs OPENAI_API_KEY (or --api-key), or --base-url for a local endpoint",
+            param_hint="--engine",
+        )
+    try:
+        from agents.llm import LlmConfig, make_chat_model
+    except ImportError as exc:
+        raise typer.BadParameter(
+            f"the {engine!r} engine is not available in this build (agents.llm: {exc})", param_hint="--engine"
+        ) from exc
+    settings: dict[str, Any] = {"api_key": key, "base_url": base_url}
+    if model:
+        settings["model"] = model
+    accepted = getattr(LlmConfig, "model_fields", None)
+    if accepted is not None:
+        settings = {k: v for k, v in settings.items() if k in accepted and v is not None}
+    return make_chat_model(LlmConfig(**settings))
+
+
+def headline_table(report: dict[str, Any]) -> str:
+    rows = [(label, format_metric(report["metrics"][key])) for key, label in HEADLINE if key in report["metrics"]]
+    width = max((len(label) for label, _ in rows), default=10)
+    return "\n".join(f"{label:<{width}}  {value:>8}" for label, value in rows)
+
+
+@eval_cli.command("run")
+def run_command(
+    dataset: Annotated[
+        Path, typer.Option(help="Dataset folder; its bundles are the folders with crm/ and expected.json.")
+    ] = DEFAULT_DATASET,
+    engine: Annotated[str, typer.Option(help="offline or openai")] = "offline",
+    embedder: Annotated[str, typer.Option(help="minilm or hashing")] = "minilm",
+    out: Annotated[Path, typer.Option(help="Folder for report.json, report.md and report.html.")] = Path(
+        "reports/eval"
+    ),
+    kind: Annotated[list[str] | None, typer.Option(help="Draft kind to run (repeatable); default all.")] = None,
+    model: Annotated[str | None, typer.Option(help="Chat model name for an LLM engine.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
+    api_key: Annotated[str | None, typer.Option(help="API key; default OPENAI_API_KEY.", show_default=False)] = None,
+    cache_dir: Annotated[Path, typer.Option(help="Embedding cache folder.")] = DEFAULT_CACHE_DIR,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Embed everything afresh.")] = False,
+    injections: Annotated[bool, typer.Option(help="Run the counterfactual injection check.")] = True,
+) -> None:
+    """Draft and score every bundle of a dataset; print the headline table and write the reports."""
+    if engine not in ("offline", "openai"):
+        raise typer.BadParameter("choose offline or openai", param_hint="--engine")
+    llm = _chat_model(engine, model, base_url, api_key)
+    run = run_eval(
+        dataset,
+        engine=engine,
+        embedder=embedder,
+        kinds=kind or ALL_KINDS,
+        chat_model=model,
+        llm=llm,
+        cache_dir=None if no_cache else cache_dir,
+        injections=injections,
+        progress=lambda line: typer.echo(line, err=True),
+    )
+    data = report_data(run)
+    paths = write_reports(data, out)
+    typer.echo(headline_table(data))
+    for note in data["notes"]:
+        typer.echo(f"note: {note}")
+    typer.echo(
+        f"{len(run.bundles)} bundles in {run.seconds:.1f} s; reports: " + ", ".join(str(p) for p in paths.values())
+    )
+
+
+def delta_table(comparison: Comparison) -> str:
+    rows = [("metric", "base", "new", "delta", "tolerance", "status")]
+    for d in comparison.deltas:
+        delta = "—" if d.delta is None else f"{d.delta:+.3f}"
+        tolerance = "—" if d.direction == "info" else f"{d.tolerance:g} ({d.direction})"
+        rows.append((d.metric, format_metric(d.base), format_metric(d.new), delta, tolerance, d.status.value))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise typer.BadParameter(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise typer.BadParameter(f"{path}: not a report object")
+    return data
+
+
+@eval_cli.command("compare")
+def compare_command(
+    base: Annotated[Path, typer.Argument(help="Baseline report.json.")],
+    new: Annotated[Path, typer.Argument(help="New report.json.")],
+    tolerance: Annotated[
+        list[str] | None, typer.Option(help="metric=value absolute tolerance (repeatable; the metric may be a glob).")
+    ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="List unchanged metrics too.")] = False,
+) -> None:
+    """Print per-metric deltas; exit 1 when a metric regresses beyond its tolerance or disappears."""
+    try:
+        tolerances = parse_tolerances(tolerance)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tolerance") from exc
+    comparison = compare(_load(base), _load(new), tolerances)
+    shown = (
+        comparison
+        if show_all
+        else Comparison(
+            deltas=[d for d in comparison.deltas if d.status not in (Status.ok, Status.info) or d.delta],
+            notes=comparison.notes,
+        )
+    )
+    typer.echo(delta_table(shown))
+    for note in comparison.notes:
+        typer.echo(f"note: {note}")
+    if comparison.passed:
+        typer.echo("PASS: no metric regressed beyond its tolerance")
+        return
+    names = ", ".join(d.metric for d in comparison.regressions)
+    typer.echo(f"FAIL: {len(comparison.regressions)} metric(s) regressed or disappeared: {names}")
+    raise typer.Exit(code=1)
+
+
+if __name__ == "__main__":
+    eval_cli()
