@@ -120,9 +120,7 @@ def active_products(evidence: AccountEvidence) -> list[Product]:
 
 def account_units(evidence: AccountEvidence) -> list[Unit]:
     """The parent's child Accounts, each with its full name and the shorter names its siblings leave unambiguous."""
-    records = [
-        r for r in evidence.of_type("Account") if r.get("ParentId") == evidence.account.id and r.get("Name")
-    ]
+    records = [r for r in evidence.of_type("Account") if r.get("ParentId") == evidence.account.id and r.get("Name")]
     names = [" ".join(str(r.get("Name")).split()) for r in records]
     parent_words = set(_words(evidence.account_name))
     word_lists = [_words(n) for n in names]
@@ -188,6 +186,7 @@ _COMPETITOR_AFTER = re.compile(
     _NAME_RUN + r"(?:\s+(?:now|still|already|today))?\s+(?:runs|holds|keeps|owns|covers|handles|won|"
     r"(?:is|was)\s+(?:installed|deployed|in\s+place))\b"
 )
+# fmt: off
 _COMMON_CAPITALS = frozenset(
     {
         "i", "we", "our", "the", "a", "an", "it", "they", "their", "this", "that", "he", "she", "you", "us",
@@ -197,6 +196,7 @@ _COMMON_CAPITALS = frozenset(
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "ai", "sso", "po",
     }
 )
+# fmt: on
 
 _NOT_APPLICABLE = re.compile(
     r"\b(?:does\s+not|doesn['’]t|do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+(?:really\s+)?(?:apply|fit|need|make\s+sense)\b"
@@ -362,9 +362,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
-def _sentence_findings(
-    hit: Hit, source: Source, sentence: Sentence, line: _Line, vocab: Vocabulary
-) -> list[Finding]:
+def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line, vocab: Vocabulary) -> list[Finding]:
     text, offsets = plain(sentence.text)
     units = list(vocab.units_in(text)) or list(line.label_units)
     if not units:
@@ -391,8 +389,15 @@ def _sentence_findings(
             for product in named:
                 for unit in units:
                     out.append(
-                        Finding(product, unit, CellStatus.competitor, (citation,), source.date, source.id,
-                                competitor=competitor)
+                        Finding(
+                            product,
+                            unit,
+                            CellStatus.competitor,
+                            (citation,),
+                            source.date,
+                            source.id,
+                            competitor=competitor,
+                        )
                     )
     for match in _NOT_APPLICABLE.finditer(text):
         if _NA_HEDGE.search(" ".join(text[: match.start()].split()[-4:])):
@@ -403,8 +408,7 @@ def _sentence_findings(
         for product in named:
             for unit in units:
                 out.append(
-                    Finding(product, unit, CellStatus.not_applicable, (citation,), source.date, source.id,
-                            note=reason)
+                    Finding(product, unit, CellStatus.not_applicable, (citation,), source.date, source.id, note=reason)
                 )
     return out
 
@@ -435,7 +439,8 @@ def _competitor_cues(
 
 
 _KNOWN_CUE = re.compile(
-    r"\b(?:runs?|running|uses?|using|on|with|holds?|keeps?|owns?|installed|deployed|standardi[sz]ed|lost\s+to)\b",
+    r"\b(?:runs?|running|uses?|using|(?:is|are|['’]re|stays?|still|been)\s+on|holds?|keeps?|owns?|installed"
+    r"|deployed|standardi[sz]ed\s+on|went\s+with|lost\s+(?:[\w\-]+\s+){0,3}?to)\b",
     re.IGNORECASE,
 )
 
@@ -603,22 +608,34 @@ class CrmFacts:
                 for field_name in ("NextStep", "Description", "Loss_Reason__c"):
                     text = opportunity.get(field_name)
                     match = _LOST_TO.search(text) if isinstance(text, str) else None
-                    if match and (name := self.vocab.competitor_name(match.group("name"))):
+                    winner = self.vocab.competitor_name(match.group("name")) if match else None
+                    if winner:
                         cite = _line_citation(self.evidence, opportunity, field_name)
-                        named.append((name, [cite] if cite else []))
+                        named.append((winner, [cite] if cite else []))
                         break
             for name, cites in named:
                 findings.append(
-                    Finding(product, unit, CellStatus.competitor, tuple(base + cites), day, opportunity.id,
-                            crm=True, competitor=name)
+                    Finding(
+                        product,
+                        unit,
+                        CellStatus.competitor,
+                        tuple(base + cites),
+                        day,
+                        opportunity.id,
+                        crm=True,
+                        competitor=name,
+                    )
                 )
         return findings
 
     def median_price(self, product: str, unit: str) -> tuple[float, str] | None:
         """The median price of the product in the account's other units: its Assets, else its unit line items."""
         assets = [
-            p for (name, other), records in self.assets.items() if name == product and other != unit
-            for a in records if (p := _number(a.get("Price"))) is not None
+            p
+            for (name, other), records in self.assets.items()
+            if name == product and other != unit
+            for a in records
+            if (p := _number(a.get("Price"))) is not None
         ]
         if assets:
             return statistics.median(assets), _median_phrase(len(assets), "Asset price")
