@@ -1,0 +1,1252 @@
+"""The QBR brief agent's offline engine: deterministic rules over CRM facts and retrieved text.
+
+Facts come from CRM records (ARR from Assets, the renewal and pipeline from Opportunities,
+support from Cases); judgement — value delivered, risks, asks — comes from sentences of
+retrieved notes and transcripts, read by the small named rules below. Relationship changes
+reuse the stakeholder agent's reading of the same hits. Newer evidence wins over older: a
+renewal date moved in a newer note replaces the CRM date, and the brief says so. Text that
+addresses the drafting system is skipped, never obeyed. Every claim cites what it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from agents.context import AccountEvidence, contact_name, parse_day
+from agents.stakeholders import (
+    Directory,
+    Finding,
+    Person,
+    Sentence,
+    choose_stance,
+    crm_buying_role,
+    looks_like_instruction,
+    read_hits,
+    same_title,
+    split_sentences,
+)
+from plans.diff import change_id
+from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Risk, Stakeholder
+from plans.vocabulary import BuyingRole, ChangeKind, Severity, StakeholderStatus, Stance
+from retrieval.evidence import CrmRecord, Hit, Source, SourceType
+
+CRM_CONFIDENCE = 0.92
+EVIDENCE_CONFIDENCE = 0.7
+LOOKBACK_DAYS = 90  # judgement reads the quarter, and at least this many days before as_of
+NEAR_RENEWAL_QUARTERS = 2  # a renewal closing this quarter or in the next two is "near"
+COMPETITOR_LOSS_DAYS = 365
+MAX_TOP_OPPORTUNITIES = 3
+MAX_VALUE = 4
+MAX_RISKS = 6
+MAX_ASKS = 7
+MAX_QUOTE = 300
+MAX_ASK_CHARS = 160
+
+QBR_QUESTIONS = (
+    "renewal date moved pushed slipped delayed now renewing new renewal date",
+    "risk risks concern concerns at risk churn cancel budget cut",
+    "top risks severity high medium low",
+    "competitor evaluation competitive process consolidation switch replace",
+    "escalation outage unhappy frustrated detractor against us",
+    "discount percent off price pricing reduction",
+    "value delivered reduced saved improved percent hours incidents downtime results",
+    "next steps action items we asked they asked follow up",
+    "left the company departed resigned retired last day",
+    "new executive joined hired promoted now the head of",
+    "champion lost our champion no champion",
+    "pilot results proof of value",
+)
+
+
+def qbr_queries(evidence: AccountEvidence) -> list[str]:
+    """What to ask the retriever: the general questions, then each person and open opportunity by name."""
+    names = sorted(set(evidence.contact_names().values()))
+    deals = sorted({str(o.get("Name")) for o in open_opportunities(evidence) if o.get("Name")})
+    return [*QBR_QUESTIONS, *names, *deals]
+
+
+# ---------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------
+
+
+def format_money(amount: float) -> str:
+    """ "$1.42M", "$690K", "$1,234,567": short when that loses nothing, else exact."""
+    whole = round(amount)
+    if abs(whole) >= 1_000_000 and whole % 10_000 == 0:
+        text = f"{whole / 1_000_000:.2f}".rstrip("0").rstrip(".")
+        return f"${text}M"
+    if abs(whole) >= 1_000 and whole % 1_000 == 0:
+        return f"${whole // 1_000:,}K"
+    return f"${whole:,}"
+
+
+def format_day(day: date) -> str:
+    """ "March 31, 2027"."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+@dataclass(frozen=True)
+class Quarter:
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def quarter_of(day: date) -> Quarter:
+    """The calendar quarter containing `day`."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    following = date(day.year + (first_month == 10), 1 if first_month == 10 else first_month + 3, 1)
+    return Quarter(start, following - timedelta(days=1))
+
+
+def _plus_quarters(quarter: Quarter, n: int) -> Quarter:
+    day = quarter.start
+    for _ in range(n):
+        day = quarter_of(day).end + timedelta(days=1)
+    return quarter_of(day)
+
+
+# ---------------------------------------------------------------------------
+# CRM facts
+# ---------------------------------------------------------------------------
+
+ARR_FIELDS = ("ARR__c", "Annual_Price__c", "AnnualPrice__c", "Price")
+_INACTIVE_ASSET = re.compile(r"obsolete|retired|churn|cancel|expired|terminated|inactive|returned", re.IGNORECASE)
+_CLOSED_CASE = re.compile(r"closed|resolved|solved", re.IGNORECASE)
+_HIGH_PRIORITY = re.compile(r"high|critical|urgent|p1|sev(?:erity)?\s*1", re.IGNORECASE)
+
+
+def cite(evidence: AccountEvidence, record_id: str, field: str) -> Citation | None:
+    """The exact "Field: value" line of a CRM record, as a citation."""
+    line = evidence.field_line(record_id, field)
+    if line is None:
+        return None
+    record = evidence.record(record_id)
+    return Citation(source_id=record_id, quote=line, locator=f"{record.type if record else 'Record'}.{field}")
+
+
+def _cites(evidence: AccountEvidence, record_id: str, *fields: str) -> list[Citation]:
+    return [c for field in fields if (c := cite(evidence, record_id, field)) is not None]
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", "").replace("$", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def active_assets(evidence: AccountEvidence) -> list[tuple[CrmRecord, str, float]]:
+    """(asset, the field holding its annual price, that price) for each asset in use on as_of."""
+    active = []
+    for asset in evidence.of_type("Asset"):
+        if _INACTIVE_ASSET.search(str(asset.get("Status") or "")):
+            continue
+        ended = parse_day(asset.get("UsageEndDate"))
+        if ended is not None and ended < evidence.as_of:
+            continue
+        started = parse_day(asset.get("InstallDate")) or parse_day(asset.get("PurchaseDate"))
+        if started is not None and started > evidence.as_of:
+            continue
+        for field in ARR_FIELDS:
+            price = _number(asset.get(field))
+            if price is not None:
+                active.append((asset, field, price))
+                break
+    return active
+
+
+def arr_claim(evidence: AccountEvidence) -> Claim | None:
+    assets = active_assets(evidence)
+    if not assets:
+        return None
+    total = sum(price for _, _, price in assets)
+    citations = [c for asset, field, _ in assets if (c := cite(evidence, asset.id, field))]
+    plural = "asset" if len(assets) == 1 else "assets"
+    return Claim(
+        text=f"ARR is {format_money(total)} (sum of {len(assets)} active {plural}).", citations=tuple(citations)
+    )
+
+
+def _is_closed(opportunity: CrmRecord) -> bool:
+    closed = opportunity.get("IsClosed")
+    if isinstance(closed, bool):
+        return closed
+    return str(opportunity.get("StageName") or "").lower().startswith("closed")
+
+
+def _is_won(opportunity: CrmRecord) -> bool:
+    won = opportunity.get("IsWon")
+    if isinstance(won, bool):
+        return won
+    return "won" in str(opportunity.get("StageName") or "").lower()
+
+
+def is_renewal(opportunity: CrmRecord) -> bool:
+    return "renewal" in str(opportunity.get("Type") or "").lower()
+
+
+def _amount(opportunity: CrmRecord) -> float:
+    return _number(opportunity.get("Amount")) or 0.0
+
+
+def open_opportunities(evidence: AccountEvidence) -> list[CrmRecord]:
+    """Open opportunities, biggest first."""
+    found = [o for o in evidence.of_type("Opportunity") if not _is_closed(o)]
+    return sorted(found, key=lambda o: (-_amount(o), str(o.get("Name") or ""), o.id))
+
+
+def renewal_opportunity(evidence: AccountEvidence) -> CrmRecord | None:
+    """The open renewal that closes first."""
+    renewals = [o for o in open_opportunities(evidence) if is_renewal(o)]
+    renewals.sort(key=lambda o: (parse_day(o.get("CloseDate")) or date.max, o.id))
+    return renewals[0] if renewals else None
+
+
+def _deal_name(opportunity: CrmRecord) -> str:
+    return str(opportunity.get("Name") or "Unnamed opportunity")
+
+
+def _competitors_by_opportunity(evidence: AccountEvidence) -> dict[str, list[CrmRecord]]:
+    found: dict[str, list[CrmRecord]] = defaultdict(list)
+    for competitor in evidence.of_type("OpportunityCompetitor"):
+        if (opportunity := competitor.get("OpportunityId")) and competitor.get("CompetitorName"):
+            found[str(opportunity)].append(competitor)
+    return dict(found)
+
+
+def pipeline_claims(evidence: AccountEvidence) -> list[Claim]:
+    """The open non-renewal pipeline in total, then its biggest deals."""
+    deals = [o for o in open_opportunities(evidence) if not is_renewal(o)]
+    if not deals:
+        return []
+    total = sum(_amount(o) for o in deals)
+    citations = [c for o in deals if (c := cite(evidence, o.id, "Amount"))]
+    renewal = renewal_opportunity(evidence)
+    with_renewal = ""
+    if renewal is not None and _amount(renewal):
+        with_renewal = f" ({format_money(total + _amount(renewal))} including the renewal)"
+        citations += _cites(evidence, renewal.id, "Amount")
+    count = "opportunity" if len(deals) == 1 else "opportunities"
+    claims = [
+        Claim(
+            text=f"Open expansion pipeline is {format_money(total)} across {len(deals)} {count}{with_renewal}.",
+            citations=tuple(citations),
+        )
+    ]
+    competitors = _competitors_by_opportunity(evidence)
+    for deal in deals[:MAX_TOP_OPPORTUNITIES]:
+        parts = [format_money(_amount(deal))]
+        if stage := deal.get("StageName"):
+            parts.append(str(stage))
+        if close := parse_day(deal.get("CloseDate")):
+            parts.append(f"closing {format_day(close)}")
+        rivals = competitors.get(deal.id, [])
+        against = ""
+        if rivals:
+            against = "; competing with " + " and ".join(str(r.get("CompetitorName")) for r in rivals)
+        deal_citations = _cites(evidence, deal.id, "Amount", "StageName", "CloseDate")
+        deal_citations += [c for r in rivals if (c := cite(evidence, r.id, "CompetitorName"))]
+        claims.append(Claim(text=f"{_deal_name(deal)}: {', '.join(parts)}{against}.", citations=tuple(deal_citations)))
+    return claims
+
+
+def closed_claims(evidence: AccountEvidence, quarter: Quarter) -> list[Claim]:
+    """Won and lost this quarter, then deals lost to a named competitor in the last year."""
+    claims = []
+    competitors = _competitors_by_opportunity(evidence)
+    closed = [o for o in evidence.of_type("Opportunity") if _is_closed(o)]
+    closed.sort(key=lambda o: (parse_day(o.get("CloseDate")) or date.min, o.id), reverse=True)
+    for deal in closed:
+        day = parse_day(deal.get("CloseDate"))
+        if day is None or day > evidence.as_of:
+            continue
+        rivals = [str(r.get("CompetitorName")) for r in competitors.get(deal.id, [])]
+        citations = _cites(evidence, deal.id, "StageName", "Amount", "CloseDate")
+        money = format_money(_amount(deal))
+        if day in quarter:
+            outcome = "Won" if _is_won(deal) else "Lost"
+            to = f" to {' and '.join(rivals)}" if rivals and outcome == "Lost" else ""
+            text = f"{outcome} in {quarter.label}: {_deal_name(deal)} ({money}) on {format_day(day)}{to}."
+        elif rivals and not _is_won(deal) and (evidence.as_of - day).days <= COMPETITOR_LOSS_DAYS:
+            text = (
+                f"{' and '.join(rivals)} holds the ground of {_deal_name(deal)}, lost ({money}) on {format_day(day)}."
+            )
+        else:
+            continue
+        citations += [c for r in competitors.get(deal.id, []) if (c := cite(evidence, r.id, "CompetitorName"))]
+        claims.append(Claim(text=text, citations=tuple(citations)))
+    return claims
+
+
+def support_risks(evidence: AccountEvidence) -> list[Risk]:
+    """Open high-priority cases; an escalated or critical one is a high risk."""
+    risks = []
+    for case in evidence.of_type("Case"):
+        status = str(case.get("Status") or "")
+        if case.get("IsClosed") is True or _CLOSED_CASE.search(status) or case.get("ClosedDate"):
+            continue
+        priority = str(case.get("Priority") or "")
+        if not _HIGH_PRIORITY.search(priority):
+            continue
+        opened = parse_day(case.get("CreatedDate"))
+        if opened is not None and opened > evidence.as_of:
+            continue
+        severe = bool(re.search(r"escalat|critical|urgent", f"{status} {priority}", re.IGNORECASE))
+        number = case.get("CaseNumber")
+        label = f"Case {number}" if number else "A support case"
+        subject = f" ({case.get('Subject')})" if case.get("Subject") else ""
+        since = f" since {format_day(opened)}" if opened else ""
+        risks.append(
+            Risk(
+                text=f"{label}{subject} is open at {priority} priority, status {status or 'open'}{since}.",
+                citations=tuple(_cites(evidence, case.id, "Subject", "Priority", "Status")),
+                severity=Severity.high if severe else Severity.medium,
+                mitigation=MITIGATIONS["support"],
+            )
+        )
+    return risks
+
+
+# ---------------------------------------------------------------------------
+# Statements: the usable sentences of the retrieved notes and transcripts
+# ---------------------------------------------------------------------------
+
+_DATED_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_HEADING = re.compile(r"^\s*#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
+_CHECKBOX = re.compile(r"^\[(?P<mark>[ xX])\]\s+")
+_ADDRESSES_DRAFTER = re.compile(
+    r"\b(?:ai|assistant|bot|copilot|notetaker|llm|language model)\b\W{0,3}(?:\w+\W+){0,2}?"
+    r"(?:state|say|write|report|include|claim|mark|put|tell)\b"
+    r"|\b(?:state|say|write|report|put|include)\s+(?:in|into)\s+the\s+(?:qbr|brief|summary|plan|report)\b"
+    r"|\bai\s+(?:assistant|tools?|notetaker)\b",
+    re.IGNORECASE,
+)
+
+
+def addresses_the_drafter(text: str) -> bool:
+    """Whether text speaks to an AI or the drafting system, or talks about such text: never a fact for the brief."""
+    return looks_like_instruction(text) or bool(_ADDRESSES_DRAFTER.search(text))
+
+
+def source_day(source: Source) -> date | None:
+    """When a source was written: its date, else the date its file is named after."""
+    if source.date is not None:
+        return source.date
+    match = _DATED_NAME.search(source.origin or "")
+    return parse_day(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of a retrieved note or transcript, with what it is cited as."""
+
+    text: str
+    citation: Citation
+    day: date | None
+    source_type: SourceType
+    speaker: str | None = None
+    heading: str = ""
+    checkbox: str | None = None  # " " for an open action item, "x" for a done one
+
+
+def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[list[Statement], list[str]]:
+    """Every usable sentence of the retrieved narrative chunks up to as_of, once, and warnings."""
+    statements: dict[tuple[str, str], Statement] = {}
+    warnings: list[str] = []
+    flagged: set[str] = set()
+    for hit in hits:
+        source = evidence.sources.get(hit.source_id)
+        if source is None or source.type is SourceType.crm:
+            continue
+        day = source_day(source)
+        if day is not None and day > evidence.as_of:
+            continue
+        transcript = source.type is SourceType.call
+        lines = hit.text.split("\n")
+        headings, offset = [], 0
+        for line in lines:
+            if heading_line := _HEADING.match(line):
+                headings.append((offset, heading_line.group("title")))
+            offset += len(line) + 1
+        tainted = _tainted_lines(lines)
+        for sentence in _pieces(split_sentences(hit.text, transcript=transcript)):
+            line_no = hit.text.count("\n", 0, sentence.start)
+            if line_no in tainted or addresses_the_drafter(sentence.text):
+                if source.id not in flagged:
+                    flagged.add(source.id)
+                    said = lines[line_no].strip() if line_no in tainted else sentence.text
+                    warnings.append(f"Skipped instruction-like text in source {source.id}: {said[:100]!r}")
+                continue
+            if _HEADING.match(lines[line_no]):
+                continue
+            text, offset, checkbox = sentence.text, 0, None
+            if box := _CHECKBOX.match(text):
+                checkbox, offset = box.group("mark").lower(), box.end()
+            quote = text[offset:]
+            if len(quote) > MAX_QUOTE:
+                quote = quote[:MAX_QUOTE].rsplit(" ", 1)[0]
+            heading = next((title for start, title in reversed(headings) if start <= sentence.start), "")
+            citation = Citation(source_id=source.id, quote=quote, locator=sentence.stamp or hit.locator)
+            statements.setdefault(
+                (source.id, quote),
+                Statement(quote, citation, day, source.type, sentence.speaker, heading, checkbox),
+            )
+    ordered = sorted(statements.values(), key=lambda s: (s.day or date.min, s.citation.source_id), reverse=True)
+    return ordered, warnings
+
+
+_RUN_ON = re.compile(r"(?<=\d[MmKkBb%])\.\s+(?=[A-Z])")
+
+
+def _pieces(sentences: Iterable[Sentence]) -> Iterable[Sentence]:
+    """Sentences split where one ran on past a figure ("ARR is $1.42M. Greg wants ..."), which reads as an initial."""
+    for sentence in sentences:
+        start = 0
+        for match in _RUN_ON.finditer(sentence.text):
+            yield replace(
+                sentence,
+                text=sentence.text[start : match.start() + 1],
+                start=sentence.start + start,
+                end=sentence.start + match.start() + 1,
+            )
+            start = match.end()
+        yield replace(sentence, text=sentence.text[start:], start=sentence.start + start) if start else sentence
+
+
+def _tainted_lines(lines: Sequence[str]) -> set[int]:
+    """Lines that carry an instruction: the injected line is untrusted as a whole, not just its one sentence."""
+    return {n for n, line in enumerate(lines) if addresses_the_drafter(line)}
+
+
+_SPOKEN_UNITS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_SPOKEN_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SPOKEN_PERCENT = re.compile(
+    rf"\b(?P<tens>{'|'.join(_SPOKEN_TENS)})?(?:[- ]?(?P<unit>{'|'.join(_SPOKEN_UNITS)}))?\s+percent\b",
+    re.IGNORECASE,
+)
+
+
+def with_digits(text: str) -> str:
+    """Spoken percentages as figures ("thirty-eight percent" → "38%"), as a brief writes them."""
+
+    def figure(match: re.Match[str]) -> str:
+        tens, unit = match.group("tens"), match.group("unit")
+        if not tens and not unit:
+            return match.group()
+        value = _SPOKEN_TENS.get((tens or "").lower(), 0) + _SPOKEN_UNITS.get((unit or "").lower(), 0)
+        return f"{value}%"
+
+    text = _SPOKEN_PERCENT.sub(figure, text)
+    return re.sub(r"(\d)\s?percent\b", r"\1%", text)
+
+
+_PRONOUN_LED = re.compile(r"^\W*(?:he|she|they|it|this|that|these|those|him|her)(?:['’]\w+)?\b", re.IGNORECASE)
+
+
+def stands_alone(statement: Statement) -> bool:
+    """Whether a sentence makes sense as its own bullet: not a question, not led by a pronoun with no antecedent."""
+    return not statement.text.rstrip("*_ ").endswith("?") and not _PRONOUN_LED.match(statement.text)
+
+
+def claim_text(statement: Statement) -> str:
+    """A statement as a brief's bullet: markup gone, figures as digits, a call's first person attributed."""
+    text = re.sub(r"\*\*|__|`", "", statement.text).strip()
+    text = with_digits(text)
+    if (
+        statement.source_type is SourceType.call
+        and statement.speaker
+        and re.search(r"\b(?:I|I['’]m|I['’]ll|I['’]ve|my|we|we['’]ll|we['’]re|our|you|your)\b", text)
+    ):
+        text = f"{statement.speaker}: {text}"
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9%]+", text.lower()) if len(w) > 2 or w.endswith("%")}
+
+
+def _similar(a: str, b: str, threshold: float = 0.5) -> bool:
+    wa, wb = _words(a), _words(b)
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= threshold
+
+
+# ---------------------------------------------------------------------------
+# Dates in text, and the renewal
+# ---------------------------------------------------------------------------
+
+_MONTHS = {
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "twenty-first": 21,
+    "twenty-second": 22,
+    "twenty-third": 23,
+    "twenty-fourth": 24,
+    "twenty-fifth": 25,
+    "twenty-sixth": 26,
+    "twenty-seventh": 27,
+    "twenty-eighth": 28,
+    "twenty-ninth": 29,
+    "thirtieth": 30,
+    "thirty-first": 31,
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAYNUM = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<dayword>" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + ")"
+_YEAR = r"(?:,?\s+(?P<year>20\d{2}))?"
+_TEXT_DATES = (
+    re.compile(rf"\b{_MONTH}\s+(?:{_DAYNUM})\b{_YEAR}", re.IGNORECASE),
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}{_YEAR}", re.IGNORECASE),
+    re.compile(r"\b(?P<iso>20\d{2}-\d{2}-\d{2})\b"),
+    re.compile(r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:20)?\d{2})\b"),
+    re.compile(rf"\bend\s+of\s+{_MONTH}{_YEAR}", re.IGNORECASE),
+    re.compile(r"\b(?P<quarter>Q[1-4])(?:\s+(?:FY)?(?P<qyear>(?:20)?\d{2}))?\b"),
+)
+
+
+@dataclass(frozen=True)
+class TextDate:
+    """A date named in a sentence; `label` is how the brief states it ("March 31, 2027", "Q1 2027")."""
+
+    day: date
+    label: str
+    start: int
+
+
+def _on_or_after(month: int, day: int, year: int | None, reference: date) -> date | None:
+    try:
+        if year is not None:
+            return date(year, month, day)
+        candidate = date(reference.year, month, day)
+        # A date without a year is the next one after the sentence was written (a month's grace).
+        return candidate if candidate >= reference - timedelta(days=31) else date(reference.year + 1, month, day)
+    except ValueError:
+        return None
+
+
+def dates_in(text: str, reference: date) -> list[TextDate]:
+    """Every date a sentence names, left to right; dates without a year are read forward from `reference`."""
+    found: dict[int, TextDate] = {}
+    for pattern in _TEXT_DATES:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            day: date | None = None
+            label = ""
+            if groups.get("iso"):
+                day = parse_day(groups["iso"])
+            elif groups.get("quarter"):
+                q = int(groups["quarter"][1])
+                year = int(groups["qyear"]) if groups.get("qyear") else None
+                if year is not None and year < 100:
+                    year += 2000
+                month_end = _on_or_after(3 * q, 28, year, reference)
+                if month_end is not None:
+                    end = quarter_of(month_end).end
+                    day, label = end, f"Q{q} {end.year}"
+            elif groups.get("m"):
+                year = int(groups["y"]) + (2000 if len(groups["y"]) == 2 else 0)
+                day = _on_or_after(int(groups["m"]), int(groups["d"]), year, reference)
+            elif groups.get("month"):
+                month = _MONTHS[groups["month"].lower()]
+                year = int(groups["year"]) if groups.get("year") else None
+                if groups.get("day") or groups.get("dayword"):
+                    number = int(groups["day"]) if groups.get("day") else _ORDINALS[groups["dayword"].lower()]
+                else:  # "end of March"
+                    first = _on_or_after(month, 1, year, reference)
+                    number = (
+                        ((first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
+                        if first
+                        else 0
+                    )
+                day = _on_or_after(month, number, year, reference) if number else None
+            if day is not None and m.start() not in found:
+                found[m.start()] = TextDate(day, label or format_day(day), m.start())
+    return [found[k] for k in sorted(found)]
+
+
+_RENEWAL_WORD = re.compile(r"\brenew\w*", re.IGNORECASE)
+_MOVED = re.compile(
+    r"\b(?:mov(?:e|es|ed|ing)|push(?:es|ed|ing)?(?:\s+out|\s+back)?|slip(?:s|ped|ping)?|slid|delay(?:s|ed)?"
+    r"|postpon\w+|pull(?:s|ed)?\s+(?:in|forward)|brought\s+forward|shift(?:s|ed)?|reschedul\w+|realign\w*"
+    r"|now\s+(?:renew\w*|due|clos\w*|expected|lands?)|new\s+(?:renewal\s+)?(?:date|term\s+starts))\b",
+    re.IGNORECASE,
+)
+_UNSETTLED = re.compile(
+    r"\b(?:float\w*|not\s+confirmed|unconfirmed|tentative\w*|might|may|could|would|consider\w*|whether|if"
+    r"|propos\w*|suggest\w*|discuss\w*|asked\s+(?:about|whether|if)|maybe|possibly|wants?\s+to|hop\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class MovedDate:
+    day: date
+    label: str
+    statement: Statement
+
+
+def moved_renewal_dates(statements: Sequence[Statement], crm_day: date | None, as_of: date) -> list[MovedDate]:
+    """Statements that the renewal moved to a date other than the CRM's, newest first; hedged talk does not count."""
+    moves = []
+    for statement in statements:
+        text = statement.text
+        if not _RENEWAL_WORD.search(text) or not (cue := _MOVED.search(text)) or _UNSETTLED.search(text):
+            continue
+        reference = statement.day or as_of
+        candidates = [
+            d
+            for d in dates_in(text, reference)
+            if d.start >= cue.start() and not re.search(r"\bfrom\s+(?:the\s+)?$", text[: d.start], re.IGNORECASE)
+        ]
+        if candidates and candidates[-1].day != crm_day:
+            moves.append(MovedDate(candidates[-1].day, candidates[-1].label, statement))
+    return moves
+
+
+def renewal_claim(
+    evidence: AccountEvidence, statements: Sequence[Statement]
+) -> tuple[Claim | None, MovedDate | None, date | None]:
+    """The renewal: the CRM's open renewal, with its date replaced by a newer move when the evidence says so."""
+    renewal = renewal_opportunity(evidence)
+    if renewal is None:
+        return None, None, None
+    crm_day = parse_day(renewal.get("CloseDate"))
+    crm_changed = parse_day(renewal.get("LastModifiedDate")) or parse_day(renewal.get("SystemModstamp"))
+    moves = [
+        m
+        for m in moved_renewal_dates(statements, crm_day, evidence.as_of)
+        if crm_changed is None or m.statement.day is None or m.statement.day > crm_changed
+    ]
+    citations = _cites(evidence, renewal.id, "CloseDate", "Amount", "StageName")
+    details = ", ".join(
+        part for part in (format_money(_amount(renewal)) if _amount(renewal) else "", renewal.get("StageName")) if part
+    )
+    name = _deal_name(renewal)
+    if not moves:
+        when = f" renews on {format_day(crm_day)}" if crm_day else " has no close date in CRM"
+        return Claim(text=f"{name} ({details}){when}.", citations=tuple(citations)), None, crm_day
+    newest = moves[0]
+    agreeing = [m for m in moves if m.day == newest.day]
+    evidence_citations = list(dict.fromkeys(m.statement.citation for m in agreeing))[:2]
+    was = f", moved from {format_day(crm_day)} in CRM" if crm_day else ""
+    text = f"{name} ({details}) now renews on {newest.label}{was}."
+    return Claim(text=text, citations=tuple([*evidence_citations, *citations])), newest, newest.day
+
+
+# ---------------------------------------------------------------------------
+# Relationship changes
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class PersonView:
+    """What the brief knows about one person: who they are, and what the evidence says changed."""
+
+    key: str
+    name: str
+    title: str | None = None
+    title_citations: tuple[Citation, ...] = ()
+    in_crm: bool = False
+    plan: Stakeholder | None = None
+    role: BuyingRole | None = None
+    role_citations: tuple[Citation, ...] = ()
+
+
+def _findings_by_person(
+    findings: Iterable[Finding], days: dict[str, date | None]
+) -> dict[str, dict[str, list[Finding]]]:
+    grouped: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for finding in dict.fromkeys(findings):
+        dated = finding if finding.day is not None else replace(finding, day=days.get(finding.source_id))
+        grouped[finding.key][finding.field].append(dated)
+    return grouped
+
+
+def _newest(findings: Sequence[Finding]) -> list[Finding]:
+    top = max((f.day or date.min) for f in findings)
+    return [f for f in findings if (f.day or date.min) == top]
+
+
+def _citations(findings: Sequence[Finding], limit: int = 2) -> tuple[Citation, ...]:
+    ordered = sorted(findings, key=lambda f: (f.day or date.min, f.source_id), reverse=True)
+    return tuple(list(dict.fromkeys(f.citation for f in ordered))[:limit])
+
+
+Tagged = tuple[str, Risk]  # a risk and the kind of risk it is, which names its mitigation
+
+
+@dataclass
+class Relationships:
+    claims: list[Claim]
+    risks: list[Tagged]
+    directory: Directory
+    warnings: list[str]
+
+
+def relationship_changes(
+    evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit], since: date, renewal_near: bool
+) -> Relationships:
+    """Departures, arrivals, new titles and stance changes since `since`, and the risks they carry."""
+    people: dict[str, PersonView] = {}
+    roles = evidence.roles_by_contact()
+    for contact in evidence.contacts:
+        if name := contact_name(contact):
+            view = PersonView(contact.id, name, in_crm=True)
+            if title := contact.get("Title"):
+                view.title = str(title)
+                view.title_citations = tuple(_cites(evidence, contact.id, "Title"))
+            if role := crm_buying_role(evidence, roles.get(contact.id, [])):
+                view.role, view.role_citations = role.value, tuple(role.citations)
+            people[contact.id] = view
+    directory = Directory(Person(v.key, v.name) for v in people.values())
+    for stakeholder in plan.stakeholders:
+        person = directory.resolve(stakeholder.name)
+        if person is None:
+            directory.add(Person(stakeholder.key, stakeholder.name))
+            people[stakeholder.key] = PersonView(stakeholder.key, stakeholder.name, title=stakeholder.title)
+            person = directory.people[stakeholder.key]
+        view = people[person.key]
+        view.plan = stakeholder
+        if view.role is None and stakeholder.buying_role is not BuyingRole.unknown:
+            view.role = stakeholder.buying_role
+
+    competitors = sorted(
+        {str(c.get("CompetitorName")) for c in evidence.of_type("OpportunityCompetitor") if c.get("CompetitorName")}
+    )
+    reading = read_hits(hits, evidence, directory, competitors)
+    for key, person in reading.new_people.items():
+        people.setdefault(key, PersonView(key, person.name))
+    days = {sid: source_day(s) for sid, s in evidence.sources.items()}
+    grouped = _findings_by_person(reading.findings, days)
+
+    claims: list[Claim] = []
+    risks: list[Tagged] = []
+    recent = [k for k in sorted(grouped, key=lambda k: people[k].name if k in people else k) if k in people]
+    for key in recent:
+        view, fields = people[key], grouped[key]
+        for role_finding in _newest(fields["buying_role"]) if fields.get("buying_role") else []:
+            if view.role is None:
+                view.role, view.role_citations = role_finding.value, (role_finding.citation,)
+        stance, stance_support = choose_stance(fields["stance"]) if fields.get("stance") else (Stance.unknown, [])
+        statuses = fields.get("status", [])
+        latest_status = _newest(statuses) if statuses else []
+        departed = [f for f in latest_status if f.value is StakeholderStatus.departed]
+        arrived = [f for f in latest_status if f.value is StakeholderStatus.active]
+        newest_day = max((f.day or date.min) for f in latest_status) if latest_status else date.min
+        plan_departed = view.plan is not None and view.plan.status is StakeholderStatus.departed
+        who = f"{view.name} ({view.title})" if view.title else view.name
+        if departed and (newest_day >= since or (view.plan is not None and not plan_departed)):
+            before_leaving = [f for f in fields.get("stance", []) if f.value is Stance.champion]
+            was_champion = (view.plan is not None and view.plan.stance is Stance.champion) or bool(before_leaving)
+            role = ", our champion," if was_champion else ""
+            said = [f for f in statuses if f.value is StakeholderStatus.departed]
+            naming = [f for f in said if directory.find(f.citation.quote)]
+            citations = tuple(dict.fromkeys([*_citations(naming, 2), *_citations(said, 2)]))[:2]
+            claims.append(Claim(text=f"{who}{role} has left the company.", citations=citations))
+            if was_champion:
+                risks.append(
+                    (
+                        "departed_champion",
+                        Risk(
+                            text=f"Our champion {view.name} has left; nobody is selling for us internally yet.",
+                            citations=citations + _citations(before_leaving, 1),
+                            severity=Severity.high,
+                            mitigation=MITIGATIONS["departed_champion"],
+                        ),
+                    )
+                )
+            continue
+        if departed or plan_departed:
+            continue
+        titles = [f for f in fields.get("title", []) if f.value]
+        if arrived and not view.in_crm and newest_day >= since:
+            new_title = (
+                _newest([f for f in titles if (f.day or date.min) >= since] or titles)[0].value if titles else None
+            )
+            as_title = f" as {new_title}" if new_title else ""
+            holds_budget = view.role is BuyingRole.economic_buyer
+            budget = " and holds the budget" if holds_budget else ""
+            citations = _citations(arrived + titles, 2) + view.role_citations[:1]
+            claims.append(
+                Claim(text=f"{view.name} joined{as_title}{budget}.", citations=tuple(dict.fromkeys(citations)))
+            )
+            if holds_budget and stance is Stance.unknown:
+                risks.append(
+                    (
+                        "new_decision_maker",
+                        Risk(
+                            text=f"{view.name}, new{' ' + new_title if new_title else ''}, holds the budget and "
+                            "where they stand on us is unknown.",
+                            citations=tuple(dict.fromkeys(citations)),
+                            severity=Severity.medium,
+                            mitigation=MITIGATIONS["new_decision_maker"],
+                        ),
+                    )
+                )
+        elif titles and view.title:
+            recent_titles = [f for f in titles if (f.day or date.min) >= since]
+            if recent_titles:
+                latest = _newest(recent_titles)[0]
+                if not same_title(str(latest.value), view.title):
+                    text = f"{view.name} is now {latest.value} (was {view.title})."
+                    claims.append(Claim(text=text, citations=(*_citations([latest], 2), *view.title_citations)))
+        if stance_support:
+            latest_day = max((f.day or date.min) for f in stance_support)
+            earlier = [f for f in fields.get("stance", []) if (f.day or date.min) < latest_day]
+            previous: Stance | None = None
+            previous_citations: tuple[Citation, ...] = ()
+            if view.plan is not None and view.plan.stance not in (Stance.unknown, stance):
+                previous = view.plan.stance
+            elif earlier:
+                old, old_support = choose_stance(earlier)
+                if old is not stance:
+                    previous, previous_citations = old, _citations(old_support, 1)
+            if previous is not None and latest_day >= since:
+                text = f"{view.name} moved from {previous.value} to {stance.value}."
+                claims.append(Claim(text=text, citations=(*_citations(stance_support, 1), *previous_citations)))
+        if stance is Stance.detractor and view.role is BuyingRole.economic_buyer:
+            risks.append(("detractor_buyer", _detractor_buyer_risk(view, stance_support, renewal_near)))
+    return Relationships(claims, risks, directory, reading.warnings)
+
+
+def _detractor_buyer_risk(view: PersonView, support: Sequence[Finding], renewal_near: bool) -> Risk:
+    title = f" ({view.title})" if view.title else ""
+    return Risk(
+        text=f"{view.name}{title}, the economic buyer, is a detractor.",
+        citations=(*_citations(support, 2), *view.role_citations[:1]),
+        severity=Severity.high if renewal_near else Severity.medium,
+        mitigation=MITIGATIONS["detractor_buyer"],
+    )
+
+
+# ---------------------------------------------------------------------------
+# Judgement from evidence: risks, value, asks
+# ---------------------------------------------------------------------------
+
+MITIGATIONS = {
+    "departed_champion": "Get an introduction to their successor through the executive sponsor, re-share the value "
+    "story, and build a new champion before the renewal.",
+    "detractor_buyer": "Put a one-page value summary in front of the economic buyer through the sponsor, and bring "
+    "renewal options (term, scope, bundles) instead of a straight discount.",
+    "new_decision_maker": "Book an introduction through the sponsor, listen first, and map their priorities before "
+    "pitching anything.",
+    "churn": "Escalate to our executive sponsor and run a save plan with a dated success review.",
+    "competitor": "Arm the sponsor with a side-by-side on value and coverage, and get our options to the buyer "
+    "before a competitive process starts.",
+    "commercial": "Prepare trade-offs (multi-year term, scope, bundled expansion) backed by the value numbers "
+    "rather than a straight discount.",
+    "support": "Name a support owner and a fix date, and brief the customer's owner before the QBR.",
+    "timing": "Agree a dated mutual plan with the owner and re-forecast the close date now rather than let it slip.",
+    "no_champion": "Name who could champion us next, and give them the value story and a reason to sell it.",
+    "unknown_person": "Book an introduction through the sponsor, listen first, and map their priorities before "
+    "pitching anything.",
+    "detractor": "Hear their objection one-on-one, and answer it with the value numbers through the sponsor.",
+    "general": "Assign an owner and a date to close this out before the QBR.",
+}
+
+_RISK_RULES: tuple[tuple[str, str], ...] = (
+    (
+        "churn",
+        r"\bchurn\w*|\bcancel\w*|\bnot\s+(?:going\s+to\s+)?renew\w*|\brip\s+(?:us\s+)?out|\breplace\s+us\b"
+        r"|\bmove\s+off\s+(?:us|our)\b",
+    ),
+    (
+        "competitor",
+        r"\bcompetitive\s+(?:process|eval\w*|bid|rfp|threat)|\bcompetitor\s+eval\w*|\brfp\b"
+        r"|\bconsolidat\w*|\bbake-?off\b|\bswitch\w*\s+to\b|\bcourt\w*\b",
+    ),
+    (
+        "commercial",
+        r"\bbudget\s+(?:cut|freeze|pressure)|\bno\s+budget\b|\bcost[- ]cutting\b"
+        r"|\b\d+\s?%\s+(?:off|reduction|discount)|\bpercent\s+(?:off|reduction)|\bdiscount\w*"
+        r"|\bprice\s+(?:increase|pressure)|\bline\s+item\s+to\s+cut\b",
+    ),
+    ("support", r"\bescalat(?:ed|ion)\b(?!\s+polic)|\boutages?\b(?!\s+(?:since|down))|\bsev[- ]?1\b"),
+    ("no_champion", r"\bno\s+champion\b|\blost\s+(?:our|the)\s+champion\b|\bchampion\s+(?:left|departed)\b"),
+    ("unknown_person", r"\bhaven['’]t\s+met\b|\bnever\s+met\b|\bno\s+read\s+on\b|\bunknown\b"),
+    ("detractor", r"\bdetractor\b|\bagainst\s+us\b|\bblock(?:s|ing|er)\b"),
+    ("timing", r"\bslip\w*|\bdelay\w*|\bon\s+hold\b|\bpush\w*\s+(?:\S+\s+){0,4}into\s+next\s+year"),
+    ("general", r"\brisks?\b|\bconcern\w*|\bat\s+risk\b|\bworr\w*|\bthreat\w*"),
+)
+_RISK_PATTERNS = [(kind, re.compile(rx, re.IGNORECASE)) for kind, rx in _RISK_RULES]
+_STATED_SEVERITY = re.compile(
+    r"(?:\s[-–—:]\s*|\()\s*(?P<level>high|medium|med|low)\s*\)?\s*\.?\s*$|\b(?P<level2>high|medium|low)[- ]risk\b",
+    re.IGNORECASE,
+)
+_RISK_HEADING = re.compile(r"\brisks?\b|\bconcerns?\b|\bwatch\s*outs?\b", re.IGNORECASE)
+_ACTION_HEADING = re.compile(r"\b(?:actions?|next(?:\s+steps?)?|to\s*do|follow[- ]?ups?|asks?)\b", re.IGNORECASE)
+
+
+def stated_severity(text: str) -> Severity | None:
+    """A severity the writer put on the risk themselves ("... - high", "(medium)", "low-risk")."""
+    match = _STATED_SEVERITY.search(text)
+    if not match:
+        return None
+    level = (match.group("level") or match.group("level2")).lower()
+    return Severity.medium if level == "med" else Severity(level)
+
+
+def _risk_kind(statement: Statement, competitors: Sequence[str]) -> str | None:
+    text = statement.text
+    for kind, pattern in _RISK_PATTERNS:
+        if pattern.search(text):
+            return kind
+    if _RISK_HEADING.search(statement.heading) and not statement.checkbox:
+        named = any(re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE) for name in competitors)
+        return "competitor" if named else "general"
+    return None
+
+
+def _without_severity(text: str) -> str:
+    return _STATED_SEVERITY.sub("", text).rstrip(" -–—:") if stated_severity(text) else text
+
+
+def evidence_risks(
+    statements: Sequence[Statement], since: date, renewal_near: bool, competitors: Sequence[str]
+) -> list[Tagged]:
+    """Risks the notes and calls name, one per distinct point, newest wording first."""
+    risks: list[tuple[int, str, Risk]] = []
+    for statement in statements:
+        if (statement.day or since) < since or statement.checkbox or _ACTION_HEADING.search(statement.heading):
+            continue
+        if is_value(statement.text) or not stands_alone(statement):
+            continue
+        kind = _risk_kind(statement, competitors)
+        # A bare "risk" counts in our own notes; on a call the customer uses the word for many things.
+        vague = kind == "general" and (len(statement.text.split()) < 6 or statement.source_type is SourceType.call)
+        if kind is None or (vague and not _RISK_HEADING.search(statement.heading)):
+            continue
+        severity = stated_severity(statement.text)
+        if severity is None:
+            threatens_renewal = renewal_near and bool(_RENEWAL_WORD.search(statement.text))
+            if kind == "churn" or (kind == "competitor" and threatens_renewal):
+                severity = Severity.high
+            else:
+                severity = Severity.medium
+        text = claim_text(replace(statement, text=_without_severity(statement.text)))
+        if any(_similar(text, kept.text) for _, _, kept in risks):
+            continue
+        rank = 0 if stated_severity(statement.text) or _RISK_HEADING.search(statement.heading) else 1
+        risk = Risk(text=text, citations=(statement.citation,), severity=severity, mitigation=MITIGATIONS[kind])
+        risks.append((rank, kind, risk))
+    risks.sort(key=lambda ranked: ranked[0])
+    return [(kind, risk) for _, kind, risk in risks]
+
+
+_SEVERITY_ORDER = {Severity.high: 0, Severity.medium: 1, Severity.low: 2}
+# A found risk of the left kind restates a structural risk of the right kind: it adds a citation, not a bullet.
+RESTATES = {"no_champion": "departed_champion", "unknown_person": "new_decision_maker", "detractor": "detractor_buyer"}
+
+
+def merge_risks(structural: Sequence[Tagged], found: Sequence[Tagged], directory: Directory) -> list[Risk]:
+    """Structural risks first; a found risk that restates one, or is about the same person, joins it."""
+    merged = [risk for _, risk in structural]
+    kinds = [kind for kind, _ in structural]
+    for kind, risk in found:
+        about = {m.key for m in directory.find(risk.text)}
+        same_person = next(
+            (
+                i
+                for i, kept in enumerate(merged)
+                if i < len(structural) and about & {m.key for m in directory.find(kept.text)}
+            ),
+            None,
+        )
+        same_kind = next((i for i, k in enumerate(kinds) if k == RESTATES.get(kind)), None)
+        twin = same_person if same_person is not None else same_kind
+        if twin is None:
+            merged.append(risk)
+            kinds.append(kind)
+            continue
+        kept = merged[twin]
+        extra = tuple(c for c in risk.citations if c not in kept.citations)
+        if extra and len(kept.citations) < 4:
+            text = kept.text
+            if same_person is not None and ": " not in text:
+                # The newest wording about the same person makes the structural risk concrete.
+                text = f"{text.rstrip('.')}: {risk.text}"
+            merged[twin] = kept.model_copy(update={"citations": kept.citations + extra[:1], "text": text})
+    ordered = sorted(enumerate(merged), key=lambda pair: (_SEVERITY_ORDER[pair[1].severity], pair[0]))
+    return [risk for _, risk in ordered][:MAX_RISKS]
+
+
+_OUTCOME = re.compile(
+    r"\b(?:reduc\w*|down|cut|sav\w*|improv\w*|less|fewer|faster|lower\w*|decreas\w*|dropp?\w*|increas\w*|up"
+    r"|passed|zero|eliminat\w*|avoid\w*|caught|prevent\w*)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"(?P<n>\d+(?:\.\d+)?)\s?(?P<unit>%|percent\b|x\b|hours?\b|hrs?\b|minutes?\b|mins?\b|days?\b|incidents?\b"
+    r"|outages?\b|findings?\b|tickets?\b)"
+    r"|\bzero\s+(?:findings?|incidents?|outages?|downtime|defects?)\b",
+    re.IGNORECASE,
+)
+_PRICING_NEAR = re.compile(r"\b(?:off|discount\w*|cap|uplift|price|pricing|renewal|reduction\s+on)\b", re.IGNORECASE)
+
+
+def _quantities(text: str) -> set[str]:
+    return {(m.group("n") or "0") + (m.group("unit") or "").lower()[:1] for m in _QUANTITY.finditer(with_digits(text))}
+
+
+def is_value(text: str) -> bool:
+    """Whether a sentence reports an outcome we delivered: a direction word and a measured quantity, not a price."""
+    text = with_digits(text)
+    if not _OUTCOME.search(text):
+        return False
+    for match in _QUANTITY.finditer(text):
+        window = text[max(0, match.start() - 20) : match.end() + 25]
+        if not _PRICING_NEAR.search(window):
+            return True
+    return False
+
+
+def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
+    """Outcomes delivered, one claim per measured result; the clearest wording, citing where else it was said."""
+    groups: list[list[Statement]] = []
+    for statement in statements:
+        if (statement.day or since) < since or statement.checkbox or _RISK_HEADING.search(statement.heading):
+            continue
+        if not is_value(statement.text) or not stands_alone(statement):
+            continue
+        amounts = _quantities(statement.text)
+        group = next((g for g in groups if amounts & _quantities(g[0].text)), None)
+        if group is None:
+            groups.append([statement])
+        else:
+            group.append(statement)
+    claims = []
+    for group in groups[:MAX_VALUE]:
+        concise = [s for s in group if len(s.text) <= 160] or group
+        best = max(concise, key=lambda s: (len(s.text), s.day or date.min))
+        others = [s.citation for s in group if s is not best][:1]
+        claims.append(Claim(text=claim_text(best), citations=(best.citation, *others)))
+    return claims
+
+
+_ACTION_CUE = re.compile(
+    r"\bnext\s+steps?\b|\baction\s+items?\b|\bwe\s+asked\b|\bthey\s+asked\b|\b(?:asked|asks)\s+(?:us\s+)?for\b"
+    r"|\basked\s+us\b|\bfollow[- ]?up\b|\bwe['’]ll\s+send\b|\bI['’]ll\s+(?:send|make|check)\b",
+    re.IGNORECASE,
+)
+
+
+def ask_claims(evidence: AccountEvidence, statements: Sequence[Statement], since: date) -> list[Claim]:
+    """Next steps on the open deals (the renewal first), then the newest open action items and asks."""
+    claims = []
+    deals = open_opportunities(evidence)
+    deals.sort(key=lambda o: not is_renewal(o))
+    for deal in deals[:4]:
+        step = deal.get("NextStep")
+        if isinstance(step, str) and step.strip() and (citation := cite(evidence, deal.id, "NextStep")):
+            claims.append(Claim(text=f"{_deal_name(deal)}: {step.strip().rstrip('.')}.", citations=(citation,)))
+    found: list[Claim] = []
+    for statement in statements:
+        if (statement.day or since) < since or statement.checkbox == "x":
+            continue
+        is_action = statement.checkbox == " " or (
+            _ACTION_HEADING.search(statement.heading) and statement.source_type is SourceType.note
+        )
+        if not (is_action or _ACTION_CUE.search(statement.text)) or not stands_alone(statement):
+            continue
+        if len(statement.text) > MAX_ASK_CHARS:
+            continue
+        text = claim_text(statement)
+        if any(_similar(text, c.text, 0.6) for c in [*claims, *found]):
+            continue
+        found.append(Claim(text=text, citations=(statement.citation,)))
+    return claims + found[: max(0, MAX_ASKS - len(claims))]
+
+
+# ---------------------------------------------------------------------------
+# The brief
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class BriefDraft:
+    brief: QbrBrief
+    moved: MovedDate | None
+    warnings: list[str]
+
+
+def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit]) -> BriefDraft:
+    """The six sections, from the CRM facts and the retrieved evidence, as of evidence.as_of."""
+    quarter = quarter_of(evidence.as_of)
+    since = min(quarter.start, evidence.as_of - timedelta(days=LOOKBACK_DAYS))
+    statements, warnings = read_statements(hits, evidence)
+
+    renewal, moved, renewal_day = renewal_claim(evidence, statements)
+    near_end = _plus_quarters(quarter, NEAR_RENEWAL_QUARTERS).end
+    renewal_near = renewal_day is not None and renewal_day <= near_end
+    relationships = relationship_changes(evidence, plan, hits, since, renewal_near)
+    warnings += [w for w in relationships.warnings if w not in warnings]
+
+    competitors = sorted(
+        {str(c.get("CompetitorName")) for c in evidence.of_type("OpportunityCompetitor") if c.get("CompetitorName")}
+    )
+    found_risks = evidence_risks(statements, since, renewal_near, competitors)
+    structural = [*relationships.risks, *(("support", r) for r in support_risks(evidence))]
+    risks = merge_risks(structural, found_risks, relationships.directory)
+
+    summary = [c for c in (arr_claim(evidence), renewal) if c is not None]
+    if risks and risks[0].severity is Severity.high:
+        top = risks[0]
+        summary.append(Claim(text=f"Top risk: {top.text}", citations=top.citations))
+    brief = QbrBrief(
+        as_of=evidence.as_of,
+        summary=tuple(summary),
+        value_delivered=tuple(value_claims(statements, since)),
+        relationship_changes=tuple(relationships.claims),
+        pipeline_and_whitespace=tuple([*pipeline_claims(evidence), *closed_claims(evidence, quarter)]),
+        risks=tuple(risks),
+        asks_and_next_steps=tuple(ask_claims(evidence, statements, since)),
+    )
+    return BriefDraft(_safe(brief), moved, warnings)
+
+
+SECTIONS = (
+    "summary",
+    "value_delivered",
+    "relationship_changes",
+    "pipeline_and_whitespace",
+    "risks",
+    "asks_and_next_steps",
+)
+
+
+def claims_of(brief: QbrBrief) -> list[Claim]:
+    return [claim for section in SECTIONS for claim in getattr(brief, section)]
+
+
+def _safe(brief: QbrBrief) -> QbrBrief:
+    """Drop any claim that is uncited or that carries text addressed to the drafting system."""
+
+    def keep(claim: Claim) -> bool:
+        texts = [claim.text, *(c.quote for c in claim.citations)]
+        if isinstance(claim, Risk):
+            texts.append(claim.mitigation)
+        return bool(claim.citations) and not any(addresses_the_drafter(t) for t in texts)
+
+    return brief.model_copy(update={s: tuple(c for c in getattr(brief, s) if keep(c)) for s in SECTIONS})
+
+
+def qbr_changes(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit]) -> tuple[list[Change], list[str]]:
+    """The offline engine: one replace_qbr_brief change, or none when the plan's brief already says it all."""
+    draft = draft_brief(evidence, plan, hits)
+    brief = draft.brief
+    claims = claims_of(brief)
+    if not claims or brief == plan.qbr_brief:
+        return [], draft.warnings
+    citations = tuple(dict.fromkeys(c for claim in claims for c in claim.citations))
+    crm_backed = sum(1 for claim in claims if all(evidence.record(c.source_id) for c in claim.citations))
+    confidence = (crm_backed * CRM_CONFIDENCE + (len(claims) - crm_backed) * EVIDENCE_CONFIDENCE) / len(claims)
+    high = sum(1 for r in brief.risks if r.severity is Severity.high)
+    parts = [
+        f"QBR brief for {quarter_of(evidence.as_of).label} as of {evidence.as_of.isoformat()}: "
+        f"{len(claims)} cited claims, {len(brief.risks)} risks ({high} high)"
+    ]
+    if draft.moved is not None:
+        parts.append(f"renewal date moved to {draft.moved.label} per newer evidence")
+    return [
+        Change(
+            id=change_id(ChangeKind.replace_qbr_brief, QBR_TARGET, brief),
+            kind=ChangeKind.replace_qbr_brief,
+            target=QBR_TARGET,
+            before=plan.qbr_brief,
+            after=brief,
+            rationale="; ".join(parts),
+            citations=citations,
+            confidence=round(confidence, 2),
+        )
+    ], draft.warnings
