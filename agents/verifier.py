@@ -63,6 +63,29 @@ def _issues(change: Change, evidence: AccountEvidence, known_names: list[str]) -
     if change.after is not None:
         issues.extend(check_target(change, change.after))
         issues.extend(check_people(change.after, evidence, known_names))
+        issues.extend(check_claims(change.after, evidence))
+    return issues
+
+
+def check_claims(after: BaseModel, evidence: AccountEvidence) -> list[VerificationIssue]:
+    """Every claim of a QBR brief cites evidence, and each of its citations holds like a change's own."""
+    if not isinstance(after, QbrBrief):
+        return []
+    issues: list[VerificationIssue] = []
+    for section in type(after).model_fields:
+        claims = getattr(after, section)
+        if not isinstance(claims, tuple):
+            continue
+        for claim in claims:
+            if not claim.citations:
+                issues.append(
+                    VerificationIssue(
+                        code="no_citation",
+                        message=f"{section} claim {_short(claim.text)!r} cites no evidence.",
+                    )
+                )
+            for citation in claim.citations:
+                issues.extend(check_citation(citation, evidence))
     return issues
 
 
