@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.context import AccountEvidence
 from agents.llm import LLM_KINDS, DraftFailed, LlmConfig, LlmFailure, draft_with_llm
+from agents.qbr import qbr_changes, qbr_queries
 from agents.results import DraftResult, Usage
 from agents.stakeholders import stakeholder_changes, stakeholder_queries
 from agents.verifier import verify
@@ -54,6 +55,7 @@ Engine = Callable[[DraftContext], Proposal]
 QUERIES: dict[DraftKind, Callable[[AccountEvidence], list[str]]] = {
     DraftKind.stakeholder_map: stakeholder_queries,
     DraftKind.whitespace: whitespace_queries,
+    DraftKind.qbr_brief: qbr_queries,
 }
 
 
@@ -64,6 +66,11 @@ def _offline_stakeholders(context: DraftContext) -> Proposal:
 
 def _offline_whitespace(context: DraftContext) -> Proposal:
     changes, warnings = whitespace_changes(context.evidence, context.plan, context.hits)
+    return Proposal(changes=changes, warnings=warnings)
+
+
+def _offline_qbr(context: DraftContext) -> Proposal:
+    changes, warnings = qbr_changes(context.evidence, context.plan, context.hits)
     return Proposal(changes=changes, warnings=warnings)
 
 
@@ -83,6 +90,7 @@ def _llm_engine(chat_model: BaseChatModel, config: LlmConfig) -> Engine:
 ENGINES: dict[tuple[DraftKind, str], Engine] = {
     (DraftKind.stakeholder_map, "offline"): _offline_stakeholders,
     (DraftKind.whitespace, "offline"): _offline_whitespace,
+    (DraftKind.qbr_brief, "offline"): _offline_qbr,
 }
 
 
