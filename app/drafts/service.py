@@ -25,6 +25,7 @@ from app.sources import repository as sources
 from plans.apply import ConflictError, InvalidChangeError, apply_changes
 from plans.models import PAYLOAD_MODEL, Change
 from plans.vocabulary import DraftKind
+from retrieval.evidence import Source, SourceType
 from retrieval.hybrid import HybridRetriever
 from retrieval.store import ChunkStore
 
@@ -56,10 +57,12 @@ def request_draft(
     return draft
 
 
-def default_as_of(evidence_dates: list[date]) -> date:
-    """Recency is measured from the newest evidence we hold, never from the future."""
+def default_as_of(evidence: list[Source]) -> date:
+    """Recency is measured from the newest conversation we hold (a note or a call), never from the
+    future: CRM dates such as an opportunity's CloseDate look ahead and say nothing about recency."""
     today = utcnow().date()
-    return min(max(evidence_dates, default=today), today)
+    spoken = [s.date for s in evidence if s.date and s.type in (SourceType.note, SourceType.call)]
+    return min(max(spoken, default=today), today)
 
 
 def execute_draft(sessions: sessionmaker[Session], store: ChunkStore, draft_id: str) -> None:
@@ -73,7 +76,7 @@ def execute_draft(sessions: sessionmaker[Session], store: ChunkStore, draft_id: 
         records = sources.records_of(session, draft.tenant, account.id)
         evidence_sources = sources.sources_of(session, draft.tenant, account.id)
         plan = plan_store.latest(session, account.id)
-        as_of = draft.as_of or default_as_of([s.date for s in evidence_sources if s.date])
+        as_of = draft.as_of or default_as_of(evidence_sources)
         parent = next((r for r in records if r.id == account.external_id), None)
         tenant, account_id, kind, engine = draft.tenant, account.id, draft.kind, draft.engine
 

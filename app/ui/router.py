@@ -22,8 +22,8 @@ from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
 from app.problems import Problem
 from app.sources import repository as sources
-from plans.models import AccountPlan, Change
-from plans.render import describe_change, qbr_markdown, stakeholder_label
+from plans.models import AccountPlan, Change, Citation, Claim, QbrBrief, WhitespaceCell
+from plans.render import QBR_SECTIONS, describe_change, qbr_markdown, stakeholder_label
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -107,11 +107,15 @@ def review(
     draft = draft_public(row)
     account = session.get(Account, row.account_id)
     cited = [c.source_id for ch in draft.changes for c in ch.citations]
-    source_rows = sources.titles(session, principal.tenant, cited)
     cards = []
+    changes = []
     for change_row, public in zip(row.changes, draft.changes, strict=True):
         change = Change.model_validate(change_row.change)
+        changes.append(change)
         cards.append({"change": public, "rows": describe_change(change), "label": _target_label(change)})
+        cited += [citation.source_id for citation in _brief_citations(change)]
+    source_rows = sources.titles(session, principal.tenant, cited)
+    base = plan_store.get_version(session, row.account_id, row.base_plan_version or 1) or AccountPlan()
     return _page(
         request,
         "review.html",
@@ -122,7 +126,36 @@ def review(
         sources=source_rows,
         error=error,
         can_decide=principal.has_any(Role.reviewer) and draft.status == "pending_review",
+        matrix=whitespace_matrix(base, changes) if row.kind == "whitespace" else None,
+        briefs=[brief_sections(c.after) for c in changes if isinstance(c.after, QbrBrief)],
     )
+
+
+def _brief_citations(change: Change) -> list[Citation]:
+    if not isinstance(change.after, QbrBrief):
+        return []
+    return [c for _, claims in brief_sections(change.after) for claim in claims for c in claim.citations]
+
+
+def brief_sections(brief: QbrBrief) -> list[tuple[str, tuple[Claim, ...]]]:
+    """The brief's six sections in order, as (label, claims), for the review page."""
+    return [(label, getattr(brief, name)) for name, label in QBR_SECTIONS]
+
+
+def whitespace_matrix(plan: AccountPlan, changes: list[Change]) -> dict[str, Any]:
+    """The products × units matrix as the plan holds it, with the draft's proposed cells on top."""
+    cells: dict[tuple[str, str], dict[str, Any]] = {
+        cell.key: {"cell": cell, "change_id": None, "before": None} for cell in plan.whitespace
+    }
+    for change in changes:
+        if isinstance(change.after, WhitespaceCell):
+            before = cells.get(change.after.key, {}).get("cell")
+            cells[change.after.key] = {"cell": change.after, "change_id": change.id, "before": before}
+    return {
+        "products": sorted({p for p, _ in cells}),
+        "units": sorted({u for _, u in cells}),
+        "cells": cells,
+    }
 
 
 def _target_label(change: Change) -> str:

@@ -146,3 +146,9 @@ def test_an_edit_that_retargets_the_change_is_a_422(client: TestClient, keys: Ke
 
     assert response.status_code == 422
     assert response.json()["title"] == "Change cannot be applied"
+
+
+def test_a_draft_measures_recency_from_the_newest_note_or_call(client: TestClient, keys: Keys) -> None:
+    _, draft = _draft(client, keys)
+    newest_conversation = "2026-03-12"  # the mini bundle's call; its renewal opportunity closes later
+    assert draft["as_of"] == newest_conversation
