@@ -1,0 +1,215 @@
+"""The openai engine through the real openai client, replayed from cassettes of Chat Completions exchanges.
+
+Cassettes match on the request body, so a change to the prompt, the schema or the scenario's
+evidence is a cassette miss (the test fails) until `python -m tests.agents.cassettes.generate`
+writes them again; see tests/agents/cassettes/README.md for re-recording against the real API.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from agents.drafting import run_draft
+from agents.llm import DraftFailed, make_chat_model
+from agents.results import DraftResult
+from plans.vocabulary import ChangeKind, DraftKind, StakeholderStatus, Stance
+from tests.agents.cassettes import support
+from tests.agents.cassettes.support import JEN, RAJ, TOM
+
+STAKEHOLDERS = DraftKind.stakeholder_map
+
+
+def _draft(kind: DraftKind, scenario: str, *, max_retries: int = 0, fallback: bool = False) -> tuple[DraftResult, int]:
+    """Run the openai engine with the scenario's cassette; the result and how many recorded exchanges played."""
+    account = support.ACCOUNTS[kind]()
+    config = support.llm_config(max_retries=max_retries, fallback_to_offline=fallback)
+    chat_model = make_chat_model(config)
+    with support.cassette_vcr().use_cassette(str(support.cassette_path(kind, scenario))) as cassette:
+        result = run_draft(kind, account.evidence, account.plan, account.retriever(), engine="openai",
+                           chat_model=chat_model, llm=config)
+        if support.record_mode() == "none":
+            assert cassette.all_played, "every recorded exchange is replayed"
+        return result, cassette.play_count
+
+
+def _recorded_usage(kind: DraftKind, scenario: str) -> dict[str, int]:
+    import yaml
+
+    interactions = yaml.safe_load(support.cassette_path(kind, scenario).read_text())["interactions"]
+    usage: dict[str, int] = json.loads(interactions[-1]["response"]["body"]["string"])["usage"]
+    return usage
+
+
+def _by_key(result: DraftResult) -> dict[str, object]:
+    return {checked.change.target.removeprefix("stakeholder:"): checked for checked in result.changes}
+
+
+def test_good_answer_becomes_verified_stakeholder_changes() -> None:
+    result, played = _draft(STAKEHOLDERS, "good")
+
+    assert played == 1
+    assert result.engine == "openai"
+    assert result.prompt_version == "stakeholder_map/v1"
+    changes = {c.change.target: c for c in result.changes}
+    jen = changes[f"stakeholder:{JEN}"]
+    raj = changes[f"stakeholder:{RAJ}"]
+    priya = next(c for c in result.changes if c.change.kind is ChangeKind.add_stakeholder)
+    assert jen.change.kind is ChangeKind.update_stakeholder and jen.change.after.stance is Stance.champion
+    assert raj.change.kind is ChangeKind.mark_departed and raj.change.after.status is StakeholderStatus.departed
+    assert priya.change.after.name == "Priya Nair" and priya.change.after.title == "Head of Procurement"
+    assert f"stakeholder:{TOM}" not in changes, "an unchanged person is no change"
+    assert all(c.verified for c in result.changes), [c.issues for c in result.changes]
+    assert jen.change.citations[0].source_id == "note-qbr-prep"
+    assert jen.change.citations[0].locator == "line 4", "the locator is the retrieved chunk's"
+
+
+def test_usage_and_cost_come_from_the_recorded_response() -> None:
+    result, _ = _draft(STAKEHOLDERS, "good")
+    recorded = _recorded_usage(STAKEHOLDERS, "good")
+
+    assert result.usage.llm_calls == 1
+    assert result.usage.prompt_tokens == recorded["prompt_tokens"] > 1000
+    assert result.usage.completion_tokens == recorded["completion_tokens"]
+    expected = (recorded["prompt_tokens"] * 0.15 + recorded["completion_tokens"] * 0.60) / 1_000_000
+    assert result.usage.cost_usd == pytest.approx(expected)
+    assert result.usage.latency_ms > 0
+
+
+def test_a_429_is_retried_once_and_both_exchanges_play() -> None:
+    result, played = _draft(STAKEHOLDERS, "rate_limited_then_good", max_retries=1)
+
+    assert played == 2
+    assert result.engine == "openai" and result.changes
+
+
+@pytest.mark.parametrize(
+    ("scenario", "reason"),
+    [
+        ("malformed_json", "invalid JSON"),
+        ("schema_violation", "violates the StakeholderMapOutput schema"),
+        ("refusal", "the model refused: I'm sorry"),
+    ],
+)
+def test_unusable_answers_fail_the_draft_when_fallback_is_off(scenario: str, reason: str) -> None:
+    with pytest.raises(DraftFailed, match=reason) as failed:
+        _draft(STAKEHOLDERS, scenario)
+    recorded = _recorded_usage(STAKEHOLDERS, scenario)
+    assert failed.value.usage.llm_calls == 1
+    assert failed.value.usage.prompt_tokens == recorded["prompt_tokens"], "a failed call's tokens are still counted"
+
+
+@pytest.mark.parametrize("scenario", ["malformed_json", "schema_violation", "refusal"])
+def test_unusable_answers_fall_back_to_the_offline_engine(scenario: str) -> None:
+    result, _ = _draft(STAKEHOLDERS, scenario, fallback=True)
+
+    assert result.engine == "offline"
+    assert result.warnings[0].startswith("openai engine failed: ")
+    assert result.warnings[0].endswith("; drafted with the offline engine")
+    assert result.prompt_version is None
+    assert result.usage.llm_calls == 1 and result.usage.prompt_tokens > 0
+    departed = [c for c in result.changes if c.change.kind is ChangeKind.mark_departed]
+    assert [c.change.after.name for c in departed] == ["Raj Patel"], "the offline engine drafted instead"
+
+
+def test_an_obeyed_planted_instruction_is_kept_but_unverified() -> None:
+    result, _ = _draft(STAKEHOLDERS, "injection_obeyed")
+
+    tom = next(c for c in result.changes if c.change.target == f"stakeholder:{TOM}")
+    assert tom.change.after.stance is Stance.champion
+    assert not tom.verified
+    assert [issue.code for issue in tom.issues] == ["instruction_as_evidence"]
+    others = [c for c in result.changes if c is not tom]
+    assert others and all(c.verified for c in others)
+    assert tom.change not in result.verified_changes
+
+
+# ---------------------------------------------------------------------------
+# What cannot be recorded
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A loopback server that accepts connections and never answers: a real read timeout."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            held.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/v1"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+@pytest.mark.parametrize("fallback", [False, True], ids=["fails", "falls-back"])
+def test_a_timeout_fails_or_falls_back_without_hanging(silent_server: str, fallback: bool) -> None:
+    """vcrpy cannot record a timeout, so a loopback server that never answers produces a real one.
+
+    The openai client reads with the configured 0.2 s timeout and raises APITimeoutError, which
+    the engine turns into an LlmFailure; no cassette is involved.
+    """
+    account = support.ACCOUNTS[STAKEHOLDERS]()
+    config = support.llm_config(base_url=silent_server, timeout_s=0.2, fallback_to_offline=fallback)
+    chat_model = make_chat_model(config)
+    run = lambda: run_draft(  # noqa: E731
+        STAKEHOLDERS, account.evidence, account.plan, account.retriever(), engine="openai",
+        chat_model=chat_model, llm=config,
+    )
+    if not fallback:
+        with pytest.raises(DraftFailed, match=r"timed out after 0.2 s"):
+            run()
+        return
+    result = run()
+    assert result.engine == "offline"
+    assert result.warnings[0] == (
+        "openai engine failed: the request timed out after 0.2 s; drafted with the offline engine"
+    )
+    assert result.usage.llm_calls == 1 and result.usage.prompt_tokens == 0
+    assert 200 <= result.usage.latency_ms < 5000
+
+
+def test_a_call_without_a_cassette_fails_the_test(tmp_path: Path) -> None:
+    account = support.ACCOUNTS[STAKEHOLDERS]()
+    config = support.llm_config(fallback_to_offline=True)
+    chat_model = make_chat_model(config)
+    empty = support.cassette_vcr("none").use_cassette(str(tmp_path / "empty.yaml"))
+    with empty, pytest.raises(CannotOverwriteExistingCassetteException):
+        run_draft(STAKEHOLDERS, account.evidence, account.plan, account.retriever(), engine="openai",
+                  chat_model=chat_model, llm=config)
+
+
+def test_a_call_outside_any_cassette_never_reaches_a_server() -> None:
+    """Outside a cassette the suite's network guard refuses the connection, and the draft fails."""
+    account = support.ACCOUNTS[STAKEHOLDERS]()
+    config = support.llm_config(base_url="https://192.0.2.10/v1")
+    with pytest.raises(RuntimeError, match="tests must not touch the network"):
+        run_draft(STAKEHOLDERS, account.evidence, account.plan, account.retriever(), engine="openai",
+                  chat_model=make_chat_model(config), llm=config)
+    by_name = support.llm_config()
+    with pytest.raises(DraftFailed, match="could not reach the model endpoint"):
+        run_draft(STAKEHOLDERS, account.evidence, account.plan, account.retriever(), engine="openai",
+                  chat_model=make_chat_model(by_name), llm=by_name)
