@@ -54,7 +54,7 @@ QBR_QUESTIONS = (
     "escalation outage unhappy frustrated detractor against us",
     "discount percent off price pricing reduction",
     "value delivered reduced saved improved percent hours incidents downtime results",
-    "next steps action items we asked they asked follow up",
+    "next steps action items actions to do we asked they asked follow up",
     "left the company departed resigned retired last day",
     "new executive joined hired promoted now the head of",
     "champion lost our champion no champion",
@@ -80,7 +80,7 @@ def format_money(amount: float) -> str:
     if abs(whole) >= 1_000_000 and whole % 10_000 == 0:
         text = f"{whole / 1_000_000:.2f}".rstrip("0").rstrip(".")
         return f"${text}M"
-    if abs(whole) >= 1_000 and whole % 1_000 == 0:
+    if 1_000 <= abs(whole) < 1_000_000 and whole % 1_000 == 0:
         return f"${whole // 1_000:,}K"
     return f"${whole:,}"
 
@@ -516,7 +516,7 @@ def _words(text: str) -> set[str]:
 
 def _similar(a: str, b: str, threshold: float = 0.5) -> bool:
     wa, wb = _words(a), _words(b)
-    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= threshold
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= threshold
 
 
 # ---------------------------------------------------------------------------
@@ -829,11 +829,11 @@ def relationship_changes(
         if departed and (newest_day >= since or (view.plan is not None and not plan_departed)):
             before_leaving = [f for f in fields.get("stance", []) if f.value is Stance.champion]
             was_champion = (view.plan is not None and view.plan.stance is Stance.champion) or bool(before_leaving)
-            role = ", our champion," if was_champion else ""
+            champion_note = ", our champion," if was_champion else ""
             said = [f for f in statuses if f.value is StakeholderStatus.departed]
             naming = [f for f in said if directory.find(f.citation.quote)]
             citations = tuple(dict.fromkeys([*_citations(naming, 2), *_citations(said, 2)]))[:2]
-            claims.append(Claim(text=f"{who}{role} has left the company.", citations=citations))
+            claims.append(Claim(text=f"{who}{champion_note} has left the company.", citations=citations))
             if was_champion:
                 risks.append(
                     (
@@ -1053,7 +1053,7 @@ def merge_risks(structural: Sequence[Tagged], found: Sequence[Tagged], directory
         extra = tuple(c for c in risk.citations if c not in kept.citations)
         if extra and len(kept.citations) < 4:
             text = kept.text
-            if same_person is not None and ": " not in text:
+            if same_person is not None and ": " not in text and kinds[twin] != RESTATES.get(kind):
                 # The newest wording about the same person makes the structural risk concrete.
                 text = f"{text.rstrip('.')}: {risk.text}"
             merged[twin] = kept.model_copy(update={"citations": kept.citations + extra[:1], "text": text})
