@@ -488,7 +488,11 @@ def with_digits(text: str) -> str:
     return re.sub(r"(\d)\s?percent\b", r"\1%", text)
 
 
-_PRONOUN_LED = re.compile(r"^\W*(?:he|she|they|it|this|that|these|those|him|her)(?:['’]\w+)?\b", re.IGNORECASE)
+_PRONOUN_LED = re.compile(
+    r"^\W*(?:(?:if|when|unless|because|although|but|and|so)\s+)?(?:he|she|they|it|this|that|these|those|him|her)"
+    r"(?:['’]\w+)?\b",
+    re.IGNORECASE,
+)
 
 
 def stands_alone(statement: Statement) -> bool:
