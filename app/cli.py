@@ -83,7 +83,7 @@ def _import_and_draft(state, tenant: str, folder: Path, draft: bool):  # type: i
             state.sessions, tenant, report.account_id, report.affected_kinds, state.settings.default_engine
         )
         for draft_id in report.drafts_queued:
-            execute_draft(state.sessions, state.store, draft_id)
+            execute_draft(state.sessions, state.store, draft_id, chat_model=state.chat_model, llm=state.llm)
     _print_report(report)
     return report
 
@@ -127,7 +127,7 @@ def draft(
                 typer.echo(f"error: no account {account!r} in tenant {tenant!r}", err=True)
                 raise typer.Exit(2)
             row = service.request_draft(session, acc, DraftKind(kind), engine or state.settings.default_engine, "cli")
-        service.execute_draft(state.sessions, state.store, row.id)
+        service.execute_draft(state.sessions, state.store, row.id, chat_model=state.chat_model, llm=state.llm)
         with state.sessions() as session:
             public = draft_public(service.get_draft(session, tenant, row.id))
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,10 +35,29 @@ class Settings(BaseSettings):
     )
     bootstrap_tenant: str = "demo"
 
+    openai_api_key: SecretStr | None = Field(default=None, description="Enables the openai engine.")
+    openai_base_url: str | None = Field(
+        default=None, description="Any OpenAI-compatible endpoint: Azure OpenAI, vLLM, Ollama."
+    )
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_fallback_to_offline: bool = Field(
+        default=True, description="When the LLM fails, draft with the offline engine and say so on the draft."
+    )
+    llm_price_per_million_input: float | None = Field(default=None, ge=0, description="USD; overrides the table.")
+    llm_price_per_million_output: float | None = Field(default=None, ge=0, description="USD; overrides the table.")
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
-        for name in ("bootstrap_api_key", "webhook_secret"):
+        for name in ("bootstrap_api_key", "webhook_secret", "openai_api_key"):
             value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
             if value is not None and value.strip().lower() in {"changeme", "change-me", "secret", ""}:
                 raise ValueError(f"PLANWRIGHT_{name.upper()} is a placeholder; set a real secret")
         return self

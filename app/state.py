@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from langchain_core.language_models import BaseChatModel
+
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +14,7 @@ from app.db import make_engine, make_sessionmaker, transaction
 from app.drafts.runner import DraftRunner
 from app.drafts.triggers import DraftScheduler
 from app.migrate import upgrade
+from agents.llm import LlmConfig, make_chat_model
 from app.settings import Settings
 from retrieval.embedders import load_embedder
 from retrieval.protocols import Embedder
@@ -27,6 +30,8 @@ class AppState:
     store: ChunkStore
     runner: DraftRunner
     scheduler: DraftScheduler
+    llm: LlmConfig
+    chat_model: BaseChatModel | None
 
     def close(self) -> None:
         self.scheduler.flush(submit=False)
@@ -35,7 +40,26 @@ class AppState:
         self.engine.dispose()
 
 
-def build_state(settings: Settings, *, embedder: Embedder | None = None, migrate: bool = True) -> AppState:
+def llm_config(settings: Settings) -> LlmConfig:
+    return LlmConfig(
+        model=settings.openai_model,
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key,
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        fallback_to_offline=settings.llm_fallback_to_offline,
+        price_per_million_input=settings.llm_price_per_million_input,
+        price_per_million_output=settings.llm_price_per_million_output,
+    )
+
+
+def build_state(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    chat_model: BaseChatModel | None = None,
+    migrate: bool = True,
+) -> AppState:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     if migrate:
@@ -49,6 +73,13 @@ def build_state(settings: Settings, *, embedder: Embedder | None = None, migrate
     if settings.bootstrap_api_key:
         with transaction(sessions) as session:
             issue_key(session, settings.bootstrap_tenant, "bootstrap", [Role.admin], settings.bootstrap_api_key)
-    runner = DraftRunner(sessions, store, settings.draft_workers)
+    llm = llm_config(settings)
+    if chat_model is None and settings.llm_enabled:
+        chat_model = make_chat_model(llm)
+    if settings.default_engine == "openai" and chat_model is None:
+        raise ValueError(
+            "PLANWRIGHT_DEFAULT_ENGINE=openai needs PLANWRIGHT_OPENAI_API_KEY or PLANWRIGHT_OPENAI_BASE_URL"
+        )
+    runner = DraftRunner(sessions, store, settings.draft_workers, chat_model=chat_model, llm=llm)
     scheduler = DraftScheduler(sessions, runner.submit, settings.default_engine, settings.auto_draft_delay_s)
-    return AppState(settings, engine, sessions, embedder, store, runner, scheduler)
+    return AppState(settings, engine, sessions, embedder, store, runner, scheduler, llm, chat_model)

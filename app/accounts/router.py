@@ -120,6 +120,10 @@ def create_draft(
                 return JSONResponse(earlier.body, status_code=earlier.status_code)
         account = drafts.account_or_404(session, principal.tenant, account_id)
         engine = body.engine or state.settings.default_engine
+        if engine == "openai" and state.chat_model is None:
+            raise Problem(
+                422, "Engine not configured", "The openai engine needs PLANWRIGHT_OPENAI_API_KEY or _BASE_URL."
+            )
         draft = drafts.request_draft(session, account, body.kind, engine, principal.name, body.as_of)
         payload = DraftAccepted(id=draft.id, status="running").model_dump(mode="json")
         if idempotency_key:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from langchain_core.language_models import BaseChatModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.drafts.models import DraftRow
+from agents.llm import LlmConfig
 from app.drafts.service import execute_draft
 from retrieval.store import ChunkStore
 
@@ -16,14 +18,26 @@ log = logging.getLogger(__name__)
 
 
 class DraftRunner:
-    def __init__(self, sessions: sessionmaker[Session], store: ChunkStore, workers: int) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        store: ChunkStore,
+        workers: int,
+        *,
+        chat_model: BaseChatModel | None = None,
+        llm: LlmConfig | None = None,
+    ) -> None:
         self._sessions = sessions
         self._store = store
+        self._chat_model = chat_model
+        self._llm = llm
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draft")
         self._futures: set[Future[None]] = set()
 
     def submit(self, draft_id: str) -> Future[None]:
-        future = self._pool.submit(execute_draft, self._sessions, self._store, draft_id)
+        future = self._pool.submit(
+            execute_draft, self._sessions, self._store, draft_id, chat_model=self._chat_model, llm=self._llm
+        )
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
         return future

@@ -11,7 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agents.context import AccountEvidence
+from langchain_core.language_models import BaseChatModel
+
 from agents.drafting import run_draft
+from agents.llm import DraftFailed, LlmConfig
 from agents.results import DraftResult
 from app.accounts import repository as accounts
 from app.accounts.models import Account
@@ -65,7 +68,14 @@ def default_as_of(evidence: list[Source]) -> date:
     return min(max(spoken, default=today), today)
 
 
-def execute_draft(sessions: sessionmaker[Session], store: ChunkStore, draft_id: str) -> None:
+def execute_draft(
+    sessions: sessionmaker[Session],
+    store: ChunkStore,
+    draft_id: str,
+    *,
+    chat_model: BaseChatModel | None = None,
+    llm: LlmConfig | None = None,
+) -> None:
     """Run the agent for a draft in `running` state and store its result; failures mark it failed."""
     with transaction(sessions) as session:
         draft = session.get(DraftRow, draft_id)
@@ -92,13 +102,22 @@ def execute_draft(sessions: sessionmaker[Session], store: ChunkStore, draft_id: 
             as_of=as_of,
         )
         retriever = HybridRetriever(store, tenant, account_id)
-        result = run_draft(DraftKind(kind), evidence, plan, retriever, engine=engine)
+        if engine == "openai" and chat_model is None:
+            raise DraftFailed("the openai engine is not configured: set PLANWRIGHT_OPENAI_API_KEY or _BASE_URL")
+        result = run_draft(DraftKind(kind), evidence, plan, retriever, engine=engine, chat_model=chat_model, llm=llm)
     except Exception as exc:  # a failed draft is recorded for the reviewer, never lost
-        log.exception("draft %s failed", draft_id)
+        if isinstance(exc, DraftFailed):
+            log.warning("draft %s failed: %s", draft_id, exc.reason)
+            reason, usage = exc.reason, exc.usage.model_dump(mode="json")
+        else:
+            log.exception("draft %s failed", draft_id)
+            reason, usage = f"{type(exc).__name__}: {exc}", None
         with transaction(sessions) as session:
             draft = session.get(DraftRow, draft_id)
             if draft is not None:
-                draft.status, draft.error, draft.updated_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+                draft.status, draft.error, draft.updated_at = "failed", reason, utcnow()
+                if usage is not None:
+                    draft.usage = usage
         return
 
     with transaction(sessions) as session:
