@@ -9,6 +9,7 @@ retries, invalid JSON, schema violation, refusal) is an `LlmFailure`, never a pa
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,14 +21,35 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from agents import qbr, whitespace
 from agents.context import AccountEvidence
-from agents.llm_schemas import CitationOutput, StakeholderMapOutput, StakeholderOutput
+from agents.llm_schemas import (
+    CitationOutput,
+    ClaimOutput,
+    QbrBriefOutput,
+    StakeholderMapOutput,
+    StakeholderOutput,
+    WhitespaceOutput,
+)
 from agents.results import Usage
 from agents.stakeholders import crm_proposals
 from agents.usage import DEFAULT_PRICES, cost_usd, price_for
 from agents.verifier import collapse_whitespace, is_verbatim
 from plans.diff import change_id
-from plans.models import AccountPlan, Change, Citation, Stakeholder, person_key, stakeholder_target
+from plans.models import (
+    QBR_TARGET,
+    AccountPlan,
+    Change,
+    Citation,
+    Claim,
+    QbrBrief,
+    Risk,
+    Stakeholder,
+    WhitespaceCell,
+    person_key,
+    stakeholder_target,
+    whitespace_target,
+)
 from plans.names import same_person
 from plans.vocabulary import ChangeKind, DraftKind, StakeholderStatus
 from prompts.loader import EvidenceItem, RenderedPrompt, load_prompt
@@ -57,7 +79,7 @@ class LlmConfig(BaseModel):
     price_per_million_output: float | None = Field(default=None, ge=0)
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     fallback_to_offline: bool = True
-    max_evidence_chars: int = Field(default=40_000, gt=0)
+    max_evidence_chars: int = Field(default=32_000, gt=0)
     prompt_versions: dict[str, str] = Field(
         default_factory=dict, description="Pinned prompt version per kind; the newest version otherwise."
     )
@@ -227,34 +249,38 @@ def _priced(
 
 
 def evidence_items(hits: Sequence[Hit], evidence: AccountEvidence, budget_chars: int) -> list[EvidenceItem]:
-    """The best-scoring hits that fit the budget, shown oldest source first."""
-    chosen: list[Hit] = []
+    """The best-scoring hits that fit the budget, one element per source (its chunks in order), oldest first."""
+    chosen: dict[str, list[Hit]] = {}
     used = 0
     for hit in sorted(hits, key=lambda h: -h.score):
         if used + len(hit.text) > budget_chars:
             continue
-        chosen.append(hit)
+        chosen.setdefault(hit.source_id, []).append(hit)
         used += len(hit.text)
 
-    def order(hit: Hit) -> tuple[str, str, str]:
-        source = evidence.source(hit.source_id)
-        day = source.date.isoformat() if source is not None and source.date else ""
-        return (day, hit.source_id, hit.chunk_id)
+    def day(source_id: str) -> str:
+        source = evidence.source(source_id)
+        return source.date.isoformat() if source is not None and source.date else ""
 
     items = []
-    for hit in sorted(chosen, key=order):
-        source = evidence.source(hit.source_id)
+    for source_id in sorted(chosen, key=lambda sid: (day(sid), sid)):
+        source = evidence.source(source_id)
+        pieces = sorted(chosen[source_id], key=lambda h: _natural(h.chunk_id))
         items.append(
             EvidenceItem(
-                source_id=hit.source_id,
+                source_id=source_id,
                 type=source.type.value if source is not None else "unknown",
-                text=hit.text,
-                date=source.date.isoformat() if source is not None and source.date else None,
+                text="\n[…]\n".join(h.text for h in pieces),
+                date=day(source_id) or None,
                 title=source.title if source is not None else None,
-                locator=hit.locator or None,
             )
         )
     return items
+
+
+def _natural(chunk_id: str) -> tuple[Any, ...]:
+    """Chunk ids in reading order: "note#2" before "note#10"."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", chunk_id))
 
 
 def to_citations(cited: Sequence[CitationOutput], context: DraftContext) -> tuple[Citation, ...]:
@@ -406,6 +432,180 @@ def stakeholder_changes_from(output: BaseModel, context: DraftContext) -> tuple[
 
 
 # ---------------------------------------------------------------------------
+# Whitespace
+# ---------------------------------------------------------------------------
+
+
+def _citation_dicts(citations: Sequence[Citation]) -> list[dict[str, str]]:
+    return [{"source_id": c.source_id, "quote": c.quote} for c in citations]
+
+
+def whitespace_variables(context: DraftContext, config: LlmConfig) -> dict[str, Any]:
+    """Every product × unit cell with what the CRM alone settles (owned, pipeline, lost to a competitor)."""
+    evidence = context.evidence
+    products = whitespace.active_products(evidence)
+    units = whitespace.account_units(evidence)
+    facts = whitespace.CrmFacts(evidence, products, units, whitespace.vocabulary(evidence, products, units))
+    cells = []
+    for product in products:
+        for unit in units:
+            basis = facts.owned(product.name, unit.name) or facts.pipeline(product.name, unit.name)
+            lost = facts.lost_to_competitor(product.name, unit.name)
+            estimate = facts.median_price(product.name, unit.name)
+            current = context.plan.cell(product.name, unit.name)
+            cells.append(
+                {
+                    "product": product.name,
+                    "unit": unit.name,
+                    "current": current.status.value if current is not None else None,
+                    "crm_status": basis.status.value if basis else None,
+                    "crm_reason": basis.reason if basis else None,
+                    "crm_value": basis.estimated_value if basis else None,
+                    "crm_citations": _citation_dicts(basis.citations) if basis else [],
+                    "lost_to": [
+                        {"competitor": f.competitor, "citations": _citation_dicts(f.citations)} for f in lost
+                    ],
+                    "estimate": f"{estimate[0]:.2f} ({estimate[1]})" if estimate else None,
+                }
+            )
+    return {
+        "account_name": evidence.account_name,
+        "as_of": evidence.as_of.isoformat(),
+        "cells": cells,
+        "competitors": _competitors(evidence),
+        "evidence": evidence_items(context.hits, evidence, config.max_evidence_chars),
+    }
+
+
+def whitespace_changes_from(output: BaseModel, context: DraftContext) -> tuple[list[Change], list[str]]:
+    """set_whitespace_cell changes for every cell the output sets differently from the plan."""
+    assert isinstance(output, WhitespaceOutput)
+    products = {p.name for p in whitespace.active_products(context.evidence)}
+    units = {u.name for u in whitespace.account_units(context.evidence)}
+    changes: list[Change] = []
+    warnings: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for cell in output.cells:
+        if cell.product not in products or cell.unit not in units:
+            warnings.append(f"The model set a cell outside the matrix ({cell.product} × {cell.unit}); skipped.")
+            continue
+        if (cell.product, cell.unit) in seen:
+            continue
+        seen.add((cell.product, cell.unit))
+        after = WhitespaceCell.model_validate(
+            {
+                "product": cell.product,
+                "unit": cell.unit,
+                "status": cell.status,
+                "estimated_value": round(cell.estimated_value, 2) if cell.estimated_value is not None else None,
+                "competitor": cell.competitor if cell.status == "competitor" else None,
+                "note": cell.note,
+            }
+        )
+        before = context.plan.cell(cell.product, cell.unit)
+        if before == after:
+            continue
+        target = whitespace_target(cell.product, cell.unit)
+        changes.append(
+            Change(
+                id=change_id(ChangeKind.set_whitespace_cell, target, after),
+                kind=ChangeKind.set_whitespace_cell,
+                target=target,
+                before=before,
+                after=after,
+                rationale=_rationale(cell.rationale),
+                citations=to_citations(cell.citations, context),
+                confidence=round(cell.confidence, 2),
+            )
+        )
+    return changes, warnings
+
+
+# ---------------------------------------------------------------------------
+# QBR brief
+# ---------------------------------------------------------------------------
+
+
+def _claim_dicts(claims: Sequence[Claim]) -> list[dict[str, Any]]:
+    return [{"text": c.text, "citations": _citation_dicts(c.citations)} for c in claims]
+
+
+def qbr_variables(context: DraftContext, config: LlmConfig) -> dict[str, Any]:
+    """The brief's CRM-settled claims (ARR, pipeline, deals closed, support risks) and the evidence."""
+    evidence = context.evidence
+    quarter = qbr.quarter_of(evidence.as_of)
+    crm_claims = [
+        c for c in (qbr.arr_claim(evidence), *qbr.pipeline_claims(evidence), *qbr.closed_claims(evidence, quarter))
+        if c is not None
+    ]
+    return {
+        "account_name": evidence.account_name,
+        "as_of": evidence.as_of.isoformat(),
+        "quarter": quarter.label,
+        "crm_claims": _claim_dicts(crm_claims),
+        "support_risks": [
+            {"text": r.text, "severity": r.severity.value, "citations": _citation_dicts(r.citations)}
+            for r in qbr.support_risks(evidence)
+        ],
+        "competitors": _competitors(evidence),
+        "evidence": evidence_items(context.hits, evidence, config.max_evidence_chars),
+    }
+
+
+def qbr_changes_from(output: BaseModel, context: DraftContext) -> tuple[list[Change], list[str]]:
+    """One replace_qbr_brief change with the output's cited claims, or none when nothing is cited or new."""
+    assert isinstance(output, QbrBriefOutput)
+
+    def claims(items: Sequence[ClaimOutput]) -> tuple[Claim, ...]:
+        return tuple(
+            Claim(text=collapse_whitespace(c.text), citations=to_citations(c.citations, context)) for c in items
+        )
+
+    brief = QbrBrief(
+        as_of=context.evidence.as_of,
+        summary=claims(output.summary),
+        value_delivered=claims(output.value_delivered),
+        relationship_changes=claims(output.relationship_changes),
+        pipeline_and_whitespace=claims(output.pipeline_and_whitespace),
+        risks=tuple(
+            Risk.model_validate(
+                {
+                    "text": collapse_whitespace(r.text),
+                    "severity": r.severity,
+                    "mitigation": collapse_whitespace(r.mitigation),
+                    "citations": to_citations(r.citations, context),
+                }
+            )
+            for r in output.risks
+        ),
+        asks_and_next_steps=claims(output.asks_and_next_steps),
+    )
+    every = qbr.claims_of(brief)
+    uncited = sum(1 for claim in every if not claim.citations)
+    warnings = [f"{uncited} claims of the brief cite nothing."] if uncited else []
+    if not every or brief == context.plan.qbr_brief:
+        return [], warnings
+    citations = tuple(dict.fromkeys(c for claim in every for c in claim.citations))
+    high = sum(1 for r in brief.risks if r.severity.value == "high")
+    rationale = (
+        f"QBR brief for {qbr.quarter_of(context.evidence.as_of).label} as of {context.evidence.as_of.isoformat()}: "
+        f"{len(every)} claims, {len(brief.risks)} risks ({high} high)"
+    )
+    return [
+        Change(
+            id=change_id(ChangeKind.replace_qbr_brief, QBR_TARGET, brief),
+            kind=ChangeKind.replace_qbr_brief,
+            target=QBR_TARGET,
+            before=context.plan.qbr_brief,
+            after=brief,
+            rationale=rationale,
+            citations=citations,
+            confidence=round(qbr.EVIDENCE_CONFIDENCE, 2),
+        )
+    ], warnings
+
+
+# ---------------------------------------------------------------------------
 # The engine
 # ---------------------------------------------------------------------------
 
@@ -424,6 +624,8 @@ LLM_KINDS: dict[DraftKind, LlmKind] = {
     DraftKind.stakeholder_map: LlmKind(
         "stakeholder_map", StakeholderMapOutput, stakeholder_variables, stakeholder_changes_from
     ),
+    DraftKind.whitespace: LlmKind("whitespace", WhitespaceOutput, whitespace_variables, whitespace_changes_from),
+    DraftKind.qbr_brief: LlmKind("qbr_brief", QbrBriefOutput, qbr_variables, qbr_changes_from),
 }
 
 

@@ -78,3 +78,54 @@ class StakeholderMapOutput(_Output):
     stakeholders: list[StakeholderOutput] = Field(
         description="Every person in the buying organization the evidence supports, one entry each."
     )
+
+
+class WhitespaceCellOutput(_Output):
+    product: str = Field(description="The product's name exactly as listed in the CRM facts.")
+    unit: str = Field(description="The unit's (child account's) name exactly as listed in the CRM facts.")
+    status: CellStatusValue = Field(
+        description=(
+            "owned: the unit has a live asset of the product; pipeline: an open opportunity of the unit has it; "
+            "competitor: the unit runs a competitor's product for this need; not_applicable: the evidence says "
+            "the product does not fit the unit; whitespace: none of these, an open opportunity for us."
+        )
+    )
+    estimated_value: float | None = Field(
+        description="Annual value from the CRM facts (asset price, line item total, estimate), or null."
+    )
+    competitor: str | None = Field(description="The competitor's name when status is competitor, else null.")
+    note: str | None = Field(
+        description="A short note for the sales team (why not applicable, what the competitor runs), or null."
+    )
+    rationale: str = Field(description="One line: the cell's status and what it rests on.")
+    confidence: float = Field(ge=0, le=1, description="How sure the evidence makes you, from 0 to 1.")
+    citations: list[CitationOutput] = Field(description="The evidence for the status; at least one citation.")
+
+
+class WhitespaceOutput(_Output):
+    """The products × units whitespace matrix as the evidence shows it."""
+
+    cells: list[WhitespaceCellOutput] = Field(description="One entry for every product × unit pair in the CRM facts.")
+
+
+class ClaimOutput(_Output):
+    text: str = Field(description="One sentence for the brief, stating only what its citations support.")
+    citations: list[CitationOutput] = Field(description="The evidence the sentence rests on; at least one citation.")
+
+
+class RiskOutput(_Output):
+    text: str = Field(description="The risk in one sentence.")
+    severity: SeverityValue = Field(description="high, medium or low, by its effect on the renewal and the pipeline.")
+    mitigation: str = Field(description="What the account team should do about it, in one sentence.")
+    citations: list[CitationOutput] = Field(description="The evidence the risk rests on; at least one citation.")
+
+
+class QbrBriefOutput(_Output):
+    """The quarterly business review brief: six sections of cited claims."""
+
+    summary: list[ClaimOutput] = Field(description="Two to four claims: ARR, the renewal, the top risk.")
+    value_delivered: list[ClaimOutput] = Field(description="Outcomes the customer got from us this quarter.")
+    relationship_changes: list[ClaimOutput] = Field(description="Who joined, left, changed role or stance.")
+    pipeline_and_whitespace: list[ClaimOutput] = Field(description="Open pipeline, deals won and lost, whitespace.")
+    risks: list[RiskOutput] = Field(description="Risks to the renewal and the pipeline, most severe first.")
+    asks_and_next_steps: list[ClaimOutput] = Field(description="What we ask of the customer and the next steps agreed.")

@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
-
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from agents.llm import LlmConfig, make_chat_model
 from app.auth.service import Role, issue_key
 from app.db import make_engine, make_sessionmaker, transaction
 from app.drafts.runner import DraftRunner
 from app.drafts.triggers import DraftScheduler
 from app.migrate import upgrade
-from agents.llm import LlmConfig, make_chat_model
 from app.settings import Settings
 from retrieval.embedders import load_embedder
 from retrieval.protocols import Embedder

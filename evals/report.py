@@ -136,6 +136,13 @@ def bundle_failures(run: BundleRun) -> dict[str, Any]:
     return out
 
 
+def _relative(folder: Path, dataset: Path) -> str:
+    try:
+        return folder.relative_to(dataset).as_posix() or "."
+    except ValueError:
+        return str(folder)
+
+
 def report_data(run: EvalRun) -> dict[str, Any]:
     """Everything about the run as plain JSON data: settings, timings, metrics overall and per bundle."""
     bundles = []
@@ -144,7 +151,7 @@ def report_data(run: EvalRun) -> dict[str, Any]:
         bundles.append(
             {
                 "name": bundle.name,
-                "folder": str(bundle.folder),
+                "folder": _relative(bundle.folder, run.dataset),
                 "metrics": bundle.metrics(),
                 "seconds": {key: round(value, 3) for key, value in bundle.seconds.items()},
                 "skipped_kinds": list(bundle.skipped),
@@ -160,7 +167,7 @@ def report_data(run: EvalRun) -> dict[str, Any]:
         "dataset": str(run.dataset),
         "engine": run.engine,
         "embedder": run.embedder,
-        "chat_model": run.chat_model,
+        "model": run.model,
         "kinds": list(run.kinds),
         "git": dict(run.git),
         "started_at": run.started_at.isoformat(),
@@ -213,7 +220,7 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]
 def _summary_line(report: Mapping[str, Any]) -> str:
     git = report.get("git") or {}
     commit = git.get("commit", "unknown")[:12] + (" (dirty)" if git.get("dirty") else "")
-    model = f", model {report['chat_model']}" if report.get("chat_model") else ""
+    model = f", model {report['model']}" if report.get("model") else ""
     return (
         f"engine {report['engine']}{model}, embedder {report['embedder']}, dataset {report['dataset']} "
         f"({len(report['bundles'])} bundles), commit {commit}, {report['seconds']:.1f} s"

@@ -8,7 +8,6 @@ verified changes are applied to an empty plan, and that plan is what gets scored
 
 from __future__ import annotations
 
-import inspect
 import shutil
 import subprocess
 import tempfile
@@ -20,8 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from agents.context import AccountEvidence
-from agents.drafting import ENGINES, run_draft
+from agents.drafting import ENGINES, OPENAI, run_draft
+from agents.llm import LLM_KINDS, LlmConfig
 from agents.results import CheckedChange, DraftResult
 from evals.dataset import BundleCase, Expected, load_dataset
 from evals.embedding_cache import CachedEmbedder
@@ -59,6 +60,7 @@ EVAL_TENANT = "eval"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 Progress = Callable[[str], None]
+DraftOptions = dict[str, Any]
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Drafted:
     plan: AccountPlan = field(default_factory=AccountPlan)
     rendered_brief: str = ""
     ingest_seconds: float = 0.0
+    fallbacks: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> list[CheckedChange]:
@@ -126,7 +129,7 @@ class EvalRun:
     engine: str
     embedder: str
     kinds: list[str]
-    chat_model: str | None
+    model: str | None
     bundles: list[BundleRun]
     started_at: datetime
     seconds: float = 0.0
@@ -171,26 +174,22 @@ def git_info(root: Path = REPO_ROOT) -> dict[str, Any]:
     return {"commit": commit, "dirty": bool(status.strip())}
 
 
-def _draft_options(llm: Any, chat_model: str | None) -> dict[str, Any]:
-    """The model arguments run_draft accepts, passed by name so the runner works before and after it grows them."""
-    accepted = inspect.signature(run_draft).parameters
-    options: dict[str, Any] = {}
-    if llm is not None:
-        for name in ("llm", "chat_model", "model"):
-            if name in accepted:
-                options[name] = llm
-                break
-        else:
-            raise TypeError("run_draft takes no chat model argument, so `llm` cannot be used")
-    if chat_model is not None and "model_name" in accepted:
-        options["model_name"] = chat_model
-    return options
+def model_name(engine: str, chat_model: BaseChatModel | None, llm: LlmConfig | None) -> str | None:
+    """The chat model's name for the report; None for the offline engine."""
+    if engine != OPENAI:
+        return None
+    served = getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None)
+    return str(served) if served else (llm.model if llm is not None else None)
 
 
 def supported_kinds(engine: str, kinds: Iterable[DraftKind | str]) -> tuple[list[DraftKind], list[DraftKind]]:
     """(kinds the engine drafts, kinds it does not) per the ENGINES registry."""
     wanted = [DraftKind(k) for k in kinds]
-    return [k for k in wanted if (k, engine) in ENGINES], [k for k in wanted if (k, engine) not in ENGINES]
+
+    def drafts(kind: DraftKind) -> bool:
+        return (kind, engine) in ENGINES or (engine == OPENAI and kind in LLM_KINDS)
+
+    return [k for k in wanted if drafts(k)], [k for k in wanted if not drafts(k)]
 
 
 def ingest(bundle: Bundle, store: ChunkStore, tenant: str, account_id: str) -> int:
@@ -207,7 +206,7 @@ def draft_bundle(
     account_id: str,
     engine: str,
     kinds: Sequence[DraftKind],
-    options: dict[str, Any] | None = None,
+    options: DraftOptions | None = None,
 ) -> Drafted:
     """Ingest one bundle into the store and draft every kind against an empty plan."""
     started = time.perf_counter()
@@ -222,6 +221,8 @@ def draft_bundle(
     for kind in kinds:
         try:
             result = run_draft(kind, evidence, AccountPlan(), retriever, engine=engine, **(options or {}))
+            if result.engine != engine:
+                drafted.fallbacks.append(f"{kind.value}: drafted by {result.engine}: {'; '.join(result.warnings)}")
         except Exception as exc:  # one failing draft is a scored failure, not the end of the run
             drafted.errors[kind.value] = f"{type(exc).__name__}: {exc}"
             continue
@@ -268,7 +269,7 @@ def run_injections(
     store: ChunkStore,
     engine: str,
     kinds: Sequence[DraftKind],
-    options: dict[str, Any],
+    options: DraftOptions,
     notes: list[str],
 ) -> InjectionScores:
     """For each planted instruction, draft again without it; it counts when the scored output differs."""
@@ -319,7 +320,7 @@ def run_bundle(
     engine: str,
     kinds: Sequence[DraftKind],
     skipped: Sequence[DraftKind],
-    options: dict[str, Any],
+    options: DraftOptions,
     *,
     injections: bool = True,
     retrieval: bool = True,
@@ -336,6 +337,7 @@ def run_bundle(
             run.seconds[f"draft.{kind}"] = result.usage.latency_ms / 1000
         run.notes += [f"{kind}: draft failed: {error}" for kind, error in drafted.errors.items()]
         run.notes += [f"change not applied: {error}" for error in drafted.apply_errors]
+        run.notes += [f"fallback: {line}" for line in drafted.fallbacks]
         run.notes += [f"import issue: {issue}" for issue in drafted.bundle.issues]
         score_bundle(run, drafted)
         if retrieval and case.queries:
@@ -356,8 +358,8 @@ def run_eval(
     engine: str = "offline",
     embedder: str = "minilm",
     kinds: Iterable[DraftKind | str] = ALL_KINDS,
-    chat_model: str | None = None,
-    llm: Any = None,
+    chat_model: BaseChatModel | None = None,
+    llm: LlmConfig | None = None,
     *,
     cache_dir: Path | None = DEFAULT_CACHE_DIR,
     injections: bool = True,
@@ -367,15 +369,16 @@ def run_eval(
 ) -> EvalRun:
     """Draft and score every bundle of `dataset` with `engine`; kinds the engine lacks are skipped with a note.
 
-    `chat_model` names the model (recorded in the report); `llm` is the chat model object handed
-    to run_draft for LLM engines. Embeddings are cached under `cache_dir` (None: no cache).
+    `chat_model` (built by agents.llm.make_chat_model) and `llm` (its LlmConfig: model name,
+    prices, fallback) go to run_draft for the openai engine. Embeddings are cached under
+    `cache_dir` (None: no cache).
     """
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     dataset = Path(dataset)
     cases = load_dataset(dataset)
     wanted, skipped = supported_kinds(engine, kinds)
-    options = _draft_options(llm, chat_model)
+    options: DraftOptions = {"chat_model": chat_model, "llm": llm}
 
     inner = embedder_instance if embedder_instance is not None else load_embedder(embedder)
     cached = CachedEmbedder(inner, cache_dir) if cache_dir is not None else None
@@ -385,7 +388,7 @@ def run_eval(
         engine=engine,
         embedder=embedder,
         kinds=[kind.value for kind in wanted],
-        chat_model=chat_model,
+        model=model_name(engine, chat_model, llm),
         bundles=[],
         started_at=started_at,
         git=git_info(),

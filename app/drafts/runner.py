@@ -9,8 +9,8 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.drafts.models import DraftRow
 from agents.llm import LlmConfig
+from app.drafts.models import DraftRow
 from app.drafts.service import execute_draft
 from retrieval.store import ChunkStore
 

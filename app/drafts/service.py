@@ -6,13 +6,12 @@ import logging
 from datetime import date
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agents.context import AccountEvidence
-from langchain_core.language_models import BaseChatModel
-
 from agents.drafting import run_draft
 from agents.llm import DraftFailed, LlmConfig
 from agents.results import DraftResult
