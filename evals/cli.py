@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
 
+from agents.llm import LlmConfig, make_chat_model
 from evals.compare import Comparison, Status, compare, parse_tolerances
 from evals.report import HEADLINE, format_metric, report_data, write_reports
 from evals.runner import ALL_KINDS, DEFAULT_CACHE_DIR, run_eval
@@ -21,29 +24,23 @@ DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets"
 eval_cli = typer.Typer(help="Run the drafting agents over eval datasets and gate on regressions.", no_args_is_help=True)
 
 
-def _chat_model(engine: str, model: str | None, base_url: str | None, api_key: str | None) -> Any:
-    """The chat model for an LLM engine, or None for the offline one."""
+def llm_setup(
+    engine: str, model: str | None, base_url: str | None, api_key: str | None
+) -> tuple[BaseChatModel | None, LlmConfig | None]:
+    """The chat model and its config for an LLM engine; (None, None) for the offline one."""
     if engine == "offline":
-        return None
+        return None, None
     key = api_key or os.environ.get("OPENAI_API_KEY")
     if not key and not base_url:
         raise typer.BadParameter(
             f"the {engine!r} engine needs OPENAI_API_KEY (or --api-key), or --base-url for a local endpoint",
             param_hint="--engine",
         )
-    try:
-        from agents.llm import LlmConfig, make_chat_model
-    except ImportError as exc:
-        raise typer.BadParameter(
-            f"the {engine!r} engine is not available in this build (agents.llm: {exc})", param_hint="--engine"
-        ) from exc
-    settings: dict[str, Any] = {"api_key": key, "base_url": base_url}
+    settings: dict[str, Any] = {"base_url": base_url, "api_key": SecretStr(key) if key else None}
     if model:
         settings["model"] = model
-    accepted = getattr(LlmConfig, "model_fields", None)
-    if accepted is not None:
-        settings = {k: v for k, v in settings.items() if k in accepted and v is not None}
-    return make_chat_model(LlmConfig(**settings))
+    config = LlmConfig(**settings)
+    return make_chat_model(config), config
 
 
 def headline_table(report: dict[str, Any]) -> str:
@@ -73,13 +70,13 @@ def run_command(
     """Draft and score every bundle of a dataset; print the headline table and write the reports."""
     if engine not in ("offline", "openai"):
         raise typer.BadParameter("choose offline or openai", param_hint="--engine")
-    llm = _chat_model(engine, model, base_url, api_key)
+    chat_model, llm = llm_setup(engine, model, base_url, api_key)
     run = run_eval(
         dataset,
         engine=engine,
         embedder=embedder,
         kinds=kind or ALL_KINDS,
-        chat_model=model,
+        chat_model=chat_model,
         llm=llm,
         cache_dir=None if no_cache else cache_dir,
         injections=injections,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+
 from agents.context import AccountEvidence
 from agents.drafting import ENGINES, OPENAI, run_draft
 from agents.llm import LLM_KINDS, LlmConfig
