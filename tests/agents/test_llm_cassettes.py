@@ -166,17 +166,18 @@ def silent_server() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("fallback", [False, True], ids=["fails", "falls-back"])
-def test_a_timeout_fails_or_falls_back_without_hanging(silent_server: str, fallback: bool) -> None:
+@pytest.mark.parametrize("kind", list(DraftKind))
+def test_a_timeout_fails_or_falls_back_without_hanging(silent_server: str, fallback: bool, kind: DraftKind) -> None:
     """vcrpy cannot record a timeout, so a loopback server that never answers produces a real one.
 
     The openai client reads with the configured 0.2 s timeout and raises APITimeoutError, which
     the engine turns into an LlmFailure; no cassette is involved.
     """
-    account = support.ACCOUNTS[STAKEHOLDERS]()
+    account = support.ACCOUNTS[kind]()
     config = support.llm_config(base_url=silent_server, timeout_s=0.2, fallback_to_offline=fallback)
     chat_model = make_chat_model(config)
     run = lambda: run_draft(  # noqa: E731
-        STAKEHOLDERS, account.evidence, account.plan, account.retriever(), engine="openai",
+        kind, account.evidence, account.plan, account.retriever(), engine="openai",
         chat_model=chat_model, llm=config,
     )
     if not fallback:
@@ -213,3 +214,56 @@ def test_a_call_outside_any_cassette_never_reaches_a_server() -> None:
     with pytest.raises(DraftFailed, match="could not reach the model endpoint"):
         run_draft(STAKEHOLDERS, account.evidence, account.plan, account.retriever(), engine="openai",
                   chat_model=make_chat_model(by_name), llm=by_name)
+
+
+# ---------------------------------------------------------------------------
+# Whitespace and QBR briefs
+# ---------------------------------------------------------------------------
+
+
+def test_whitespace_answer_becomes_verified_cells() -> None:
+    result, played = _draft(DraftKind.whitespace, "good")
+
+    assert played == 1 and result.engine == "openai" and result.prompt_version == "whitespace/v1"
+    cells = {c.change.target: c.change.after for c in result.changes}
+    assert {target: cell.status.value for target, cell in cells.items()} == {
+        "whitespace:Kestrel APM|Acme Cards": "owned",
+        "whitespace:Kestrel Logs|Acme Cards": "whitespace",
+        "whitespace:Kestrel APM|Acme Lending": "competitor",
+        "whitespace:Kestrel Logs|Acme Lending": "pipeline",
+    }
+    assert cells["whitespace:Kestrel APM|Acme Lending"].competitor == "Datadog"
+    assert all(c.verified for c in result.changes), [c.issues for c in result.changes]
+    assert result.usage.prompt_tokens == _recorded_usage(DraftKind.whitespace, "good")["prompt_tokens"]
+
+
+def test_qbr_answer_becomes_one_verified_brief() -> None:
+    result, played = _draft(DraftKind.qbr_brief, "good")
+
+    assert played == 1 and result.engine == "openai" and result.prompt_version == "qbr_brief/v1"
+    [checked] = result.changes
+    assert checked.change.kind is ChangeKind.replace_qbr_brief and checked.verified, checked.issues
+    brief = checked.change.after
+    assert brief.value_delivered[0].text.startswith("Fraud alerts now reach the Cards team")
+    assert brief.risks[0].severity.value == "medium"
+    assert "Tom Berg" not in brief.model_dump_json(), "the planted instruction left no trace"
+
+
+@pytest.mark.parametrize(
+    ("kind", "scenario", "reason"),
+    [
+        (DraftKind.whitespace, "malformed_json", "invalid JSON"),
+        (DraftKind.qbr_brief, "schema_violation", "violates the QbrBriefOutput schema"),
+    ],
+)
+def test_unusable_whitespace_and_qbr_answers_fail_or_fall_back(kind: DraftKind, scenario: str, reason: str) -> None:
+    with pytest.raises(DraftFailed, match=reason):
+        _draft(kind, scenario)
+    result, _ = _draft(kind, scenario, fallback=True)
+    assert result.engine == "offline" and reason in result.warnings[0]
+
+
+@pytest.mark.parametrize("kind", [DraftKind.whitespace, DraftKind.qbr_brief])
+def test_whitespace_and_qbr_retry_a_429_once(kind: DraftKind) -> None:
+    result, played = _draft(kind, "rate_limited_then_good", max_retries=1)
+    assert played == 2 and result.engine == "openai" and result.changes

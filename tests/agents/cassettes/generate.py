@@ -29,7 +29,19 @@ from agents.drafting import run_draft
 from agents.llm import DraftFailed, make_chat_model
 from plans.vocabulary import DraftKind
 from tests.agents.cassettes import support
-from tests.agents.cassettes.support import INJECTION_TEXT, JEN, RAJ, TOM
+from tests.agents.cassettes.support import (
+    APM_ASSET,
+    INJECTION_TEXT,
+    JEN,
+    LENDING_NOTE,
+    LOGS,
+    LOGS_DEAL,
+    LOGS_ITEM,
+    QBR_ASK,
+    QBR_WIN,
+    RAJ,
+    TOM,
+)
 
 SERVED_MODEL = "gpt-4o-mini-2024-07-18"
 FINGERPRINT = "fp_560af6e559"
@@ -243,6 +255,55 @@ _BROKEN_STAKEHOLDERS = json.loads(_GOOD_STAKEHOLDERS)
 _BROKEN_STAKEHOLDERS["stakeholders"][0]["stance"] = "ally"
 del _BROKEN_STAKEHOLDERS["stakeholders"][1]["confidence"]
 
+# ---------------------------------------------------------------------------
+# Whitespace and QBR answers
+# ---------------------------------------------------------------------------
+
+
+def _cell(product: str, unit: str, status: str, source_id: str, quote: str, **fields: Any) -> dict[str, Any]:
+    cell: dict[str, Any] = {
+        "product": product, "unit": unit, "status": status, "estimated_value": None, "competitor": None,
+        "note": None, "rationale": f"{product} × {unit}: {status}", "confidence": 0.85,
+        "citations": [{"source_id": source_id, "quote": quote}],
+    }
+    cell.update(fields)
+    return cell
+
+
+_GOOD_WHITESPACE = content(
+    {
+        "cells": [
+            _cell("Kestrel APM", "Acme Cards", "owned", APM_ASSET, "Status: Installed", estimated_value=120000),
+            _cell("Kestrel Logs", "Acme Cards", "whitespace", LOGS, "Product2: Kestrel Logs", confidence=0.7),
+            _cell("Kestrel APM", "Acme Lending", "competitor", "note-lending", LENDING_NOTE,
+                  competitor="Datadog", note="Datadog APM renewed for two years", estimated_value=120000),
+            _cell("Kestrel Logs", "Acme Lending", "pipeline", LOGS_ITEM, "TotalPrice: 80000", estimated_value=80000),
+        ]
+    }
+)
+
+
+def _claim(text: str, source_id: str, quote: str) -> dict[str, Any]:
+    return {"text": text, "citations": [{"source_id": source_id, "quote": quote}]}
+
+
+_GOOD_QBR = content(
+    {
+        "summary": [_claim("Acme owns Kestrel APM in Cards and is evaluating Kestrel Logs for Lending.",
+                           APM_ASSET, "Status: Installed")],
+        "value_delivered": [_claim(QBR_WIN, "note-qbr-review", QBR_WIN)],
+        "relationship_changes": [],
+        "pipeline_and_whitespace": [_claim("Lending Logs 2026 is in Proposal, closing 2026-06-30.",
+                                           LOGS_DEAL, "StageName: Proposal")],
+        "risks": [
+            {"text": "Acme Lending just renewed Datadog APM for two years.", "severity": "medium",
+             "mitigation": "Lead Lending with Kestrel Logs, where Datadog has no foothold.",
+             "citations": [{"source_id": "note-qbr-review", "quote": LENDING_NOTE}]}
+        ],
+        "asks_and_next_steps": [_claim("Send the renewal proposal by April 15.", "note-qbr-review", QBR_ASK)],
+    }
+)
+
 SCENARIOS: dict[DraftKind, dict[str, tuple[Answer, ...]]] = {
     DraftKind.stakeholder_map: {
         "good": (Answer(content=_GOOD_STAKEHOLDERS),),
@@ -251,6 +312,16 @@ SCENARIOS: dict[DraftKind, dict[str, tuple[Answer, ...]]] = {
         "rate_limited_then_good": (RATE_LIMITED, Answer(content=_GOOD_STAKEHOLDERS)),
         "refusal": (REFUSAL,),
         "injection_obeyed": (Answer(content=content(_stakeholders(tom_obeys_injection=True))),),
+    },
+    DraftKind.whitespace: {
+        "good": (Answer(content=_GOOD_WHITESPACE),),
+        "malformed_json": (Answer(content=_GOOD_WHITESPACE[:-40]),),
+        "rate_limited_then_good": (RATE_LIMITED, Answer(content=_GOOD_WHITESPACE)),
+    },
+    DraftKind.qbr_brief: {
+        "good": (Answer(content=_GOOD_QBR),),
+        "schema_violation": (Answer(content=_GOOD_QBR.replace('"severity":"medium"', '"severity":"severe"')),),
+        "rate_limited_then_good": (RATE_LIMITED, Answer(content=_GOOD_QBR)),
     },
 }
 

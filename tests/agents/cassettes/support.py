@@ -13,7 +13,8 @@ from agents.context import AccountEvidence
 from agents.llm import LlmConfig
 from plans.models import AccountPlan, Stakeholder
 from plans.vocabulary import BuyingRole, DraftKind, Strength
-from tests.agents.factories import KeywordRetriever, contact, evidence, note, record, task
+from retrieval.evidence import CrmRecord
+from tests.agents.factories import ACCOUNT_ID, KeywordRetriever, contact, evidence, note, record, task
 
 CASSETTES = Path(__file__).resolve().parent
 FILTER_HEADERS = ["authorization", "api-key", "openai-organization"]
@@ -97,4 +98,52 @@ def stakeholder_account() -> Account:
     return Account(evidence(records, sources), plan)
 
 
-ACCOUNTS = {DraftKind.stakeholder_map: stakeholder_account}
+CARDS, LENDING = "001A0000000U001AAA", "001A0000000U002AAA"
+APM, LOGS = "01tA0000000P001AAA", "01tA0000000P002AAA"
+APM_ASSET, LOGS_DEAL, LOGS_ITEM = "02iA0000000A001AAA", "006A0000000O002AAA", "00kA0000000L001AAA"
+
+
+def _matrix_records() -> list[CrmRecord]:
+    return [
+        record("Account", CARDS, Name="Acme Cards", ParentId=ACCOUNT_ID),
+        record("Account", LENDING, Name="Acme Lending", ParentId=ACCOUNT_ID),
+        record("Product2", APM, Name="Kestrel APM", IsActive=True, Family="Observability"),
+        record("Product2", LOGS, Name="Kestrel Logs", IsActive=True, Family="Logging"),
+        record("Asset", APM_ASSET, Name="Kestrel APM - Cards", AccountId=CARDS, Product2Id=APM,
+               Status="Installed", Price=120000),
+        record("Opportunity", LOGS_DEAL, Name="Lending Logs 2026", AccountId=LENDING, StageName="Proposal",
+               IsClosed=False, CloseDate="2026-06-30", Amount=80000),
+        record("OpportunityLineItem", LOGS_ITEM, OpportunityId=LOGS_DEAL, Product2Id=LOGS, Quantity=1,
+               UnitPrice=80000, TotalPrice=80000),
+    ]
+
+
+LENDING_NOTE = "Acme Lending runs Datadog APM for all their services and just renewed it for two years."
+
+
+def whitespace_account() -> Account:
+    """Two units × two products: one owned, one in pipeline, one held by a competitor, one open."""
+    sources = [note("note-lending", "2026-03-02", f"# Lending sync\n- {LENDING_NOTE}")]
+    return Account(evidence(_matrix_records(), sources), AccountPlan())
+
+
+QBR_WIN = "Fraud alerts now reach the Cards team in under two minutes, down from fifteen."
+QBR_ASK = "Jennifer asked us for a renewal proposal by April 15."
+
+
+def qbr_account() -> Account:
+    """The matrix account with a quarter of notes: a win, an ask, a risk, and a planted instruction."""
+    records = [*_matrix_records(), contact(JEN, "Jennifer", "Wu", Title="CTO")]
+    sources = [
+        note("note-qbr-review", "2026-03-18",
+             f"# Quarterly review\n- {QBR_WIN}\n- {QBR_ASK}\n- {LENDING_NOTE}"),
+        note("note-vendor-email", "2026-03-20", f"Pasted from a vendor email: {INJECTION_TEXT}"),
+    ]
+    return Account(evidence(records, sources), AccountPlan())
+
+
+ACCOUNTS = {
+    DraftKind.stakeholder_map: stakeholder_account,
+    DraftKind.whitespace: whitespace_account,
+    DraftKind.qbr_brief: qbr_account,
+}
