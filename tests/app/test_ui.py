@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from tests.app.support import Keys, upload, wait_for_draft
 
@@ -96,3 +97,41 @@ def test_the_source_page_highlights_the_cited_quote(client: TestClient, keys: Ke
     page = client.get(f"/ui/sources/{hit['source_id']}", params={"quote": quote})
     assert page.status_code == 200
     assert '<mark id="quote">' in page.text
+
+
+def _draft_of(client: TestClient, keys: Keys, kind: str) -> dict:
+    report = upload(client, keys.integration)
+    started = client.post(
+        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": kind}, headers=Keys.header(keys.integration)
+    ).json()
+    return wait_for_draft(client, keys.reviewer, started["id"])
+
+
+def test_a_whitespace_draft_shows_the_matrix_with_proposed_cells_outlined(client: TestClient, keys: Keys) -> None:
+    draft = _draft_of(client, keys, "whitespace")
+    cells = [c["after"] for c in draft["changes"]]
+    assert cells
+    client.post("/ui/login", data={"api_key": keys.reviewer})
+
+    page = client.get(f"/ui/drafts/{draft['id']}").text
+
+    assert '<table class="matrix">' in page
+    for cell in cells:
+        assert cell["product"] in page and cell["unit"] in page
+    assert page.count('class="cell-') >= len(cells)
+    assert page.count(' changed"') == len(cells)
+    assert all(f'href="#change-{c["id"]}"' in page for c in draft["changes"])
+
+
+def test_a_qbr_draft_shows_each_section_with_its_citations(client: TestClient, keys: Keys) -> None:
+    draft = _draft_of(client, keys, "qbr_brief")
+    brief = draft["changes"][0]["after"]
+    client.post("/ui/login", data={"api_key": keys.reviewer})
+
+    page = client.get(f"/ui/drafts/{draft['id']}").text
+
+    for label in ("Summary", "Value delivered", "Relationship changes", "Pipeline and whitespace", "Risks"):
+        assert f"<h3>{label}</h3>" in page
+    for claim in brief["summary"]:
+        assert str(escape(claim["text"])) in page
+    assert page.count('<div class="cite">') >= sum(len(c["citations"]) for c in brief["summary"])
