@@ -135,6 +135,7 @@ def run_draft(
     """
     kind = DraftKind(kind)
     config = llm or LlmConfig()
+    propose: Engine | None
     if engine == OPENAI and kind in LLM_KINDS:
         if chat_model is None:
             raise ValueError("The openai engine needs a chat model: pass one built by make_chat_model().")
