@@ -163,16 +163,16 @@ def call_model(
     except openai.APIConnectionError as exc:
         raise LlmFailure(f"could not reach the model endpoint: {exc.message}") from exc
     except openai.LengthFinishReasonError as exc:
-        usage = _usage_from_wire(getattr(exc.completion, "usage", None), config, None)
-        raise LlmFailure("the output hit the token limit before its JSON was complete", usage[0]) from exc
+        cut_off, _ = _usage_from_wire(getattr(exc.completion, "usage", None), config, None)
+        raise LlmFailure("the output hit the token limit before its JSON was complete", cut_off) from exc
     except openai.ContentFilterFinishReasonError as exc:
         raise LlmFailure("the provider's content filter stopped the output") from exc
     except openai.APIError as exc:
         raise LlmFailure(f"the model endpoint failed: {exc.message}") from exc
     except ValidationError as exc:
         # The SDK parses the content before LangChain sees it; LangChain attaches the HTTP response.
-        usage, _ = _usage_from_response(getattr(exc, "response", None), config)
-        raise LlmFailure(_validation_reason(exc, schema), usage) from exc
+        spent, _ = _usage_from_response(getattr(exc, "response", None), config)
+        raise LlmFailure(_validation_reason(exc, schema), spent) from exc
 
     raw = result.get("raw") if isinstance(result, Mapping) else None
     usage, warnings = _usage_from_message(raw, config)
