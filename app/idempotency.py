@@ -27,6 +27,18 @@ class IdempotencyConflict(Exception):
     """The key was used before with a different request."""
 
 
+def replayed(session: Session, tenant: str, key: str | None, fingerprint: str) -> IdempotencyRow | None:
+    """The stored response of an earlier request with this key, if any; 422 if the key was used otherwise."""
+    if not key:
+        return None
+    try:
+        return recall(session, tenant, key, fingerprint)
+    except IdempotencyConflict as exc:
+        from app.problems import Problem
+
+        raise Problem(422, "Idempotency key reused", "That key was used with a different request.") from exc
+
+
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 

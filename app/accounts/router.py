@@ -18,7 +18,7 @@ from app.db import transaction
 from app.deps import Drafter, Reader, SessionDep, StateDep
 from app.drafts import service as drafts
 from app.drafts.schemas import DraftAccepted, DraftCreate
-from app.idempotency import IdempotencyConflict, recall, remember, request_fingerprint
+from app.idempotency import remember, replayed, request_fingerprint
 from app.pagination import decode_cursor, encode_cursor
 from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
@@ -111,13 +111,8 @@ def create_draft(
     """Start a draft of one kind; it runs in the background and lands in the review queue."""
     fingerprint = request_fingerprint("POST", f"/v1/accounts/{account_id}/drafts", body.model_dump_json().encode())
     with transaction(state.sessions) as session:
-        if idempotency_key:
-            try:
-                earlier = recall(session, principal.tenant, idempotency_key, fingerprint)
-            except IdempotencyConflict as exc:
-                raise Problem(422, "Idempotency key reused", "That key was used with a different request.") from exc
-            if earlier is not None:
-                return JSONResponse(earlier.body, status_code=earlier.status_code)
+        if (earlier := replayed(session, principal.tenant, idempotency_key, fingerprint)) is not None:
+            return JSONResponse(earlier.body, status_code=earlier.status_code)
         account = drafts.account_or_404(session, principal.tenant, account_id)
         engine = body.engine or state.settings.default_engine
         if engine == "openai" and state.chat_model is None:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
 
 from app.deps import Reader, Reviewer, SessionDep
 from app.drafts import repository, service
@@ -15,6 +16,7 @@ from app.drafts.schemas import (
     DraftStatus,
 )
 from app.drafts.views import draft_public, draft_summary
+from app.idempotency import remember, replayed, request_fingerprint
 from app.pagination import decode_cursor, encode_cursor
 from app.problems import Problem
 from plans.vocabulary import DraftKind
@@ -61,16 +63,25 @@ def decide(
     session: SessionDep,
     principal: Reviewer,
     if_match: Annotated[str | None, Header()] = None,
-) -> DraftPublic:
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Any:
     """Accept, edit or reject changes; accepted and edited ones become a new plan version.
 
     The body's `version` (or an `If-Match` header holding it) must be the draft's current
-    version; a stale one gets 409 so two reviewers never overwrite each other.
+    version; a stale one gets 409 so two reviewers never overwrite each other. A retry with the
+    same `Idempotency-Key` gets the first response back instead of a 409.
     """
+    fingerprint = request_fingerprint("POST", f"/v1/drafts/{draft_id}/decisions", body.model_dump_json().encode())
+    if (earlier := replayed(session, principal.tenant, idempotency_key, fingerprint)) is not None:
+        return JSONResponse(earlier.body, status_code=earlier.status_code)
     if if_match is not None and if_match.strip('"W/ ') != str(body.version):
         raise Problem(409, "Stale draft version", "If-Match and the body's version disagree.")
-    draft = service.decide(session, principal.tenant, principal.name, draft_id, body.version, body.decisions)
-    return draft_public(draft)
+    draft = draft_public(
+        service.decide(session, principal.tenant, principal.name, draft_id, body.version, body.decisions)
+    )
+    if idempotency_key:
+        remember(session, principal.tenant, idempotency_key, fingerprint, 200, draft.model_dump(mode="json"))
+    return draft
 
 
 @router.get("/audit-log", response_model=AuditPage)

@@ -152,3 +152,29 @@ def test_a_draft_measures_recency_from_the_newest_note_or_call(client: TestClien
     _, draft = _draft(client, keys)
     newest_conversation = "2026-03-12"  # the mini bundle's call; its renewal opportunity closes later
     assert draft["as_of"] == newest_conversation
+
+
+def test_a_retried_decision_with_the_same_idempotency_key_gets_the_first_answer(client: TestClient, keys: Keys) -> None:
+    account_id, draft = _draft(client, keys)
+    change = next(c for c in draft["changes"] if c["verified"])
+    body = {"version": draft["version"], "decisions": [{"change_id": change["id"], "action": "accept"}]}
+    headers = {**Keys.header(keys.reviewer), "Idempotency-Key": "review-7"}
+
+    first = client.post(f"/v1/drafts/{draft['id']}/decisions", json=body, headers=headers)
+    retry = client.post(f"/v1/drafts/{draft['id']}/decisions", json=body, headers=headers)
+
+    assert first.status_code == retry.status_code == 200
+    assert retry.json() == first.json()
+    assert client.get(f"/v1/accounts/{account_id}/plan", headers=Keys.header(keys.reviewer)).json()["version"] == 2
+    assert len(client.get("/v1/audit-log", headers=Keys.header(keys.reviewer)).json()["items"]) == 1
+
+
+def test_if_match_must_agree_with_the_body_version(client: TestClient, keys: Keys) -> None:
+    _, draft = _draft(client, keys)
+    change = draft["changes"][0]
+    response = client.post(
+        f"/v1/drafts/{draft['id']}/decisions",
+        json={"version": draft["version"], "decisions": [{"change_id": change["id"], "action": "reject"}]},
+        headers={**Keys.header(keys.reviewer), "If-Match": f'"{draft["version"] + 5}"'},
+    )
+    assert response.status_code == 409
