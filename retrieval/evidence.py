@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from datetime import date
 from enum import StrEnum
 from typing import Any
 

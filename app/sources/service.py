@@ -130,8 +130,8 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
 
     for source in bundle.sources:
         digest = _digest([source.title, source.date, source.text, source.metadata])
-        row = session.get(SourceRow, (tenant, source.id))
-        if row is None:
+        source_row = session.get(SourceRow, (tenant, source.id))
+        if source_row is None:
             session.add(
                 SourceRow(
                     tenant=tenant,
@@ -148,10 +148,10 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
             )
             report.sources.added += 1
             changed_source_types.add(str(source.type))
-        elif row.content_hash != digest or row.account_id != account.id:
-            row.title, row.date, row.text = source.title, source.date, source.text
-            row.meta, row.origin, row.content_hash = source.metadata, source.origin, digest
-            row.type, row.account_id = str(source.type), account.id
+        elif source_row.content_hash != digest or source_row.account_id != account.id:
+            source_row.title, source_row.date, source_row.text = source.title, source.date, source.text
+            source_row.meta, source_row.origin, source_row.content_hash = source.metadata, source.origin, digest
+            source_row.type, source_row.account_id = str(source.type), account.id
             report.sources.updated += 1
             changed_source_types.add(str(source.type))
         else:
