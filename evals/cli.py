@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
 from agents.llm import LlmConfig, make_chat_model
-from evals.compare import Comparison, Status, compare, parse_tolerances
+from evals.compare import Comparison, Direction, Status, compare, parse_tolerances
 from evals.report import HEADLINE, format_metric, report_data, write_reports
 from evals.runner import ALL_KINDS, DEFAULT_CACHE_DIR, run_eval
 
@@ -96,7 +96,7 @@ def delta_table(comparison: Comparison) -> str:
     rows = [("metric", "base", "new", "delta", "tolerance", "status")]
     for d in comparison.deltas:
         delta = "—" if d.delta is None else f"{d.delta:+.3f}"
-        tolerance = "—" if d.direction == "info" else f"{d.tolerance:g} ({d.direction})"
+        tolerance = "—" if d.direction is Direction.info else f"{d.tolerance:g} ({d.direction.value})"
         rows.append((d.metric, format_metric(d.base), format_metric(d.new), delta, tolerance, d.status.value))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -25,7 +25,7 @@ INFORMATIONAL = ("cost.*", "*.drafts", "retrieval.queries")
 _EPSILON = 1e-9
 
 
-class Direction(StrEnum):
+class Direction(Enum):
     higher = "higher"
     lower = "lower"
     info = "info"
@@ -138,8 +138,8 @@ def compare(
     for key in ("dataset", "engine", "embedder"):
         if key in base and key in new and base[key] != new[key]:
             comparison.notes.append(f"{key} differs: base {base[key]!r}, new {new[key]!r}")
-    base_bundles = sorted(b.get("name") for b in base.get("bundles", []) if isinstance(b, Mapping))
-    new_bundles = sorted(b.get("name") for b in new.get("bundles", []) if isinstance(b, Mapping))
+    base_bundles = sorted(str(b.get("name")) for b in base.get("bundles", []) if isinstance(b, Mapping))
+    new_bundles = sorted(str(b.get("name")) for b in new.get("bundles", []) if isinstance(b, Mapping))
     if base_bundles and new_bundles and base_bundles != new_bundles:
         comparison.notes.append(
             f"bundles differ: only in base {sorted(set(base_bundles) - set(new_bundles))}, "

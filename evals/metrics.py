@@ -184,8 +184,9 @@ def whitespace_scores(gold: Sequence[GoldCell], drafted: Sequence[WhitespaceCell
     """
     scores = WhitespaceScores(gold=len(gold))
     found: dict[tuple[str, str], str] = {}
-    for cell in drafted:
-        found.setdefault((normalize_label(cell.product), normalize_label(cell.unit)), str(_value(cell.status)))
+    for drafted_cell in drafted:
+        key = (normalize_label(drafted_cell.product), normalize_label(drafted_cell.unit))
+        found.setdefault(key, str(_value(drafted_cell.status)))
     gold_keys = set()
     for cell in gold:
         key = (normalize_label(cell.product), normalize_label(cell.unit))
