@@ -199,6 +199,19 @@ def demo(
         serve(host=host, port=port)
 
 
+@cli.command(
+    "eval",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def eval_(ctx: typer.Context) -> None:
+    """The evaluation suite: `planwright eval run|compare …` (see evals/README.md)."""
+    # Imported on use: the eval stack takes seconds to import and other commands need none of it.
+    from evals.cli import eval_cli
+
+    eval_cli(args=ctx.args, prog_name="planwright eval")
+
+
 def main() -> None:
     logging.basicConfig(level=os.environ.get("PLANWRIGHT_LOG_LEVEL", "WARNING"))
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
