@@ -161,3 +161,13 @@ def describe_change(change: Change) -> list[tuple[str, str, str]]:
             continue
         rows.append((FIELD_LABELS.get(name, _humanize(name)), format_value(old), format_value(new)))
     return rows
+
+
+def brief_sections(brief: QbrBrief) -> list[tuple[str, tuple[Claim, ...]]]:
+    """The brief's six sections in their fixed order, as (label, claims)."""
+    return [(label, getattr(brief, name)) for name, label in QBR_SECTIONS]
+
+
+def brief_citations(brief: QbrBrief) -> list[Citation]:
+    """Every citation of every claim in the brief, in reading order."""
+    return [citation for _, claims in brief_sections(brief) for claim in claims for citation in claim.citations]

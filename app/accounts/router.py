@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.accounts import repository as accounts
 from app.accounts.schemas import (
@@ -23,6 +23,8 @@ from app.pagination import decode_cursor, encode_cursor
 from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
 from app.problems import Problem, not_found
+from app.sources import repository as sources
+from plans.render import brief_citations, qbr_markdown
 from retrieval.hybrid import HybridRetriever
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -83,6 +85,32 @@ def get_plan_version(account_id: str, version: int, session: SessionDep, princip
     if row is None:
         raise not_found("Plan version", str(version))
     return _plan_public(account.id, row)
+
+
+@router.get(
+    "/{account_id}/plan/qbr-brief.md",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/markdown": {}}}, 404: {"description": "No accepted QBR brief yet."}},
+)
+def export_qbr_brief(
+    account_id: str, session: SessionDep, principal: Reader, version: int | None = None
+) -> PlainTextResponse:
+    """The accepted QBR brief as Markdown, every claim footnoted to its quoted source, for export."""
+    account = drafts.account_or_404(session, principal.tenant, account_id)
+    plan = plan_store.get_version(session, account.id, version or account.plan_version)
+    if plan is None:
+        raise not_found("Plan version", str(version))
+    if plan.qbr_brief is None:
+        raise Problem(404, "No QBR brief", f"Plan version {plan.version} holds no accepted QBR brief yet.")
+    cited = [citation.source_id for citation in brief_citations(plan.qbr_brief)]
+    titles = {sid: row.title for sid, row in sources.titles(session, principal.tenant, cited).items()}
+    markdown = f"# {account.name} — QBR brief (plan v{plan.version})\n\n" + qbr_markdown(plan.qbr_brief, titles)
+    filename = f"qbr-brief-{account.external_id}-v{plan.version}.md"
+    return PlainTextResponse(
+        markdown,
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 @router.get("/{account_id}/search", response_model=SearchResults)

@@ -22,8 +22,8 @@ from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
 from app.problems import Problem
 from app.sources import repository as sources
-from plans.models import AccountPlan, Change, Citation, Claim, QbrBrief, WhitespaceCell
-from plans.render import QBR_SECTIONS, describe_change, qbr_markdown, stakeholder_label
+from plans.models import AccountPlan, Change, Citation, QbrBrief, WhitespaceCell
+from plans.render import brief_citations, brief_sections, describe_change, qbr_markdown, stakeholder_label
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -132,14 +132,7 @@ def review(
 
 
 def _brief_citations(change: Change) -> list[Citation]:
-    if not isinstance(change.after, QbrBrief):
-        return []
-    return [c for _, claims in brief_sections(change.after) for claim in claims for c in claim.citations]
-
-
-def brief_sections(brief: QbrBrief) -> list[tuple[str, tuple[Claim, ...]]]:
-    """The brief's six sections in order, as (label, claims), for the review page."""
-    return [(label, getattr(brief, name)) for name, label in QBR_SECTIONS]
+    return brief_citations(change.after) if isinstance(change.after, QbrBrief) else []
 
 
 def whitespace_matrix(plan: AccountPlan, changes: list[Change]) -> dict[str, Any]:

@@ -62,3 +62,31 @@ def test_an_accepted_stakeholder_change_reaches_the_plan_at_version_2(client: Te
     )
     assert stale.status_code == 409
     assert stale.headers["content-type"] == "application/problem+json"
+
+
+def test_an_accepted_qbr_brief_exports_as_markdown_with_its_sources(client: TestClient, keys: Keys) -> None:
+    reviewer = Keys.header(keys.reviewer)
+    report = upload(client, keys.integration)
+    account_id = report["account_id"]
+    assert client.get(f"/v1/accounts/{account_id}/plan/qbr-brief.md", headers=reviewer).status_code == 404
+
+    started = client.post(f"/v1/accounts/{account_id}/drafts", json={"kind": "qbr_brief"}, headers=reviewer)
+    draft = wait_for_draft(client, keys.reviewer, started.json()["id"])
+    (change,) = draft["changes"]
+    assert change["kind"] == "replace_qbr_brief" and change["verified"], change["issues"]
+    client.post(
+        f"/v1/drafts/{draft['id']}/decisions",
+        json={"version": draft["version"], "decisions": [{"change_id": change["id"], "action": "accept"}]},
+        headers=reviewer,
+    ).raise_for_status()
+
+    exported = client.get(f"/v1/accounts/{account_id}/plan/qbr-brief.md", headers=reviewer)
+
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/markdown")
+    text = exported.text
+    assert text.startswith(f"# {report['name']} — QBR brief (plan v2)")
+    for section in ("## Summary", "## Value delivered", "## Relationship changes", "## Risks", "## Sources"):
+        assert section in text
+    first_claim = change["after"]["summary"][0]
+    assert first_claim["citations"][0]["quote"] in text
