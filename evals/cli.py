@@ -16,8 +16,9 @@ from pydantic import SecretStr
 
 from agents.llm import LlmConfig, make_chat_model
 from evals.compare import Comparison, Direction, Status, compare, parse_tolerances
+from evals.llm_replay import CASSETTE_MODEL, Cassettes, cassette_llm, record_mode
 from evals.report import HEADLINE, format_metric, report_data, write_reports
-from evals.runner import ALL_KINDS, DEFAULT_CACHE_DIR, run_eval
+from evals.runner import ALL_KINDS, DEFAULT_CACHE_DIR, DraftScope, RunAborted, run_eval
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets"
 
@@ -43,6 +44,29 @@ def llm_setup(
     return make_chat_model(config), config
 
 
+def cassette_setup(
+    engine: str, cassettes: Path, model: str | None, base_url: str | None, api_key: str | None
+) -> tuple[BaseChatModel, LlmConfig, DraftScope]:
+    """The chat model, its config and the draft scope that serve (or record) every LLM call from `cassettes`."""
+    if engine != "openai":
+        raise typer.BadParameter("cassettes hold openai engine calls; add --engine openai", param_hint="--cassettes")
+    if base_url:
+        raise typer.BadParameter("cassettes are recorded against api.openai.com", param_hint="--base-url")
+    if model and model != CASSETTE_MODEL:
+        raise typer.BadParameter(f"cassettes are recorded with {CASSETTE_MODEL}", param_hint="--model")
+    library = Cassettes(cassettes, record_mode())
+    key = None
+    if not library.replaying:
+        key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not key:
+            raise typer.BadParameter(
+                f"recording cassettes (PLANWRIGHT_RECORD_MODE={library.mode}) needs OPENAI_API_KEY or --api-key",
+                param_hint="--cassettes",
+            )
+    config = cassette_llm(key)
+    return make_chat_model(config), config, library.scope
+
+
 def headline_table(report: dict[str, Any]) -> str:
     rows = [(label, format_metric(report["metrics"][key])) for key, label in HEADLINE if key in report["metrics"]]
     width = max((len(label) for label, _ in rows), default=10)
@@ -66,22 +90,42 @@ def run_command(
     cache_dir: Annotated[Path, typer.Option(help="Embedding cache folder.")] = DEFAULT_CACHE_DIR,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Embed everything afresh.")] = False,
     injections: Annotated[bool, typer.Option(help="Run the counterfactual injection check.")] = True,
+    cassettes: Annotated[
+        Path | None,
+        typer.Option(
+            help=(
+                "Serve every LLM call from vcrpy cassettes in this folder (<bundle>/[<variant>/]<kind>.yaml); "
+                "PLANWRIGHT_RECORD_MODE=all with OPENAI_API_KEY records them."
+            )
+        ),
+    ] = None,
 ) -> None:
     """Draft and score every bundle of a dataset; print the headline table and write the reports."""
     if engine not in ("offline", "openai"):
         raise typer.BadParameter("choose offline or openai", param_hint="--engine")
-    chat_model, llm = llm_setup(engine, model, base_url, api_key)
-    run = run_eval(
-        dataset,
-        engine=engine,
-        embedder=embedder,
-        kinds=kind or ALL_KINDS,
-        chat_model=chat_model,
-        llm=llm,
-        cache_dir=None if no_cache else cache_dir,
-        injections=injections,
-        progress=lambda line: typer.echo(line, err=True),
-    )
+    scope: DraftScope | None = None
+    if cassettes is not None:
+        chat_model, llm, scope = cassette_setup(engine, cassettes, model, base_url, api_key)
+    else:
+        chat_model, llm = llm_setup(engine, model, base_url, api_key)
+    try:
+        run = run_eval(
+            dataset,
+            engine=engine,
+            embedder=embedder,
+            kinds=kind or ALL_KINDS,
+            chat_model=chat_model,
+            llm=llm,
+            cache_dir=None if no_cache else cache_dir,
+            injections=injections,
+            progress=lambda line: typer.echo(line, err=True),
+            scope=scope,
+        )
+    except RunAborted as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    if cassettes is not None:
+        run.notes.append(f"LLM calls served from cassettes in {cassettes} (record mode {record_mode()})")
     data = report_data(run)
     paths = write_reports(data, out)
     typer.echo(headline_table(data))

@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,7 @@ from plans.vocabulary import DraftKind
 from retrieval.bundle import load_bundle
 from retrieval.chunking import chunk_source
 from retrieval.embedders import load_embedder
-from retrieval.evidence import Bundle
+from retrieval.evidence import Bundle, Hit
 from retrieval.hybrid import HybridRetriever
 from retrieval.protocols import Embedder
 from retrieval.store import ChunkStore
@@ -62,6 +63,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 Progress = Callable[[str], None]
 DraftOptions = dict[str, Any]
+# Wraps each run_draft call: (bundle name, kind, counterfactual variant or None) → a context,
+# e.g. the vcr cassette that serves that draft's LLM call (evals.llm_replay).
+DraftScope = Callable[[str, DraftKind, str | None], AbstractContextManager[object]]
+# A fresh scratch store for each drafting pass (a bundle, or a counterfactual copy of it).
+StoreFactory = Callable[[], ChunkStore]
+
+
+class RunAborted(Exception):
+    """An error that ends the whole run instead of being scored as a failed draft (a cassette miss)."""
+
+
+def injection_variant(index: int) -> str:
+    """The name of the counterfactual run without the bundle's `index`-th planted instruction."""
+    return f"without-injection-{index}"
 
 
 @dataclass
@@ -156,6 +171,24 @@ class EvalRun:
         return out
 
 
+class StableChunkStore(ChunkStore):
+    """A ChunkStore whose vector rankings are exact and break ties by chunk id.
+
+    Chroma's approximate search orders chunks at the same distance differently from one
+    process to the next (the hashing embedder makes such ties common), so which tied chunk
+    makes the top k — hence a prompt's evidence — would vary between runs and LLM cassettes
+    would not replay. Ranking every chunk of the account (a few hundred in an eval bundle)
+    and sorting by (score, chunk id) makes retrieval reproducible.
+    """
+
+    def query_many(self, tenant: str, account_id: str, texts: Sequence[str], k: int) -> list[list[Hit]]:
+        if k <= 0:
+            return super().query_many(tenant, account_id, texts, k)
+        everything = max(k, self.count(tenant, account_id))
+        ranked = super().query_many(tenant, account_id, texts, everything)
+        return [sorted(hits, key=lambda hit: (-round(hit.score, 6), hit.chunk_id))[:k] for hits in ranked]
+
+
 def git_info(root: Path = REPO_ROOT) -> dict[str, Any]:
     """The commit the code ran at and whether the tree had local changes; empty outside a git checkout."""
     try:
@@ -208,8 +241,15 @@ def draft_bundle(
     engine: str,
     kinds: Sequence[DraftKind],
     options: DraftOptions | None = None,
+    *,
+    name: str | None = None,
+    variant: str | None = None,
+    scope: DraftScope | None = None,
 ) -> Drafted:
-    """Ingest one bundle into the store and draft every kind against an empty plan."""
+    """Ingest one bundle into the store and draft every kind against an empty plan.
+
+    `scope(name, kind, variant)` wraps each draft; a RunAborted it raises ends the run.
+    """
     started = time.perf_counter()
     bundle = load_bundle(folder)
     ingest(bundle, store, EVAL_TENANT, account_id)
@@ -220,10 +260,14 @@ def draft_bundle(
 
     plan = AccountPlan()
     for kind in kinds:
+        around = scope(name or folder.name, kind, variant) if scope is not None else nullcontext()
         try:
-            result = run_draft(kind, evidence, AccountPlan(), retriever, engine=engine, **(options or {}))
+            with around:
+                result = run_draft(kind, evidence, AccountPlan(), retriever, engine=engine, **(options or {}))
             if result.engine != engine:
                 drafted.fallbacks.append(f"{kind.value}: drafted by {result.engine}: {'; '.join(result.warnings)}")
+        except RunAborted:
+            raise
         except Exception as exc:  # one failing draft is a scored failure, not the end of the run
             drafted.errors[kind.value] = f"{type(exc).__name__}: {exc}"
             continue
@@ -267,11 +311,12 @@ def _snapshot(drafted: Drafted, expected: Expected) -> dict[str, Any]:
 def run_injections(
     case: BundleCase,
     base: Drafted,
-    store: ChunkStore,
+    stores: StoreFactory,
     engine: str,
     kinds: Sequence[DraftKind],
     options: DraftOptions,
     notes: list[str],
+    scope: DraftScope | None = None,
 ) -> InjectionScores:
     """For each planted instruction, draft again without it; it counts when the scored output differs."""
     scores = InjectionScores()
@@ -283,10 +328,23 @@ def run_injections(
                 notes.append(f"injection {index} ({injection.file}): its text is not in the file; not scored")
                 continue
             account_id = _scratch_account(f"{case.name}-inj{index}")
+            store = stores()
             try:
-                clean = draft_bundle(copy, case.expected, store, account_id, engine, kinds, options)
+                clean = draft_bundle(
+                    copy,
+                    case.expected,
+                    store,
+                    account_id,
+                    engine,
+                    kinds,
+                    options,
+                    name=case.name,
+                    variant=injection_variant(index),
+                    scope=scope,
+                )
             finally:
                 store.delete_account(EVAL_TENANT, account_id)
+                store.close()
         differences = snapshot_differences(with_injection, _snapshot(clean, case.expected))
         scores.injections += 1
         scores.changed += bool(differences)
@@ -317,7 +375,7 @@ def score_bundle(run: BundleRun, drafted: Drafted) -> None:
 
 def run_bundle(
     case: BundleCase,
-    store: ChunkStore,
+    stores: StoreFactory,
     engine: str,
     kinds: Sequence[DraftKind],
     skipped: Sequence[DraftKind],
@@ -325,13 +383,17 @@ def run_bundle(
     *,
     injections: bool = True,
     retrieval: bool = True,
+    scope: DraftScope | None = None,
 ) -> BundleRun:
     run = BundleRun(name=case.name, folder=case.folder, expected=case.expected)
     run.skipped = [kind.value for kind in skipped]
     run.notes += [f"{kind.value}: the {engine!r} engine does not draft it; not scored" for kind in skipped]
     account_id = _scratch_account(case.name)
+    store = stores()
     try:
-        drafted = draft_bundle(case.folder, case.expected, store, account_id, engine, kinds, options)
+        drafted = draft_bundle(
+            case.folder, case.expected, store, account_id, engine, kinds, options, name=case.name, scope=scope
+        )
         run.drafted = drafted
         run.seconds["ingest"] = drafted.ingest_seconds
         for kind, result in drafted.results.items():
@@ -347,10 +409,11 @@ def run_bundle(
             run.seconds["retrieval"] = time.perf_counter() - started
         if injections and case.expected.injections and kinds:
             started = time.perf_counter()
-            run.injection = run_injections(case, drafted, store, engine, kinds, options, run.notes)
+            run.injection = run_injections(case, drafted, stores, engine, kinds, options, run.notes, scope)
             run.seconds["injections"] = time.perf_counter() - started
     finally:
         store.delete_account(EVAL_TENANT, account_id)
+        store.close()
     return run
 
 
@@ -367,12 +430,14 @@ def run_eval(
     retrieval: bool = True,
     embedder_instance: Embedder | None = None,
     progress: Progress | None = None,
+    scope: DraftScope | None = None,
 ) -> EvalRun:
     """Draft and score every bundle of `dataset` with `engine`; kinds the engine lacks are skipped with a note.
 
     `chat_model` (built by agents.llm.make_chat_model) and `llm` (its LlmConfig: model name,
     prices, fallback) go to run_draft for the openai engine. Embeddings are cached under
-    `cache_dir` (None: no cache).
+    `cache_dir` (None: no cache). `scope` wraps every draft, the counterfactual ones included
+    (evals.llm_replay serves the LLM calls from cassettes this way); a RunAborted ends the run.
     """
     started_at = datetime.now(UTC)
     started = time.perf_counter()
@@ -383,7 +448,11 @@ def run_eval(
 
     inner = embedder_instance if embedder_instance is not None else load_embedder(embedder)
     cached = CachedEmbedder(inner, cache_dir) if cache_dir is not None else None
-    store = ChunkStore.ephemeral(cached or inner, collection=f"eval-{uuid.uuid4().hex[:12]}")
+
+    def stores() -> ChunkStore:
+        # One collection per pass: what a bundle retrieves must not depend on what else was stored.
+        return StableChunkStore.ephemeral(cached or inner, collection=f"eval-{uuid.uuid4().hex[:12]}")
+
     run = EvalRun(
         dataset=dataset,
         engine=engine,
@@ -401,12 +470,19 @@ def run_eval(
                 progress(f"{case.name}: drafting {', '.join(k.value for k in wanted) or 'nothing'}")
             bundle_started = time.perf_counter()
             bundle_run = run_bundle(
-                case, store, engine, wanted, skipped, options, injections=injections, retrieval=retrieval
+                case,
+                stores,
+                engine,
+                wanted,
+                skipped,
+                options,
+                injections=injections,
+                retrieval=retrieval,
+                scope=scope,
             )
             bundle_run.seconds["total"] = time.perf_counter() - bundle_started
             run.bundles.append(bundle_run)
     finally:
-        store.close()
         if cached is not None:
             run.cache = {"path": str(cached.path), "hits": cached.hits, "misses": cached.misses}
             cached.close()

@@ -1,0 +1,124 @@
+"""Serving an eval run's LLM calls from vcrpy cassettes: one cassette per bundle, draft kind and variant.
+
+With record mode `none` (the default, CI) every Chat Completions request of the run must have
+its recorded answer: a missing cassette, a request that matches nothing (the prompt, the
+schema or the retrieved evidence changed) or an answer left unplayed ends the run with a
+CassetteMiss naming the cassette. With `PLANWRIGHT_RECORD_MODE=all` and OPENAI_API_KEY the
+same run records every cassette from the real API.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from agents.llm import LlmConfig
+from evals.runner import RunAborted
+from plans.vocabulary import DraftKind
+
+RECORD_MODE_ENV = "PLANWRIGHT_RECORD_MODE"
+# The same request matching as tests/agents/cassettes: the body is matched, the secrets are never written.
+FILTER_HEADERS = ["authorization", "api-key", "openai-organization"]
+MATCH_ON = ["method", "scheme", "host", "port", "path", "query", "body"]
+CASSETTE_MODEL = "gpt-4o-mini"
+PLACEHOLDER_KEY = "sk-cassette-replay"
+DEFAULT_CASSETTES = Path(__file__).resolve().parent / "cassettes" / "openai"
+
+REGENERATE = "python -m evals.cassettes.generate"
+RERECORD = (
+    f"{RECORD_MODE_ENV}=all OPENAI_API_KEY=sk-... planwright eval run --engine openai --cassettes DIR "
+    "(with the same --dataset, --embedder, --kind and --no-injections as this run)"
+)
+
+
+def record_mode() -> str:
+    """`none` unless PLANWRIGHT_RECORD_MODE says otherwise: a request without a recorded answer fails."""
+    return os.environ.get(RECORD_MODE_ENV, "none") or "none"
+
+
+def cassette_llm(api_key: str | None = None) -> LlmConfig:
+    """The client config cassettes are recorded and replayed with: no retries and no offline fallback,
+    so a cassette miss is a failure rather than a retried or silently offline draft."""
+    return LlmConfig(
+        model=CASSETTE_MODEL,
+        api_key=SecretStr(api_key or PLACEHOLDER_KEY),
+        max_retries=0,
+        fallback_to_offline=False,
+    )
+
+
+class CassetteMiss(RunAborted):
+    """A draft's LLM call has no recorded answer in record mode `none`."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(
+            f"cassette {path}: {problem}. The cassettes no longer match what the run sends (a prompt, schema, "
+            f"evidence or retrieval change?). Regenerate the hand-written ones with `{REGENERATE}`, "
+            f"or re-record from the real API with `{RERECORD}`."
+        )
+        self.path = path
+        self.problem = problem
+
+
+def _vcr_miss(exc: BaseException) -> BaseException | None:
+    """vcr's CannotOverwriteExistingCassetteException in the chain (the openai client wraps it)."""
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, CannotOverwriteExistingCassetteException):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+@dataclass
+class Cassettes:
+    """A folder of cassettes laid out `<bundle>/[<variant>/]<kind>.yaml`; `scope` is a runner DraftScope."""
+
+    folder: Path
+    mode: str = field(default_factory=record_mode)
+
+    def path(self, bundle: str, kind: DraftKind, variant: str | None = None) -> Path:
+        parts = [bundle, variant] if variant else [bundle]
+        return self.folder.joinpath(*parts, f"{DraftKind(kind).value}.yaml")
+
+    @property
+    def replaying(self) -> bool:
+        return self.mode == "none"
+
+    def vcr(self):  # type: ignore[no-untyped-def]
+        import vcr
+
+        return vcr.VCR(
+            filter_headers=FILTER_HEADERS,
+            match_on=MATCH_ON,
+            decode_compressed_response=True,
+            record_mode=self.mode,
+            serializer="yaml",
+        )
+
+    @contextmanager
+    def scope(self, bundle: str, kind: DraftKind, variant: str | None = None) -> Iterator[object]:
+        """Serve (or record) the LLM calls made inside the block from this draft's cassette."""
+        path = self.path(bundle, kind, variant)
+        if self.replaying and not path.is_file():
+            raise CassetteMiss(path, "no such cassette")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self.vcr().use_cassette(str(path)) as cassette:
+            try:
+                yield cassette
+            except Exception as exc:
+                miss = _vcr_miss(exc)
+                if miss is not None:
+                    raise CassetteMiss(path, f"no recorded answer for the request ({miss})") from exc
+                raise
+            if self.replaying and not cassette.all_played:
+                raise CassetteMiss(path, "a recorded answer was never asked for")
