@@ -16,6 +16,7 @@ from app.sources.router import router as sources_router
 from app.state import AppState, build_state
 from app.ui.router import LoginRequired, redirect_to_login
 from app.ui.router import router as ui_router
+from app.webhooks.router import router as webhooks_router
 
 
 def create_app(
@@ -30,6 +31,8 @@ def create_app(
         state = factory(settings)
         app.state.planwright = state
         state.runner.resume_interrupted()
+        if settings.webhooks_enabled:
+            state.webhooks.start()
         try:
             yield
         finally:
@@ -48,6 +51,7 @@ def create_app(
     app.include_router(drafts_router)
     app.include_router(sources_router)
     app.include_router(ui_router)
+    app.include_router(webhooks_router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

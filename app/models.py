@@ -7,6 +7,7 @@ from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
 from app.idempotency import IdempotencyRow
 from app.plans.models import PlanVersionRow
 from app.sources.models import CrmRecordRow, SourceRow
+from app.webhooks.models import WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow
 
 __all__ = [
     "Account",
@@ -19,4 +20,7 @@ __all__ = [
     "IdempotencyRow",
     "PlanVersionRow",
     "SourceRow",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
+    "WebhookEventRow",
 ]

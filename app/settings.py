@@ -29,6 +29,17 @@ class Settings(BaseSettings):
         default=5.0, ge=0.0, description="Quiet period after an account's last evidence change before drafting."
     )
     webhook_secret: str | None = None
+    webhooks_enabled: bool = Field(
+        default=True,
+        description="This process sends webhooks. Events are recorded either way; any process with this on sends them.",
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per delivery attempt.")
+    webhook_max_attempts: int = Field(
+        default=6, ge=1, le=20, description="Attempts before a delivery is given up as failed."
+    )
+    webhook_poll_interval_s: float = Field(
+        default=5.0, gt=0, description="How often the deliverer looks for due retries and other processes' events."
+    )
     bootstrap_api_key: str | None = Field(
         default=None,
         description="If set, an admin key for bootstrap_tenant is created at startup (for first runs).",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,7 @@ from app.drafts.runner import DraftRunner
 from app.drafts.triggers import DraftScheduler
 from app.migrate import upgrade
 from app.settings import Settings
+from app.webhooks.deliverer import USER_AGENT, WebhookDeliverer
 from retrieval.embedders import load_embedder
 from retrieval.protocols import Embedder
 from retrieval.store import ChunkStore
@@ -31,10 +33,12 @@ class AppState:
     scheduler: DraftScheduler
     llm: LlmConfig
     chat_model: BaseChatModel | None
+    webhooks: WebhookDeliverer
 
     def close(self) -> None:
         self.scheduler.flush(submit=False)
         self.runner.close()
+        self.webhooks.close()
         self.store.close()
         self.engine.dispose()
 
@@ -58,7 +62,9 @@ def build_state(
     embedder: Embedder | None = None,
     chat_model: BaseChatModel | None = None,
     migrate: bool = True,
+    webhook_http: httpx.Client | None = None,
 ) -> AppState:
+    """Build the clients; the webhook deliverer is made here and started by the app's lifespan."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     if migrate:
@@ -81,4 +87,12 @@ def build_state(
         )
     runner = DraftRunner(sessions, store, settings.draft_workers, chat_model=chat_model, llm=llm)
     scheduler = DraftScheduler(sessions, runner.submit, settings.default_engine, settings.auto_draft_delay_s)
-    return AppState(settings, engine, sessions, embedder, store, runner, scheduler, llm, chat_model)
+    webhooks = WebhookDeliverer(
+        sessions,
+        webhook_http or httpx.Client(follow_redirects=False, headers={"User-Agent": USER_AGENT}),
+        timeout_s=settings.webhook_timeout_s,
+        max_attempts=settings.webhook_max_attempts,
+        poll_interval_s=settings.webhook_poll_interval_s,
+        owns_http=webhook_http is None,
+    )
+    return AppState(settings, engine, sessions, embedder, store, runner, scheduler, llm, chat_model, webhooks)

@@ -24,6 +24,7 @@ from app.ids import new_id
 from app.plans import repository as plan_store
 from app.problems import Problem, not_found
 from app.sources import repository as sources
+from app.webhooks import service as webhooks
 from plans.apply import ConflictError, InvalidChangeError, apply_changes
 from plans.models import PAYLOAD_MODEL, Change
 from plans.vocabulary import DraftKind
@@ -117,6 +118,7 @@ def execute_draft(
                 draft.status, draft.error, draft.updated_at = "failed", reason, utcnow()
                 if usage is not None:
                     draft.usage = usage
+                webhooks.draft_failed(session, draft)
         return
 
     with transaction(sessions) as session:
@@ -126,6 +128,8 @@ def execute_draft(
         _store_result(draft, result, as_of, plan.version)
         if draft.status == "pending_review":
             supersede_older(session, draft)
+        if draft.status == "pending_review":
+            webhooks.draft_ready(session, draft)
 
 
 def _store_result(draft: DraftRow, result: DraftResult, as_of: date, plan_version: int) -> None:
@@ -230,6 +234,15 @@ def decide(
         plan_store.save(session, account.id, new_plan, actor, draft.id)
         account.plan_version = new_plan.version
         account.updated_at = utcnow()
+        webhooks.plan_updated(
+            session,
+            draft,
+            new_plan.version,
+            plan.version,
+            accepted_change_ids=[c.id for c in to_apply],
+            edited_change_ids=[d.change_id for d in decisions if d.action == "edit"],
+            actor=actor,
+        )
 
     edited = {c.id: c for c in to_apply}
     for decision in decisions:
