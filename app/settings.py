@@ -28,7 +28,6 @@ class Settings(BaseSettings):
     auto_draft_delay_s: float = Field(
         default=5.0, ge=0.0, description="Quiet period after an account's last evidence change before drafting."
     )
-    webhook_secret: str | None = None
     webhooks_enabled: bool = Field(
         default=True,
         description="This process sends webhooks. Events are recorded either way; any process with this on sends them.",
@@ -65,7 +64,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
-        for name in ("bootstrap_api_key", "webhook_secret", "openai_api_key"):
+        for name in ("bootstrap_api_key", "openai_api_key"):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
