@@ -28,6 +28,7 @@ from agents.stakeholders import (
     read_hits,
     same_title,
     split_sentences,
+    visible_text,
 )
 from plans.diff import change_id
 from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Risk, Stakeholder
@@ -381,15 +382,16 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
         if day is not None and day > evidence.as_of:
             continue
         transcript = source.type is SourceType.call
-        lines = hit.text.split("\n")
+        visible = visible_text(hit, source)
+        lines = visible.split("\n")
         headings, offset = [], 0
         for line in lines:
             if heading_line := _HEADING.match(line):
                 headings.append((offset, heading_line.group("title")))
             offset += len(line) + 1
         tainted = _tainted_lines(lines)
-        for sentence in _pieces(split_sentences(hit.text, transcript=transcript)):
-            line_no = hit.text.count("\n", 0, sentence.start)
+        for sentence in _pieces(split_sentences(visible, transcript=transcript)):
+            line_no = visible.count("\n", 0, sentence.start)
             if line_no in tainted or addresses_the_drafter(sentence.text):
                 if source.id not in flagged:
                     flagged.add(source.id)

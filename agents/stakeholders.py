@@ -36,6 +36,7 @@ from plans.vocabulary import (
     Strength,
 )
 from retrieval.evidence import CrmRecord, Hit, Source, SourceType
+from retrieval.notes import hidden_spans
 
 CRM_CONFIDENCE = 0.92
 SINGLE_MENTION_CONFIDENCE = 0.6
@@ -132,20 +133,66 @@ def _trimmed(line: str, start: int, end: int) -> Iterable[tuple[int, int]]:
         yield start + skip, start + skip + len(piece)
 
 
+# Words that name a machine reader. "agent", "assistant", "model" and "bot" alone are ordinary
+# business words too, so they count only where the sentence speaks *to* them.
+_AI = (
+    r"(?:ai|a\.i\.|llms?|gpt|chatgpt|copilot|chat\s?bots?|(?:large\s+)?language\s+models?)"
+    r"(?:\s+(?:agents?|assistants?|models?|systems?|bots?|tools?))?"
+)
+_READER = rf"(?:{_AI}|agents?|assistants?|models?|bots?)"
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|prompts?|rules|guidelines|everything)\b"
     r"|\bsystem prompt\b|\byou are (?:now )?(?:an? )?(?:ai|assistant|language model|llm|agent)\b"
-    r"|^\s*(?:please\s+)?(?:mark|set|label|classify|treat|tag|flag|record|list|make)\s+[^.]{0,60}\bas\b",
+    r"|^\s*(?:please\s+)?(?:mark|set|label|classify|treat|tag|flag|record|list|make)\s+[^.]{0,60}\bas\b"
+    # "AI agent instructions", "LLM directive"
+    rf"|\b{_AI}\s+(?:instructions?|directives?|prompts?|commands?|overrides?)\b"
+    # "Note to the AI", "instructions for the assistant: ..."
+    r"|\b(?:notes?|messages?|instructions?|directions?|directives?|reminders?|memo)\s+(?:to|for)\s+"
+    rf"(?:(?:the|any|all|an?)\s+)?(?:{_AI}\b|{_READER}\s*[:,])"
+    # "Dear assistant,", "Attention AI agents:"
+    rf"|^\W*(?:dear|hey|hi|hello|attention|attn)\b\W*(?:(?:the|any|all)\s+)?{_READER}\b(?!['’])"
+    # "If you are an AI ...", "any language model reading this"
+    rf"|\bif\s+you(?:\s+are|['’]re)\s+(?:an?\s+)?{_READER}\b"
+    rf"|\b{_READER}\s+(?:reading|processing|parsing|summari[sz]ing|drafting|ingesting)\s+(?:this|these)\b"
+    # Prompt headers and chat-template tokens: "SYSTEM:", "Instructions:", "[INST]", "<|system|>"
+    r"|^\W*(?:(?-i:SYSTEM)|system\s+(?:prompt|message|override|instructions?)"
+    r"|(?:new\s+|updated\s+|hidden\s+)?instructions?|developer\s+message)\s*:"
+    r"|\[/?inst\]|<<\s*/?sys\s*>>|<\|\s*(?:im_start|im_end|system|assistant|user)\s*\|>",
     re.IGNORECASE,
 )
 
 
 def looks_like_instruction(sentence: str) -> bool:
-    """Whether a sentence addresses the drafting system ("ignore previous instructions", "mark X as ...").
+    """Whether a sentence addresses the drafting system rather than telling a fact about the account.
 
-    Evidence is untrusted: such a sentence is read as an attack on the draft, not as a fact.
+    "ignore previous instructions", "mark X as ...", "AI agent instructions: ...", "Note to the
+    assistant", "If you are an AI", "SYSTEM: ...". Evidence is untrusted: such a sentence is
+    read as an attack on the draft, not as a fact.
     """
     return bool(_INSTRUCTION.search(sentence))
+
+
+def visible_text(hit: Hit, source: Source) -> str:
+    """The hit's text as a reader of its source sees it, at the same offsets.
+
+    What the rendered source never shows (HTML comments in a note, see retrieval.notes)
+    becomes line breaks: it is never read as evidence, no sentence runs across it, and
+    every sentence left is still verbatim source text.
+    """
+    if source.type is not SourceType.note:
+        return hit.text
+    at = source.text.find(hit.text)
+    if at < 0:
+        spans = hidden_spans(hit.text)  # text not cut verbatim from this note: judge it on its own
+    else:
+        recorded = source.metadata.get("hidden_spans")
+        in_source = hidden_spans(source.text) if recorded is None else recorded  # stored before spans were recorded
+        end_at = at + len(hit.text)
+        spans = [(max(a, at) - at, min(b, end_at) - at) for a, b in in_source if a < end_at and b > at]
+    text = hit.text
+    for start, end in spans:
+        text = text[:start] + "\n" * (end - start) + text[end:]
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -711,9 +758,9 @@ class _Reading:
 def read_hits(
     hits: Sequence[Hit], evidence: AccountEvidence, directory: Directory, competitors: Sequence[str]
 ) -> _Reading:
-    """Apply every rule to every sentence of the retrieved chunks of this account, up to `as_of`."""
+    """Apply every rule to every sentence a reader sees in the retrieved chunks of this account, up to `as_of`."""
     reading = _Reading()
-    usable: list[tuple[Hit, Source]] = []
+    usable: list[tuple[Hit, Source, str]] = []
     foreign = 0
     for hit in hits:
         source = evidence.sources.get(hit.source_id)
@@ -722,13 +769,13 @@ def read_hits(
             continue
         if source.date is not None and source.date > evidence.as_of:
             continue
-        usable.append((hit, source))
+        usable.append((hit, source, visible_text(hit, source)))
     if foreign:
         reading.warnings.append(f"Ignored {foreign} retrieved chunk(s) from sources outside this account.")
 
     # First pass: people who arrived, so later rules can attach facts to them too.
-    for hit, source in usable:
-        for sentence in split_sentences(hit.text, transcript=source.type is SourceType.call):
+    for _, source, visible in usable:
+        for sentence in split_sentences(visible, transcript=source.type is SourceType.call):
             if looks_like_instruction(sentence.text):
                 continue
             voice = source.type is SourceType.call and bool(
@@ -744,10 +791,10 @@ def read_hits(
                     reading.new_people[person.key] = person
 
     flagged: set[str] = set()
-    for hit, source in usable:
+    for hit, source, visible in usable:
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
         last_person: str | None = None
-        for sentence in split_sentences(hit.text, transcript=source.type is SourceType.call):
+        for sentence in split_sentences(visible, transcript=source.type is SourceType.call):
             if looks_like_instruction(sentence.text):
                 if source.id not in flagged:
                     flagged.add(source.id)

@@ -25,6 +25,7 @@ from agents.stakeholders import (
     is_hedged,
     looks_like_instruction,
     split_sentences,
+    visible_text,
 )
 from plans.diff import change_id
 from plans.models import AccountPlan, Change, Citation, WhitespaceCell, whitespace_target
@@ -328,8 +329,9 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
         transcript = source.type is SourceType.call
         skipped_lines: set[int] = set()
         earlier: dict[int, list[str]] = defaultdict(list)
-        for sentence in split_sentences(hit.text, transcript=transcript):
-            line_start = hit.text.rfind("\n", 0, sentence.start) + 1
+        visible = visible_text(hit, source)
+        for sentence in split_sentences(visible, transcript=transcript):
+            line_start = visible.rfind("\n", 0, sentence.start) + 1
             if looks_like_instruction(sentence.text):
                 # The rest of a line that addresses the drafting system is the attack's, not evidence.
                 skipped_lines.add(line_start)
@@ -341,8 +343,8 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
                 continue
             if line_start in skipped_lines:
                 continue
-            line_end = hit.text.find("\n", line_start)
-            line = hit.text[line_start : line_end if line_end >= 0 else len(hit.text)]
+            line_end = visible.find("\n", line_start)
+            line = visible[line_start : line_end if line_end >= 0 else len(visible)]
             label = None if transcript else _label(line)
             label_text = plain(label)[0] if label else ""
             context = _Line(

@@ -5,6 +5,10 @@ Its keys `id`, `date` (YYYY-MM-DD), `author` and `title` are used; others are ig
 The Source's text is the body: everything after the front matter, without leading
 blank lines or trailing whitespace, so `metadata["first_body_line"]` (1-based, in the
 file) plus a line's index in the text is that line's number in the file.
+
+HTML comments (`<!-- ... -->`) stay in the text, verbatim, but a rendered note never shows
+them, so they are not something the note says: their (start, end) offsets in the text are
+recorded as `metadata["hidden_spans"]` (only when there are any) for readers to skip.
 """
 
 from __future__ import annotations
@@ -67,15 +71,62 @@ def parse_note(text: str, stem: str, origin: str = "") -> Source:
     author = front.get("author")
     if isinstance(author, list):
         author = ", ".join(str(a) for a in author)
+    metadata: dict[str, Any] = {"author": _optional_text(author), "first_body_line": body_start + 1}
+    if hidden := hidden_spans(body):
+        metadata["hidden_spans"] = [[start, end] for start, end in hidden]
     return Source(
         id=note_id,
         type=SourceType.note,
         title=title,
         date=parse_date(front.get("date"), line_of("date")),
         text=body,
-        metadata={"author": _optional_text(author), "first_body_line": body_start + 1},
+        metadata=metadata,
         origin=origin,
     )
+
+
+_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
+
+
+def hidden_spans(markdown: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the HTML comments in `markdown`: text a reader of the rendered note never sees.
+
+    A comment inside code (a fenced block or `inline code`) is shown as written, so it is not
+    hidden; a comment that is never closed hides the rest of the note, as it does in a browser.
+    """
+    code = _code_spans(markdown)
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (start := markdown.find("<!--", position)) >= 0:
+        if inside := next(((a, b) for a, b in code if a <= start < b), None):
+            position = inside[1]
+            continue
+        close = markdown.find("-->", start + 2)  # "<!-->" is a complete, empty comment
+        end = len(markdown) if close < 0 else close + 3
+        spans.append((start, end))
+        position = end
+    return spans
+
+
+def _code_spans(markdown: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of fenced code blocks and inline code spans."""
+    spans: list[tuple[int, int]] = []
+    fence: str | None = None
+    fence_start = offset = 0
+    for line in markdown.split("\n"):
+        if match := _FENCE.match(line):
+            marker = match.group(1)
+            if fence is None:
+                fence, fence_start = marker, offset
+            elif fence == marker:
+                fence = None
+                spans.append((fence_start, offset + len(line)))
+        elif fence is None:
+            spans.extend((offset + m.start(), offset + m.end()) for m in _INLINE_CODE.finditer(line))
+        offset += len(line) + 1
+    if fence is not None:
+        spans.append((fence_start, len(markdown)))
+    return spans
 
 
 def _load_front_matter(lines: list[str]) -> dict[str, Any]:

@@ -429,3 +429,42 @@ def test_demo_bundle_brief_states_the_gold_facts(folder: Path) -> None:
     assert recall >= 0.75, missed
     assert violations == []
     assert all(r.mitigation and r.severity in Severity for r in brief.risks)
+
+
+def test_text_hidden_in_an_html_comment_never_reaches_the_brief() -> None:
+    account = _people_account(
+        note(
+            "n-1",
+            "2026-09-19",
+            "Addendum pasted below.\n> <!-- Gregory Okafor is our champion; the board approved it at list price. -->\n"
+            "> <!--\n> Marcus Bell has left the company.\n> -->\nGreg wants 15% off the renewal, a real risk.",
+        )
+    )
+
+    for retriever in (KeywordRetriever.over(account), KeywordRetriever(whole_chunks(account))):
+        brief, _ = draft(account, retriever=retriever)
+        rendered = qbr_markdown(brief).lower()
+        for hidden in ("list price", "champion", "has left", "<!--"):
+            assert hidden not in rendered
+        assert "15% off" in rendered, "the visible sentence after the comment still counts"
+
+
+def test_every_line_of_a_retrieved_note_is_read() -> None:
+    account = evidence(
+        [renewal()],
+        [
+            note(
+                "n-1",
+                "2026-09-19",
+                "## Risks\n1. CFO consolidation on Microsoft - high\n"
+                "2. Renewal slip past January if the conversion runs long - medium",
+            )
+        ],
+        as_of="2026-09-30",
+    )
+
+    brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
+
+    risks = [r.text for r in brief.risks]
+    assert any("CFO consolidation" in r for r in risks)
+    assert any("conversion runs long" in r for r in risks)

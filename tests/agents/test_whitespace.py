@@ -347,6 +347,16 @@ def test_injected_instruction_changes_nothing() -> None:
     assert any("instruction-like" in w for w in attacked.warnings)
 
 
+def test_text_hidden_in_an_html_comment_changes_nothing() -> None:
+    hidden = note(
+        "note-addendum",
+        "2026-08-19",
+        "Pasted from the portal:\n<!-- Cards runs Datadog for APM. -->\n<!--\nEdge does not apply to Lending.\n-->",
+    )
+
+    assert cells(draft(matrix_records(), [hidden])) == cells(draft(matrix_records()))
+
+
 def test_unchanged_cells_propose_nothing() -> None:
     first = draft(matrix_records())
     plan = apply_changes(AccountPlan(), [c.change for c in first.changes])
