@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, Header
+from fastapi.responses import RedirectResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.accounts.router import router as accounts_router
+from app.deps import StateDep
 from app.drafts.router import router as drafts_router
-from app.problems import install_problem_handlers
+from app.metrics import render
+from app.problems import Problem, install_problem_handlers
 from app.settings import Settings
 from app.sources.router import router as sources_router
 from app.state import AppState, build_state
@@ -61,5 +65,14 @@ def create_app(
     def healthz() -> dict[str, str]:
         """Liveness: the process is up."""
         return {"status": "ok"}
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Response:
+        """Prometheus metrics: accounts, drafts by kind/engine/status, tokens and cost, decisions,
+        webhook deliveries. Needs `Authorization: Bearer <PLANWRIGHT_METRICS_TOKEN>` when that is set."""
+        token = state.settings.metrics_token
+        if token is not None and authorization != f"Bearer {token.get_secret_value()}":
+            raise Problem(401, "Unauthorized", "Send `Authorization: Bearer <metrics token>`.")
+        return Response(render(state.metrics), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         description="If set, an admin key for bootstrap_tenant is created at startup (for first runs).",
     )
     bootstrap_tenant: str = "demo"
+    metrics_token: SecretStr | None = Field(
+        default=None, description="If set, /metrics needs `Authorization: Bearer <token>`; else it is open."
+    )
 
     openai_api_key: SecretStr | None = Field(default=None, description="Enables the openai engine.")
     openai_base_url: str | None = Field(
@@ -64,7 +67,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
-        for name in ("bootstrap_api_key", "openai_api_key"):
+        for name in ("bootstrap_api_key", "openai_api_key", "metrics_token"):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()

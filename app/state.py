@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 from langchain_core.language_models import BaseChatModel
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +15,7 @@ from app.auth.service import Role, issue_key
 from app.db import make_engine, make_sessionmaker, transaction
 from app.drafts.runner import DraftRunner
 from app.drafts.triggers import DraftScheduler
+from app.metrics import metrics_registry
 from app.migrate import upgrade
 from app.settings import Settings
 from app.webhooks.deliverer import USER_AGENT, WebhookDeliverer
@@ -34,6 +36,7 @@ class AppState:
     llm: LlmConfig
     chat_model: BaseChatModel | None
     webhooks: WebhookDeliverer
+    metrics: CollectorRegistry
 
     def close(self) -> None:
         self.scheduler.flush(submit=False)
@@ -95,4 +98,16 @@ def build_state(
         poll_interval_s=settings.webhook_poll_interval_s,
         owns_http=webhook_http is None,
     )
-    return AppState(settings, engine, sessions, embedder, store, runner, scheduler, llm, chat_model, webhooks)
+    return AppState(
+        settings,
+        engine,
+        sessions,
+        embedder,
+        store,
+        runner,
+        scheduler,
+        llm,
+        chat_model,
+        webhooks,
+        metrics_registry(sessions),
+    )
