@@ -104,6 +104,8 @@ def run_command(
     if engine not in ("offline", "openai"):
         raise typer.BadParameter("choose offline or openai", param_hint="--engine")
     scope: DraftScope | None = None
+    chat_model: BaseChatModel | None
+    llm: LlmConfig | None
     if cassettes is not None:
         chat_model, llm, scope = cassette_setup(engine, cassettes, model, base_url, api_key)
     else:

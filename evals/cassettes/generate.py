@@ -25,6 +25,7 @@ from typing import Any
 import httpx2
 
 from agents.llm import make_chat_model
+from agents.verifier import collapse_whitespace
 from evals.llm_replay import DEFAULT_CASSETTES, Cassettes, cassette_llm
 from evals.runner import ALL_KINDS, run_eval
 from plans.vocabulary import DraftKind
@@ -52,6 +53,27 @@ def load_answer(bundle: str, kind: DraftKind, variant: str | None) -> dict[str, 
     raise SystemExit(f"no hand-written answer for {bundle} {kind.value}: write {answer_path(bundle, kind)}")
 
 
+def _citations(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        if set(value) == {"source_id", "quote"}:
+            yield value
+        for item in value.values():
+            yield from _citations(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _citations(item)
+
+
+def unquotable(output: dict[str, Any], body: dict[str, Any], where: str) -> list[str]:
+    """Citations a model could not have written from this prompt: a quote or source id the prompt lacks."""
+    prompt = collapse_whitespace("\n".join(m.get("content") or "" for m in body["messages"]))
+    return [
+        f"{where}: {cited['source_id']}: {cited['quote']!r} is not in the prompt"
+        for cited in _citations(output)
+        if collapse_whitespace(cited["quote"]) not in prompt or cited["source_id"] not in prompt
+    ]
+
+
 def _prompt_markdown(body: dict[str, Any]) -> str:
     return "\n\n".join(f"===== {m['role']} =====\n{m.get('content') or ''}" for m in body["messages"])
 
@@ -64,6 +86,7 @@ class Recorder:
         self.prompts = prompts
         self.current: Key | None = None
         self.recorded: list[Path] = []
+        self.problems: list[str] = []
 
     @contextmanager
     def scope(self, bundle: str, kind: DraftKind, variant: str | None = None) -> Iterator[object]:
@@ -86,7 +109,9 @@ class Recorder:
             target = self.prompts.joinpath(*([bundle, variant] if variant else [bundle]), f"{kind.value}.md")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_prompt_markdown(body), encoding="utf-8")
-        answer = Answer(content=content(load_answer(bundle, kind, variant)))
+        output = load_answer(bundle, kind, variant)
+        self.problems += unquotable(output, body, "/".join(part for part in (bundle, variant, kind.value) if part))
+        answer = Answer(content=content(output))
         seed = "/".join(part for part in (bundle, variant, kind.value) if part)
         return answer.response(seed, body)
 
@@ -109,6 +134,8 @@ def generate(
         injections=injections,
         scope=recorder.scope,
     )
+    if recorder.problems:
+        raise SystemExit("answers cite what their prompt does not hold:\n" + "\n".join(recorder.problems))
     failed = [f"{b.name}: {note}" for b in run.bundles for note in b.notes if "draft failed" in note]
     if failed:
         raise SystemExit("drafts failed while recording:\n" + "\n".join(failed))
