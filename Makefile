@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install demo serve test lint eval eval-gate bench clean
+.PHONY: install demo serve test lint eval eval-openai eval-gate bench clean
 
 install: $(VENV)/.installed
 
