@@ -1,7 +1,8 @@
 """Matching people's names: diacritics, honorifics, initials and common English nicknames.
 
 "Bob Diaz", "Robert Diaz", "R. Diaz" and "Róbert Díaz" are the same person; "Bob Diaz" and
-"Bob Dean" are not. The drafting agents, the verifier and the evals all match names here,
+"Bob Dean" are not. An apostrophe belongs to its word ("O'Donnell", typed or typographic "O’Donnell",
+is one surname, not "O" and "Donnell"); a hyphen joins the words of a double-barrelled name. The drafting agents, the verifier and the evals all match names here,
 so the same pair of names is never the same person in one place and two people in another.
 """
 
@@ -114,7 +115,9 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"})
 SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "mba"})
 
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+# Typographic apostrophes and hyphens as their ASCII forms, one char for one char.
+_PUNCTUATION = str.maketrans(dict.fromkeys("’‘ʼ′`´", "'") | dict.fromkeys("‐‑", "-"))
 
 
 def fold(text: str) -> str:
@@ -132,17 +135,23 @@ def _fold_char(char: str) -> str:
     return stripped[0].lower() if len(stripped) == 1 else char.lower()[:1] or char
 
 
+def _plain(text: str) -> str:
+    """`fold` with typographic apostrophes and hyphens made ASCII; offsets still match `text`."""
+    return fold(text.translate(_PUNCTUATION))
+
+
 def name_tokens(name: str) -> list[str]:
-    """The words of a name, folded, without honorifics ("Dr.") or suffixes ("Jr.")."""
-    return list(_name_tokens(name))
+    """The words of a name, folded, without honorifics ("Dr."), suffixes ("Jr.") or apostrophes ("O'Donnell" → "odonnell")."""
+    return [word.replace("'", "") for word in _spelled_tokens(name)]
 
 
 @cache
-def _name_tokens(name: str) -> tuple[str, ...]:
-    words = _WORD.findall(fold(name))
-    while words and words[0] in HONORIFICS:
+def _spelled_tokens(name: str) -> tuple[str, ...]:
+    """The words of a name as `name_tokens`, but with their apostrophes, which a mention may or may not write."""
+    words = _WORD.findall(_plain(name))
+    while words and words[0].replace("'", "") in HONORIFICS:
         words = words[1:]
-    while len(words) > 1 and words[-1] in SUFFIXES:
+    while len(words) > 1 and words[-1].replace("'", "") in SUFFIXES:
         words = words[:-1]
     return tuple(words)
 
@@ -219,29 +228,42 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
+def _spelled(word: str) -> str:
+    """A name word as a pattern: its apostrophes may be left out ("O'Donnell", "ODonnell")."""
+    return "'?".join(re.escape(part) for part in word.split("'"))
+
+
+# A mention is a whole name: no letters around it, nor an apostrophe that continues a word
+# ("Donnell" is not in "O'Donnell"), though a possessive "'s" may follow.
+_BOUNDARY_L = r"(?<![a-z0-9])(?<![a-z0-9]')"
+_BOUNDARY_R = r"(?![a-z0-9])(?!'(?!s(?![a-z0-9]))[a-z0-9])"
+_BETWEEN_SURNAMES = r"(?:\s+|\s*-\s*)"  # "García-López", "García López"
+
+
 @cache
 def _mention_pattern(name: str, first_alone: bool, surname_alone: bool) -> re.Pattern[str] | None:
-    words = name_tokens(name)
+    words = _spelled_tokens(name)
     if not words:
         return None
-    boundary_l, boundary_r = r"(?<![a-z0-9])", r"(?![a-z0-9])"
     if len(words) == 1:
-        return re.compile(boundary_l + re.escape(words[0]) + boundary_r)
-    first, surname = words[0], [w for w in words[1:] if len(w) > 1] or words[-1:]
-    firsts = first_name_variants(first) if len(first) > 1 else {first}
-    first_alt = rf"(?:{_alternation(firsts)}|{re.escape(first[0])}\.?)"
-    middle = r"(?:\s+[a-z](?:\.|(?=\s)))?(?:\s+[a-z][a-z'’\-]+(?=\s+" + re.escape(surname[-1]) + "))?"
-    last_alt = r"\s+".join(re.escape(w) for w in surname)
+        return re.compile(_BOUNDARY_L + _spelled(words[0]) + _BOUNDARY_R)
+    first, surname = words[0], [w for w in words[1:] if len(w.replace("'", "")) > 1] or words[-1:]
+    plain_first = first.replace("'", "")
+    firsts = first_name_variants(plain_first) - {plain_first} if len(plain_first) > 1 else set()
+    first_forms = "|".join([_spelled(first), *(re.escape(w) for w in sorted(firsts, key=lambda w: (-len(w), w)))])
+    first_alt = rf"(?:{first_forms}|{re.escape(first[0])}\.?)"
+    middle = r"(?:\s+[a-z](?:\.|(?=\s)))?(?:\s+[a-z][a-z'\-]+(?=\s+" + _spelled(surname[0]) + "))?"
+    last_alt = _BETWEEN_SURNAMES.join(_spelled(w) for w in surname)
     options = [rf"{first_alt}{middle}\s+{last_alt}"]
     if len(surname) > 1:
-        options.append(rf"{first_alt}\s+{re.escape(surname[-1])}")
+        options.append(rf"{first_alt}\s+{_spelled(surname[-1])}")
     honorific = _alternation(HONORIFICS)
     options.append(rf"(?:{honorific})\.?\s+{last_alt}")
-    if first_alone and len(first) > 1:
-        options.append(_alternation(firsts))
+    if first_alone and len(plain_first) > 1:
+        options.append(f"(?:{first_forms})")
     if surname_alone:
         options.append(last_alt)
-    return re.compile(boundary_l + "(?:" + "|".join(options) + ")" + boundary_r)
+    return re.compile(_BOUNDARY_L + "(?:" + "|".join(options) + ")" + _BOUNDARY_R)
 
 
 def mentions(
@@ -255,7 +277,9 @@ def mentions(
     """(start, end) offsets in `text` of each mention of the person `name`.
 
     A mention is the full name up to nicknames, initials, a middle name or initial, and
-    diacritics; or an honorific with the surname ("Ms. Wu"). With `first_alone`, the first
+    diacritics; or an honorific with the surname ("Ms. Wu"). Apostrophes may be typed or
+    typographic ("O’Donnell" is "O'Donnell") and a hyphenated surname may be written with a
+    space. With `first_alone`, the first
     name or a nickname of it on its own also counts, and with `surname_alone` the bare
     surname; callers allow those only when no one else in the account shares that name.
     With `capitalized` (the default) a mention must start with a capital letter, so the
@@ -266,7 +290,7 @@ def mentions(
         return []
     return [
         (m.start(), m.end())
-        for m in pattern.finditer(fold(text))
+        for m in pattern.finditer(_plain(text))
         if not capitalized or text[m.start()].isupper()
     ]
 

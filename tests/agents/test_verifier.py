@@ -82,6 +82,18 @@ def test_nicknames_and_mentions_count_as_appearing_in_evidence() -> None:
     assert _codes(_change(priya, cite)) == []
 
 
+def test_people_with_apostrophes_and_hyphens_in_their_names_appear_in_evidence() -> None:
+    account = evidence(
+        [contact(ROBERT, "Robert", "Diaz", Title="VP Engineering")],
+        [note("note-1", "2026-03-02", "Kevin O’Donnell now reports to Anna Smith-Jones.\nAll good.")],
+    )
+    cite = Citation(source_id="note-1", quote="All good.")
+    kevin = Stakeholder(key=person_key("Kevin O'Donnell"), name="Kevin O'Donnell", reports_to="Anna Smith-Jones")
+    assert _codes(_change(kevin, cite), account) == []
+    someone_else = Stakeholder(key=person_key("Kevin Donnell"), name="Kevin Donnell")
+    assert _codes(_change(someone_else, cite), account) == ["unknown_person"]
+
+
 def test_an_unknown_manager_is_flagged() -> None:
     cite = Citation(source_id="note-1", quote="All good.")
     after = Stakeholder(key=ROBERT, name="Robert Diaz", reports_to="Zed Quill")

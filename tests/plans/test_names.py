@@ -51,7 +51,7 @@ def test_different_people_do_not_match(a: str, b: str) -> None:
 
 def test_normalize_name_folds_case_diacritics_honorifics_and_spacing() -> None:
     assert normalize_name("  Dr. José   NÚÑEZ ") == "jose nunez"
-    assert normalize_name("Ms. Zoë O'Brien") == "zoe o brien"
+    assert normalize_name("Ms. Zoë O’Brien") == "zoe obrien", "an apostrophe does not split a surname"
 
 
 def test_fold_keeps_offsets() -> None:
@@ -82,3 +82,53 @@ def test_first_name_alone_only_when_asked_and_capitalized() -> None:
 def test_is_mentioned_needs_word_boundaries() -> None:
     assert is_mentioned("Thanks, Raj Patel.", "Raj Patel")
     assert not is_mentioned("Thanks, Raj Patelson.", "Raj Patel")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Kevin O'Donnell joined the call.", "Kevin O'Donnell"),
+        ("Kevin O’Donnell joined the call.", "Kevin O'Donnell"),
+        ("Kevin O'Donnell joined the call.", "Kevin O’Donnell"),
+        ("Kevin ODonnell joined the call.", "Kevin O'Donnell"),
+        ("Priya D'Souza owns the budget.", "Priya D'Souza"),
+        ("Per Ms. D’Souza, the PO is held.", "Priya D'Souza"),
+        ("Anna Smith-Jones signed.", "Anna Smith-Jones"),
+        ("Anna Smith‑Jones signed.", "Anna Smith-Jones"),  # a non-breaking hyphen
+        ("Anna Smith Jones signed.", "Anna Smith-Jones"),
+        ("Ana García-López signed.", "Ana García-López"),
+        ("We met Kevin O'Donnell's team.", "Kevin O'Donnell"),
+        ("We met Kevin O’Donnell’s team.", "Kevin O'Donnell"),
+    ],
+)
+def test_surnames_with_apostrophes_and_hyphens_are_mentioned(text: str, name: str) -> None:
+    assert is_mentioned(text, name)
+
+
+def test_a_mention_with_a_curly_apostrophe_covers_the_whole_name() -> None:
+    text = "Notes: Kevin O’Donnell approved it."
+
+    [(start, end)] = mentions(text, "Kevin O'Donnell")
+
+    assert text[start:end] == "Kevin O’Donnell"
+
+
+def test_a_surname_inside_an_apostrophe_name_is_someone_else() -> None:
+    assert not is_mentioned("Kevin O'Donnell approved it.", "Kevin Donnell")
+    assert mentions("O'Donnell approved it.", "Mary Donnell", surname_alone=True) == []
+    assert not same_person("Kevin O'Donnell", "Kevin Donnell")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kevin O’Donnell", "Kevin O'Donnell"),
+        ("Kevin ODonnell", "Kevin O'Donnell"),
+        ("K. O'Donnell", "Kevin O’Donnell"),
+        ("Anna Smith-Jones", "Anna Smith‑Jones"),
+    ],
+)
+def test_apostrophes_and_hyphens_do_not_make_two_people(a: str, b: str) -> None:
+    assert same_person(a, b)
+    assert normalize_name(a.replace("K.", "Kevin")) == normalize_name(b.replace("K.", "Kevin"))
+
