@@ -1,9 +1,10 @@
 """Matching people's names: diacritics, honorifics, initials and common English nicknames.
 
 "Bob Diaz", "Robert Diaz", "R. Diaz" and "Róbert Díaz" are the same person; "Bob Diaz" and
-"Bob Dean" are not. An apostrophe belongs to its word ("O'Donnell", typed or typographic "O’Donnell",
-is one surname, not "O" and "Donnell"); a hyphen joins the words of a double-barrelled name. The drafting agents, the verifier and the evals all match names here,
-so the same pair of names is never the same person in one place and two people in another.
+"Bob Dean" are not. An apostrophe belongs to its word: "O'Donnell" (or "O’Donnell") is one
+surname, not "O" and "Donnell"; a hyphen joins the words of a double-barrelled name. The
+drafting agents, the verifier and the evals all match names here, so the same pair of names
+is never the same person in one place and two people in another.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def _plain(text: str) -> str:
 
 
 def name_tokens(name: str) -> list[str]:
-    """The words of a name, folded, without honorifics ("Dr."), suffixes ("Jr.") or apostrophes ("O'Donnell" → "odonnell")."""
+    """The words of a name, folded, without honorifics ("Dr."), suffixes ("Jr.") or apostrophes ("O'Dea": "odea")."""
     return [word.replace("'", "") for word in _spelled_tokens(name)]
 
 
