@@ -238,7 +238,7 @@ def _spelled(word: str) -> str:
 # ("Donnell" is not in "O'Donnell"), though a possessive "'s" may follow.
 _BOUNDARY_L = r"(?<![a-z0-9])(?<![a-z0-9]')"
 _BOUNDARY_R = r"(?![a-z0-9])(?!'(?!s(?![a-z0-9]))[a-z0-9])"
-_BETWEEN_SURNAMES = r"(?:\s+|\s*-\s*)"  # "García-López", "García López"
+_BETWEEN_WORDS = r"(?:\s+|\s*-\s*)"  # "García-López" or "García López", "Mary-Kate" or "Mary Kate"
 
 
 @cache
@@ -254,8 +254,8 @@ def _mention_pattern(name: str, first_alone: bool, surname_alone: bool) -> re.Pa
     first_forms = "|".join([_spelled(first), *(re.escape(w) for w in sorted(firsts, key=lambda w: (-len(w), w)))])
     first_alt = rf"(?:{first_forms}|{re.escape(first[0])}\.?)"
     middle = r"(?:\s+[a-z](?:\.|(?=\s)))?(?:\s+[a-z][a-z'\-]+(?=\s+" + _spelled(surname[0]) + "))?"
-    last_alt = _BETWEEN_SURNAMES.join(_spelled(w) for w in surname)
-    options = [rf"{first_alt}{middle}\s+{last_alt}"]
+    last_alt = _BETWEEN_WORDS.join(_spelled(w) for w in surname)
+    options = [rf"{first_alt}{middle}{_BETWEEN_WORDS}{last_alt}"]
     if len(surname) > 1:
         options.append(rf"{first_alt}\s+{_spelled(surname[-1])}")
     honorific = _alternation(HONORIFICS)

@@ -97,6 +97,8 @@ def test_is_mentioned_needs_word_boundaries() -> None:
         ("Anna Smith‑Jones signed.", "Anna Smith-Jones"),  # a non-breaking hyphen
         ("Anna Smith Jones signed.", "Anna Smith-Jones"),
         ("Ana García-López signed.", "Ana García-López"),
+        ("Mary-Kate Smith signed.", "Mary Kate Smith"),
+        ("Mary Kate Smith signed.", "Mary-Kate Smith"),
         ("We met Kevin O'Donnell's team.", "Kevin O'Donnell"),
         ("We met Kevin O’Donnell’s team.", "Kevin O'Donnell"),
     ],
