@@ -32,7 +32,7 @@ from agents.llm_schemas import (
     WhitespaceOutput,
 )
 from agents.results import Usage
-from agents.stakeholders import crm_proposals
+from agents.stakeholders import crm_proposals, visible_text
 from agents.usage import DEFAULT_PRICES, cost_usd, price_for
 from agents.verifier import collapse_whitespace, is_verbatim
 from plans.diff import change_id
@@ -53,7 +53,7 @@ from plans.models import (
 from plans.names import same_person
 from plans.vocabulary import ChangeKind, DraftKind, StakeholderStatus
 from prompts.loader import EvidenceItem, RenderedPrompt, load_prompt
-from retrieval.evidence import Hit, SourceType
+from retrieval.evidence import Hit, Source, SourceType
 
 if TYPE_CHECKING:
     from agents.drafting import DraftContext
@@ -270,12 +270,21 @@ def evidence_items(hits: Sequence[Hit], evidence: AccountEvidence, budget_chars:
             EvidenceItem(
                 source_id=source_id,
                 type=source.type.value if source is not None else "unknown",
-                text="\n[…]\n".join(h.text for h in pieces),
+                text="\n[…]\n".join(_readable(h, source) for h in pieces),
                 date=day(source_id) or None,
                 title=source.title if source is not None else None,
             )
         )
     return items
+
+
+def _readable(hit: Hit, source: Source | None) -> str:
+    """What a reader of the source sees: text hidden from readers (HTML comments in notes) never
+    reaches the model, so it can neither instruct it nor be quoted as evidence."""
+    if source is None:
+        return hit.text
+    visible = visible_text(hit, source)
+    return hit.text if visible == hit.text else re.sub(r"\n{3,}", "\n\n", visible).strip()
 
 
 def _natural(chunk_id: str) -> tuple[Any, ...]:
