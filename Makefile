@@ -31,8 +31,20 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy plans retrieval agents app
 
+# Scores the offline engine on every eval bundle; reports land in reports/eval/.
 eval: install
-	$(BIN)/planwright eval run --dataset evals/datasets/demo --engine offline --out reports/eval
+	$(BIN)/planwright eval run --dataset evals/datasets --engine offline --embedder minilm --out reports/eval
+
+# The openai engine on the demo dataset, its LLM calls replayed from cassettes (no key, no
+# network). PLANWRIGHT_RECORD_MODE=all with OPENAI_API_KEY records them against the real API.
+eval-openai: install
+	$(BIN)/planwright eval run --dataset evals/datasets/demo --engine openai --embedder hashing \
+		--cassettes evals/cassettes/openai --out reports/eval-openai-cassettes
+
+# Fails when a metric regressed against the committed baselines.
+eval-gate: eval eval-openai
+	$(BIN)/planwright eval compare evals/baselines/offline.json reports/eval/report.json
+	$(BIN)/planwright eval compare evals/baselines/openai-cassettes.json reports/eval-openai-cassettes/report.json
 
 # The torch peer lives in its own venv so it never leaks into the project's: torch==2.13.0
 # is the CPU build (an unpinned torch pulls CUDA builds of several GB).
