@@ -57,7 +57,8 @@ def main() -> None:
     print(f"{'embedder':<10} {'seconds':>8} {'chunks':>7} {'chunks/s':>9} {'chars/s':>9} {'x hashing':>10}")
     base = rows[0][1]
     for name, seconds, chunks, chars in rows:
-        print(f"{name:<10} {seconds:>8.2f} {chunks:>7} {chunks / seconds:>9.1f} {chars / seconds:>9.0f} {seconds / base:>10.1f}")
+        rate, char_rate, ratio = chunks / seconds, chars / seconds, seconds / base
+        print(f"{name:<10} {seconds:>8.2f} {chunks:>7} {rate:>9.1f} {char_rate:>9.0f} {ratio:>10.1f}")
 
 
 if __name__ == "__main__":
