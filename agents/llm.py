@@ -31,8 +31,9 @@ from agents.llm_schemas import (
     StakeholderOutput,
     WhitespaceOutput,
 )
+from agents.reading import visible_text
 from agents.results import Usage
-from agents.stakeholders import crm_proposals, visible_text
+from agents.stakeholders import crm_proposals
 from agents.usage import DEFAULT_PRICES, cost_usd, price_for
 from agents.verifier import collapse_whitespace, is_verbatim
 from plans.diff import change_id

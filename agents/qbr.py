@@ -17,18 +17,15 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from agents.context import AccountEvidence, contact_name, parse_day
+from agents.reading import Sentence, looks_like_instruction, split_sentences, visible_text
 from agents.stakeholders import (
     Directory,
     Finding,
     Person,
-    Sentence,
     choose_stance,
     crm_buying_role,
-    looks_like_instruction,
     read_hits,
     same_title,
-    split_sentences,
-    visible_text,
 )
 from plans.diff import change_id
 from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Risk, Stakeholder

@@ -13,8 +13,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ValidationError
 
 from agents.context import AccountEvidence
+from agents.reading import looks_like_instruction
 from agents.results import CheckedChange, VerificationIssue
-from agents.stakeholders import looks_like_instruction
 from plans.models import (
     PAYLOAD_MODEL,
     QBR_TARGET,

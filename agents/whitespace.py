@@ -19,14 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from agents.context import AccountEvidence, contact_name, parse_day
-from agents.stakeholders import (
-    Sentence,
-    _quote,
-    is_hedged,
-    looks_like_instruction,
-    split_sentences,
-    visible_text,
-)
+from agents.reading import Sentence, is_hedged, looks_like_instruction, quote, split_sentences, visible_text
 from plans.diff import change_id
 from plans.models import AccountPlan, Change, Citation, WhitespaceCell, whitespace_target
 from plans.vocabulary import CellStatus, ChangeKind
@@ -375,8 +368,8 @@ def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line
 
     def cite(spans: Sequence[tuple[int, int]]) -> Citation:
         original = [(offsets[a], offsets[max(a, b - 1)] + 1) for a, b in spans if a < len(offsets)]
-        quote = _quote(hit.text, sentence, original or [(0, len(sentence.text))])
-        return Citation(source_id=source.id, quote=quote, locator=sentence.stamp or hit.locator)
+        quoted = quote(hit.text, sentence, original or [(0, len(sentence.text))])
+        return Citation(source_id=source.id, quote=quoted, locator=sentence.stamp or hit.locator)
 
     out: list[Finding] = []
     for clause_start, clause_end in _clauses(text):
