@@ -1,4 +1,4 @@
-"""The `planwright` command line: serve, import, draft, keys, demo."""
+"""The `planwright` command line: serve, worker, import, draft, keys, demo."""
 
 from __future__ import annotations
 
@@ -42,6 +42,27 @@ def serve(
 
 
 @cli.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run the drafts waiting now, then exit (cron, tests).")] = False,
+) -> None:
+    """Run the drafts API processes record (PLANWRIGHT_DRAFT_EXECUTION=worker); run any number of these."""
+    from app.drafts.worker import run_until_signalled, worker_for
+
+    state = _state()
+    drafter = worker_for(state)
+    try:
+        if once:
+            typer.echo(f"drafts run: {drafter.drain()}")
+            return
+        if state.settings.webhooks_enabled:
+            state.webhooks.start()
+        run_until_signalled(drafter)
+    finally:
+        drafter.close()
+        state.close()
+
+
+@cli.command()
 def migrate() -> None:
     """Bring the database schema to the newest version."""
     from app.db import make_engine
@@ -73,7 +94,6 @@ def import_(
 
 def _import_and_draft(state, tenant: str, folder: Path, draft: bool):  # type: ignore[no-untyped-def]
     """Import one bundle, then draft each affected kind in this process, as the service would."""
-    from app.drafts.service import execute_draft
     from app.drafts.triggers import queue_drafts
     from app.sources.service import import_folder
 
@@ -83,7 +103,7 @@ def _import_and_draft(state, tenant: str, folder: Path, draft: bool):  # type: i
             state.sessions, tenant, report.account_id, report.affected_kinds, state.settings.default_engine
         )
         for draft_id in report.drafts_queued:
-            execute_draft(state.sessions, state.store, draft_id, chat_model=state.chat_model, llm=state.llm)
+            state.runner.run(draft_id)
     _print_report(report)
     return report
 
@@ -127,7 +147,7 @@ def draft(
                 typer.echo(f"error: no account {account!r} in tenant {tenant!r}", err=True)
                 raise typer.Exit(2)
             row = service.request_draft(session, acc, DraftKind(kind), engine or state.settings.default_engine, "cli")
-        service.execute_draft(state.sessions, state.store, row.id, chat_model=state.chat_model, llm=state.llm)
+        state.runner.run(row.id)
         with state.sessions() as session:
             public = draft_public(service.get_draft(session, tenant, row.id))
     finally:

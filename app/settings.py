@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     embedder: Literal["minilm", "hashing"] = "minilm"
     default_engine: Literal["offline", "openai"] = "offline"
     draft_workers: int = Field(default=2, ge=1, le=32)
+    draft_execution: Literal["inprocess", "worker"] = Field(
+        default="inprocess",
+        description="`worker`: API processes only record drafts as running; `planwright worker` runs them.",
+    )
+    draft_lease_s: float = Field(
+        default=600.0, gt=0, description="How long a claimed draft is its claimer's before another may take it."
+    )
+    worker_poll_interval_s: float = Field(
+        default=2.0, gt=0, description="How often `planwright worker` looks for drafts to run."
+    )
     auto_draft: bool = Field(
         default=True, description="New evidence for an account queues drafts of the kinds it affects."
     )

@@ -88,7 +88,15 @@ def build_state(
         raise ValueError(
             "PLANWRIGHT_DEFAULT_ENGINE=openai needs PLANWRIGHT_OPENAI_API_KEY or PLANWRIGHT_OPENAI_BASE_URL"
         )
-    runner = DraftRunner(sessions, store, settings.draft_workers, chat_model=chat_model, llm=llm)
+    runner = DraftRunner(
+        sessions,
+        store,
+        settings.draft_workers,
+        chat_model=chat_model,
+        llm=llm,
+        in_process=settings.draft_execution == "inprocess",
+        lease_s=settings.draft_lease_s,
+    )
     scheduler = DraftScheduler(sessions, runner.submit, settings.default_engine, settings.auto_draft_delay_s)
     webhooks = WebhookDeliverer(
         sessions,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from agents.context import AccountEvidence
@@ -35,6 +39,7 @@ from retrieval.store import ChunkStore
 log = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("running", "pending_review")
+DEFAULT_LEASE_S = 600.0
 
 
 def request_draft(
@@ -68,6 +73,46 @@ def default_as_of(evidence: list[Source]) -> date:
     return min(max(spoken, default=today), today)
 
 
+def new_claimer() -> str:
+    """A claim's owner: the process, plus a nonce so each claim (even by the same process) is its own."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _claimable(now: datetime) -> Any:
+    return (DraftRow.status == "running") & or_(DraftRow.lease_until.is_(None), DraftRow.lease_until < now)
+
+
+def claim_draft(session: Session, draft_id: str, claimer: str, now: datetime, lease_until: datetime) -> bool:
+    """Take a running draft to execute. The WHERE re-checks that it is running and nobody holds an
+    unexpired lease on it, so when processes race exactly one UPDATE matches; a crashed claimer's
+    draft becomes claimable again once its lease runs out."""
+    result = session.execute(
+        update(DraftRow)
+        .where(DraftRow.id == draft_id, _claimable(now))
+        .values(claimed_by=claimer, lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def release_claim(session: Session, draft_id: str, claimer: str) -> bool:
+    """End `claimer`'s lease so it can settle the draft, if it still holds it. Run first in the
+    transaction that settles: the UPDATE locks the row, so no claim slips in before the commit."""
+    result = session.execute(
+        update(DraftRow)
+        .where(DraftRow.id == draft_id, DraftRow.status == "running", DraftRow.claimed_by == claimer)
+        .values(lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def claimable_draft_ids(session: Session, now: datetime, limit: int | None = None) -> list[str]:
+    """Running drafts nobody holds, oldest first."""
+    query = select(DraftRow.id).where(_claimable(now)).order_by(DraftRow.created_at, DraftRow.id).limit(limit)
+    return list(session.scalars(query))
+
+
 def execute_draft(
     sessions: sessionmaker[Session],
     store: ChunkStore,
@@ -75,12 +120,20 @@ def execute_draft(
     *,
     chat_model: BaseChatModel | None = None,
     llm: LlmConfig | None = None,
-) -> None:
-    """Run the agent for a draft in `running` state and store its result; failures mark it failed."""
+    lease_s: float = DEFAULT_LEASE_S,
+    clock: Callable[[], datetime] = utcnow,
+) -> bool:
+    """Claim a draft in `running` state, run the agent and store its result; failures mark it failed.
+
+    Returns whether this call settled the draft. It does nothing when the draft is not running or
+    another process holds it, and drops its result if its claim was taken over meanwhile."""
+    claimer = new_claimer()
     with transaction(sessions) as session:
+        now = clock()
+        if not claim_draft(session, draft_id, claimer, now, now + timedelta(seconds=lease_s)):
+            return False
         draft = session.get(DraftRow, draft_id)
-        if draft is None or draft.status != "running":
-            return
+        assert draft is not None
         account = session.get(Account, draft.account_id)
         assert account is not None
         records = sources.records_of(session, draft.tenant, account.id)
@@ -113,23 +166,29 @@ def execute_draft(
             log.exception("draft %s failed", draft_id)
             reason, usage = f"{type(exc).__name__}: {exc}", None
         with transaction(sessions) as session:
+            if not release_claim(session, draft_id, claimer):
+                log.warning("draft %s was claimed by another process while it ran; its failure is dropped", draft_id)
+                return False
             draft = session.get(DraftRow, draft_id)
-            if draft is not None:
-                draft.status, draft.error, draft.updated_at = "failed", reason, utcnow()
-                if usage is not None:
-                    draft.usage = usage
-                webhooks.draft_failed(session, draft)
-        return
+            assert draft is not None
+            draft.status, draft.error, draft.updated_at = "failed", reason, utcnow()
+            if usage is not None:
+                draft.usage = usage
+            webhooks.draft_failed(session, draft)
+        return True
 
     with transaction(sessions) as session:
+        if not release_claim(session, draft_id, claimer):
+            log.warning("draft %s was claimed by another process while it ran; its result is dropped", draft_id)
+            return False
         draft = session.get(DraftRow, draft_id)
-        if draft is None or draft.status != "running":
-            return
+        assert draft is not None
         _store_result(draft, result, as_of, plan.version)
         if draft.status == "pending_review":
             supersede_older(session, draft)
         if draft.status == "pending_review":
             webhooks.draft_ready(session, draft)
+    return True
 
 
 def _store_result(draft: DraftRow, result: DraftResult, as_of: date, plan_version: int) -> None:
