@@ -56,3 +56,15 @@ def wait_for_draft(client: TestClient, key: str, draft_id: str, timeout: float =
     body = client.get(f"/v1/drafts/{draft_id}", headers=Keys.header(key)).json()
     assert body["status"] != "running", body
     return body  # type: ignore[no-any-return]
+
+
+def imported_and_drafted(
+    client: TestClient, keys: Keys, kind: str = "stakeholder_map"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Import the mini bundle, draft one kind, and return (import report, finished draft)."""
+    report = upload(client, keys.integration)
+    started = client.post(
+        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": kind}, headers=Keys.header(keys.integration)
+    )
+    assert started.status_code == 202, started.text
+    return report, wait_for_draft(client, keys.reviewer, started.json()["id"])

@@ -11,17 +11,11 @@ from pydantic import SecretStr
 from app.main import create_app
 from app.settings import Settings
 from app.state import AppState
-from tests.app.support import Keys, upload, wait_for_draft
+from tests.app.support import Keys, imported_and_drafted
 
 
 def test_metrics_count_accounts_drafts_and_decisions(client: TestClient, keys: Keys) -> None:
-    report = upload(client, keys.integration)
-    started = client.post(
-        f"/v1/accounts/{report['account_id']}/drafts",
-        json={"kind": "stakeholder_map"},
-        headers=Keys.header(keys.integration),
-    ).json()
-    draft = wait_for_draft(client, keys.reviewer, started["id"])
+    report, draft = imported_and_drafted(client, keys)
     client.post(
         f"/v1/drafts/{draft['id']}/decisions",
         json={"version": draft["version"], "decisions": [{"change_id": draft["changes"][0]["id"], "action": "reject"}]},

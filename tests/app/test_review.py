@@ -6,17 +6,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.app.support import Keys, upload, wait_for_draft
+from tests.app.support import Keys, imported_and_drafted, upload
 
 
 def _draft(client: TestClient, keys: Keys) -> tuple[str, dict[str, Any]]:
-    report = upload(client, keys.integration)
-    started = client.post(
-        f"/v1/accounts/{report['account_id']}/drafts",
-        json={"kind": "stakeholder_map"},
-        headers=Keys.header(keys.integration),
-    )
-    return report["account_id"], wait_for_draft(client, keys.reviewer, started.json()["id"])
+    report, draft = imported_and_drafted(client, keys)
+    return report["account_id"], draft
 
 
 def _decide(client: TestClient, keys: Keys, draft: dict[str, Any], *decisions: dict[str, Any]) -> Any:

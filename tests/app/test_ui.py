@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from tests.app.support import Keys, upload, wait_for_draft
+from tests.app.support import Keys, imported_and_drafted, upload
 
 
 def test_pages_redirect_to_sign_in_without_a_session(client: TestClient) -> None:
@@ -22,13 +22,7 @@ def test_a_wrong_key_shows_an_error_on_the_form(client: TestClient) -> None:
 
 
 def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient, keys: Keys) -> None:
-    report = upload(client, keys.integration)
-    started = client.post(
-        f"/v1/accounts/{report['account_id']}/drafts",
-        json={"kind": "stakeholder_map"},
-        headers=Keys.header(keys.integration),
-    ).json()
-    draft = wait_for_draft(client, keys.reviewer, started["id"])
+    report, draft = imported_and_drafted(client, keys)
     change = next(c for c in draft["changes"] if c["verified"] and c["kind"] == "add_stakeholder")
     rejected = next(c for c in draft["changes"] if c["id"] != change["id"])
 
@@ -61,13 +55,7 @@ def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient,
 
 
 def test_a_stale_form_shows_the_conflict_instead_of_losing_it(client: TestClient, keys: Keys) -> None:
-    report = upload(client, keys.integration)
-    started = client.post(
-        f"/v1/accounts/{report['account_id']}/drafts",
-        json={"kind": "stakeholder_map"},
-        headers=Keys.header(keys.integration),
-    ).json()
-    draft = wait_for_draft(client, keys.reviewer, started["id"])
+    report, draft = imported_and_drafted(client, keys)
     first, second = draft["changes"][0], draft["changes"][1]
     client.post("/ui/login", data={"api_key": keys.reviewer})
     client.post(
@@ -99,16 +87,8 @@ def test_the_source_page_highlights_the_cited_quote(client: TestClient, keys: Ke
     assert '<mark id="quote">' in page.text
 
 
-def _draft_of(client: TestClient, keys: Keys, kind: str) -> dict:
-    report = upload(client, keys.integration)
-    started = client.post(
-        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": kind}, headers=Keys.header(keys.integration)
-    ).json()
-    return wait_for_draft(client, keys.reviewer, started["id"])
-
-
 def test_a_whitespace_draft_shows_the_matrix_with_proposed_cells_outlined(client: TestClient, keys: Keys) -> None:
-    draft = _draft_of(client, keys, "whitespace")
+    draft = imported_and_drafted(client, keys, "whitespace")[1]
     cells = [c["after"] for c in draft["changes"]]
     assert cells
     client.post("/ui/login", data={"api_key": keys.reviewer})
@@ -124,7 +104,7 @@ def test_a_whitespace_draft_shows_the_matrix_with_proposed_cells_outlined(client
 
 
 def test_a_qbr_draft_shows_each_section_with_its_citations(client: TestClient, keys: Keys) -> None:
-    draft = _draft_of(client, keys, "qbr_brief")
+    draft = imported_and_drafted(client, keys, "qbr_brief")[1]
     brief = draft["changes"][0]["after"]
     client.post("/ui/login", data={"api_key": keys.reviewer})
 
