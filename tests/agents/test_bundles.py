@@ -16,6 +16,11 @@ from plans.apply import apply_changes
 from plans.models import AccountPlan, Stakeholder
 from plans.names import same_person
 from plans.vocabulary import DraftKind
+from retrieval.bundle import load_bundle
+from retrieval.chunking import chunk_source
+from retrieval.embedders import HashingEmbedder
+from retrieval.hybrid import HybridRetriever
+from retrieval.store import ChunkStore
 from tests.agents.factories import KeywordRetriever
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,15 +28,12 @@ MINI = ROOT / "tests" / "retrieval" / "fixtures" / "mini_bundle"
 DEMO = ROOT / "evals" / "datasets" / "demo"
 FIELDS = ("buying_role", "stance", "strength", "status", "title")
 
-bundle_api = pytest.importorskip("retrieval.bundle", reason="retrieval.bundle (load_bundle) not available yet")
-chunking = pytest.importorskip("retrieval.chunking", reason="retrieval.chunking (chunk_source) not available yet")
-
 
 def _evidence(folder: Path) -> tuple[AccountEvidence, list, dict]:
     expected = json.loads((folder / "expected.json").read_text())
-    bundle = bundle_api.load_bundle(folder)
+    bundle = load_bundle(folder)
     evidence = AccountEvidence.from_bundle(bundle, "t1", folder.name, date.fromisoformat(expected["as_of"]))
-    chunks = [chunk for source in bundle.sources for chunk in chunking.chunk_source(source)]
+    chunks = [chunk for source in bundle.sources for chunk in chunk_source(source)]
     return evidence, chunks, expected
 
 
@@ -41,14 +43,6 @@ def _value(stakeholder: Stakeholder, field: str) -> str | None:
 
 
 def test_mini_bundle_through_the_real_hybrid_retriever() -> None:
-    if not MINI.exists():
-        pytest.skip("the mini bundle fixture has not landed yet")
-    try:
-        from retrieval.embedders import HashingEmbedder
-        from retrieval.hybrid import HybridRetriever
-        from retrieval.store import ChunkStore
-    except ImportError as exc:  # pragma: no cover - depends on work landing in parallel
-        pytest.skip(f"real retrieval stack not importable yet: {exc}")
     evidence, chunks, expected = _evidence(MINI)
     store = ChunkStore.ephemeral(HashingEmbedder(), collection=f"agents-{uuid.uuid4().hex[:8]}")
     store.upsert("t1", MINI.name, chunks)

@@ -17,6 +17,8 @@ from plans.diff import change_id
 from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Stakeholder
 from plans.render import qbr_markdown
 from plans.vocabulary import ChangeKind, DraftKind, Severity, Stance
+from retrieval.bundle import load_bundle
+from retrieval.chunking import chunk_bundle
 from retrieval.evidence import Chunk, Source
 from tests.agents.factories import ACCOUNT_ID, KeywordRetriever, contact, evidence, note, record
 
@@ -393,12 +395,11 @@ def test_the_same_brief_again_proposes_no_change() -> None:
 # The demo bundles, scored against their gold facts
 # ---------------------------------------------------------------------------
 
-bundle_api = pytest.importorskip("retrieval.bundle")
-chunking = pytest.importorskip("retrieval.chunking")
-
 
 def _demo_bundles() -> list[Path]:
-    return sorted(p for p in DEMO.iterdir() if (p / "expected.json").exists()) if DEMO.exists() else []
+    bundles = sorted(p for p in DEMO.iterdir() if (p / "expected.json").exists())
+    assert bundles, f"no demo bundles under {DEMO}"
+    return bundles
 
 
 def score_brief(brief: QbrBrief, gold: dict) -> tuple[float, list[str], list[str]]:
@@ -417,9 +418,9 @@ def score_brief(brief: QbrBrief, gold: dict) -> tuple[float, list[str], list[str
 @pytest.mark.parametrize("folder", _demo_bundles(), ids=lambda p: p.name)
 def test_demo_bundle_brief_states_the_gold_facts(folder: Path) -> None:
     expected = json.loads((folder / "expected.json").read_text())
-    bundle = bundle_api.load_bundle(folder)
+    bundle = load_bundle(folder)
     account = AccountEvidence.from_bundle(bundle, "t1", folder.name, date.fromisoformat(expected["as_of"]))
-    retriever = KeywordRetriever(chunking.chunk_bundle(bundle))
+    retriever = KeywordRetriever(chunk_bundle(bundle))
     result = run_draft(DraftKind.qbr_brief, account, AccountPlan(), retriever)
     (checked,) = result.changes
     assert checked.verified, checked.issues

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from agents.context import AccountEvidence
 from agents.drafting import run_draft
 from agents.results import DraftResult
 from plans.apply import apply_changes
 from plans.models import AccountPlan, Change, WhitespaceCell, whitespace_target
 from plans.vocabulary import CellStatus, ChangeKind, DraftKind
+from retrieval.bundle import load_bundle
+from retrieval.chunking import chunk_bundle
 from retrieval.evidence import CrmRecord, Source
 from tests.agents.factories import ACCOUNT_ID, KeywordRetriever, call, evidence, note, record
 
@@ -393,23 +393,18 @@ def test_change_ids_are_deterministic() -> None:
 
 
 def _demo_bundles() -> list[Path]:
-    return sorted(p for p in DEMO.iterdir() if (p / "expected.json").exists()) if DEMO.exists() else []
+    return sorted(p for p in DEMO.iterdir() if (p / "expected.json").exists())
 
 
 def test_demo_bundles_meet_the_cell_accuracy_floor() -> None:
-    bundle_api = pytest.importorskip("retrieval.bundle")
-    chunking = pytest.importorskip("retrieval.chunking")
     folders = _demo_bundles()
-    if not folders:
-        pytest.skip("no demo bundles")
+    assert folders, f"no demo bundles under {DEMO}"
     right = total = 0
     for folder in folders:
         expected = json.loads((folder / "expected.json").read_text())
-        bundle = bundle_api.load_bundle(folder)
+        bundle = load_bundle(folder)
         account = AccountEvidence.from_bundle(bundle, "t1", folder.name, date.fromisoformat(expected["as_of"]))
-        result = run_draft(
-            DraftKind.whitespace, account, AccountPlan(), KeywordRetriever(chunking.chunk_bundle(bundle))
-        )
+        result = run_draft(DraftKind.whitespace, account, AccountPlan(), KeywordRetriever(chunk_bundle(bundle)))
         assert all(c.verified for c in result.changes), [c.issues for c in result.changes if not c.verified]
         drafted = cells(result)
         for gold in expected["whitespace"]:

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+import ranx
 
 from evals.dataset import load_queries
 from evals.retrieval_eval import evaluate_queries, ndcg_at, query_metrics, ranked_sources, recall_at, reciprocal_rank
@@ -36,7 +37,6 @@ def test_hand_computed_values() -> None:
 
 
 def _ranx(runs: dict[str, list[str]], qrels: dict[str, list[str]]) -> dict[str, float]:
-    ranx = pytest.importorskip("ranx")
     # ranx, like trec_eval, sorts by score and breaks ties by document id: feed it 1/rank.
     run = ranx.Run({q: {doc: 1.0 / rank for rank, doc in enumerate(docs, 1)} for q, docs in runs.items()})
     gold = ranx.Qrels({q: dict.fromkeys(docs, 1) for q, docs in qrels.items()})
