@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, PrivateAttr
 
 from retrieval.evidence import Bundle, CrmRecord, Source, SourceType
+from retrieval.salesforce import parse_salesforce_date
 
 ACTIVITY_TYPES = ("Task", "Event")
 _ACTIVITY_DATE_FIELDS = ("ActivityDate", "ActivityDateTime", "StartDateTime", "CreatedDate")
@@ -20,12 +21,7 @@ def parse_day(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    return parse_salesforce_date(value)
 
 
 def contact_name(contact: CrmRecord) -> str:

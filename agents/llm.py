@@ -36,9 +36,8 @@ from agents.results import Usage
 from agents.stakeholders import crm_proposals
 from agents.usage import DEFAULT_PRICES, cost_usd, price_for
 from agents.verifier import collapse_whitespace, is_verbatim
-from plans.diff import change_id
+from plans.diff import proposed_change
 from plans.models import (
-    QBR_TARGET,
     AccountPlan,
     Change,
     Citation,
@@ -48,8 +47,6 @@ from plans.models import (
     Stakeholder,
     WhitespaceCell,
     person_key,
-    stakeholder_target,
-    whitespace_target,
 )
 from plans.names import same_person
 from plans.vocabulary import ChangeKind, DraftKind, StakeholderStatus
@@ -89,9 +86,7 @@ class LlmConfig(BaseModel):
         """USD per million (input, output) tokens: the explicit prices, else the table by model name."""
         if self.price_per_million_input is not None and self.price_per_million_output is not None:
             return (self.price_per_million_input, self.price_per_million_output)
-        return price_for(self.model, self.prices) or (
-            price_for(served_model, self.prices) if served_model else None
-        )
+        return price_for(self.model, self.prices) or (price_for(served_model, self.prices) if served_model else None)
 
 
 def make_chat_model(config: LlmConfig, *, http_client: httpx2.Client | None = None) -> BaseChatModel:
@@ -205,9 +200,7 @@ def _usage_from_message(raw: Any, config: LlmConfig) -> tuple[Usage, list[str]]:
     if not isinstance(raw, AIMessage) or raw.usage_metadata is None:
         return Usage(llm_calls=1), []
     served = raw.response_metadata.get("model_name")
-    return _priced(
-        raw.usage_metadata["input_tokens"], raw.usage_metadata["output_tokens"], config, served
-    )
+    return _priced(raw.usage_metadata["input_tokens"], raw.usage_metadata["output_tokens"], config, served)
 
 
 def _usage_from_response(response: Any, config: LlmConfig) -> tuple[Usage, list[str]]:
@@ -332,7 +325,15 @@ def _show(value: Any) -> Any:
 # ---------------------------------------------------------------------------
 
 _STAKEHOLDER_FIELDS = (
-    "title", "department", "reports_to", "email", "last_contact", "buying_role", "stance", "strength", "status",
+    "title",
+    "department",
+    "reports_to",
+    "email",
+    "last_contact",
+    "buying_role",
+    "stance",
+    "strength",
+    "status",
 )
 
 
@@ -425,14 +426,11 @@ def stakeholder_changes_from(output: BaseModel, context: DraftContext) -> tuple[
                 continue
             departing = after.status is StakeholderStatus.departed and current.status is not StakeholderStatus.departed
             kind = ChangeKind.mark_departed if departing else ChangeKind.update_stakeholder
-        target = stakeholder_target(after.key)
         changes.append(
-            Change(
-                id=change_id(kind, target, after),
-                kind=kind,
-                target=target,
-                before=current,
-                after=after,
+            proposed_change(
+                kind,
+                current,
+                after,
                 rationale=_rationale(person.rationale),
                 citations=to_citations(person.citations, context),
                 confidence=round(person.confidence, 2),
@@ -472,9 +470,7 @@ def whitespace_variables(context: DraftContext, config: LlmConfig) -> dict[str, 
                     "crm_reason": basis.reason if basis else None,
                     "crm_value": basis.estimated_value if basis else None,
                     "crm_citations": _citation_dicts(basis.citations) if basis else [],
-                    "lost_to": [
-                        {"competitor": f.competitor, "citations": _citation_dicts(f.citations)} for f in lost
-                    ],
+                    "lost_to": [{"competitor": f.competitor, "citations": _citation_dicts(f.citations)} for f in lost],
                     "estimate": f"{estimate[0]:.2f} ({estimate[1]})" if estimate else None,
                 }
             )
@@ -515,14 +511,11 @@ def whitespace_changes_from(output: BaseModel, context: DraftContext) -> tuple[l
         before = context.plan.cell(cell.product, cell.unit)
         if before == after:
             continue
-        target = whitespace_target(cell.product, cell.unit)
         changes.append(
-            Change(
-                id=change_id(ChangeKind.set_whitespace_cell, target, after),
-                kind=ChangeKind.set_whitespace_cell,
-                target=target,
-                before=before,
-                after=after,
+            proposed_change(
+                ChangeKind.set_whitespace_cell,
+                before,
+                after,
                 rationale=_rationale(cell.rationale),
                 citations=to_citations(cell.citations, context),
                 confidence=round(cell.confidence, 2),
@@ -545,7 +538,8 @@ def qbr_variables(context: DraftContext, config: LlmConfig) -> dict[str, Any]:
     evidence = context.evidence
     quarter = qbr.quarter_of(evidence.as_of)
     crm_claims = [
-        c for c in (qbr.arr_claim(evidence), *qbr.pipeline_claims(evidence), *qbr.closed_claims(evidence, quarter))
+        c
+        for c in (qbr.arr_claim(evidence), *qbr.pipeline_claims(evidence), *qbr.closed_claims(evidence, quarter))
         if c is not None
     ]
     return {
@@ -590,7 +584,7 @@ def qbr_changes_from(output: BaseModel, context: DraftContext) -> tuple[list[Cha
         ),
         asks_and_next_steps=claims(output.asks_and_next_steps),
     )
-    every = qbr.claims_of(brief)
+    every = brief.claims()
     uncited = sum(1 for claim in every if not claim.citations)
     warnings = [f"{uncited} claims of the brief cite nothing."] if uncited else []
     if not every or brief == context.plan.qbr_brief:
@@ -602,12 +596,10 @@ def qbr_changes_from(output: BaseModel, context: DraftContext) -> tuple[list[Cha
         f"{len(every)} claims, {len(brief.risks)} risks ({high} high)"
     )
     return [
-        Change(
-            id=change_id(ChangeKind.replace_qbr_brief, QBR_TARGET, brief),
-            kind=ChangeKind.replace_qbr_brief,
-            target=QBR_TARGET,
-            before=context.plan.qbr_brief,
-            after=brief,
+        proposed_change(
+            ChangeKind.replace_qbr_brief,
+            context.plan.qbr_brief,
+            brief,
             rationale=rationale,
             citations=citations,
             confidence=round(qbr.EVIDENCE_CONFIDENCE, 2),

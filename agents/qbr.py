@@ -27,8 +27,8 @@ from agents.stakeholders import (
     read_hits,
     same_title,
 )
-from plans.diff import change_id
-from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Risk, Stakeholder
+from plans.diff import proposed_change
+from plans.models import QBR_SECTION_NAMES, AccountPlan, Change, Citation, Claim, QbrBrief, Risk, Stakeholder
 from plans.vocabulary import BuyingRole, ChangeKind, Severity, StakeholderStatus, Stance
 from retrieval.evidence import CrmRecord, Hit, Source, SourceType
 
@@ -1198,20 +1198,6 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     return BriefDraft(_safe(brief), moved, warnings)
 
 
-SECTIONS = (
-    "summary",
-    "value_delivered",
-    "relationship_changes",
-    "pipeline_and_whitespace",
-    "risks",
-    "asks_and_next_steps",
-)
-
-
-def claims_of(brief: QbrBrief) -> list[Claim]:
-    return [claim for section in SECTIONS for claim in getattr(brief, section)]
-
-
 def _safe(brief: QbrBrief) -> QbrBrief:
     """Drop any claim that is uncited or that carries text addressed to the drafting system."""
 
@@ -1221,14 +1207,14 @@ def _safe(brief: QbrBrief) -> QbrBrief:
             texts.append(claim.mitigation)
         return bool(claim.citations) and not any(addresses_the_drafter(t) for t in texts)
 
-    return brief.model_copy(update={s: tuple(c for c in getattr(brief, s) if keep(c)) for s in SECTIONS})
+    return brief.model_copy(update={s: tuple(c for c in getattr(brief, s) if keep(c)) for s in QBR_SECTION_NAMES})
 
 
 def qbr_changes(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit]) -> tuple[list[Change], list[str]]:
     """The offline engine: one replace_qbr_brief change, or none when the plan's brief already says it all."""
     draft = draft_brief(evidence, plan, hits)
     brief = draft.brief
-    claims = claims_of(brief)
+    claims = brief.claims()
     if not claims or brief == plan.qbr_brief:
         return [], draft.warnings
     citations = tuple(dict.fromkeys(c for claim in claims for c in claim.citations))
@@ -1242,12 +1228,10 @@ def qbr_changes(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     if draft.moved is not None:
         parts.append(f"renewal date moved to {draft.moved.label} per newer evidence")
     return [
-        Change(
-            id=change_id(ChangeKind.replace_qbr_brief, QBR_TARGET, brief),
-            kind=ChangeKind.replace_qbr_brief,
-            target=QBR_TARGET,
-            before=plan.qbr_brief,
-            after=brief,
+        proposed_change(
+            ChangeKind.replace_qbr_brief,
+            plan.qbr_brief,
+            brief,
             rationale="; ".join(parts),
             citations=citations,
             confidence=round(confidence, 2),

@@ -18,14 +18,13 @@ from typing import Any
 
 from agents.context import AccountEvidence, contact_name, parse_day
 from agents.reading import Sentence, is_hedged, looks_like_instruction, quote, split_sentences, visible_text
-from plans.diff import change_id
+from plans.diff import proposed_change
 from plans.models import (
     AccountPlan,
     Change,
     Citation,
     Stakeholder,
     person_key,
-    stakeholder_target,
 )
 from plans.names import first_name_variants, mentions, name_tokens, same_person
 from plans.vocabulary import (
@@ -1104,14 +1103,12 @@ def proposal_changes(proposal: Proposal, plan: AccountPlan) -> Change | None:
         citations.extend(proposal.facts[name].citations)
     citations = list(dict.fromkeys(citations))
     confidences = [proposal.facts[name].confidence for name in changed] or [CRM_CONFIDENCE]
-    return Change(
-        id=change_id(kind, stakeholder_target(after.key), after),
-        kind=kind,
-        target=stakeholder_target(after.key),
-        before=current,
-        after=after,
+    return proposed_change(
+        kind,
+        current,
+        after,
         rationale=_rationale(proposal, kind, changed, current),
-        citations=tuple(citations),
+        citations=citations,
         confidence=round(min(confidences), 2),
     )
 

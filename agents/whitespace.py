@@ -20,8 +20,8 @@ from datetime import date
 
 from agents.context import AccountEvidence, contact_name, parse_day
 from agents.reading import Sentence, is_hedged, looks_like_instruction, quote, split_sentences, visible_text
-from plans.diff import change_id
-from plans.models import AccountPlan, Change, Citation, WhitespaceCell, whitespace_target
+from plans.diff import proposed_change
+from plans.models import AccountPlan, Change, Citation, WhitespaceCell
 from plans.vocabulary import CellStatus, ChangeKind
 from retrieval.evidence import CrmRecord, Hit, Source, SourceType
 
@@ -796,16 +796,13 @@ def whitespace_changes(
             before = plan.cell(product.name, unit.name)
             if before == after:
                 continue
-            target = whitespace_target(product.name, unit.name)
             changes.append(
-                Change(
-                    id=change_id(ChangeKind.set_whitespace_cell, target, after),
-                    kind=ChangeKind.set_whitespace_cell,
-                    target=target,
-                    before=before,
-                    after=after,
+                proposed_change(
+                    ChangeKind.set_whitespace_cell,
+                    before,
+                    after,
                     rationale=_rationale(product.name, unit.name, basis, before),
-                    citations=tuple(dict.fromkeys(basis.citations)),
+                    citations=dict.fromkeys(basis.citations),
                     confidence=basis.confidence,
                 )
             )

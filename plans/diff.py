@@ -8,16 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from plans.models import (
-    QBR_TARGET,
-    AccountPlan,
-    Change,
-    Payload,
-    Stakeholder,
-    WhitespaceCell,
-    stakeholder_target,
-    whitespace_target,
-)
+from plans.models import AccountPlan, Change, Citation, Payload, Stakeholder, WhitespaceCell, target_of
 from plans.vocabulary import ChangeKind, StakeholderStatus
 
 
@@ -26,6 +17,29 @@ def change_id(kind: ChangeKind, target: str, after: Payload | None) -> str:
     payload = after.model_dump_json() if after is not None else "null"
     digest = hashlib.sha256(f"{kind.value}\n{target}\n{payload}".encode()).hexdigest()
     return "chg-" + digest[:12]
+
+
+def proposed_change(
+    kind: ChangeKind,
+    before: Payload | None,
+    after: Payload,
+    *,
+    rationale: str = "",
+    citations: Iterable[Citation] = (),
+    confidence: float = 1.0,
+) -> Change:
+    """A change to where `after` belongs, with its deterministic id; every drafter builds changes here."""
+    target = target_of(after)
+    return Change(
+        id=change_id(kind, target, after),
+        kind=kind,
+        target=target,
+        before=before,
+        after=after,
+        rationale=rationale,
+        citations=tuple(citations),
+        confidence=confidence,
+    )
 
 
 def changed_fields(before: BaseModel | None, after: BaseModel | None) -> list[tuple[str, Any, Any]]:
@@ -67,38 +81,22 @@ def cells_by_key(cells: Iterable[WhitespaceCell]) -> dict[tuple[str, str], White
     return index
 
 
-def _change(kind: ChangeKind, target: str, before: Payload | None, after: Payload, rationale: str) -> Change:
-    return Change(
-        id=change_id(kind, target, after),
-        kind=kind,
-        target=target,
-        before=before,
-        after=after,
-        rationale=rationale,
-    )
-
-
 def _stakeholder_change(old: Stakeholder | None, new: Stakeholder) -> Change | None:
-    target = stakeholder_target(new.key)
     if old is None:
-        return _change(ChangeKind.add_stakeholder, target, None, new, f"Add {new.name}")
+        return proposed_change(ChangeKind.add_stakeholder, None, new, rationale=f"Add {new.name}")
     if old == new:
         return None
     if old.status is StakeholderStatus.active and new.status is StakeholderStatus.departed:
-        return _change(ChangeKind.mark_departed, target, old, new, f"Mark {new.name} departed")
+        return proposed_change(ChangeKind.mark_departed, old, new, rationale=f"Mark {new.name} departed")
     fields = ", ".join(name for name, _, _ in changed_fields(old, new))
-    return _change(ChangeKind.update_stakeholder, target, old, new, f"Update {new.name}: {fields}")
+    return proposed_change(ChangeKind.update_stakeholder, old, new, rationale=f"Update {new.name}: {fields}")
 
 
 def _cell_change(old: WhitespaceCell | None, new: WhitespaceCell) -> Change | None:
     if old == new:
         return None
-    return _change(
-        ChangeKind.set_whitespace_cell,
-        whitespace_target(new.product, new.unit),
-        old,
-        new,
-        f"Set {new.product} × {new.unit} to {new.status.value}",
+    return proposed_change(
+        ChangeKind.set_whitespace_cell, old, new, rationale=f"Set {new.product} × {new.unit} to {new.status.value}"
     )
 
 
@@ -140,12 +138,8 @@ def diff_plans(before: AccountPlan, after: AccountPlan) -> list[Change]:
             changes.append(change)
     if after.qbr_brief is not None and after.qbr_brief != before.qbr_brief:
         changes.append(
-            _change(
-                ChangeKind.replace_qbr_brief,
-                QBR_TARGET,
-                before.qbr_brief,
-                after.qbr_brief,
-                "Replace the QBR brief",
+            proposed_change(
+                ChangeKind.replace_qbr_brief, before.qbr_brief, after.qbr_brief, rationale="Replace the QBR brief"
             )
         )
     return changes

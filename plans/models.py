@@ -83,6 +83,16 @@ class Risk(Claim):
     mitigation: str
 
 
+QBR_SECTION_NAMES: tuple[str, ...] = (
+    "summary",
+    "value_delivered",
+    "relationship_changes",
+    "pipeline_and_whitespace",
+    "risks",
+    "asks_and_next_steps",
+)
+
+
 class QbrBrief(BaseModel):
     """The quarterly business review brief: six sections of cited claims."""
 
@@ -95,6 +105,10 @@ class QbrBrief(BaseModel):
     pipeline_and_whitespace: tuple[Claim, ...] = ()
     risks: tuple[Risk, ...] = ()
     asks_and_next_steps: tuple[Claim, ...] = ()
+
+    def claims(self) -> list[Claim]:
+        """Every claim of the brief, section by section in QBR_SECTION_NAMES order."""
+        return [claim for name in QBR_SECTION_NAMES for claim in getattr(self, name)]
 
 
 class AccountPlan(BaseModel):
@@ -136,6 +150,15 @@ def whitespace_target(product: str, unit: str) -> str:
 QBR_TARGET = "qbr_brief"
 
 
+def target_of(payload: Payload) -> str:
+    """The plan location a payload belongs at: a stakeholder's key, a cell's product × unit, or the brief."""
+    if isinstance(payload, Stakeholder):
+        return stakeholder_target(payload.key)
+    if isinstance(payload, WhitespaceCell):
+        return whitespace_target(payload.product, payload.unit)
+    return QBR_TARGET
+
+
 class Change(BaseModel):
     """One proposed edit to a plan, with the evidence it rests on."""
 
@@ -161,7 +184,5 @@ class Change(BaseModel):
         for side in ("before", "after"):
             value = data.get(side)
             if value is not None and not isinstance(value, model):
-                data[side] = model.model_validate(
-                    value.model_dump() if isinstance(value, BaseModel) else value
-                )
+                data[side] = model.model_validate(value.model_dump() if isinstance(value, BaseModel) else value)
         return data

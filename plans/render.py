@@ -9,17 +9,23 @@ from enum import Enum
 from typing import Any
 
 from plans.diff import changed_fields
-from plans.models import Change, Citation, Claim, QbrBrief, Risk, Stakeholder
+from plans.models import QBR_SECTION_NAMES, Change, Citation, Claim, QbrBrief, Risk, Stakeholder
 
 NOTHING_TO_REPORT = "_Nothing to report._"
 
-QBR_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("summary", "Summary"),
-    ("value_delivered", "Value delivered"),
-    ("relationship_changes", "Relationship changes"),
-    ("pipeline_and_whitespace", "Pipeline and whitespace"),
-    ("risks", "Risks"),
-    ("asks_and_next_steps", "Asks and next steps"),
+QBR_SECTIONS: tuple[tuple[str, str], ...] = tuple(
+    zip(
+        QBR_SECTION_NAMES,
+        (
+            "Summary",
+            "Value delivered",
+            "Relationship changes",
+            "Pipeline and whitespace",
+            "Risks",
+            "Asks and next steps",
+        ),
+        strict=True,
+    )
 )
 
 FIELD_LABELS: dict[str, str] = {
@@ -170,4 +176,4 @@ def brief_sections(brief: QbrBrief) -> list[tuple[str, tuple[Claim, ...]]]:
 
 def brief_citations(brief: QbrBrief) -> list[Citation]:
     """Every citation of every claim in the brief, in reading order."""
-    return [citation for _, claims in brief_sections(brief) for claim in claims for citation in claim.citations]
+    return [citation for claim in brief.claims() for citation in claim.citations]

@@ -11,7 +11,7 @@ import pytest
 
 from agents.context import AccountEvidence
 from agents.drafting import run_draft
-from agents.qbr import claims_of, format_money, qbr_changes, qbr_queries, quarter_of
+from agents.qbr import format_money, qbr_changes, qbr_queries, quarter_of
 from agents.verifier import verify
 from plans.diff import change_id
 from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Stakeholder
@@ -75,7 +75,7 @@ def draft(
 
 
 def text_of(brief: QbrBrief) -> str:
-    return "\n".join(claim.text for claim in claims_of(brief))
+    return "\n".join(claim.text for claim in brief.claims())
 
 
 def test_money_is_short_when_exact_and_the_quarter_is_the_calendar_one() -> None:
@@ -356,7 +356,7 @@ def test_every_claim_is_cited_and_the_draft_verifies() -> None:
     assert checked.verified, checked.issues
     brief = checked.change.after
     assert isinstance(brief, QbrBrief) and brief.as_of == date(2026, 9, 30)
-    assert all(claim.citations for claim in claims_of(brief))
+    assert all(claim.citations for claim in brief.claims())
     assert checked.change.target == QBR_TARGET and checked.change.kind is ChangeKind.replace_qbr_brief
     assert "Q1 2027" in text_of(brief)
 
@@ -404,7 +404,7 @@ def _demo_bundles() -> list[Path]:
 
 def score_brief(brief: QbrBrief, gold: dict) -> tuple[float, list[str], list[str]]:
     """Fact recall over cited claims, the facts missed, and the must_not_include phrases that appear."""
-    cited = [claim.text for claim in claims_of(brief) if claim.citations]
+    cited = [claim.text for claim in brief.claims() if claim.citations]
     missed = [
         fact["id"]
         for fact in gold["facts"]
