@@ -214,19 +214,11 @@ def claim_texts(brief: QbrBrief | None) -> list[tuple[str, int]]:
     if brief is None:
         return []
     out: list[tuple[str, int]] = []
-    for section in (
-        "summary",
-        "value_delivered",
-        "relationship_changes",
-        "pipeline_and_whitespace",
-        "risks",
-        "asks_and_next_steps",
-    ):
-        for claim in getattr(brief, section):
-            text = claim.text
-            if isinstance(claim, Risk) and claim.mitigation:
-                text = f"{text}\n{claim.mitigation}"
-            out.append((text, len(claim.citations)))
+    for claim in brief.claims():
+        text = claim.text
+        if isinstance(claim, Risk) and claim.mitigation:
+            text = f"{text}\n{claim.mitigation}"
+        out.append((text, len(claim.citations)))
     return out
 
 
@@ -305,25 +297,10 @@ def drafted_names(changes: Iterable[CheckedChange]) -> list[str]:
     return list(names.values())
 
 
-def _word_form(text: str) -> str:
-    return " " + " ".join(re.findall(r"[a-z0-9]+", fold(text))) + " "
-
-
 def hallucinated_people(names: Iterable[str], source_texts: Sequence[str]) -> list[str]:
-    """The names that no source text mentions (nicknames, initials and diacritics allowed).
-
-    A name also counts as mentioned when its words appear in a row in a source, which covers
-    surnames the mention patterns split apart ("O'Donnell").
-    """
-    words = [_word_form(text) for text in source_texts]
-    out = []
-    for name in names:
-        spelled = f" {normalize_name(name)} "
-        if any(spelled in text for text in words):
-            continue
-        if not any(is_mentioned(text, name) for text in source_texts):
-            out.append(name)
-    return out
+    """The names that no source text mentions, judged as the verifier judges them (plans.names:
+    nicknames, initials, diacritics, apostrophes and hyphens allowed)."""
+    return [name for name in names if not any(is_mentioned(text, name) for text in source_texts)]
 
 
 def grounding_scores(changes: Sequence[CheckedChange], source_texts: Sequence[str]) -> GroundingScores:

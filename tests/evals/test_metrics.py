@@ -12,6 +12,7 @@ from evals.metrics import (
     CostScores,
     StakeholderScores,
     grounding_scores,
+    hallucinated_people,
     match_people,
     normalize_title,
     output_snapshot,
@@ -213,3 +214,9 @@ def test_pooling_micro_averages_counts() -> None:
     assert pooled.metrics()["stakeholders.recall"] == 0.5
     assert pooled.missed == ["Maria Lopez", "Sam Rivera"]
     assert a.metrics()["stakeholders.recall"] == 1.0
+
+
+def test_a_person_with_an_apostrophe_in_the_surname_is_not_hallucinated() -> None:
+    sources = ["Kevin O’Donnell (VP, Ambulatory IT) joined the call.", "Ann Smith-Jones signed off."]
+    names = ["Kevin O'Donnell", "Ann Smith-Jones", "Imaginary Person"]
+    assert hallucinated_people(names, sources) == ["Imaginary Person"]
