@@ -10,6 +10,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, utcnow
+from app.problems import Problem
 
 
 class IdempotencyRow(Base):
@@ -34,8 +35,6 @@ def replayed(session: Session, tenant: str, key: str | None, fingerprint: str) -
     try:
         return recall(session, tenant, key, fingerprint)
     except IdempotencyConflict as exc:
-        from app.problems import Problem
-
         raise Problem(422, "Idempotency key reused", "That key was used with a different request.") from exc
 
 

@@ -22,7 +22,7 @@ from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
 from app.problems import Problem
 from app.sources import repository as sources
-from plans.models import AccountPlan, Change, Citation, QbrBrief, WhitespaceCell
+from plans.models import AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell
 from plans.render import brief_citations, brief_sections, describe_change, qbr_markdown, stakeholder_label
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -155,10 +155,10 @@ def _target_label(change: Change) -> str:
     payload = change.after or change.before
     if payload is None:
         return change.target
-    if hasattr(payload, "name") and hasattr(payload, "key"):
-        return stakeholder_label(payload)  # type: ignore[arg-type]
-    if hasattr(payload, "product"):
-        return f"{payload.product} × {payload.unit}"  # type: ignore[union-attr]
+    if isinstance(payload, Stakeholder):
+        return stakeholder_label(payload)
+    if isinstance(payload, WhitespaceCell):
+        return f"{payload.product} × {payload.unit}"
     return "QBR brief"
 
 
