@@ -225,6 +225,10 @@ def main(argv: list[str] | None = None) -> None:
         help="interpreter for the sentence-transformers + torch peer",
     )
     args = parser.parse_args(argv)
+    # Peers run with a scratch working directory, so a relative interpreter path must be made
+    # absolute here; abspath, not resolve(): a venv's python is a symlink that must stay one.
+    if os.sep in args.python:
+        args.python = os.path.abspath(args.python)
 
     from retrieval.embedders import default_model_dir
 
