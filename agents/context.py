@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from agents.field_map import CrmFieldMap
 from retrieval.evidence import Bundle, CrmRecord, Source, SourceType
 from retrieval.salesforce import parse_salesforce_date
 
@@ -42,6 +43,7 @@ class AccountEvidence(BaseModel):
     records: list[CrmRecord]
     sources: dict[str, Source] = Field(default_factory=dict)
     as_of: date
+    field_map: CrmFieldMap = Field(default_factory=CrmFieldMap)
 
     _by_id: dict[str, CrmRecord] = PrivateAttr(default_factory=dict)
     _by_type: dict[str, list[CrmRecord]] = PrivateAttr(default_factory=dict)
@@ -55,8 +57,11 @@ class AccountEvidence(BaseModel):
         self._by_type = dict(by_type)
 
     @classmethod
-    def from_bundle(cls, bundle: Bundle, tenant: str, account_id: str, as_of: date) -> AccountEvidence:
+    def from_bundle(
+        cls, bundle: Bundle, tenant: str, account_id: str, as_of: date, field_map: CrmFieldMap | None = None
+    ) -> AccountEvidence:
         return cls(
+            field_map=field_map or CrmFieldMap(),
             tenant=tenant,
             account_id=account_id,
             account=bundle.account,

@@ -17,6 +17,15 @@ from datetime import date
 from typing import Any
 
 from agents.context import AccountEvidence, contact_name, parse_day
+from agents.crm import (
+    buying_role_of,
+    competitor_names,
+    custom_departure,
+    custom_role,
+    custom_stance,
+    our_names,
+    stakeholder_contacts,
+)
 from agents.reading import Sentence, is_hedged, looks_like_instruction, quote, split_sentences, visible_text
 from plans.diff import proposed_change
 from plans.models import (
@@ -28,7 +37,6 @@ from plans.models import (
 )
 from plans.names import first_name_variants, mentions, name_tokens, same_person
 from plans.vocabulary import (
-    SALESFORCE_ROLE_MAP,
     BuyingRole,
     ChangeKind,
     StakeholderStatus,
@@ -415,102 +423,142 @@ def role_from_title(title: str | None) -> BuyingRole | None:
     return BuyingRole.procurement if title and _PROCUREMENT_TITLE.search(title) else None
 
 
-_STANCE_RULES: tuple[tuple[Stance, int, str], ...] = (
-    (Stance.champion, 3, r"\bchampion(?:s|ing|ed)?\b|\bevangelist\b"),
-    (Stance.champion, 2, r"\badvocat(?:e|es|ed|ing)\b|\bin\s+our\s+corner\b"),
-    (Stance.champion, 2, r"\b(?:push\w*|lobb\w*|fight\w*|fought|rall\w*)\s+(?:hard\s+)?for\s+(?:us|our"
-                         r"|the\s+(?:deal|renewal|expansion|purchase|budget|proposal|upgrade|project))\b"),
-    (Stance.champion, 2, r"\b(?:went|goes|going|go)\s+to\s+bat\s+for\s+us\b"),
-    (Stance.champion, 2, r"\b(?:sell\w*|sold|pitch\w*|socializ\w*"
-                         r"|socialis\w*)\s+(?:\w+\s+){0,4}?(?:internally|for\s+us|on\s+our\s+behalf"
-                         r"|to\s+(?:the|her|his|their)\s+(?:cfo|ceo|cio|cto|board|leadership|execs?"
-                         r"|executives?|boss|vp|team))\b"),
-    (Stance.champion, 2, r"\b(?:our|the)\s+(?:biggest|strongest|best|most\s+vocal)\s+(?:fan|supporter"
-                         r"|ally)\b|\bwhen\s+we(?:['’]re|\s+are)\s+not\s+in\s+the\s+room\b"),
-    (Stance.coach, 3, r"\bcoach\b|\bcoach(?:es|ed|ing)\s+us\b"),
-    (Stance.coach, 2, r"\b(?:gave|gives|give|giving|shared|shares|share|sharing|passed|passes|passing|sent"
-                      r"|sends|leaked|tipped|tips|slipped)\s+(?:us\s+)?(?:\w+\s+){0,2}?(?:heads[- ]up|intel"
-                      r"|inside\s+(?:info\w*|view|scoop|track)|org\s+chart|decision\s+criteria"
-                      r"|competitive\s+(?:intel|landscape|pricing)|competitor(?:['’]s)?\s+(?:pricing|quote"
-                      r"|bid))\b"),
-    (Stance.coach, 2, r"\btipped\s+us\s+off\b|\bback[- ]?channel\b|\boff\s+the\s+record\b"
-                      r"|\bin\s+confidence\b|\b(?:told|tells|warned|warns)\s+us\s+(?:privately|quietly"
-                      r"|confidentially)\b"),
-    (Stance.coach, 2, r"\btell(?:s|ing)?\s+us\s+(?:what['’]s|what\s+is)\s+(?:going\s+on|happening)\b"
-                      r"|\bkeeps?\s+us\s+(?:posted|informed|in\s+the\s+loop)\b"),
-    (Stance.coach, 2, r"\bhelp(?:s|ed|ing)?\s+us\s+navigate\b|\bwalk(?:s|ed"
-                      r"|ing)?\s+us\s+through\s+(?:the\s+)?(?:org|politics|decision|buying|approval"
-                      r"|procurement)\b"),
-    (Stance.supporter, 3, r"\bsupporter\b"),
-    (Stance.supporter, 2, r"\bsupport(?:s|ive|ed|ing)?\s+(?:of\s+)?(?:us|our|the\s+(?:renewal|expansion|deal"
-                          r"|project|proposal|rollout|upgrade|migration|purchase|partnership|platform))\b"),
-    (Stance.supporter, 2, r"\b(?:happy|pleased|satisfied|positive|enthusiastic|excited)\s+(?:with|about"
-                          r"|on)\s+(?:us|our|the\s+(?:platform|product|rollout|results|pilot|renewal"
-                          r"|expansion|proposal|roadmap))\b"),
-    (Stance.supporter, 2, r"\b(?:likes|liked|loves|loved)\s+(?:us|our|the\s+(?:platform|product|demo|pilot"
-                          r"|proposal|roadmap))\b|\bin\s+favou?r\s+of\b|\bon\s+board\s+with\b"
-                          r"|\bfan\s+of\s+(?:us|our)\b"),
-    (Stance.supporter, 2, r"\b(?:is|are|was|were|seems?|seemed|remains?|remained|still|very|quite|really"
-                          r"|been)\s+(?:(?:still|very|quite|really|genuinely)\s+)?(?:happy|pleased|satisfied"
-                          r"|positive|supportive|enthusiastic|keen)\b(?!\s+(?:to|that|for"
-                          r"|about\s+(?:the\s+)?(?:price|pricing|cost)))"),
-    (Stance.supporter, 2, r"(?:['’]s)\s+(?:(?:very|really|quite)\s+)?(?:keen|supportive|happy"
-                          r"|enthusiastic)\b(?!\s+(?:to|that|for)\b)|\bhappy\s+(?:customer|users?"
-                          r"|client)s?\b"),
-    (Stance.supporter, 2, r"\b(?:back|backs|backing|backed|vouch\w*\s+for)\s+(?:us|you)\b"),
-    (Stance.supporter, 1, r"\breceptive\b|\bopen\s+to\b|\bwarm(?:ed|ing)?\s+up\s+to\b"),
-    (Stance.neutral, 3, r"\bneutral\b"),
-    (Stance.neutral, 2, r"\bnot\s+(?:for|against)\s+(?:us|you)\W+(?:and\s+|but\s+)?(?:I['’]m\s+|he['’]s\s+"
-                        r"|she['’]s\s+)?not\s+(?:for|against)\s+(?:us|you)\b"),
-    (Stance.neutral, 2, r"\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:strong"
-                        r"|any\s+strong)\s+(?:feelings?|opinions?|views?)\b"),
-    (Stance.neutral, 2, r"\blukewarm\b|\btepid\b|\bambivalent\b|\bno\s+favou?rites\b|\bby\s+the\s+book\b"
-                        r"|\bplays?\s+it\s+straight\b"),
-    (Stance.neutral, 2, r"\bon\s+the\s+fence\b|\bundecided\b|\bnon-?committal\b|\bno\s+strong\s+(?:opinion"
-                        r"|view|feelings?)\b|\bindifferent\b|\bwait[- ]and[- ]see\b|\bagnostic\b"
-                        r"|\bhas(?:n['’]t|\s+not)\s+taken\s+a\s+(?:side|position)\b"),
-    (Stance.detractor, 3, r"\bdetractor\b"),
-    (Stance.detractor, 2, r"\bskeptic(?:al|s)?\b|\bsceptic(?:al|s)?\b|\boppos(?:es|ed|ing|e)\b|\bopponent\b"
-                          r"|\bpush(?:ed|es|ing)?\s+back\b|\bpushback\b|\bblocker\b|\bblock(?:ing|s"
-                          r"|ed)\s+(?:the|our|us)\b"),
-    (Stance.detractor, 2, r"\bprefer(?:s|red|ring)?\s+(?:the\s+|a\s+)?(?:competitor|incumbent|alternative"
-                          r"|other\s+vendor|in-house|to\s+(?:build|stay|keep))\b|\bagainst\s+(?:us"
-                          r"|the\s+(?:deal|renewal|expansion|switch|proposal))\b"),
-    (Stance.detractor, 2, r"\bresist\w*\b|\bcritical\s+of\s+(?:us|our)\b|\bhostile\b|\bnot\s+a\s+fan\b"
-                          r"|\b(?:unhappy|frustrated|dissatisfied)\s+with\s+(?:us|our|the\s+(?:platform"
-                          r"|product|service|support))\b"),
-    (Stance.detractor, 2, r"\b(?:wants?|wanted|pushing|push(?:es|ed)?)\s+to\s+(?:replace|switch|move\s+off"
-                          r"|rip\s+out|drop|cancel|cut)\b"),
+# Stance is composed from signal families, per DESIGN.md's definitions: a champion sells for us
+# when we are not in the room (advocacy of us, not refused); a coach gives inside information;
+# a supporter is positive, or explicitly will not sell for us; a detractor opposes us or prefers
+# someone else; a neutral person is engaged with no clear signal. Each family is words, not
+# sentences: which sentence they sit in decides nothing but the subject.
+_OURS = r"(?:us|our|ours|it|this|the\s+(?:deal|renewal|expansion|proposal|business\s+case|pilot|project|platform|product|solution|upgrade|purchase|rollout|migration|budget|case))"
+_ADVOCACY = re.compile(
+    r"\b(?:pitch(?:ed|es|ing)?|present(?:ed|s|ing)?|recommend(?:ed|s|ing)?|champion(?:ed|s|ing)|sponsor(?:ed|s|ing)"
+    r"|push(?:ed|es|ing)?(?:\s+hard)?\s+for|lobb(?:y|ied|ies|ying)(?:\s+for)?|sold|sell(?:s|ing)?|vouch(?:ed|es|ing)?\s+for"
+    r"|(?:went|goes|go|going)\s+to\s+bat\s+for|fought\s+for|fight(?:s|ing)?\s+for|argu(?:ed|es|ing)\s+for"
+    r"|made\s+the\s+case\s+for|mak(?:es|ing)\s+the\s+case\s+for|defend(?:ed|s|ing)|advocat(?:e|ed|es|ing)(?:\s+for)?"
+    r"|evangeli[sz](?:ed|es|ing)|rall(?:y|ied|ies|ying)\s+(?:support\s+)?(?:for|behind)|socialis(?:ed|es|ing)"
+    r"|socializ(?:ed|es|ing)|talk(?:ed|s|ing)\s+up|forward(?:ed|s|ing)|put\s+(?:us|it)\s+forward|back(?:ed|s|ing)"
+    r"|promot(?:ed|es|ing))\b",
+    re.IGNORECASE,
 )
-_STANCE_PATTERNS = [(stance, weight, re.compile(rx, re.IGNORECASE)) for stance, weight, rx in _STANCE_RULES]
+_ADVOCACY_LABEL = re.compile(
+    r"\b(?:our|internal|real|true|a\s+(?:real|true|genuine|strong))\s+(?:champion|advocate|evangelist|ally|sponsor)\b"
+    r"|\b(?:biggest|strongest|most\s+vocal|best)\s+(?:fan|advocate|supporter|ally|champion)\b"
+    r"|\bwhen\s+we(?:['’]re|\s+are|\s+were|\s+weren['’]t|\s+are\s+not|\s+were\s+not)\s+(?:not\s+)?(?:in\s+the\s+room|there)\b"
+    r"|\bwe\s+(?:weren['’]t|were\s+not)\s+(?:invited|there|in\s+the\s+room)\b|\bon\s+(?:her|his|their)\s+own\b"
+    r"|\b(?:herself|himself)\b|\bin\s+our\s+corner\b",
+    re.IGNORECASE,
+)
+_AUDIENCE = re.compile(
+    r"\bto\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:board|cfo|ceo|cio|cto|coo|ciso|leadership|execs?|executives?|boss"
+    r"|committee|steering|directors?|managers?|team|peers|colleagues|business|budget\s+round)\b"
+    r"|\bat\s+the\s+\w+\s+(?:offsite|meeting|committee|review|board)\b|\binternally\b|\bon\s+our\s+behalf\b",
+    re.IGNORECASE,
+)
+_INSIDE = re.compile(
+    r"\boff\s+the\s+record\b|\bbetween\s+(?:us|you\s+and\s+me|ourselves)\b|\bconfidential(?:ly)?\b|\bin\s+confidence\b"
+    r"|\bheads[- ]up\b|\btip(?:ped)?\s+(?:us|me)\s+off\b|\btip-?off\b|\binside\s+(?:info\w*|track|view|scoop)\b"
+    r"|\bback[- ]?channel\b|\b(?:told|tells|warned|warns)\s+(?:us|me)\b|\bunofficially\b|\bquietly\b|\bprivately\b"
+    r"|\b(?:shared|shares|sharing|passed|leaked|sent|gave|gives)\s+(?:us\s+|me\s+)?(?:\w+\s+){0,2}?(?:pricing|quote|bid"
+    r"|org\s+chart|decision\s+criteria|scoring|budget|numbers|shortlist|evaluation\s+matrix)\b"
+    r"|\bkeeps?\s+(?:us|me)\s+(?:posted|informed|in\s+the\s+loop)\b|\b(?:keep|keeping)\s+(?:us|me)\s+posted\b"
+    r"|\bwhat['’]s\s+(?:really\s+)?going\s+on\b|\bhow\s+the\s+\w+\s+(?:thinks|works|decides)\b|\bcoach(?:es|ed|ing)?\s+(?:us|me)\b"
+    r"|\b(?:our|a)\s+coach\b|\bif\s+you\s+want\s+to\s+(?:counter|win|beat)\b",
+    re.IGNORECASE,
+)
+_REFUSAL = re.compile(
+    r"\b(?:won['’]t|will\s+not|wo\s+not|can['’]t|cannot|can\s+not|couldn['’]t|not\s+going\s+to|isn['’]t\s+going\s+to"
+    r"|doesn['’]t\s+want\s+to|don['’]t\s+want\s+to|refuses?\s+to|wouldn['’]t|not\s+(?:able|allowed)\s+to|no\s+way\s+(?:I|she|he)['’]?ll?)"
+    r"\s+(?:\w+\s+){0,2}?(?:sell|advocate|push|champion|present|back|speak\s+up|stick\s+(?:my|her|his)\s+neck\s+out"
+    r"|be\s+seen|take\s+sides|lobby|endorse|make\s+the\s+(?:push|case)|pitch|recommend|fight)\b"
+    r"|\bnot\s+the\s+presenting\s+type\b|\b(?:have|has|need|needs)\s+to\s+(?:look|stay|be|remain)\s+(?:impartial|neutral)\b"
+    r"|\bstay\s+out\s+of\b|\bwon['’]t\s+be\s+(?:our|your|the)\s+(?:champion|advocate)\b",
+    re.IGNORECASE,
+)
+_POSITIVE = re.compile(
+    r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
+    r"|\b(?:great|excellent|impressive|impressed|happy|pleased|satisfied|positive|enthusiastic|keen|excited|delighted"
+    r"|supportive|thrilled|glad|fan\s+of|big\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up|good\s+(?:product|results?"
+    r"|experience|work|job|fit|tool|platform)|solid|smooth|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
+    r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it))\b",
+    re.IGNORECASE,
+)
+_OPPOSITION = re.compile(
+    r"\b(?:prefer(?:s|red|ring)?|favou?r(?:s|ed|ing)?|would\s+(?:much\s+)?rather|'d\s+rather|leans?\s+(?:toward|towards)"
+    r"|pushing\s+for|evaluat(?:e|es|ed|ing)|looking\s+at|talk(?:s|ed|ing)?\s+to|in\s+talks\s+with|trial(?:l?ing)?)\s+"
+    r"(?:the\s+|a\s+|an\s+)?(?:competitor|incumbent|alternative|other\s+vendor|cheaper|in-house|internal|own|to\s+(?:stay|keep|build|stick)"
+    r"|stay(?:ing)?\s+with|stick(?:ing)?\s+with|keep(?:ing)?|build(?:ing)?)"
+    r"|\b(?:against|oppos(?:e|es|ed|ing)|opponent|block(?:s|ed|ing|er)?|skeptic(?:al|s)?|sceptic(?:al|s)?|doubt(?:s|ful)?"
+    r"|unconvinced|not\s+convinced|lost\s+patience|frustrat(?:ed|ing)|unhappy|annoyed|angry|furious|upset|disappointed"
+    r"|dissatisfied|complain(?:s|ed|ing|t)?|hostile|resist(?:s|ed|ing|ant)?|push(?:es|ed|ing)?\s+back|pushback|veto(?:ed)?"
+    r"|not\s+a\s+fan|no\s+appetite|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
+    r"|kill(?:ed|s|ing)?\s+(?:the|our|this|it)|(?:wants?|wanted|trying|tries)\s+to\s+(?:replace|rip\s+out|cancel|drop"
+    r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
+    re.IGNORECASE,
+)
+_NEUTRAL = re.compile(
+    r"\bneutral\b|\bon\s+the\s+fence\b|\bundecided\b|\bnon-?committal\b|\bno\s+(?:strong\s+)?(?:view|opinion|position)s?\b"
+    r"|\bha(?:s|sn['’]t|ve\s+not)\s+(?:n['’]t\s+)?taken\s+a\s+(?:side|position)\b|\b(?:either\s+way|wait[- ]and[- ]see)\b"
+    r"|\bagnostic\b|\bindifferent\b|\blukewarm\b|\bambivalent\b|\bmostly\s+listened\b",
+    re.IGNORECASE,
+)
 
 
-def stance_cues(sentence: str, competitors: Sequence[str] = ()) -> list[Cue]:
-    """Words about where someone stands toward us, with a weight for how explicit they are.
+def _mentions_ours(text: str, ours: Sequence[str]) -> bool:
+    return bool(re.search(rf"\b{_OURS}\b", text, re.IGNORECASE)) or _names_competitor(text, ours)
 
-    Champions sell for us when we are not in the room; coaches give us information but do not
-    sell; detractors oppose us or prefer a competitor. Advocacy for a named competitor reads as
-    opposition, and "prefers <competitor>" is opposition too.
+
+def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[str] = ()) -> list[Cue]:
+    """Where the sentence's subject stands toward us, composed from its signal families (DESIGN.md stance).
+
+    Opposition (prefers someone else, opposes, frustrated) is a detractor; advocacy of us that is
+    not refused is a champion; inside information is a coach; positive words or an explicit
+    refusal to sell for us, a supporter; explicit fence-sitting, neutral. Advocacy for a named
+    competitor is opposition. Negated or hedged words do not count.
     """
-    cues: list[Cue] = []
-    for stance, weight, pattern in _STANCE_PATTERNS:
+    def live(pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        found = []
         for m in pattern.finditer(sentence):
-            if is_hedged(sentence, m.start()) and not re.match(r"(?:not|don|doesn|do\s|does\s|didn)", m.group(), re.I):
+            if pattern is not _REFUSAL and pattern is not _OPPOSITION and is_hedged(sentence, m.start(), 3):
                 continue
-            value = stance
-            tail = sentence[m.end() : m.end() + 60]
-            if stance in (Stance.champion, Stance.supporter) and _names_competitor(tail, competitors):
-                value = Stance.detractor
-            cues.append(Cue(m.start(), m.end(), value, weight))
+            found.append(m)
+        return found
+
+    refusal = live(_REFUSAL)
+    opposition = [m for m in live(_OPPOSITION) if not _REFUSAL.search(sentence[max(0, m.start() - 30) : m.end()])]
     for name in competitors:
-        prefers = (
-            r"\b(?:prefer(?:s|red|ring)?|favou?r(?:s|ed|ing)?|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on)"
-            rf"\s+{re.escape(name)}\b"
-        )
-        for m in re.finditer(prefers, sentence, re.IGNORECASE):
-            if not is_hedged(sentence, m.start()):
-                cues.append(Cue(m.start(), m.end(), Stance.detractor, 2))
-    return cues
+        for m in re.finditer(
+            rf"\b(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|back\w*"
+            rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep)\s+(?:\w+\s+){{0,3}}?{re.escape(name)}\b",
+            sentence,
+            re.IGNORECASE,
+        ):
+            if not is_hedged(sentence, m.start(), 3):
+                opposition.append(m)
+    if opposition:
+        m = opposition[0]
+        return [Cue(m.start(), m.end(), Stance.detractor, 2)]
+    advocacy = [
+        m for m in live(_ADVOCACY)
+        if _mentions_ours(sentence[m.end() : m.end() + 60], ours) or _AUDIENCE.search(sentence[m.end() : m.end() + 80])
+    ]
+    advocacy = [m for m in advocacy if not _names_competitor(sentence[m.end() : m.end() + 40], competitors)]
+    labels = live(_ADVOCACY_LABEL)
+    if (advocacy or (labels and (advocacy or re.search(r"champion|advocate|evangelist|ally|sponsor|fan", labels[0].group(), re.I)
+                                  or _ADVOCACY.search(sentence)))) and not refusal:
+        m = (advocacy or labels)[0]
+        return [Cue(m.start(), m.end(), Stance.champion, 2)]
+    inside = live(_INSIDE)
+    if inside:
+        m = inside[0]
+        return [Cue(m.start(), m.end(), Stance.coach, 2)]
+    positive = live(_POSITIVE)
+    if refusal or positive:
+        m = (refusal or positive)[0]
+        return [Cue(m.start(), m.end(), Stance.supporter, 2)]
+    neutral = live(_NEUTRAL)
+    if neutral:
+        m = neutral[0]
+        return [Cue(m.start(), m.end(), Stance.neutral, 2)]
+    return []
 
 
 def _names_competitor(text: str, competitors: Sequence[str]) -> bool:
@@ -589,11 +637,16 @@ class _Reading:
 
     findings: list[Finding] = field(default_factory=list)
     new_people: dict[str, Person] = field(default_factory=dict)
+    engaged: dict[str, Finding] = field(default_factory=dict)  # the first sentence that names each person
     warnings: list[str] = field(default_factory=list)
 
 
 def read_hits(
-    hits: Sequence[Hit], evidence: AccountEvidence, directory: Directory, competitors: Sequence[str]
+    hits: Sequence[Hit],
+    evidence: AccountEvidence,
+    directory: Directory,
+    competitors: Sequence[str],
+    ours: Sequence[str] = (),
 ) -> _Reading:
     """Apply every rule to every sentence a reader sees in the retrieved chunks of this account, up to `as_of`."""
     reading = _Reading()
@@ -642,11 +695,23 @@ def read_hits(
             found = directory.find(sentence.text)
             speaker = directory.resolve(sentence.speaker) if sentence.speaker else None
             context = _SentenceContext(
-                hit, source, sentence, found, owner, last_person, speaker.key if speaker else None
+                hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
-            if found and not _STARTS_WITH_PRONOUN.match(sentence.text):
-                last_person = found[0].key  # the sentence's subject, which a following "she" usually means
+            for mention in found:
+                if mention.key not in reading.engaged:
+                    reading.engaged[mention.key] = context.finding(
+                        mention.key, "engaged", True, Cue(mention.start, mention.end, True)
+                    )
+            if speaker is not None and speaker.key not in reading.engaged:
+                reading.engaged[speaker.key] = context.finding(
+                    speaker.key, "engaged", True, Cue(0, len(sentence.text), True)
+                )
+            people = list(dict.fromkeys(m.key for m in found))
+            if len(people) == 1 and not _STARTS_WITH_PRONOUN.match(sentence.text):
+                last_person = people[0]  # the one person just named: a following "she" can only mean them
+            elif len(people) > 1:
+                last_person = None  # two people named: a following "she" is ambiguous, evidence for nobody
     return reading
 
 
@@ -659,6 +724,7 @@ class _SentenceContext:
     owner: str | None
     last_person: str | None
     speaker: str | None
+    ours: Sequence[str] = ()
 
     def who(self, cue: Cue, directory: Directory) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
@@ -729,7 +795,7 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     for cue in role_cues(text):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "buying_role", cue.value, cue, mention_spans[:1]))
-    for cue in current_stance_cues(text, stance_cues(text, competitors)):
+    for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours)):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
     return out
@@ -786,19 +852,6 @@ def _sobject(evidence: AccountEvidence, record_id: str) -> str:
     return record.type if record else "Record"
 
 
-def buying_role_of(role: str | None) -> BuyingRole | None:
-    """A Salesforce OpportunityContactRole.Role in our vocabulary: the fixed map, else a same-named value."""
-    if not isinstance(role, str) or not role.strip():
-        return None
-    normalized = " ".join(role.lower().replace("_", " ").split())
-    if normalized in SALESFORCE_ROLE_MAP:
-        return SALESFORCE_ROLE_MAP[normalized]
-    as_value = normalized.replace(" ", "_")
-    if as_value in BuyingRole.__members__ and as_value != BuyingRole.unknown.value:
-        return BuyingRole(as_value)
-    return None
-
-
 def _opportunity_rank(evidence: AccountEvidence, role: CrmRecord) -> tuple[bool, date, bool]:
     """Open opportunities first, then the most recent close date, then the primary contact role."""
     opportunity = evidence.record(role.get("OpportunityId"))
@@ -831,35 +884,121 @@ def crm_buying_role(evidence: AccountEvidence, roles: list[CrmRecord]) -> Fact |
     return None
 
 
+STRONG_WINDOW_DAYS = 60
+STRONG_TOUCHES = 3
+RECENT_DAYS = 90
+STALE_DAYS = 180
+
+
 def relationship_strength(touches: Sequence[date], as_of: date) -> Strength:
-    """Strong: ≥4 touches in the 90 days before as_of; moderate: 1–3 in 90, or ≥3 in 180; weak: older; none: never."""
-    past = [day for day in touches if day <= as_of]
-    in_90 = sum(1 for day in past if (as_of - day).days <= 90)
-    in_180 = sum(1 for day in past if (as_of - day).days <= 180)
-    if in_90 >= 4:
+    """DESIGN.md's strength from the days of two-way touches up to as_of (one interaction, one day).
+
+    strong: 3+ in the 60 days before as_of; moderate: last within 90 days and more than one in all;
+    weak: a single touch ever, or the last 90–180 days ago; none: never, or nothing in 180 days.
+    """
+    days = sorted({day for day in touches if day <= as_of}, reverse=True)
+    if not days:
+        return Strength.none
+    age = (as_of - days[0]).days
+    if age > STALE_DAYS:
+        return Strength.none
+    if sum(1 for day in days if (as_of - day).days <= STRONG_WINDOW_DAYS) >= STRONG_TOUCHES:
         return Strength.strong
-    if in_90 >= 1 or in_180 >= 3:
-        return Strength.moderate
-    if past:
+    if len(days) == 1:
         return Strength.weak
-    return Strength.none
+    return Strength.moderate if age <= RECENT_DAYS else Strength.weak
 
 
-def crm_engagement(evidence: AccountEvidence, activities: list[CrmRecord]) -> tuple[Fact, Fact | None]:
-    """Strength and last contact from the contact's Tasks and Events up to as_of."""
-    dated = [(day, a) for a in activities if (day := evidence.activity_date(a)) and day <= evidence.as_of]
-    dated.sort(key=lambda pair: pair[0], reverse=True)
-    strength = relationship_strength([day for day, _ in dated], evidence.as_of)
-    in_90 = sum(1 for day, _ in dated if (evidence.as_of - day).days <= 90)
-    citations: list[Citation] = []
-    for _, activity in dated[:2]:
-        for field_name in ("ActivityDate", "ActivityDateTime", "StartDateTime", "CreatedDate"):
-            if citation := _crm_citation(evidence, activity.id, field_name):
-                citations.append(citation)
-                break
-    reason = f"{in_90} of {len(dated)} logged touches in the last 90 days" if dated else "no logged touches"
+@dataclass(frozen=True)
+class Touch:
+    """One two-way interaction with a person: when, and the line that shows it."""
+
+    day: date
+    citation: Citation | None
+    what: str
+
+
+_EMAIL_TYPE = re.compile(r"\bemail\b", re.IGNORECASE)
+_FROM_LINE = re.compile(r"^\W*from\s*:\s*(?P<who>.+)$", re.IGNORECASE | re.MULTILINE)
+_NO_REPLY = re.compile(r"\bno\s+(?:reply|response|answer)\b|\bunanswered\b|\bnot\s+(?:yet\s+)?(?:replied|responded)\b"
+                       r"|\bawaiting\s+(?:a\s+)?(?:reply|response)\b|\bhaven['’]t\s+heard\s+back\b", re.IGNORECASE)
+_OPEN_TASK = re.compile(r"^(?:not\s+started|open|in\s+progress|waiting|deferred|scheduled|planned)", re.IGNORECASE)
+_ATTENDEES = re.compile(r"^\W*(?:attendees?|participants?|present|attended)\s*:\s*(?P<names>.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _is_email(activity: CrmRecord) -> bool:
+    kinds = " ".join(str(activity.get(f) or "") for f in ("TaskSubtype", "Type", "EventSubtype"))
+    return bool(_EMAIL_TYPE.search(kinds)) or str(activity.get("Subject") or "").lower().startswith("email")
+
+
+def _sent_by(activity: CrmRecord, contact: CrmRecord, name: str) -> bool:
+    """Whether a logged email counts as their touch: they wrote it, or (no From line) it was not left unanswered."""
+    text = f"{activity.get('Description') or ''}"
+    senders = [m.group("who") for m in _FROM_LINE.finditer(text)]
+    if senders:
+        email = str(contact.get("Email") or "").lower()
+        return any(mentions(who, name) or (email and email in who.lower()) for who in senders)
+    return not _NO_REPLY.search(f"{activity.get('Subject') or ''} {text}")
+
+
+def _activity_citation(evidence: AccountEvidence, activity: CrmRecord) -> Citation | None:
+    for field_name in ("ActivityDate", "ActivityDateTime", "StartDateTime", "CreatedDate"):
+        if citation := _crm_citation(evidence, activity.id, field_name):
+            return citation
+    return None
+
+
+def touches_by_contact(evidence: AccountEvidence, contacts: Sequence[CrmRecord]) -> dict[str, list[Touch]]:
+    """Each Contact's two-way touches up to as_of: Tasks and Events with them (an Event's attendee line
+    too), calls they spoke in, emails they sent. Open Tasks, unanswered outbound emails and Cases do not count."""
+    names = {c.id: contact_name(c) for c in contacts if contact_name(c)}
+    directory = Directory(Person(key, name) for key, name in names.items())
+    by_id = {c.id: c for c in contacts}
+    touches: dict[str, list[Touch]] = defaultdict(list)
+    for activity in [*evidence.of_type("Task"), *evidence.of_type("Event")]:
+        day = evidence.activity_date(activity)
+        if day is None or day > evidence.as_of:
+            continue
+        if activity.type == "Task" and _OPEN_TASK.match(str(activity.get("Status") or "")):
+            continue
+        citation = _activity_citation(evidence, activity)
+        who = activity.get("WhoId")
+        people = {who} if isinstance(who, str) and who in by_id else set()
+        if activity.type == "Event":
+            for line in _ATTENDEES.finditer(str(activity.get("Description") or "")):
+                people |= {m.key for m in directory.find(line.group("names"))}
+        for key in people:
+            if _is_email(activity) and not _sent_by(activity, by_id[key], names.get(key, "")):
+                continue
+            touches[key].append(Touch(day, citation, f"{activity.type} {activity.get('Subject') or ''}".strip()))
+    for source in evidence.narrative_sources():
+        if source.type is not SourceType.call or source.date is None or source.date > evidence.as_of:
+            continue
+        for sentence in split_sentences(source.text, transcript=True):
+            person = directory.resolve(sentence.speaker) if sentence.speaker else None
+            if person is None or any(t.what == source.id for t in touches[person.key]):
+                continue
+            line = source.text[: sentence.end].rsplit("\n", 1)[-1]
+            citation = Citation(source_id=source.id, quote=line, locator=sentence.stamp or "call")
+            touches[person.key].append(Touch(source.date, citation, source.id))
+    return dict(touches)
+
+
+def crm_engagement(evidence: AccountEvidence, touches: Sequence[Touch], departed: bool) -> tuple[Fact, Fact | None]:
+    """Strength and last contact from a person's touches; someone who left has none."""
+    dated = sorted(touches, key=lambda t: t.day, reverse=True)
+    days = sorted({t.day for t in dated}, reverse=True)
+    strength = Strength.none if departed else relationship_strength(days, evidence.as_of)
+    recent = sum(1 for day in days if (evidence.as_of - day).days <= STRONG_WINDOW_DAYS)
+    citations = list(dict.fromkeys(t.citation for t in dated[:3] if t.citation is not None))[:2]
+    if departed:
+        reason = "left the company"
+    elif days:
+        reason = f"{recent} of {len(days)} days with two-way touches in the last {STRONG_WINDOW_DAYS} days; last {days[0]}"
+    else:
+        reason = "no two-way touches"
     strength_fact = Fact(strength, citations, CRM_CONFIDENCE, reason)
-    last = Fact(dated[0][0], citations[:1], CRM_CONFIDENCE, f"last touch {dated[0][0]}") if dated else None
+    last = Fact(days[0], citations[:1], CRM_CONFIDENCE, f"last touch {days[0]}") if days else None
     return strength_fact, last
 
 
@@ -867,9 +1006,11 @@ def crm_proposals(evidence: AccountEvidence) -> dict[str, Proposal]:
     """One proposal per Contact, from its fields, its opportunity roles and its activities."""
     names = evidence.contact_names()
     roles = evidence.roles_by_contact()
-    activities = evidence.activities_by_contact()
+    contacts = stakeholder_contacts(evidence)
+    touches = touches_by_contact(evidence, contacts)
+    field_map = evidence.field_map
     proposals: dict[str, Proposal] = {}
-    for contact in evidence.contacts:
+    for contact in contacts:
         name = contact_name(contact)
         if not name:
             continue
@@ -895,14 +1036,31 @@ def crm_proposals(evidence: AccountEvidence) -> dict[str, Proposal]:
             proposal.facts["reports_to"] = Fact(
                 names[manager_id], [citation] if citation else [], CRM_CONFIDENCE, "CRM", changed_on
             )
+        if left := custom_departure(contact, field_map):
+            citation = _crm_citation(evidence, contact.id, left)
+            proposal.facts["status"] = Fact(
+                StakeholderStatus.departed, [citation] if citation else [], CRM_CONFIDENCE,
+                f"Left the company per CRM {left}", changed_on,
+            )
         if role := crm_buying_role(evidence, roles.get(contact.id, [])):
             proposal.facts["buying_role"] = role
+        elif custom := custom_role(contact, field_map):
+            citation = _crm_citation(evidence, contact.id, custom[0])
+            proposal.facts["buying_role"] = Fact(
+                custom[1], [citation] if citation else [], CRM_CONFIDENCE, f"CRM {custom[0]}", changed_on
+            )
         elif (by_title := role_from_title(contact.get("Title"))) and "title" in proposal.facts:
             title_fact = proposal.facts["title"]
             proposal.facts["buying_role"] = Fact(
                 by_title, title_fact.citations, 0.7, f"title {title_fact.value}"
             )
-        strength, last = crm_engagement(evidence, activities.get(contact.id, []))
+        if stance := custom_stance(contact, field_map):
+            citation = _crm_citation(evidence, contact.id, stance[0])
+            proposal.facts["stance"] = Fact(
+                stance[1], [citation] if citation else [], CRM_CONFIDENCE, f"CRM {stance[0]}", changed_on
+            )
+        departed = "status" in proposal.facts
+        strength, last = crm_engagement(evidence, touches.get(contact.id, []), departed)
         proposal.facts["strength"] = strength
         if last:
             proposal.facts["last_contact"] = last
@@ -979,6 +1137,8 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
                 fact = _fact_from_findings(StakeholderStatus.departed, departed, "Left the company")
                 fact.reason += crm_note
                 proposal.facts["status"] = fact
+                if "strength" in proposal.facts:  # DESIGN.md: someone who left has no relationship strength
+                    proposal.facts["strength"] = Fact(Strength.none, fact.citations, fact.confidence, "left the company")
             elif not proposal.in_crm:
                 proposal.facts["status"] = _fact_from_findings(StakeholderStatus.active, latest, "Joined")
         for field_name, describe in (("title", "Title"), ("reports_to", "Reports to")):
@@ -1141,6 +1301,18 @@ def _rationale(proposal: Proposal, kind: ChangeKind, changed: list[str], current
     return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
+def default_stance(proposal: Proposal, named: Finding | None) -> Fact:
+    """With no stance signal: `neutral` when they engaged with us (a two-way touch, or named in the
+    account's notes and calls), else `unknown` (DESIGN.md: no direct engagement)."""
+    strength = proposal.facts.get("strength")
+    touched = strength is not None and strength.reason.startswith(tuple("0123456789"))
+    if named is not None:
+        return Fact(Stance.neutral, [named.citation], SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal")
+    if touched and strength is not None:
+        return Fact(Stance.neutral, strength.citations[:1], SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal")
+    return Fact(Stance.unknown, [], SINGLE_MENTION_CONFIDENCE, "No direct engagement")
+
+
 def stakeholder_changes(
     evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit]
 ) -> tuple[list[Change], list[str]]:
@@ -1150,18 +1322,19 @@ def stakeholder_changes(
     for stakeholder in plan.stakeholders:
         if directory.resolve(stakeholder.name) is None:
             directory.add(Person(stakeholder.key, stakeholder.name))
-    competitors = sorted(
-        {
-            str(c.get("CompetitorName") or c.get("Name"))
-            for c in evidence.of_type("OpportunityCompetitor")
-            if c.get("CompetitorName") or c.get("Name")
-        }
-    )
-    reading = read_hits(hits, evidence, directory, competitors)
+    outsiders = [c for c in evidence.contacts if c.id not in proposals and contact_name(c)]
+    for contact in outsiders:  # known by name, so nothing said about them lands on someone else or reads as new
+        directory.add(Person(contact.id, contact_name(contact)))
+    reading = read_hits(hits, evidence, directory, competitor_names(evidence), our_names(evidence))
+    for contact in outsiders:
+        reading.new_people.pop(contact.id, None)
     for key, person in list(directory.people.items()):
         if key not in proposals and plan.stakeholder(key) is not None and key not in reading.new_people:
             proposals[key] = Proposal(key, person.name, [], in_crm=False)
     merge_findings(proposals, reading, evidence)
+    for key, proposal in proposals.items():
+        if "stance" not in proposal.facts:
+            proposal.facts["stance"] = default_stance(proposal, reading.engaged.get(key))
 
     changes: list[Change] = []
     for proposal in sorted(proposals.values(), key=lambda p: (p.name.lower(), p.key)):

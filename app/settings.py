@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     )
     embedder: Literal["minilm", "hashing"] = "minilm"
     default_engine: Literal["offline", "openai"] = "offline"
+    crm_field_map: Path | None = Field(
+        default=None,
+        description="JSON file naming the org's custom Contact fields for status, buying role and stance "
+        "(agents.field_map.CrmFieldMap); unset: the defaults (`*Status__c`, `Inactive__c`, `*Role__c`, `*Stance__c`).",
+    )
     draft_workers: int = Field(default=2, ge=1, le=32)
     draft_execution: Literal["inprocess", "worker"] = Field(
         default="inprocess",

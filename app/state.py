@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from agents.field_map import CrmFieldMap
 from agents.llm import LlmConfig, make_chat_model
 from app.auth.service import Role, issue_key
 from app.db import make_engine, make_sessionmaker, transaction
@@ -94,6 +95,7 @@ def build_state(
         settings.draft_workers,
         chat_model=chat_model,
         llm=llm,
+        field_map=CrmFieldMap.load(settings.crm_field_map),
         in_process=settings.draft_execution == "inprocess",
         lease_s=settings.draft_lease_s,
     )

@@ -158,6 +158,31 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
+@eval_cli.command("paraphrases")
+def paraphrases_command(
+    folder: Annotated[Path, typer.Option(help="Folder of <cue>.json paraphrase files.")] = Path("evals/paraphrases"),
+    embedder: Annotated[str, typer.Option(help="minilm or hashing")] = "hashing",
+    out: Annotated[Path, typer.Option(help="Folder for report.json.")] = Path("reports/eval-paraphrases"),
+) -> None:
+    """Draft every paraphrase item end to end and report each cue's accuracy (positives and negatives apart)."""
+    from evals.paraphrase_set import ParaphraseSetError, report, run_paraphrases
+
+    try:
+        run = run_paraphrases(folder, embedder, progress=lambda line: typer.echo(line, err=True))
+    except ParaphraseSetError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--folder") from exc
+    data = report(run)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "report.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    width = max(len(name) for name in data["metrics"])
+    for name, value in data["metrics"].items():
+        typer.echo(f"{name:<{width}}  {format_metric(value)}")
+    for error in data["errors"]:
+        typer.echo(f"note: {error}")
+    typer.echo(f"{len(run.outcomes)} items, {len(data['failures'])} failed; report: {path}")
+
+
 @eval_cli.command("compare")
 def compare_command(
     base: Annotated[Path, typer.Argument(help="Baseline report.json.")],

@@ -10,6 +10,7 @@ from datetime import datetime
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy.orm import Session, sessionmaker
 
+from agents.field_map import CrmFieldMap
 from agents.llm import LlmConfig
 from app.db import utcnow
 from app.drafts.service import DEFAULT_LEASE_S, claimable_draft_ids, execute_draft
@@ -30,6 +31,7 @@ class DraftRunner:
         *,
         chat_model: BaseChatModel | None = None,
         llm: LlmConfig | None = None,
+        field_map: CrmFieldMap | None = None,
         in_process: bool = True,
         lease_s: float = DEFAULT_LEASE_S,
         clock: Callable[[], datetime] = utcnow,
@@ -38,6 +40,7 @@ class DraftRunner:
         self._store = store
         self._chat_model = chat_model
         self._llm = llm
+        self._field_map = field_map
         self._in_process = in_process
         self._lease_s = lease_s
         self._clock = clock
@@ -67,6 +70,7 @@ class DraftRunner:
             draft_id,
             chat_model=self._chat_model,
             llm=self._llm,
+            field_map=self._field_map,
             lease_s=self._lease_s,
             clock=self._clock,
         )

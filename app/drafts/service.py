@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agents.context import AccountEvidence
 from agents.drafting import run_draft
+from agents.field_map import CrmFieldMap
 from agents.llm import DraftFailed, LlmConfig
 from agents.results import DraftResult
 from app.accounts import repository as accounts
@@ -120,6 +121,7 @@ def execute_draft(
     *,
     chat_model: BaseChatModel | None = None,
     llm: LlmConfig | None = None,
+    field_map: CrmFieldMap | None = None,
     lease_s: float = DEFAULT_LEASE_S,
     clock: Callable[[], datetime] = utcnow,
 ) -> bool:
@@ -153,6 +155,7 @@ def execute_draft(
             records=records,
             sources={s.id: s for s in evidence_sources},
             as_of=as_of,
+            field_map=field_map or CrmFieldMap(),
         )
         retriever = HybridRetriever(store, tenant, account_id)
         if engine == "openai" and chat_model is None:

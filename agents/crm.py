@@ -1,0 +1,237 @@
+"""Facts from CRM records, one definition each, shared by every draft kind and both engines.
+
+What counts as a unit, a stakeholder Contact, a live Asset, an open, won or lost opportunity,
+an amount; who a record is about; and what an org's custom fields mean (the field map). A
+fact drawn from a record belongs to that record's own subject, never to a person merely
+named on one of its lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from fnmatch import fnmatchcase
+from typing import Any
+
+from agents.context import AccountEvidence, parse_day
+from agents.field_map import CrmFieldMap
+from plans.models import Citation
+from plans.vocabulary import SALESFORCE_ROLE_MAP, BuyingRole, Stance
+from retrieval.evidence import CrmRecord
+
+# DESIGN.md: an Asset counts as owned with Status Installed or Purchased.
+OWNED_ASSET_STATUSES = frozenset({"installed", "purchased"})
+
+
+# ---------------------------------------------------------------------------- numbers and citations
+
+
+def number(value: object) -> float | None:
+    """A CRM amount as a float: numbers as they are, strings like "$1,200.50" parsed, anything else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        cleaned = re.sub(r"[,$€£\s]", "", value)
+        try:
+            return float(cleaned)
+        except ValueError:
+            return None
+    return None
+
+
+def cite(evidence: AccountEvidence, record_id: str, field: str) -> Citation | None:
+    """The exact "Field: value" line of a CRM record, as a citation; None when the record has no such line."""
+    line = evidence.field_line(record_id, field)
+    if line is None:
+        return None
+    record = evidence.record(record_id)
+    return Citation(source_id=record_id, quote=line, locator=f"{record.type if record else 'Record'}.{field}")
+
+
+def cites(evidence: AccountEvidence, record_id: str, *fields: str) -> list[Citation]:
+    return [c for field in fields if (c := cite(evidence, record_id, field)) is not None]
+
+
+# ---------------------------------------------------------------------------- the account tree
+
+
+def unit_records(evidence: AccountEvidence) -> list[CrmRecord]:
+    """The parent's child Accounts (its units), in CRM order."""
+    return [r for r in evidence.of_type("Account") if r.get("ParentId") == evidence.account.id and r.get("Name")]
+
+
+def account_tree_ids(evidence: AccountEvidence) -> set[str]:
+    """The parent Account's Id and its units' Ids, in 18- and 15-character forms."""
+    ids = {evidence.account.id, *(r.id for r in unit_records(evidence))}
+    return ids | {i[:15] for i in ids}
+
+
+def stakeholder_contacts(evidence: AccountEvidence) -> list[CrmRecord]:
+    """Contacts of the account or one of its units; a Contact of any other company is never a stakeholder."""
+    tree = account_tree_ids(evidence)
+    return [c for c in evidence.contacts if str(c.get("AccountId") or "") in tree]
+
+
+# ---------------------------------------------------------------------------- opportunities and assets
+
+
+def is_closed(opportunity: CrmRecord) -> bool:
+    closed = opportunity.get("IsClosed")
+    if isinstance(closed, bool):
+        return closed
+    return str(opportunity.get("StageName") or "").strip().lower().startswith("closed")
+
+
+def is_open(opportunity: CrmRecord) -> bool:
+    return not is_closed(opportunity)
+
+
+def is_won(opportunity: CrmRecord) -> bool:
+    won = opportunity.get("IsWon")
+    if isinstance(won, bool):
+        return won and is_closed(opportunity)
+    return is_closed(opportunity) and "won" in str(opportunity.get("StageName") or "").lower()
+
+
+def is_lost(opportunity: CrmRecord) -> bool:
+    return is_closed(opportunity) and not is_won(opportunity)
+
+
+def is_renewal(opportunity: CrmRecord) -> bool:
+    return "renewal" in f"{opportunity.get('Type') or ''} {opportunity.get('Name') or ''}".lower()
+
+
+def amount(opportunity: CrmRecord) -> float:
+    return number(opportunity.get("Amount")) or 0.0
+
+
+def open_opportunities(evidence: AccountEvidence) -> list[CrmRecord]:
+    """Open opportunities, biggest first."""
+    found = [o for o in evidence.of_type("Opportunity") if is_open(o)]
+    return sorted(found, key=lambda o: (-amount(o), str(o.get("Name") or ""), o.id))
+
+
+def live_asset(asset: CrmRecord, as_of: date) -> bool:
+    """An Asset that counts as owned on `as_of`: Installed or Purchased (or no status), begun, not past its end."""
+    status = str(asset.get("Status") or "").strip().lower()
+    if status and status not in OWNED_ASSET_STATUSES:
+        return False
+    ends = parse_day(asset.get("UsageEndDate"))
+    if ends is not None and ends < as_of:
+        return False
+    started = parse_day(asset.get("InstallDate")) or parse_day(asset.get("PurchaseDate"))
+    return started is None or started <= as_of
+
+
+def line_value(item: CrmRecord) -> float | None:
+    """An OpportunityLineItem's value: TotalPrice, else Quantity × UnitPrice."""
+    total = number(item.get("TotalPrice"))
+    if total is not None:
+        return total
+    quantity, price = number(item.get("Quantity")), number(item.get("UnitPrice"))
+    return quantity * price if quantity is not None and price is not None else None
+
+
+def competitors_by_opportunity(evidence: AccountEvidence) -> dict[str, list[CrmRecord]]:
+    """Opportunity Id → its OpportunityCompetitor records that name a competitor."""
+    found: dict[str, list[CrmRecord]] = defaultdict(list)
+    for competitor in evidence.of_type("OpportunityCompetitor"):
+        if (opportunity := competitor.get("OpportunityId")) and competitor_name(competitor):
+            found[str(opportunity)].append(competitor)
+    return dict(found)
+
+
+def competitor_name(record: CrmRecord) -> str | None:
+    name = " ".join(str(record.get("CompetitorName") or record.get("Name") or "").split())
+    return name or None
+
+
+def competitor_names(evidence: AccountEvidence) -> list[str]:
+    """Every competitor the CRM names, sorted."""
+    return sorted({n for c in evidence.of_type("OpportunityCompetitor") if (n := competitor_name(c))})
+
+
+# ---------------------------------------------------------------------------- who a record is about
+
+
+def record_subject(record: CrmRecord) -> str | None:
+    """The Contact a record's own fields describe: a Contact itself, an activity's WhoId, a role's ContactId."""
+    if record.type == "Contact":
+        return record.id
+    who = record.get("WhoId") or record.get("ContactId")
+    return who if isinstance(who, str) and who else None
+
+
+# ---------------------------------------------------------------------------- the custom field map
+
+
+def _matching(record: CrmRecord, patterns: Iterable[str]) -> list[tuple[str, Any]]:
+    wanted = [p.lower() for p in patterns]
+    return [
+        (name, value)
+        for name, value in record.fields.items()
+        if name.endswith("__c") and any(fnmatchcase(name.lower(), p) for p in wanted)
+    ]
+
+
+def custom_departure(contact: CrmRecord, field_map: CrmFieldMap) -> str | None:
+    """The custom field that says this Contact left ("Contact_Status__c"), or None."""
+    for name, value in _matching(contact, field_map.inactive_flags):
+        if value is True or str(value).strip().lower() in ("true", "yes", "1"):
+            return name
+    for name, value in _matching(contact, field_map.status_fields):
+        if isinstance(value, str) and re.search(field_map.departed_values, value, re.IGNORECASE):
+            return name
+    return None
+
+
+def buying_role_of(role: object) -> BuyingRole | None:
+    """A Salesforce role value in our vocabulary: the DESIGN.md map, else a same-named value."""
+    if not isinstance(role, str) or not role.strip():
+        return None
+    normalized = " ".join(role.lower().replace("_", " ").split())
+    if normalized in SALESFORCE_ROLE_MAP:
+        return SALESFORCE_ROLE_MAP[normalized]
+    as_value = normalized.replace(" ", "_")
+    if as_value in BuyingRole.__members__ and as_value != BuyingRole.unknown.value:
+        return BuyingRole(as_value)
+    return None
+
+
+def stance_of(value: object) -> Stance | None:
+    if not isinstance(value, str):
+        return None
+    as_value = "_".join(value.lower().split())
+    return Stance(as_value) if as_value in Stance.__members__ and as_value != Stance.unknown.value else None
+
+
+def custom_role(contact: CrmRecord, field_map: CrmFieldMap) -> tuple[str, BuyingRole] | None:
+    """(field, buying role) from the Contact's own custom role field, when its value is in the vocabulary."""
+    for name, value in _matching(contact, field_map.role_fields):
+        if role := buying_role_of(value):
+            return name, role
+    return None
+
+
+def custom_stance(contact: CrmRecord, field_map: CrmFieldMap) -> tuple[str, Stance] | None:
+    """(field, stance) from the Contact's own custom stance field (or a role field holding a stance word)."""
+    for name, value in _matching(contact, [*field_map.stance_fields, *field_map.role_fields]):
+        if stance := stance_of(value):
+            return name, stance
+    return None
+
+
+def our_names(evidence: AccountEvidence) -> list[str]:
+    """How the evidence names what we sell: each Product2 name, its name without the brand, and the brand."""
+    names = [" ".join(str(r.get("Name")).split()) for r in evidence.of_type("Product2") if r.get("Name")]
+    firsts = [n.split()[0] for n in names if len(n.split()) >= 2]
+    brand = max(set(firsts), key=firsts.count) if firsts and firsts.count(max(set(firsts), key=firsts.count)) >= 2 else None
+    ours = set(names)
+    if brand:
+        ours.add(brand)
+        ours |= {n.split(None, 1)[1] for n in names if n.split()[0] == brand and len(n.split()) >= 2}
+    return sorted(ours, key=len, reverse=True)
