@@ -229,7 +229,8 @@ def our_names(evidence: AccountEvidence) -> list[str]:
     """How the evidence names what we sell: each Product2 name, its name without the brand, and the brand."""
     names = [" ".join(str(r.get("Name")).split()) for r in evidence.of_type("Product2") if r.get("Name")]
     firsts = [n.split()[0] for n in names if len(n.split()) >= 2]
-    brand = max(set(firsts), key=firsts.count) if firsts and firsts.count(max(set(firsts), key=firsts.count)) >= 2 else None
+    commonest = max(set(firsts), key=firsts.count) if firsts else None
+    brand = commonest if commonest and firsts.count(commonest) >= 2 else None
     ours = set(names)
     if brand:
         ours.add(brand)

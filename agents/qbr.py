@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from agents.context import AccountEvidence, contact_name, parse_day
-from agents.reading import Sentence, looks_like_instruction, split_sentences, visible_text
+from agents.reading import Sentence, looks_like_instruction, split_sentences, untrusted_blocks, visible_text
 from agents.stakeholders import (
     Directory,
     Finding,
@@ -380,6 +380,9 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
             continue
         transcript = source.type is SourceType.call
         visible = visible_text(hit, source)
+        if source.id not in flagged and (blocks := untrusted_blocks(source)):
+            flagged.add(source.id)
+            warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:100]!r}")
         lines = visible.split("\n")
         headings, offset = [], 0
         for line in lines:

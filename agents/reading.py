@@ -101,7 +101,7 @@ def visible_text(hit: Hit, source: Source) -> str:
     but its free-text fields, whose structured fields are read as facts by agents.crm instead.
     """
     at = source.text.find(hit.text)
-    if at < 0:
+    if at < 0:  # text not cut verbatim from this source: judge it on its own
         spans = masked_spans(hit.text, source.type, source.metadata if source.type is SourceType.crm else {})
     else:
         end_at = at + len(hit.text)
@@ -121,24 +121,36 @@ def narrative_text(source: Source) -> str:
 
 
 def _source_masks(source: Source) -> list[tuple[int, int]]:
-    spans = list(masked_spans(source.text, source.type, source.metadata if source.type is SourceType.crm else {}))
-    if source.type is SourceType.note and (recorded := source.metadata.get("hidden_spans")) is not None:
-        spans.extend((a, b) for a, b in recorded)
-    return sorted(set(spans))
+    return masked_spans(source.text, source.type, source.metadata)
 
 
-def masked_spans(text: str, source_type: SourceType, metadata: Mapping[str, Any] | None = None) -> list[tuple[int, int]]:
-    """Every span of `text` that is not evidence: hidden note text, CRM structure, untrusted blocks."""
+def masked_spans(
+    text: str, source_type: SourceType, metadata: Mapping[str, Any] | None = None
+) -> list[tuple[int, int]]:
+    """Every span of `text` that is not evidence: hidden note text, CRM structure, untrusted blocks.
+
+    A note's hidden spans are the ones its parser recorded (`metadata["hidden_spans"]`) when it did.
+    """
+    metadata = metadata or {}
     spans: list[tuple[int, int]] = []
     if source_type is SourceType.note:
-        spans += hidden_spans(text)
+        recorded = metadata.get("hidden_spans")
+        spans += hidden_spans(text) if recorded is None else [(a, b) for a, b in recorded]
     if source_type is SourceType.crm:
-        spans += structured_spans(text, (metadata or {}).get("fields", {}))
+        spans += structured_spans(text, metadata.get("fields", {}))
     masked = text
     for start, end in spans:
         masked = masked[:start] + "\n" * (end - start) + masked[end:]
-    spans += untrusted_spans(masked, transcript=source_type is SourceType.call, crm_fields=source_type is SourceType.crm)
-    return sorted(spans)
+    spans += untrusted_spans(
+        masked, transcript=source_type is SourceType.call, crm_fields=source_type is SourceType.crm
+    )
+    return sorted(set(spans))
+
+
+def untrusted_blocks(source: Source) -> list[str]:
+    """The text of each instruction block visible_text masks in a source, for the draft's warnings."""
+    texts = [source.text[a:b] for a, b in masked_spans(source.text, source.type, source.metadata)]
+    return [t for t in texts if t.strip() and looks_like_instruction(t.strip().split("\n", 1)[0])]
 
 
 # Free-text fields of a CRM record: what people typed, which may say things about people and deals.
@@ -226,6 +238,7 @@ def looks_like_instruction(sentence: str) -> bool:
 
 _EMAIL_HEADER = re.compile(r"^\W*(?:from|sent|to|cc|subject|date)\s*:|^-{2,}\s*(?:original|forwarded)\s+message"
                            r"|^On\s.{5,80}\bwrote:\s*$", re.IGNORECASE)
+_FIELD_LINE = re.compile(r"^[A-Za-z_][\w.]*: ")
 _ANNOUNCES_MORE = re.compile(r"(?:[:;]|\b(?:following|below|these|this)\W*)\s*$|\bthe\s+following\b", re.IGNORECASE)
 
 
@@ -256,8 +269,9 @@ def untrusted_spans(text: str, *, transcript: bool = False, crm_fields: bool = F
         if transcript:
             while end < len(lines) and lines[end].strip() and _turn_speaker(lines[end]) in (None, speaker):
                 end += 1
-        elif not crm_fields or not re.match(r"^[A-Za-z_][\w.]*: ", lines[end] if end < len(lines) else ""):
-            extra_paragraph = bool(_ANNOUNCES_MORE.search(line))
+        elif not crm_fields or not _FIELD_LINE.match(lines[end] if end < len(lines) else ""):
+            # "Record the following:" then a blank line: what it announces is the next paragraph.
+            extra_paragraph = bool(_ANNOUNCES_MORE.search(line)) and (end >= len(lines) or not lines[end].strip())
             while end < len(lines):
                 if not lines[end].strip():
                     if not extra_paragraph:
@@ -266,7 +280,7 @@ def untrusted_spans(text: str, *, transcript: bool = False, crm_fields: bool = F
                     while end < len(lines) and not lines[end].strip():
                         end += 1
                     continue
-                if _EMAIL_HEADER.match(lines[end]) or (crm_fields and re.match(r"^[A-Za-z_][\w.]*: ", lines[end])):
+                if _EMAIL_HEADER.match(lines[end]) or (crm_fields and _FIELD_LINE.match(lines[end])):
                     break
                 end += 1
         spans.append((starts[index] + hit.start, starts[end - 1] + len(lines[end - 1])))
@@ -284,7 +298,8 @@ def _turn_speaker(line: str) -> str | None:
 # ---------------------------------------------------------------------------
 
 _HEDGE = re.compile(
-    r"(?:\bnot\b|n['’]t\b|\bnever\b|\bno longer\b|\bhardly\b|\brumou?r\w*|\bmight\b|(?-i:\bmay\b)|\bcould\b|\bwould\b"
+    r"(?:\bnot\b|n['’]t\b|['’]d\b|\bnever\b|\bno longer\b|\bhardly\b|\brumou?r\w*|\bmight\b|(?-i:\bmay\b)"
+    r"|\bcould\b|\bwould\b"
     r"|\bconsider\w*|\bthinking\b|\bif\b|\bwhether\b|\bunless\b|\bworr\w*|\bafraid\b|\brisk\b|\bhop\w*"
     r"|\bexpect\w*|\bplan(?:s|ning|ned)?\b|\bpossibl\w*|\bpotential\w*|\bused to\b|\binitially\b"
     r"|\bat first\b|\bpreviously\b|\bformerly\b|\bwas once\b|\binterview\w*|\bwants? to\b)",

@@ -26,7 +26,15 @@ from agents.crm import (
     our_names,
     stakeholder_contacts,
 )
-from agents.reading import Sentence, is_hedged, looks_like_instruction, quote, split_sentences, visible_text
+from agents.reading import (
+    Sentence,
+    is_hedged,
+    looks_like_instruction,
+    quote,
+    split_sentences,
+    untrusted_blocks,
+    visible_text,
+)
 from plans.diff import proposed_change
 from plans.models import (
     AccountPlan,
@@ -200,10 +208,16 @@ _DEPARTURE = re.compile(
     r"|\bleft\s+(?:in|last|earlier|at\s+the\s+end\s+of|back\s+in|two|three|a\s+few|a\s+couple)\b"
     r"|\bleft\s+" + _NAME_WORD + r"(?=\s*(?:[.,;]|$|\s+(?:in|last|to|for|after|earlier|this|two|three)\b))"
     r"|\b(?:resigned|resignation|departed|departure|stepped\s+down|was\s+let\s+go|been\s+let\s+go|laid\s+off"
-    r"|parted\s+ways|no\s+longer\s+(?:with|at|employed|works?\s+(?:at|for|there|here))|is\s+leaving|was\s+leaving"
+    r"|parted\s+ways|no\s+longer\s+(?:with|at|employed|works?\s+(?:at|for|there|here))"
+    r"|(?:is|was)\s+leaving(?=\s*(?:[.,;]|$|\s+(?:us|for|to\s+join|the\s+company|at\s+the\s+end|in|next|on|this|after)\b))"
     r"|will\s+be\s+leaving|(?:'s|’s)\s+last\s+day|last\s+day\s+(?:at|with|is|was|will\s+be)"
     r"|quit\b(?!\s+\w+ing\b)|exited\s+the\s+(?:company|business)"
-    r"|went\s+to\s+work\s+for|poached\s+by|retired\b(?!\s+(?:the|their|our|its|a|an|that|this)\b))",
+    r"|went\s+to\s+work\s+for|poached\s+by|retired\b(?!\s+(?:the|their|our|its|a|an|that|this)\b)"
+    r"|(?:is|are|was|were)(?:n['’]t|\s+not|\s+no\s+longer)\s+(?:with|at|in|part\s+of)\s+\w+(?:\s+\w+)?\s+any\s?more"
+    r"|not\s+any\s?more\s+(?:in|at|with|part\s+of)\b|\bno\s+longer\s+(?:part\s+of|on\s+the\s+(?:team|org))"
+    r"|handed\s+in\s+(?:his|her|their|my)\s+(?:notice|resignation)|serv(?:ed|ing)\s+(?:out\s+)?(?:his|her|their|my)\s+notice"
+    r"|(?:early\s+)?retirement\b(?=[^.]{0,30}\b(?:since|from|in|last|started|took|went|began)\b)|went\s+into\s+retirement"
+    r"|moved\s+on\s+to\s+(?!the\b|a\b|an\b|our\b|other\b|another\b)(?=(?-i:[A-Z]))|(?:has|have|had)\s+left\s+(?=(?-i:[A-Z])))",
     re.IGNORECASE,
 )
 
@@ -362,7 +376,12 @@ _TITLE_CHANGE = re.compile(
     + r"|\bnow\s+serves\s+as\s+" + _ARTICLE
     + r"|\bnew\s+(?:role|title|position)\s+(?:as|of)\s+" + _ARTICLE
     + r"|\b(?:became|becomes|has\s+become)\s+" + _ARTICLE
-    + r"|\bmoved\s+into\s+(?:the\s+)?(?=[A-Z][^.]*\s+role\b)",
+    + r"|\bmoved\s+into\s+(?:the\s+)?(?=[A-Z][^.]*\s+role\b)"
+    + r"|\b(?:been|were|is|gets)\s+(?:named|appointed|made|elevated\s+to|promoted\s+to)\s+(?:as\s+)?" + _ARTICLE
+    + r"|\bconfirmed\s+as\s+" + _ARTICLE
+    + r"|\bnew\s+(?:role|title|position|job)\s*[:\-–—]\s*"
+    + r"|\b(?:title|role|job)\s+is\s+now\s+" + _ARTICLE
+    + r"|(?<=\w\s)now\s+['‘\"]?(?=[A-Z])",
     re.IGNORECASE,
 )
 
@@ -428,7 +447,10 @@ def role_from_title(title: str | None) -> BuyingRole | None:
 # a supporter is positive, or explicitly will not sell for us; a detractor opposes us or prefers
 # someone else; a neutral person is engaged with no clear signal. Each family is words, not
 # sentences: which sentence they sit in decides nothing but the subject.
-_OURS = r"(?:us|our|ours|it|this|the\s+(?:deal|renewal|expansion|proposal|business\s+case|pilot|project|platform|product|solution|upgrade|purchase|rollout|migration|budget|case))"
+_OURS = (
+    r"(?:us|our|ours|it|this|the\s+(?:deal|renewal|expansion|proposal|business\s+case|pilot|project|platform|product"
+    r"|solution|upgrade|purchase|rollout|migration|budget|case))"
+)
 _ADVOCACY = re.compile(
     r"\b(?:pitch(?:ed|es|ing)?|present(?:ed|s|ing)?|recommend(?:ed|s|ing)?|champion(?:ed|s|ing)|sponsor(?:ed|s|ing)"
     r"|push(?:ed|es|ing)?(?:\s+hard)?\s+for|lobb(?:y|ied|ies|ying)(?:\s+for)?|sold|sell(?:s|ing)?|vouch(?:ed|es|ing)?\s+for"
@@ -475,8 +497,9 @@ _REFUSAL = re.compile(
 )
 _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
-    r"|\b(?:great|excellent|impressive|impressed|happy|pleased|satisfied|positive|enthusiastic|keen|excited|delighted"
-    r"|supportive|thrilled|glad|fan\s+of|big\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up|good\s+(?:product|results?"
+    r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled)\b(?!\s+to\b)|\bback(?:s|ed|ing)?\s+you\b"
+    r"|\b(?:great|excellent|impressive|impressed|satisfied|positive|enthusiastic"
+    r"|supportive|fan\s+of|big\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up|good\s+(?:product|results?"
     r"|experience|work|job|fit|tool|platform)|solid|smooth|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
     r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it))\b",
     re.IGNORECASE,
@@ -496,10 +519,16 @@ _OPPOSITION = re.compile(
 )
 _NEUTRAL = re.compile(
     r"\bneutral\b|\bon\s+the\s+fence\b|\bundecided\b|\bnon-?committal\b|\bno\s+(?:strong\s+)?(?:view|opinion|position)s?\b"
-    r"|\bha(?:s|sn['’]t|ve\s+not)\s+(?:n['’]t\s+)?taken\s+a\s+(?:side|position)\b|\b(?:either\s+way|wait[- ]and[- ]see)\b"
-    r"|\bagnostic\b|\bindifferent\b|\blukewarm\b|\bambivalent\b|\bmostly\s+listened\b",
+    r"|\bha(?:s|sn['’]t|ve\s+not)\s+(?:n['’]t\s+)?taken\s+a\s+(?:side|position)\b"
+    r"|\b(?:either\s+way|wait[- ]and[- ]see)\b"
+    r"|\bagnostic\b|\bindifferent\b|\blukewarm\b|\bambivalent\b|\bmostly\s+listened\b"
+    r"|\bnot\s+(?:for|against)\s+(?:us|you)\W+(?:and\s+|but\s+)?(?:\w+['’]\w+\s+)?not\s+(?:for|against)\s+(?:us|you)\b"
+    r"|\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:any\s+)?strong\s+(?:feelings?|opinions?|views?)\b",
     re.IGNORECASE,
 )
+
+
+_TURN_MARKER = re.compile(r"\b(?:now|these\s+days|since\s+then|today|lately)\b", re.IGNORECASE)
 
 
 def _mentions_ours(text: str, ours: Sequence[str]) -> bool:
@@ -514,16 +543,30 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     refusal to sell for us, a supporter; explicit fence-sitting, neutral. Advocacy for a named
     competitor is opposition. Negated or hedged words do not count.
     """
+    markers = list(_TURN_MARKER.finditer(sentence))
+    # "In January he pushed back; now he sells it": only what follows the last "now" counts.
+    if markers and markers[-1].start() > 0 and markers[-1].end() < len(sentence):
+        cut = markers[-1].start()
+        later = stance_cues(sentence[cut:], competitors, ours)
+        if later:
+            return [Cue(c.start + cut, c.end + cut, c.value, c.weight) for c in later]
+
     def live(pattern: re.Pattern[str]) -> list[re.Match[str]]:
         found = []
         for m in pattern.finditer(sentence):
-            if pattern is not _REFUSAL and pattern is not _OPPOSITION and is_hedged(sentence, m.start(), 3):
+            if pattern is not _REFUSAL and is_hedged(sentence, m.start(), 3):
                 continue
             found.append(m)
         return found
 
     refusal = live(_REFUSAL)
-    opposition = [m for m in live(_OPPOSITION) if not _REFUSAL.search(sentence[max(0, m.start() - 30) : m.end()])]
+    neutral = live(_NEUTRAL)
+    opposition = [
+        m for m in _OPPOSITION.finditer(sentence)
+        if not _REFUSAL.search(sentence[max(0, m.start() - 30) : m.end()])
+        and not is_hedged(sentence, m.start(), 3)
+        and not any(n.start() <= m.start() < n.end() for n in neutral)
+    ]
     for name in competitors:
         for m in re.finditer(
             rf"\b(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|back\w*"
@@ -542,8 +585,11 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     ]
     advocacy = [m for m in advocacy if not _names_competitor(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
-    if (advocacy or (labels and (advocacy or re.search(r"champion|advocate|evangelist|ally|sponsor|fan", labels[0].group(), re.I)
-                                  or _ADVOCACY.search(sentence)))) and not refusal:
+    labelled = bool(labels) and bool(
+        re.search(r"champion|advocate|evangelist|ally|sponsor|fan", labels[0].group(), re.I)
+        or _ADVOCACY.search(sentence)
+    )
+    if (advocacy or labelled) and not refusal:
         m = (advocacy or labels)[0]
         return [Cue(m.start(), m.end(), Stance.champion, 2)]
     inside = live(_INSIDE)
@@ -554,7 +600,6 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     if refusal or positive:
         m = (refusal or positive)[0]
         return [Cue(m.start(), m.end(), Stance.supporter, 2)]
-    neutral = live(_NEUTRAL)
     if neutral:
         m = neutral[0]
         return [Cue(m.start(), m.end(), Stance.neutral, 2)]
@@ -651,6 +696,7 @@ def read_hits(
     """Apply every rule to every sentence a reader sees in the retrieved chunks of this account, up to `as_of`."""
     reading = _Reading()
     usable: list[tuple[Hit, Source, str]] = []
+    warned: set[str] = set()
     foreign = 0
     for hit in hits:
         source = evidence.sources.get(hit.source_id)
@@ -660,6 +706,9 @@ def read_hits(
         if source.date is not None and source.date > evidence.as_of:
             continue
         usable.append((hit, source, visible_text(hit, source)))
+        if source.id not in warned and (blocks := untrusted_blocks(source)):
+            warned.add(source.id)
+            reading.warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:80]!r}")
     if foreign:
         reading.warnings.append(f"Ignored {foreign} retrieved chunk(s) from sources outside this account.")
 
@@ -801,7 +850,6 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     return out
 
 
-_TURN_MARKER = re.compile(r"\b(?:now|these\s+days|since\s+then|today|lately)\b", re.IGNORECASE)
 
 
 def current_stance_cues(sentence: str, cues: list[Cue]) -> list[Cue]:
@@ -923,7 +971,9 @@ _FROM_LINE = re.compile(r"^\W*from\s*:\s*(?P<who>.+)$", re.IGNORECASE | re.MULTI
 _NO_REPLY = re.compile(r"\bno\s+(?:reply|response|answer)\b|\bunanswered\b|\bnot\s+(?:yet\s+)?(?:replied|responded)\b"
                        r"|\bawaiting\s+(?:a\s+)?(?:reply|response)\b|\bhaven['’]t\s+heard\s+back\b", re.IGNORECASE)
 _OPEN_TASK = re.compile(r"^(?:not\s+started|open|in\s+progress|waiting|deferred|scheduled|planned)", re.IGNORECASE)
-_ATTENDEES = re.compile(r"^\W*(?:attendees?|participants?|present|attended)\s*:\s*(?P<names>.+)$", re.IGNORECASE | re.MULTILINE)
+_ATTENDEES = re.compile(
+    r"^\W*(?:attendees?|participants?|present|attended)\s*:\s*(?P<names>.+)$", re.IGNORECASE | re.MULTILINE
+)
 
 
 def _is_email(activity: CrmRecord) -> bool:
@@ -978,8 +1028,8 @@ def touches_by_contact(evidence: AccountEvidence, contacts: Sequence[CrmRecord])
             person = directory.resolve(sentence.speaker) if sentence.speaker else None
             if person is None or any(t.what == source.id for t in touches[person.key]):
                 continue
-            line = source.text[: sentence.end].rsplit("\n", 1)[-1]
-            citation = Citation(source_id=source.id, quote=line, locator=sentence.stamp or "call")
+            said = source.text[: sentence.end].rsplit("\n", 1)[-1]
+            citation = Citation(source_id=source.id, quote=said, locator=sentence.stamp or "call")
             touches[person.key].append(Touch(source.date, citation, source.id))
     return dict(touches)
 
@@ -994,7 +1044,9 @@ def crm_engagement(evidence: AccountEvidence, touches: Sequence[Touch], departed
     if departed:
         reason = "left the company"
     elif days:
-        reason = f"{recent} of {len(days)} days with two-way touches in the last {STRONG_WINDOW_DAYS} days; last {days[0]}"
+        reason = (
+            f"{recent} of {len(days)} days with two-way touches in the last {STRONG_WINDOW_DAYS} days; last {days[0]}"
+        )
     else:
         reason = "no two-way touches"
     strength_fact = Fact(strength, citations, CRM_CONFIDENCE, reason)
@@ -1138,7 +1190,9 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
                 fact.reason += crm_note
                 proposal.facts["status"] = fact
                 if "strength" in proposal.facts:  # DESIGN.md: someone who left has no relationship strength
-                    proposal.facts["strength"] = Fact(Strength.none, fact.citations, fact.confidence, "left the company")
+                    proposal.facts["strength"] = Fact(
+                        Strength.none, fact.citations, fact.confidence, "left the company"
+                    )
             elif not proposal.in_crm:
                 proposal.facts["status"] = _fact_from_findings(StakeholderStatus.active, latest, "Joined")
         for field_name, describe in (("title", "Title"), ("reports_to", "Reports to")):
@@ -1309,7 +1363,9 @@ def default_stance(proposal: Proposal, named: Finding | None) -> Fact:
     if named is not None:
         return Fact(Stance.neutral, [named.citation], SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal")
     if touched and strength is not None:
-        return Fact(Stance.neutral, strength.citations[:1], SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal")
+        return Fact(
+            Stance.neutral, strength.citations[:1], SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal"
+        )
     return Fact(Stance.unknown, [], SINGLE_MENTION_CONFIDENCE, "No direct engagement")
 
 
@@ -1333,7 +1389,7 @@ def stakeholder_changes(
             proposals[key] = Proposal(key, person.name, [], in_crm=False)
     merge_findings(proposals, reading, evidence)
     for key, proposal in proposals.items():
-        if "stance" not in proposal.facts:
+        if "stance" not in proposal.facts and (proposal.in_crm or proposal.facts):
             proposal.facts["stance"] = default_stance(proposal, reading.engaged.get(key))
 
     changes: list[Change] = []

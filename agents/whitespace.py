@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from agents.context import AccountEvidence, contact_name, parse_day
-from agents.reading import Sentence, is_hedged, looks_like_instruction, quote, split_sentences, visible_text
+from agents.reading import (
+    Sentence,
+    is_hedged,
+    looks_like_instruction,
+    quote,
+    split_sentences,
+    untrusted_blocks,
+    visible_text,
+)
 from plans.diff import proposed_change
 from plans.models import AccountPlan, Change, Citation, WhitespaceCell
 from plans.vocabulary import CellStatus, ChangeKind
@@ -323,6 +331,9 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
         skipped_lines: set[int] = set()
         earlier: dict[int, list[str]] = defaultdict(list)
         visible = visible_text(hit, source)
+        if source.id not in flagged and (blocks := untrusted_blocks(source)):
+            flagged.add(source.id)
+            reading.warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:80]!r}")
         for sentence in split_sentences(visible, transcript=transcript):
             line_start = visible.rfind("\n", 0, sentence.start) + 1
             if looks_like_instruction(sentence.text):

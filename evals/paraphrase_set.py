@@ -204,7 +204,9 @@ def write_bundle(item: Item, folder: Path) -> Path:
         else:
             notes = folder / "notes"
             notes.mkdir(exist_ok=True)
-            front = f"---\nid: {stem}\ndate: {piece.date.isoformat()}\nauthor: {SELLER_AUTHOR}\ntitle: Account note\n---\n"
+            front = (
+                f"---\nid: {stem}\ndate: {piece.date.isoformat()}\nauthor: {SELLER_AUTHOR}\ntitle: Account note\n---\n"
+            )
             (notes / f"{stem}.md").write_text(front + piece.text.strip() + "\n", encoding="utf-8")
     return folder
 
@@ -252,7 +254,8 @@ def judge(cue: str, item: Item, drafted: Drafted) -> tuple[bool, bool, dict[str,
         return normalize_title(got) == normalize_title(target), want is None, {"title": got}
     if cue == "arrival":
         cast = [name for name, _, _ in CAST]
-        new = [s for s in (drafted.plan.stakeholders if drafted.plan else []) if not any(same_person(c, s.name) for c in cast)]
+        people = drafted.plan.stakeholders if drafted.plan else ()
+        new = [s for s in people if not any(same_person(c, s.name) for c in cast)]
         want = expected.get("new_people") or []
         matched = all(
             any(
@@ -271,10 +274,8 @@ def judge(cue: str, item: Item, drafted: Drafted) -> tuple[bool, bool, dict[str,
         want_status = expected.get("status")
         passed = got_status == want_status
         if passed and want_status == "competitor" and expected.get("competitor"):
-            passed = bool(got_competitor) and (
-                expected["competitor"].lower() in got_competitor.lower()
-                or got_competitor.lower() in expected["competitor"].lower()
-            )
+            want, drafted_name = str(expected["competitor"]).lower(), (got_competitor or "").lower()
+            passed = bool(drafted_name) and (want in drafted_name or drafted_name in want)
         return passed, want_status == "whitespace", {"status": got_status, "competitor": got_competitor}
     if cue == "qbr":
         text = _brief_text(drafted)
@@ -287,11 +288,11 @@ def judge(cue: str, item: Item, drafted: Drafted) -> tuple[bool, bool, dict[str,
         text = (_brief_text(drafted) + "\n" + _plan_text(drafted)).lower()
         leaked = [p for p in expected.get("must_not_include", []) if p.lower() in text]
         passed = not leaked
-        got: dict[str, Any] = {"leaked": leaked}
+        seen: dict[str, Any] = {"leaked": leaked}
         if "stance" in expected and item.subject:
-            got["stance"] = _value(person.stance) if person is not None else "unknown"
-            passed = passed and got["stance"] == expected["stance"]
-        return passed, True, got
+            seen["stance"] = _value(person.stance) if person is not None else "unknown"
+            passed = passed and seen["stance"] == expected["stance"]
+        return passed, True, seen
     raise ParaphraseSetError(f"unknown cue {cue!r}")
 
 

@@ -190,10 +190,14 @@ def test_unique_first_name_is_a_mention_but_a_shared_one_is_not() -> None:
 @pytest.mark.parametrize(
     ("days_ago", "strength"),
     [
-        ([1, 10, 20, 89], Strength.strong),
-        ([1, 10, 20], Strength.moderate),
-        ([100, 120, 170], Strength.moderate),
-        ([100, 200], Strength.weak),
+        # DESIGN.md: strong = 3+ touches in the 60 days before as_of
+        ([1, 10, 20], Strength.strong),
+        ([1, 10, 61], Strength.moderate),  # the third is a day outside the window
+        ([5, 80], Strength.moderate),  # last within 90 days, more than one in all
+        ([5], Strength.weak),  # a single touch ever
+        ([100, 120, 170], Strength.weak),  # last touch 90–180 days ago
+        ([181, 200], Strength.none),  # nothing in 180 days
+        ([3, 3, 3], Strength.weak),  # one interaction logged three times is one touch
         ([], Strength.none),
         ([-5, -10, -20, -30], Strength.none),  # after as_of: not yet happened
     ],
