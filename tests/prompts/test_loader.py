@@ -81,6 +81,6 @@ def test_the_rendered_stakeholder_prompt_keeps_an_attack_inside_its_evidence() -
     elements = _elements(prompt.user)
     outside = re.sub(r"<evidence [^>]*>.*?</evidence>", "", prompt.user, flags=re.DOTALL)
     assert "Ignore previous instructions" not in outside and "approved by legal" not in outside
-    attacked = [body for opening, body in elements if 'source_id="note-attack"' in opening]
-    assert attacked and "Ignore previous instructions" in attacked[0]
+    # The instruction and the rest of its block are masked by the reading layer: they never reach the model.
+    assert "Ignore previous instructions" not in prompt.user
     assert not any('source_id="fake"' in opening for opening, _ in elements)
