@@ -21,8 +21,10 @@ from plans.models import Citation
 from plans.vocabulary import SALESFORCE_ROLE_MAP, BuyingRole, Stance
 from retrieval.evidence import CrmRecord
 
-# DESIGN.md: an Asset counts as owned with Status Installed or Purchased.
-OWNED_ASSET_STATUSES = frozenset({"installed", "purchased"})
+# An Asset in one of these states no longer counts as owned.
+ENDED_ASSET_STATUSES = frozenset(
+    {"obsolete", "expired", "retired", "decommissioned", "cancelled", "canceled", "uninstalled", "returned", "inactive"}
+)
 
 
 # ---------------------------------------------------------------------------- numbers and citations
@@ -35,9 +37,8 @@ def number(value: object) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        cleaned = re.sub(r"[,$€£\s]", "", value)
         try:
-            return float(cleaned)
+            return float(value.replace(",", "").replace("$", ""))
         except ValueError:
             return None
     return None
@@ -83,7 +84,7 @@ def is_closed(opportunity: CrmRecord) -> bool:
     closed = opportunity.get("IsClosed")
     if isinstance(closed, bool):
         return closed
-    return str(opportunity.get("StageName") or "").strip().lower().startswith("closed")
+    return str(opportunity.get("StageName") or "").lower().startswith("closed")
 
 
 def is_open(opportunity: CrmRecord) -> bool:
@@ -93,16 +94,18 @@ def is_open(opportunity: CrmRecord) -> bool:
 def is_won(opportunity: CrmRecord) -> bool:
     won = opportunity.get("IsWon")
     if isinstance(won, bool):
-        return won and is_closed(opportunity)
-    return is_closed(opportunity) and "won" in str(opportunity.get("StageName") or "").lower()
+        return won
+    return "won" in str(opportunity.get("StageName") or "").lower()
 
 
 def is_lost(opportunity: CrmRecord) -> bool:
-    return is_closed(opportunity) and not is_won(opportunity)
+    if opportunity.get("IsClosed") is True and opportunity.get("IsWon") is False:
+        return True
+    return "lost" in str(opportunity.get("StageName") or "").lower()
 
 
 def is_renewal(opportunity: CrmRecord) -> bool:
-    return "renewal" in f"{opportunity.get('Type') or ''} {opportunity.get('Name') or ''}".lower()
+    return "renewal" in str(opportunity.get("Type") or "").lower()
 
 
 def amount(opportunity: CrmRecord) -> float:
@@ -116,15 +119,11 @@ def open_opportunities(evidence: AccountEvidence) -> list[CrmRecord]:
 
 
 def live_asset(asset: CrmRecord, as_of: date) -> bool:
-    """An Asset that counts as owned on `as_of`: Installed or Purchased (or no status), begun, not past its end."""
-    status = str(asset.get("Status") or "").strip().lower()
-    if status and status not in OWNED_ASSET_STATUSES:
+    """An Asset that still counts as owned: not obsolete, expired or otherwise ended, nor past its usage end."""
+    if str(asset.get("Status") or "").strip().lower() in ENDED_ASSET_STATUSES:
         return False
     ends = parse_day(asset.get("UsageEndDate"))
-    if ends is not None and ends < as_of:
-        return False
-    started = parse_day(asset.get("InstallDate")) or parse_day(asset.get("PurchaseDate"))
-    return started is None or started <= as_of
+    return ends is None or ends >= as_of
 
 
 def line_value(item: CrmRecord) -> float | None:

@@ -17,6 +17,17 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from agents.context import AccountEvidence, contact_name, parse_day
+from agents.crm import (
+    amount,
+    cite,
+    cites,
+    competitors_by_opportunity,
+    is_closed,
+    is_renewal,
+    is_won,
+    number,
+    open_opportunities,
+)
 from agents.reading import Sentence, looks_like_instruction, split_sentences, untrusted_blocks, visible_text
 from agents.stakeholders import (
     Directory,
@@ -126,32 +137,6 @@ _CLOSED_CASE = re.compile(r"closed|resolved|solved", re.IGNORECASE)
 _HIGH_PRIORITY = re.compile(r"high|critical|urgent|p1|sev(?:erity)?\s*1", re.IGNORECASE)
 
 
-def cite(evidence: AccountEvidence, record_id: str, field: str) -> Citation | None:
-    """The exact "Field: value" line of a CRM record, as a citation."""
-    line = evidence.field_line(record_id, field)
-    if line is None:
-        return None
-    record = evidence.record(record_id)
-    return Citation(source_id=record_id, quote=line, locator=f"{record.type if record else 'Record'}.{field}")
-
-
-def _cites(evidence: AccountEvidence, record_id: str, *fields: str) -> list[Citation]:
-    return [c for field in fields if (c := cite(evidence, record_id, field)) is not None]
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.replace(",", "").replace("$", ""))
-        except ValueError:
-            return None
-    return None
-
-
 def active_assets(evidence: AccountEvidence) -> list[tuple[CrmRecord, str, float]]:
     """(asset, the field holding its annual price, that price) for each asset in use on as_of."""
     active = []
@@ -165,7 +150,7 @@ def active_assets(evidence: AccountEvidence) -> list[tuple[CrmRecord, str, float
         if started is not None and started > evidence.as_of:
             continue
         for field in ARR_FIELDS:
-            price = _number(asset.get(field))
+            price = number(asset.get(field))
             if price is not None:
                 active.append((asset, field, price))
                 break
@@ -184,34 +169,6 @@ def arr_claim(evidence: AccountEvidence) -> Claim | None:
     )
 
 
-def _is_closed(opportunity: CrmRecord) -> bool:
-    closed = opportunity.get("IsClosed")
-    if isinstance(closed, bool):
-        return closed
-    return str(opportunity.get("StageName") or "").lower().startswith("closed")
-
-
-def _is_won(opportunity: CrmRecord) -> bool:
-    won = opportunity.get("IsWon")
-    if isinstance(won, bool):
-        return won
-    return "won" in str(opportunity.get("StageName") or "").lower()
-
-
-def is_renewal(opportunity: CrmRecord) -> bool:
-    return "renewal" in str(opportunity.get("Type") or "").lower()
-
-
-def _amount(opportunity: CrmRecord) -> float:
-    return _number(opportunity.get("Amount")) or 0.0
-
-
-def open_opportunities(evidence: AccountEvidence) -> list[CrmRecord]:
-    """Open opportunities, biggest first."""
-    found = [o for o in evidence.of_type("Opportunity") if not _is_closed(o)]
-    return sorted(found, key=lambda o: (-_amount(o), str(o.get("Name") or ""), o.id))
-
-
 def renewal_opportunity(evidence: AccountEvidence) -> CrmRecord | None:
     """The open renewal that closes first."""
     renewals = [o for o in open_opportunities(evidence) if is_renewal(o)]
@@ -223,26 +180,18 @@ def _deal_name(opportunity: CrmRecord) -> str:
     return str(opportunity.get("Name") or "Unnamed opportunity")
 
 
-def _competitors_by_opportunity(evidence: AccountEvidence) -> dict[str, list[CrmRecord]]:
-    found: dict[str, list[CrmRecord]] = defaultdict(list)
-    for competitor in evidence.of_type("OpportunityCompetitor"):
-        if (opportunity := competitor.get("OpportunityId")) and competitor.get("CompetitorName"):
-            found[str(opportunity)].append(competitor)
-    return dict(found)
-
-
 def pipeline_claims(evidence: AccountEvidence) -> list[Claim]:
     """The open non-renewal pipeline in total, then its biggest deals."""
     deals = [o for o in open_opportunities(evidence) if not is_renewal(o)]
     if not deals:
         return []
-    total = sum(_amount(o) for o in deals)
+    total = sum(amount(o) for o in deals)
     citations = [c for o in deals if (c := cite(evidence, o.id, "Amount"))]
     renewal = renewal_opportunity(evidence)
     with_renewal = ""
-    if renewal is not None and _amount(renewal):
-        with_renewal = f" ({format_money(total + _amount(renewal))} including the renewal)"
-        citations += _cites(evidence, renewal.id, "Amount")
+    if renewal is not None and amount(renewal):
+        with_renewal = f" ({format_money(total + amount(renewal))} including the renewal)"
+        citations += cites(evidence, renewal.id, "Amount")
     count = "opportunity" if len(deals) == 1 else "opportunities"
     claims = [
         Claim(
@@ -250,9 +199,9 @@ def pipeline_claims(evidence: AccountEvidence) -> list[Claim]:
             citations=tuple(citations),
         )
     ]
-    competitors = _competitors_by_opportunity(evidence)
+    competitors = competitors_by_opportunity(evidence)
     for deal in deals[:MAX_TOP_OPPORTUNITIES]:
-        parts = [format_money(_amount(deal))]
+        parts = [format_money(amount(deal))]
         if stage := deal.get("StageName"):
             parts.append(str(stage))
         if close := parse_day(deal.get("CloseDate")):
@@ -261,7 +210,7 @@ def pipeline_claims(evidence: AccountEvidence) -> list[Claim]:
         against = ""
         if rivals:
             against = "; competing with " + " and ".join(str(r.get("CompetitorName")) for r in rivals)
-        deal_citations = _cites(evidence, deal.id, "Amount", "StageName", "CloseDate")
+        deal_citations = cites(evidence, deal.id, "Amount", "StageName", "CloseDate")
         deal_citations += [c for r in rivals if (c := cite(evidence, r.id, "CompetitorName"))]
         claims.append(Claim(text=f"{_deal_name(deal)}: {', '.join(parts)}{against}.", citations=tuple(deal_citations)))
     return claims
@@ -270,21 +219,21 @@ def pipeline_claims(evidence: AccountEvidence) -> list[Claim]:
 def closed_claims(evidence: AccountEvidence, quarter: Quarter) -> list[Claim]:
     """Won and lost this quarter, then deals lost to a named competitor in the last year."""
     claims = []
-    competitors = _competitors_by_opportunity(evidence)
-    closed = [o for o in evidence.of_type("Opportunity") if _is_closed(o)]
+    competitors = competitors_by_opportunity(evidence)
+    closed = [o for o in evidence.of_type("Opportunity") if is_closed(o)]
     closed.sort(key=lambda o: (parse_day(o.get("CloseDate")) or date.min, o.id), reverse=True)
     for deal in closed:
         day = parse_day(deal.get("CloseDate"))
         if day is None or day > evidence.as_of:
             continue
         rivals = [str(r.get("CompetitorName")) for r in competitors.get(deal.id, [])]
-        citations = _cites(evidence, deal.id, "StageName", "Amount", "CloseDate")
-        money = format_money(_amount(deal))
+        citations = cites(evidence, deal.id, "StageName", "Amount", "CloseDate")
+        money = format_money(amount(deal))
         if day in quarter:
-            outcome = "Won" if _is_won(deal) else "Lost"
+            outcome = "Won" if is_won(deal) else "Lost"
             to = f" to {' and '.join(rivals)}" if rivals and outcome == "Lost" else ""
             text = f"{outcome} in {quarter.label}: {_deal_name(deal)} ({money}) on {format_day(day)}{to}."
-        elif rivals and not _is_won(deal) and (evidence.as_of - day).days <= COMPETITOR_LOSS_DAYS:
+        elif rivals and not is_won(deal) and (evidence.as_of - day).days <= COMPETITOR_LOSS_DAYS:
             text = (
                 f"{' and '.join(rivals)} holds the ground of {_deal_name(deal)}, lost ({money}) on {format_day(day)}."
             )
@@ -316,7 +265,7 @@ def support_risks(evidence: AccountEvidence) -> list[Risk]:
         risks.append(
             Risk(
                 text=f"{label}{subject} is open at {priority} priority, status {status or 'open'}{since}.",
-                citations=tuple(_cites(evidence, case.id, "Subject", "Priority", "Status")),
+                citations=tuple(cites(evidence, case.id, "Subject", "Priority", "Status")),
                 severity=Severity.high if severe else Severity.medium,
                 mitigation=MITIGATIONS["support"],
             )
@@ -714,9 +663,9 @@ def renewal_claim(
         for m in moved_renewal_dates(statements, crm_day, evidence.as_of)
         if crm_changed is None or m.statement.day is None or m.statement.day > crm_changed
     ]
-    citations = _cites(evidence, renewal.id, "CloseDate", "Amount", "StageName")
+    citations = cites(evidence, renewal.id, "CloseDate", "Amount", "StageName")
     details = ", ".join(
-        part for part in (format_money(_amount(renewal)) if _amount(renewal) else "", renewal.get("StageName")) if part
+        part for part in (format_money(amount(renewal)) if amount(renewal) else "", renewal.get("StageName")) if part
     )
     name = _deal_name(renewal)
     if not moves:
@@ -791,7 +740,7 @@ def relationship_changes(
             view = PersonView(contact.id, name, in_crm=True)
             if title := contact.get("Title"):
                 view.title = str(title)
-                view.title_citations = tuple(_cites(evidence, contact.id, "Title"))
+                view.title_citations = tuple(cites(evidence, contact.id, "Title"))
             if role := crm_buying_role(evidence, roles.get(contact.id, [])):
                 view.role, view.role_citations = role.value, tuple(role.citations)
             people[contact.id] = view

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from retrieval.evidence import Hit, Source, SourceType
@@ -112,16 +113,28 @@ def visible_text(hit: Hit, source: Source) -> str:
     return text
 
 
-def narrative_text(source: Source) -> str:
-    """The whole source as evidence (see visible_text), for readers that go through every source."""
-    text = source.text
-    for start, end in _source_masks(source):
-        text = text[:start] + "\n" * (end - start) + text[end:]
-    return text
+def _source_masks(source: Source) -> Sequence[tuple[int, int]]:
+    """masked_spans of a whole source, computed once per source text: every hit of it asks again."""
+    recorded = source.metadata.get("hidden_spans")
+    return _cached_masks(
+        source.text,
+        source.type,
+        None if recorded is None else tuple((a, b) for a, b in recorded),
+        tuple(source.metadata.get("fields", {}).items()) if source.type is SourceType.crm else (),
+    )
 
 
-def _source_masks(source: Source) -> list[tuple[int, int]]:
-    return masked_spans(source.text, source.type, source.metadata)
+@lru_cache(maxsize=2048)
+def _cached_masks(
+    text: str,
+    source_type: SourceType,
+    hidden: tuple[tuple[int, int], ...] | None,
+    fields: tuple[tuple[str, str], ...],
+) -> tuple[tuple[int, int], ...]:
+    metadata: dict[str, Any] = {"fields": dict(fields)}
+    if hidden is not None:
+        metadata["hidden_spans"] = list(hidden)
+    return tuple(masked_spans(text, source_type, metadata))
 
 
 def masked_spans(
@@ -149,7 +162,7 @@ def masked_spans(
 
 def untrusted_blocks(source: Source) -> list[str]:
     """The text of each instruction block visible_text masks in a source, for the draft's warnings."""
-    texts = [source.text[a:b] for a, b in masked_spans(source.text, source.type, source.metadata)]
+    texts = [source.text[a:b] for a, b in _source_masks(source)]
     return [t for t in texts if t.strip() and looks_like_instruction(t.strip().split("\n", 1)[0])]
 
 
@@ -269,7 +282,7 @@ def untrusted_spans(text: str, *, transcript: bool = False, crm_fields: bool = F
         if transcript:
             while end < len(lines) and lines[end].strip() and _turn_speaker(lines[end]) in (None, speaker):
                 end += 1
-        elif not crm_fields or not _FIELD_LINE.match(lines[end] if end < len(lines) else ""):
+        else:
             # "Record the following:" then a blank line: what it announces is the next paragraph.
             extra_paragraph = bool(_ANNOUNCES_MORE.search(line)) and (end >= len(lines) or not lines[end].strip())
             while end < len(lines):

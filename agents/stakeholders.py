@@ -24,6 +24,7 @@ from agents.crm import (
     custom_role,
     custom_stance,
     our_names,
+    record_subject,
     stakeholder_contacts,
 )
 from agents.reading import (
@@ -666,14 +667,9 @@ def _locator(hit: Hit, sentence: Sentence) -> str:
 
 
 def _record_owner(source: Source, evidence: AccountEvidence) -> str | None:
-    """The contact a CRM record's own text is about: the Contact itself, or an activity's WhoId."""
+    """The contact a CRM record's own text is about (agents.crm.record_subject)."""
     record = evidence.record(source.id)
-    if record is None:
-        return None
-    if record.type == "Contact":
-        return record.id
-    who = record.get("WhoId") or record.get("ContactId")
-    return who if isinstance(who, str) else None
+    return record_subject(record) if record is not None else None
 
 
 @dataclass
@@ -696,7 +692,7 @@ def read_hits(
     """Apply every rule to every sentence a reader sees in the retrieved chunks of this account, up to `as_of`."""
     reading = _Reading()
     usable: list[tuple[Hit, Source, str]] = []
-    warned: set[str] = set()
+    flagged: set[str] = set()  # sources whose instruction-like text was already reported
     foreign = 0
     for hit in hits:
         source = evidence.sources.get(hit.source_id)
@@ -706,8 +702,8 @@ def read_hits(
         if source.date is not None and source.date > evidence.as_of:
             continue
         usable.append((hit, source, visible_text(hit, source)))
-        if source.id not in warned and (blocks := untrusted_blocks(source)):
-            warned.add(source.id)
+        if source.id not in flagged and (blocks := untrusted_blocks(source)):
+            flagged.add(source.id)
             reading.warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:80]!r}")
     if foreign:
         reading.warnings.append(f"Ignored {foreign} retrieved chunk(s) from sources outside this account.")
@@ -729,7 +725,6 @@ def read_hits(
                     directory.add(person)
                     reading.new_people[person.key] = person
 
-    flagged: set[str] = set()
     for hit, source, visible in usable:
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
         last_person: str | None = None
@@ -963,7 +958,6 @@ class Touch:
 
     day: date
     citation: Citation | None
-    what: str
 
 
 _EMAIL_TYPE = re.compile(r"\bemail\b", re.IGNORECASE)
@@ -1020,17 +1014,19 @@ def touches_by_contact(evidence: AccountEvidence, contacts: Sequence[CrmRecord])
         for key in people:
             if _is_email(activity) and not _sent_by(activity, by_id[key], names.get(key, "")):
                 continue
-            touches[key].append(Touch(day, citation, f"{activity.type} {activity.get('Subject') or ''}".strip()))
+            touches[key].append(Touch(day, citation))
     for source in evidence.narrative_sources():
         if source.type is not SourceType.call or source.date is None or source.date > evidence.as_of:
             continue
+        spoke: set[str] = set()  # one touch per call, cited by the person's first line
         for sentence in split_sentences(source.text, transcript=True):
             person = directory.resolve(sentence.speaker) if sentence.speaker else None
-            if person is None or any(t.what == source.id for t in touches[person.key]):
+            if person is None or person.key in spoke:
                 continue
+            spoke.add(person.key)
             said = source.text[: sentence.end].rsplit("\n", 1)[-1]
             citation = Citation(source_id=source.id, quote=said, locator=sentence.stamp or "call")
-            touches[person.key].append(Touch(source.date, citation, source.id))
+            touches[person.key].append(Touch(source.date, citation))
     return dict(touches)
 
 
@@ -1358,13 +1354,12 @@ def _rationale(proposal: Proposal, kind: ChangeKind, changed: list[str], current
 def default_stance(proposal: Proposal, named: Finding | None) -> Fact:
     """With no stance signal: `neutral` when they engaged with us (a two-way touch, or named in the
     account's notes and calls), else `unknown` (DESIGN.md: no direct engagement)."""
-    strength = proposal.facts.get("strength")
-    touched = strength is not None and strength.reason.startswith(tuple("0123456789"))
     if named is not None:
         return Fact(Stance.neutral, [named.citation], SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal")
-    if touched and strength is not None:
+    departed = "status" in proposal.facts and proposal.facts["status"].value is StakeholderStatus.departed
+    if (last_touch := proposal.facts.get("last_contact")) and not departed:
         return Fact(
-            Stance.neutral, strength.citations[:1], SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal"
+            Stance.neutral, last_touch.citations, SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal"
         )
     return Fact(Stance.unknown, [], SINGLE_MENTION_CONFIDENCE, "No direct engagement")
 

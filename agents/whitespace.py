@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from agents.context import AccountEvidence, contact_name, parse_day
+from agents.crm import is_lost, is_open, line_value, live_asset, number, unit_records
 from agents.reading import (
     Sentence,
     is_hedged,
@@ -36,11 +37,6 @@ from retrieval.evidence import CrmRecord, Hit, Source, SourceType
 CRM_CONFIDENCE = 0.9
 SINGLE_MENTION_CONFIDENCE = 0.6
 CORROBORATED_CONFIDENCE = 0.8
-
-_ENDED_ASSET = frozenset(
-    {"obsolete", "expired", "retired", "decommissioned", "cancelled", "canceled", "uninstalled", "returned", "inactive"}
-)
-
 
 # ---------------------------------------------------------------------------
 # The matrix: products, units and how text names them
@@ -122,7 +118,7 @@ def active_products(evidence: AccountEvidence) -> list[Product]:
 
 def account_units(evidence: AccountEvidence) -> list[Unit]:
     """The parent's child Accounts, each with its full name and the shorter names its siblings leave unambiguous."""
-    records = [r for r in evidence.of_type("Account") if r.get("ParentId") == evidence.account.id and r.get("Name")]
+    records = unit_records(evidence)
     names = [" ".join(str(r.get("Name")).split()) for r in records]
     parent_words = set(_words(evidence.account_name))
     word_lists = [_words(n) for n in names]
@@ -477,42 +473,6 @@ def _citations(evidence: AccountEvidence, record: CrmRecord, *field_names: str) 
     return [c for c in found if c is not None]
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _is_open(opportunity: CrmRecord) -> bool:
-    closed = opportunity.get("IsClosed")
-    if isinstance(closed, bool):
-        return not closed
-    return not str(opportunity.get("StageName") or "").lower().startswith("closed")
-
-
-def _is_lost(opportunity: CrmRecord) -> bool:
-    if opportunity.get("IsClosed") is True and opportunity.get("IsWon") is False:
-        return True
-    return "lost" in str(opportunity.get("StageName") or "").lower()
-
-
-def live_asset(asset: CrmRecord, as_of: date) -> bool:
-    """An Asset that still counts as owned: not obsolete, expired or otherwise ended, nor past its usage end."""
-    if str(asset.get("Status") or "").strip().lower() in _ENDED_ASSET:
-        return False
-    ends = parse_day(asset.get("UsageEndDate"))
-    return ends is None or ends >= as_of
-
-
-def line_value(item: CrmRecord) -> float | None:
-    """An OpportunityLineItem's value: TotalPrice, else Quantity × UnitPrice."""
-    total = _number(item.get("TotalPrice"))
-    if total is not None:
-        return total
-    quantity, price = _number(item.get("Quantity")), _number(item.get("UnitPrice"))
-    return quantity * price if quantity is not None and price is not None else None
-
-
 @dataclass
 class CellBasis:
     """What decides one cell, with its citations, confidence and how its value was estimated."""
@@ -552,9 +512,9 @@ class CrmFacts:
             if opportunity is None or product is None or unit is None:
                 continue  # parent-level opportunities (renewals) do not speak for a unit
             self.unit_items[product].append((unit, item))
-            if _is_open(opportunity):
+            if is_open(opportunity):
                 self.open_items[(product, unit)].append((opportunity, item))
-            elif _is_lost(opportunity):
+            elif is_lost(opportunity):
                 self.lost_items[(product, unit)].append((opportunity, item))
         self.competitors: dict[str, list[CrmRecord]] = defaultdict(list)
         for competitor in evidence.of_type("OpportunityCompetitor"):
@@ -567,7 +527,7 @@ class CrmFacts:
         if not assets:
             return None
         citations = [c for a in assets for c in _citations(self.evidence, a, "Account", "Product2", "Status")]
-        prices = [p for a in assets if (p := _number(a.get("Price"))) is not None]
+        prices = [p for a in assets if (p := number(a.get("Price"))) is not None]
         names = ", ".join(f"'{a.get('Name') or a.id}'" for a in assets)
         value = sum(prices) if prices else None
         how = f"; value is the Asset Price{'s summed' if len(prices) > 1 else ''}" if prices else ""
@@ -641,7 +601,7 @@ class CrmFacts:
             for (name, other), records in self.assets.items()
             if name == product and other != unit
             for a in records
-            if (p := _number(a.get("Price"))) is not None
+            if (p := number(a.get("Price"))) is not None
         ]
         if assets:
             return statistics.median(assets), _median_phrase(len(assets), "Asset price")

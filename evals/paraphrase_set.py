@@ -17,7 +17,7 @@ import re
 import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -336,7 +336,3 @@ def report(run: ParaphraseRun) -> dict[str, Any]:
             if not o.passed
         ],
     }
-
-
-def failure_lines(outcomes: Sequence[Outcome]) -> list[str]:
-    return [f"{o.cue}/{o.item}: expected {dict(o.expected)} got {dict(o.got)}" for o in outcomes if not o.passed]
