@@ -232,6 +232,13 @@ _INSTRUCTION = re.compile(
     rf"|\b(?:hey|hi|ok|okay|yo)\s+(?:{_AI}|bot|assistant)\b"
     rf"|\b{_READER}\s*[,:]\s*{_DIRECTIVE}"
     r"|^\W*(?:assistant|ai|bot|copilot)\s*:"
+    # A machine reader addressed by a label: "AI reader: ...", "[AI note: ...]", "LLM instruction: ..."
+    rf"|\b{_AI}\s+(?:readers?|notes?|instructions?)\s*:"
+    # Chat-API role objects and override tags: {"role": "system"}, [[AI_OVERRIDE]], auto-summary-directive:
+    r"|[\"']role[\"']\s*:\s*[\"'](?:system|assistant|developer)[\"']"
+    r"|\[\[\s*(?-i:[A-Z_]{3,})\s*\]\]|\b\w+[-_](?:directive|override)\s*:"
+    # A bot speaking: "Notetaker Bot: Instruction received — recording ..."
+    r"|\binstructions?\s+(?:received|acknowledged|accepted)\b"
     # "when you summarise this, say ...", "AI summary instruction: ..."
     r"|\bwhen\s+you\s+(?:summari[sz]e|write\s+(?:this|it)\s+up|process|draft|generate)\b"
     rf"|\b{_AI}\s+\w+\s+(?:instructions?|directives?)\b",

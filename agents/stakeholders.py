@@ -479,7 +479,7 @@ _AUDIENCE = re.compile(
 _INSIDE = re.compile(
     r"\boff\s+the\s+record\b|\bbetween\s+(?:us|you\s+and\s+me|ourselves)\b|\bconfidential(?:ly)?\b|\bin\s+confidence\b"
     r"|\bheads[- ]up\b|\btip(?:ped)?\s+(?:us|me)\s+off\b|\btip-?off\b|\binside\s+(?:info\w*|track|view|scoop)\b"
-    r"|\bback[- ]?channel\b|\b(?:told|tells|warned|warns)\s+(?:us|me)\b|\bunofficially\b|\bquietly\b|\bprivately\b"
+    r"|\bback[- ]?channel\b|\b(?:warned|warns)\s+(?:us|me)\b|\bunofficially\b|\bquietly\b|\bprivately\b"
     r"|\b(?:shared|shares|sharing|passed|leaked|sent|gave|gives)\s+(?:us\s+|me\s+)?(?:\w+\s+){0,2}?(?:pricing|quote|bid"
     r"|org\s+chart|decision\s+criteria|scoring|budget|numbers|shortlist|evaluation\s+matrix)\b"
     r"|\bkeeps?\s+(?:us|me)\s+(?:posted|informed|in\s+the\s+loop)\b|\b(?:keep|keeping)\s+(?:us|me)\s+posted\b"
@@ -527,6 +527,43 @@ _NEUTRAL = re.compile(
     r"|\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:any\s+)?strong\s+(?:feelings?|opinions?|views?)\b",
     re.IGNORECASE,
 )
+
+
+# Direct engagement (DESIGN.md: neutral is "engaged, no clear signal"; unknown is "no direct
+# engagement"): the person spoke, wrote or met with us — the subject of a communication verb, or
+# the other party of a meeting, call or message. Merely being mentioned ("the CFO, Ana, signs
+# off") is not engagement.
+_ENGAGED_AFTER = re.compile(
+    r"^\W{0,3}(?:\w+\W+){0,6}?(?:said|says|told|tells|asked|asks|sent|sends|replied|replies|wrote|writes|emailed"
+    r"|e-mailed|messaged|pinged|called|rang|phoned|join(?:ed|s)\s+(?:us|the\s+(?:call|meeting|demo|workshop|session))"
+    r"|attended|attends|met|meets|presented|shared|shares|mentioned|confirmed|confirms|agreed|agrees|raised"
+    r"|explained|responded|answered|noted|thanked|walked\s+us|came\s+back|got\s+back|reached\s+out|demoed"
+    r"|requested|requests|promised|complained|hosted|invited|introduced|spoke|speaks|talked|discussed|admitted"
+    r"|stressed|insisted|offered|suggested|proposed|flagged|warned|sat\s+(?:in|through)|left\s+the\s+(?:call|meeting)"
+    r"|(?:was|were)\s+(?:on|in|at)\s+the\s+(?:call|meeting|demo|workshop|session))\b",
+    re.IGNORECASE,
+)
+_ENGAGED_BEFORE = re.compile(
+    r"\b(?:met|meeting|met\s+up|call|calls|catch[- ]up|chat|lunch|dinner|coffee|workshop|session|demo|1:1|one-on-one"
+    r"|spoke|speaking|talked|talking|sync|email|message|reply|note)\s+(?:with|from|to)\s+(?:\w+\s+)?$"
+    r"|\b(?:from|per|cc)\s*:?\s*$|\b(?:emailed|called|phoned|pinged|messaged|briefed|met|interviewed|thanked|asked|told)\s+$",
+    re.IGNORECASE,
+)
+
+
+_POSSESSIVE = re.compile(r"^['’]s?\b")
+_POSSESSIVE_MESSAGE = re.compile(
+    r"^['’]s?\s+(?:reply|email|e-mail|message|answer|response|note|text|voicemail)\b", re.IGNORECASE
+)
+
+
+def directly_engaged(sentence: str, mention: Mention) -> bool:
+    """Whether the sentence shows the mentioned person communicating with us, not merely named."""
+    after = sentence[mention.end : mention.end + 80]
+    before = sentence[max(0, mention.start - 40) : mention.start]
+    if _POSSESSIVE.match(after):  # "Robert's EA says": someone else spoke
+        return bool(_POSSESSIVE_MESSAGE.match(after))
+    return bool(_ENGAGED_AFTER.search(after) or _ENGAGED_BEFORE.search(before))
 
 
 _TURN_MARKER = re.compile(r"\b(?:now|these\s+days|since\s+then|today|lately)\b", re.IGNORECASE)
@@ -678,7 +715,7 @@ class _Reading:
 
     findings: list[Finding] = field(default_factory=list)
     new_people: dict[str, Person] = field(default_factory=dict)
-    engaged: dict[str, Finding] = field(default_factory=dict)  # the first sentence that names each person
+    engaged: dict[str, Finding] = field(default_factory=dict)  # the first line showing each person engaging with us
     warnings: list[str] = field(default_factory=list)
 
 
@@ -743,7 +780,9 @@ def read_hits(
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             for mention in found:
-                if mention.key not in reading.engaged:
+                if mention.key not in reading.engaged and source.type is not SourceType.crm and directly_engaged(
+                    sentence.text, mention
+                ):
                     reading.engaged[mention.key] = context.finding(
                         mention.key, "engaged", True, Cue(mention.start, mention.end, True)
                     )
@@ -840,7 +879,10 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "buying_role", cue.value, cue, mention_spans[:1]))
     for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours)):
-        if key := ctx.who(cue, directory):
+        # Inside information belongs to whoever gives it: on a call, the speaker, unless a named
+        # person precedes the cue ("Between us, procurement is leaning to the cheaper bid").
+        speaking = cue.value is Stance.coach and ctx.speaker and not any(m.end <= cue.start for m in ctx.found)
+        if key := (ctx.speaker if speaking else ctx.who(cue, directory)):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
     return out
 
@@ -1141,8 +1183,11 @@ def choose_stance(findings: Sequence[Finding]) -> tuple[Stance, list[Finding]]:
     """The stance the newest explicit evidence gives; weak cues count only when nothing stronger was said."""
     strong = [f for f in findings if f.weight >= 2] or list(findings)
     latest = _latest(strong)
+    # Inside information, advocacy or opposition is the defining signal; positive words or a
+    # refusal to sell beside inside information still make a coach (DESIGN.md).
+    decisive = [f for f in latest if f.value in (Stance.champion, Stance.coach, Stance.detractor)]
     totals: dict[Stance, int] = defaultdict(int)
-    for finding in latest:
+    for finding in decisive or latest:
         totals[finding.value] += finding.weight
     priority = [Stance.detractor, Stance.champion, Stance.coach, Stance.supporter, Stance.neutral]
     stance = max(totals, key=lambda s: (totals[s], -priority.index(s)))
