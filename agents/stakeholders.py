@@ -44,7 +44,7 @@ from plans.models import (
     Stakeholder,
     person_key,
 )
-from plans.names import first_name_variants, mentions, name_tokens, same_person
+from plans.names import display_name, first_name_variants, mentions, name_tokens, same_person
 from plans.vocabulary import (
     BuyingRole,
     ChangeKind,
@@ -153,7 +153,9 @@ class Directory:
         return first_name_variants(words[0]) if len(words) >= 2 else frozenset()
 
     def resolve(self, name: str) -> Person | None:
-        """The known person `name` refers to: a full-name match, or a first name only one person has."""
+        """The known person `name` (or a display label of them) refers to: a full-name match, or a
+        first name only one person has."""
+        name = display_name(name)
         for person in self.people.values():
             if same_person(person.name, name):
                 return person
@@ -652,7 +654,7 @@ def _names_competitor(text: str, competitors: Sequence[str]) -> bool:
 # Who a cue is about
 # ---------------------------------------------------------------------------
 
-_OTHER_SUBJECT = re.compile(r"\b(?:we|i|you|they|our\s+team|us)\b\s*\S*\s*$", re.IGNORECASE)
+_OTHER_SUBJECT = re.compile(r"\b(?:we|i|you|they|our\s+team)\b\s*\S*\s*$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;]|\b(?:but|while|whereas|although|however|then)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:she|he|her|his|him)\b", re.IGNORECASE)
 _STARTS_WITH_PRONOUN = re.compile(r"^\W*(?:she|he|they)\b", re.IGNORECASE)
@@ -754,7 +756,7 @@ def read_hits(
                 sentence.speaker and directory.resolve(sentence.speaker)
             )
             for cue in arrival_cues(sentence.text, customer_voice=voice):
-                name = cue.name or (sentence.speaker if cue.first_person else None)
+                name = cue.name or (display_name(sentence.speaker) if cue.first_person and sentence.speaker else None)
                 if not name or not plausible_name(name):
                     continue
                 if directory.resolve(name) is None:

@@ -205,8 +205,10 @@ def same_person(a: str, b: str) -> bool:
     """Whether two full names name the same person.
 
     Surnames must agree (the last word, or one's surname words all within the other's, for
-    double-barrelled names); first names must agree up to nicknames and initials. A single
-    word ("Bob") is too little to identify anyone, so it only matches the same single word.
+    double-barrelled names, or an initial: "Dana W." is Dana Whitfield); first names must agree
+    up to nicknames and initials, and not both be initials. A two-word name written family
+    name first ("Zhang Wei" for Wei Zhang) matches word for word. A single word ("Bob") is too
+    little to identify anyone, so it only matches the same single word.
     """
     split_a, split_b = _split(a), _split(b)
     if split_a is None or split_b is None:
@@ -217,7 +219,32 @@ def same_person(a: str, b: str) -> bool:
         or set(surname_a) <= set(surname_b)
         or set(surname_b) <= set(surname_a)
     )
-    return surnames_agree and same_first_name(first_a, first_b)
+    if not surnames_agree and (len(surname_a[-1]) == 1) != (len(surname_b[-1]) == 1):
+        initial, full = (surname_a, surname_b) if len(surname_a[-1]) == 1 else (surname_b, surname_a)
+        surnames_agree = len(first_a) > 1 and len(first_b) > 1 and initial[-1] == full[-1][0]
+    if surnames_agree and same_first_name(first_a, first_b):
+        return True
+    words_a, words_b = name_tokens(a), name_tokens(b)
+    return len(words_a) == len(words_b) == 2 and words_a == words_b[::-1]
+
+
+# What a meeting tool or a chat shows as someone's name, around the name itself: an
+# affiliation ("Laura Chen | Contoso", "Sam Ortiz (Contoso)", "Ana B - Halden"), pronouns
+# ("Henrik Lindqvist (he/him)"), and a directory's "Last, First" order.
+_LABEL_TAIL = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\]|\s[|@]\s.*|\s[-–—]\s.*)\s*$")
+_LAST_FIRST = re.compile(r"^\s*(?P<last>[^,\s][^,]*?)\s*,\s*(?P<first>[^,]+?)\s*$")
+
+
+def display_name(label: str) -> str:
+    """The person's name in a display label: without affiliation or pronouns, first name first."""
+    name = label
+    while (tail := _LABEL_TAIL.search(name)) and tail.start() > 0:
+        name = name[: tail.start()]
+    parts = _LAST_FIRST.match(name)
+    first = name_tokens(parts.group("first")) if parts else []
+    if parts and first and not set(first) & SUFFIXES and all(len(p.split()) <= 3 for p in parts.groups()):
+        name = f"{parts.group('first')} {parts.group('last')}"
+    return " ".join(name.split())
 
 
 def find_person(candidates: Iterable[str], name: str) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from plans.names import (
+    display_name,
     first_name_variants,
     fold,
     is_mentioned,
@@ -27,6 +28,8 @@ from plans.names import (
         ("Martin Luther Jr.", "Martin Luther"),
         ("maria lopez", "Maria Lopez"),
         ("Ana García-López", "Ana López"),
+        ("Dana W.", "Dana Whitfield"),
+        ("Zhang Wei", "Wei Zhang"),
     ],
 )
 def test_same_person_across_nicknames_initials_and_diacritics(a: str, b: str) -> None:
@@ -43,6 +46,9 @@ def test_same_person_across_nicknames_initials_and_diacritics(a: str, b: str) ->
         ("Maria Lopez", "Mario Lopez"),
         ("Bob", "Robert Diaz"),
         ("", "Robert Diaz"),
+        ("Dana W.", "Dana Lee"),
+        ("D. W.", "Dana Whitfield"),
+        ("Zhang Wei Li", "Li Wei Zhang"),
     ],
 )
 def test_different_people_do_not_match(a: str, b: str) -> None:
@@ -134,3 +140,20 @@ def test_apostrophes_and_hyphens_do_not_make_two_people(a: str, b: str) -> None:
     assert same_person(a, b)
     assert normalize_name(a.replace("K.", "Kevin")) == normalize_name(b.replace("K.", "Kevin"))
 
+
+
+@pytest.mark.parametrize(
+    ("label", "name"),
+    [
+        ("Okonkwo, Margaret", "Margaret Okonkwo"),
+        ("Van der Berg, Anna", "Anna Van der Berg"),
+        ("Laura Chen | Contoso", "Laura Chen"),
+        ("Henrik Lindqvist (he/him)", "Henrik Lindqvist"),
+        ("Chen, Laura (Contoso)", "Laura Chen"),
+        ("Ana B - Halden", "Ana B"),
+        ("Martin Luther, Jr.", "Martin Luther, Jr."),
+        ("Priya Nair", "Priya Nair"),
+    ],
+)
+def test_a_display_label_gives_the_name_first_name_first(label: str, name: str) -> None:
+    assert display_name(label) == name
