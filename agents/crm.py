@@ -65,6 +65,41 @@ def unit_records(evidence: AccountEvidence) -> list[CrmRecord]:
     return [r for r in evidence.of_type("Account") if r.get("ParentId") == evidence.account.id and r.get("Name")]
 
 
+def customer_names(evidence: AccountEvidence) -> list[str]:
+    """How the evidence names the customer: the parent Account's and its units' names, and their first word."""
+    names = [str(r.get("Name")) for r in (evidence.account, *unit_records(evidence)) if r.get("Name")]
+    return sorted({*names, *(n.split()[0] for n in names if len(n.split()) > 1)}, key=len, reverse=True)
+
+
+_ORG_FIELDS = {
+    "Account": ("Name", "Industry"),
+    "Product2": ("Name", "Family"),
+    "Opportunity": ("Name", "Type"),
+    "Contact": ("Title", "Department"),
+    "Asset": ("Name",),
+    "OpportunityCompetitor": ("CompetitorName",),
+}
+
+
+def organisation_words(evidence: AccountEvidence) -> frozenset[str]:
+    """Words the account's CRM uses for organisations, products, deals, titles and departments, and never in
+    a Contact's name: "Customer Operations" or "Sable Digital" in a note is not a person."""
+    words = {
+        word.lower()
+        for sobject, fields in _ORG_FIELDS.items()
+        for record in evidence.of_type(sobject)
+        for field in fields
+        for word in re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ]{3,}", str(record.get(field) or ""))
+    }
+    person_words = {
+        word.lower()
+        for contact in evidence.contacts
+        for field in ("FirstName", "LastName", "Name")
+        for word in re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ]{3,}", str(contact.get(field) or ""))
+    }
+    return frozenset(words - person_words)
+
+
 def account_tree_ids(evidence: AccountEvidence) -> set[str]:
     """The parent Account's Id and its units' Ids, in 18- and 15-character forms."""
     ids = {evidence.account.id, *(r.id for r in unit_records(evidence))}

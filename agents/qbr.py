@@ -805,7 +805,7 @@ def relationship_changes(
         if departed or plan_departed:
             continue
         titles = [f for f in fields.get("title", []) if f.value]
-        if arrived and not view.in_crm and newest_day >= since:
+        if arrived and newest_day >= since:
             new_title = (
                 _newest([f for f in titles if (f.day or date.min) >= since] or titles)[0].value if titles else None
             )

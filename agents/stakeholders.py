@@ -23,6 +23,8 @@ from agents.crm import (
     custom_departure,
     custom_role,
     custom_stance,
+    customer_names,
+    organisation_words,
     our_names,
     record_subject,
     stakeholder_contacts,
@@ -98,6 +100,7 @@ _LEAD_WORDS = frozenset(
         "yesterday", "today", "finally", "meanwhile", "update", "note", "fyi", "welcome", "congrats",
         "congratulations", "per", "after", "since", "when", "then", "both", "so", "but", "recently",
         "earlier", "later", "separately", "additionally", "plus", "confirmed", "news", "heads",
+        "met", "meet", "meeting", "thanks", "thank", "hi", "hello", "with", "cc", "and", "also", "ask", "asked",
     }
 )
 
@@ -367,6 +370,103 @@ def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
         title = title_at(sentence, m.end(group))
         if title and not re.search(r"\b(?:your|our)\s+$", sentence[: m.end(group)]):
             cues.append(Cue(m.start(), m.end(), title, first_person=True))
+    return cues
+
+
+# A person introduced with their title, in any order: "Carsten Wilke, the new CTO", "Jonas Weber
+# (Director of IT)", "Ben Carter — he's Halden's new COO", "hired a VP Data, Nadia Kowalski",
+# "Halden's Security Architect Leo Fontaine". The title must read as a title and the name as a
+# full name; "our" in our own notes, or another organisation's possessive, makes them not the
+# customer's. "new", "incoming", "interim", "acting" or a joining verb nearby make it an arrival.
+_LEAD_WORD = (
+    r"(?:(?i:the|their|its|a|an|our|new|newly\s+(?:hired|appointed|named)|freshly\s+hired|recently\s+hired|incoming"
+    r"|interim|acting)|[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}['’]s?)"
+)
+_NAME_THEN_TITLE = re.compile(
+    rf"(?P<name>{_NAME}){_EMPH}\s*(?:,|\(|\s[—–-]|:)\s*(?:(?:who|he|she)\s*(?:is|['’]s)\s+|(?:is|was)\s+)?"
+    rf"(?P<lead>(?:{_LEAD_WORD}\s+){{0,4}})(?P<title>)"
+    rf"|(?P<name2>{_NAME}){_EMPH}\s+(?:is|was|as)\s+(?P<lead2>(?:{_LEAD_WORD}\s+){{0,4}})(?P<title2>)"
+)
+_LEAD_BEFORE = re.compile(rf"(?:^|[\s(])(?P<lead>(?:{_LEAD_WORD}\s+){{1,4}})$")
+_NEWNESS = re.compile(
+    r"\b(?:new|newly|freshly|recently\s+hired|incoming|interim|acting|replac\w*|successor|took\s+over|taking\s+over"
+    r"|joined|joins|started|starts|hired|appointed|came\s+on\s*board|onboarded)\b",
+    re.IGNORECASE,
+)
+
+
+def _title_before(sentence: str, end: int) -> tuple[int, str, str] | None:
+    """(start, title, lead words) of a title that ends right where a name begins ("a new VP Data, ")."""
+    before = sentence[:end].rstrip(" ,:—–-*_")
+    for word in list(re.finditer(r"\S+", before))[-7:]:
+        first = word.group()
+        lead = _LEAD_BEFORE.search(before[: word.start()])
+        if re.search(r"['’]s?$", first) or not (first[:1].isupper() or first.lower() in TITLE_WORDS or lead):
+            continue  # a title starts with a capital or a title word, or after "the", "new", "Halden's"
+        title = title_at(before, word.start())
+        if title and len(title.split()) == len(before[word.start() :].split()):
+            return word.start(), title, lead.group("lead") if lead else ""
+    return None
+
+
+def _person_name(text: str, not_names: frozenset[str]) -> str | None:
+    """A captured full name, if every word is shaped like a name word and none is the account's word for a
+    team, product or company ("Customer Operations", "Secure Share", "Real SKUs")."""
+    name = clean_name(text)
+    words = name.split() if name else []
+    if not name or any(w.lower() in not_names or not (w[1:2].islower() or w[1:2] in "'’") for w in words):
+        return None
+    return name
+
+
+def _customer_org(orgs: Sequence[str], customer: Sequence[str]) -> bool:
+    return all(_names_competitor(o, customer) or any(_names_competitor(c, [o]) for c in customer) for o in orgs)
+
+
+_ORG_AFTER = re.compile(r"^\s*(?:at|from|with|of)\s+(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})")
+
+
+def titled_person_cues(
+    sentence: str,
+    *,
+    customer_voice: bool = False,
+    customer: Sequence[str] = (),
+    not_names: frozenset[str] = frozenset(),
+) -> list[Cue]:
+    """People introduced with a title; weight 2 when the sentence says they are new, else 1."""
+    cues: list[Cue] = []
+
+    def keep(start: int, end: int, name_text: str, title: str | None, lead: str) -> None:
+        name = _person_name(name_text, not_names)
+        if not name or not title or is_hedged(sentence, start):
+            return
+        if re.search(r"\bour\b", lead, re.IGNORECASE) and not customer_voice:
+            return  # our own colleague, in our own notes
+        orgs = re.findall(r"([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})['’]s?(?=\s)", lead)
+        orgs = [o for o in orgs if o.lower() not in ("the", "their", "its", "a", "an", "our", "new")]
+        at = sentence.lower().find(title.lower(), start)
+        if at >= 0 and (after := _ORG_AFTER.match(sentence[at + len(title) :])):
+            orgs.append(after.group("org"))
+        if customer and orgs and not _customer_org(orgs, customer):
+            return  # another organisation's person
+        new = bool(_NEWNESS.search(lead) or _NEWNESS.search(sentence))
+        cues.append(Cue(start, end, title, 2 if new else 1, name=name))
+
+    for m in _NAME_THEN_TITLE.finditer(sentence):
+        group = "title" if m.group("name") else "title2"
+        keep(
+            m.start(),
+            m.end(group),
+            m.group("name") or m.group("name2"),
+            title_at(sentence, m.end(group)),
+            m.group("lead") or m.group("lead2") or "",
+        )
+    for m in re.finditer(_NAME, sentence):
+        if any(c.start <= m.start() < c.end for c in cues):
+            continue
+        if found := _title_before(sentence, m.start()):
+            start, title, lead = found
+            keep(start, m.end(), m.group(), title, lead)
     return cues
 
 
@@ -730,6 +830,8 @@ def read_hits(
 ) -> _Reading:
     """Apply every rule to every sentence a reader sees in the retrieved chunks of this account, up to `as_of`."""
     reading = _Reading()
+    customer = customer_names(evidence)
+    not_names = organisation_words(evidence)
     usable: list[tuple[Hit, Source, str]] = []
     flagged: set[str] = set()  # sources whose instruction-like text was already reported
     foreign = 0
@@ -755,7 +857,15 @@ def read_hits(
             voice = source.type is SourceType.call and bool(
                 sentence.speaker and directory.resolve(sentence.speaker)
             )
-            for cue in arrival_cues(sentence.text, customer_voice=voice):
+            cues = [
+                *arrival_cues(sentence.text, customer_voice=voice),
+                *(  # a person introduced with a title is new to us only when the sentence says they are new
+                    c for c in titled_person_cues(sentence.text, customer_voice=voice, customer=customer,
+                                                  not_names=not_names)
+                    if c.weight >= 2
+                ),
+            ]
+            for cue in cues:
                 name = cue.name or (display_name(sentence.speaker) if cue.first_person and sentence.speaker else None)
                 if not name or not plausible_name(name):
                     continue
@@ -778,7 +888,8 @@ def read_hits(
             found = directory.find(sentence.text)
             speaker = directory.resolve(sentence.speaker) if sentence.speaker else None
             context = _SentenceContext(
-                hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours
+                hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
+                not_names,
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             for mention in found:
@@ -810,6 +921,8 @@ class _SentenceContext:
     last_person: str | None
     speaker: str | None
     ours: Sequence[str] = ()
+    customer: Sequence[str] = ()
+    not_names: frozenset[str] = frozenset()
 
     def who(self, cue: Cue, directory: Directory) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
@@ -866,6 +979,14 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
             out.append(ctx.finding(key, "status", StakeholderStatus.active, cue))
             if cue.value:
                 out.append(ctx.finding(key, "title", cue.value, cue))
+    for cue in titled_person_cues(
+        text, customer_voice=ctx.speaker is not None, customer=ctx.customer, not_names=ctx.not_names
+    ):
+        person = directory.resolve(cue.name or "")
+        if person is not None and person.key.startswith("person:"):  # known only from the evidence: a new face
+            if cue.weight >= 2:
+                out.append(ctx.finding(person.key, "status", StakeholderStatus.active, cue))
+            out.append(ctx.finding(person.key, "title", cue.value, cue))
     for cue in title_change_cues(text):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "title", cue.value, cue, mention_spans[:1]))

@@ -22,6 +22,7 @@ from agents.stakeholders import (
     subject_of,
     title_at,
     title_change_cues,
+    titled_person_cues,
 )
 from plans.vocabulary import BuyingRole, Stance, Strength
 
@@ -281,3 +282,44 @@ def test_more_ways_of_saying_where_someone_stands(sentence: str, stance: Stance)
 
 def test_happy_to_help_is_not_a_stance() -> None:
     assert stance_cues("Lee is happy to help with the pilot.") == []
+
+
+CUSTOMER = ("Halden Retail", "Halden")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "title"),
+    [
+        ("Carsten Wilke, the new CTO, wants a review.", "Carsten Wilke", "CTO"),
+        ("Priya's replacement is Jonas Weber, Director of IT (Logistics), started Monday.", "Jonas Weber",
+         "Director of IT"),
+        ("Halden hired a VP Data, Nadia Kowalski, who will own the decision.", "Nadia Kowalski", "VP Data"),
+        ("Say hi to Ben Carter — he's Halden Retail's new COO.", "Ben Carter", "COO"),
+        ("Met Olivia Brandt, the new Head of Digital at Halden Retail.", "Olivia Brandt", "Head of Digital"),
+        ("We finally met Halden's Security Architect Leo Fontaine, who joined last month.", "Leo Fontaine",
+         "Security Architect"),
+    ],
+)
+def test_a_new_person_introduced_with_a_title_in_any_order(sentence: str, name: str, title: str) -> None:
+    (cue,) = titled_person_cues(sentence, customer=CUSTOMER)
+    assert (cue.name, cue.value, cue.weight) == (name, title, 2)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our new SE, Chloe Martin, ran the demo.",  # our colleague, in our notes
+        "We met Deloitte's engagement partner, Sarah Jones.",  # another organisation's
+        "Sarah Jones, the new engagement partner at Deloitte, called.",
+        "Thanks, Dana Whitfield. Head of Claims will follow up.",
+        "Customer Operations, the new team under the COO, starts in May.",  # a team, not a person
+    ],
+)
+def test_our_people_other_organisations_and_teams_are_not_customer_people(sentence: str) -> None:
+    not_names = frozenset({"customer", "operations"})
+    assert titled_person_cues(sentence, customer=CUSTOMER, not_names=not_names) == []
+
+
+def test_a_customer_speaker_s_our_is_the_customer() -> None:
+    (cue,) = titled_person_cues("Our new dispatch supervisor, Tuan Nguyen, starts Monday.", customer_voice=True)
+    assert (cue.name, cue.value) == ("Tuan Nguyen", "Dispatch Supervisor")
