@@ -401,7 +401,8 @@ def _title_before(sentence: str, end: int) -> tuple[int, str, str] | None:
     for word in list(re.finditer(r"\S+", before))[-7:]:
         first = word.group()
         lead = _LEAD_BEFORE.search(before[: word.start()])
-        if re.search(r"['’]s?$", first) or not (first[:1].isupper() or first.lower() in TITLE_WORDS or lead):
+        starts_title = first[:1].isupper() or first.lower() in TITLE_WORDS or bool(lead)
+        if re.fullmatch(_LEAD_WORD, first) or re.search(r"['’]s?$", first) or not starts_title:
             continue  # a title starts with a capital or a title word, or after "the", "new", "Halden's"
         title = title_at(before, word.start())
         if title and len(title.split()) == len(before[word.start() :].split()):
