@@ -22,12 +22,15 @@ from agents.crm import (
     cite,
     cites,
     competitors_by_opportunity,
+    custom_departure,
     is_closed,
     is_renewal,
     is_won,
     number,
     open_opportunities,
+    stakeholder_contacts,
 )
+from agents.phrasing import spoken_as_statement
 from agents.reading import Sentence, looks_like_instruction, split_sentences, untrusted_blocks, visible_text
 from agents.stakeholders import (
     Directory,
@@ -451,16 +454,16 @@ def stands_alone(statement: Statement) -> bool:
     return not statement.text.rstrip("*_ ").endswith("?") and not _PRONOUN_LED.match(statement.text)
 
 
-def claim_text(statement: Statement) -> str:
-    """A statement as a brief's bullet: markup gone, figures as digits, a call's first person attributed."""
-    text = re.sub(r"\*\*|__|`", "", statement.text).strip()
-    text = with_digits(text)
-    if (
-        statement.source_type is SourceType.call
-        and statement.speaker
-        and re.search(r"\b(?:I|I['’]m|I['’]ll|I['’]ve|my|we|we['’]ll|we['’]re|our|you|your)\b", text)
-    ):
-        text = f"{statement.speaker}: {text}"
+def claim_text(statement: Statement) -> str | None:
+    """A statement as a brief's bullet, or None when it cannot stand as one.
+
+    Our own notes are already written as statements: markup goes, figures become digits. A
+    transcript line is someone talking, so it is restated (agents.phrasing): "Dana to send the
+    pricing by Friday", never the pasted line.
+    """
+    text = with_digits(re.sub(r"\*\*|__|`", "", statement.text).strip())
+    if statement.source_type is SourceType.call:
+        return spoken_as_statement(text, statement.speaker)
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
@@ -693,9 +696,22 @@ class PersonView:
     title: str | None = None
     title_citations: tuple[Citation, ...] = ()
     in_crm: bool = False
+    crm_lists_active: bool = False  # a Contact with nothing in the CRM saying they left
     plan: Stakeholder | None = None
     role: BuyingRole | None = None
     role_citations: tuple[Citation, ...] = ()
+
+
+def crm_departures(evidence: AccountEvidence) -> list[Finding]:
+    """A Contact whose custom status field says they left (DESIGN.md status), dated by the record's last change."""
+    found = []
+    for contact in stakeholder_contacts(evidence):
+        if (left := custom_departure(contact, evidence.field_map)) and (citation := cite(evidence, contact.id, left)):
+            day = parse_day(contact.get("LastModifiedDate"))
+            found.append(
+                Finding(contact.id, "status", StakeholderStatus.departed, citation, day, contact.id, SourceType.crm)
+            )
+    return found
 
 
 def _findings_by_person(
@@ -735,9 +751,10 @@ def relationship_changes(
     """Departures, arrivals, new titles and stance changes since `since`, and the risks they carry."""
     people: dict[str, PersonView] = {}
     roles = evidence.roles_by_contact()
-    for contact in evidence.contacts:
+    for contact in stakeholder_contacts(evidence):
         if name := contact_name(contact):
-            view = PersonView(contact.id, name, in_crm=True)
+            active = custom_departure(contact, evidence.field_map) is None
+            view = PersonView(contact.id, name, in_crm=True, crm_lists_active=active)
             if title := contact.get("Title"):
                 view.title = str(title)
                 view.title_citations = tuple(cites(evidence, contact.id, "Title"))
@@ -763,7 +780,7 @@ def relationship_changes(
     for key, person in reading.new_people.items():
         people.setdefault(key, PersonView(key, person.name))
     days = {sid: source_day(s) for sid, s in evidence.sources.items()}
-    grouped = _findings_by_person(reading.findings, days)
+    grouped = _findings_by_person([*reading.findings, *crm_departures(evidence)], days)
 
     claims: list[Claim] = []
     risks: list[Tagged] = []
@@ -781,7 +798,10 @@ def relationship_changes(
         newest_day = max((f.day or date.min) for f in latest_status) if latest_status else date.min
         plan_departed = view.plan is not None and view.plan.status is StakeholderStatus.departed
         who = f"{view.name} ({view.title})" if view.title else view.name
-        if departed and (newest_day >= since or (view.plan is not None and not plan_departed)):
+        # A departure is news when it is recent or undated (a CRM status field), or when the CRM or the
+        # plan still lists them.
+        recent = newest_day >= since or newest_day == date.min
+        if departed and (recent or view.crm_lists_active or (view.plan is not None and not plan_departed)):
             before_leaving = [f for f in fields.get("stance", []) if f.value is Stance.champion]
             was_champion = (view.plan is not None and view.plan.stance is Stance.champion) or bool(before_leaving)
             champion_note = ", our champion," if was_champion else ""
@@ -899,17 +919,17 @@ _RISK_RULES: tuple[tuple[str, str], ...] = (
     (
         "competitor",
         r"\bcompetitive\s+(?:process|eval\w*|bid|rfp|threat)|\bcompetitor\s+eval\w*|\brfp\b"
-        r"|\bconsolidat\w*|\bbake-?off\b|\bswitch\w*\s+to\b|\bcourt\w*\b",
+        r"|\bconsolidat\w*|\bbake-?off\b|\bswitch\w*\s+to\b",
     ),
     (
         "commercial",
         r"\bbudget\s+(?:cut|freeze|pressure)|\bno\s+budget\b|\bcost[- ]cutting\b"
         r"|\b\d+\s?%\s+(?:off|reduction|discount)|\bpercent\s+(?:off|reduction)|\bdiscount\w*"
-        r"|\bprice\s+(?:increase|pressure)|\bline\s+item\s+to\s+cut\b",
+        r"|\bprice\s+(?:increase|pressure)",
     ),
     ("support", r"\bescalat(?:ed|ion)\b(?!\s+polic)|\boutages?\b(?!\s+(?:since|down))|\bsev[- ]?1\b"),
     ("no_champion", r"\bno\s+champion\b|\blost\s+(?:our|the)\s+champion\b|\bchampion\s+(?:left|departed)\b"),
-    ("unknown_person", r"\bhaven['’]t\s+met\b|\bnever\s+met\b|\bno\s+read\s+on\b|\bunknown\b"),
+    ("unknown_person", r"\bhaven['’]t\s+met\b|\bnever\s+met\b|\bunknown\b"),
     ("detractor", r"\bdetractor\b|\bagainst\s+us\b|\bblock(?:s|ing|er)\b"),
     ("timing", r"\bslip\w*|\bdelay\w*|\bon\s+hold\b|\bpush\w*\s+(?:\S+\s+){0,4}into\s+next\s+year"),
     ("general", r"\brisks?\b|\bconcern\w*|\bat\s+risk\b|\bworr\w*|\bthreat\w*"),
@@ -970,7 +990,7 @@ def evidence_risks(
             else:
                 severity = Severity.medium
         text = claim_text(replace(statement, text=_without_severity(statement.text)))
-        if any(_similar(text, kept.text) for _, _, kept in risks):
+        if text is None or any(_similar(text, kept.text) for _, _, kept in risks):
             continue
         rank = 0 if stated_severity(statement.text) or _RISK_HEADING.search(statement.heading) else 1
         risk = Risk(text=text, citations=(statement.citation,), severity=severity, mitigation=MITIGATIONS[kind])
@@ -1065,7 +1085,8 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
         concise = [s for s in group if len(s.text) <= 160] or group
         best = max(concise, key=lambda s: (len(s.text), s.day or date.min))
         others = [s.citation for s in group if s is not best][:1]
-        claims.append(Claim(text=claim_text(best), citations=(best.citation, *others)))
+        if text := claim_text(best):
+            claims.append(Claim(text=text, citations=(best.citation, *others)))
     return claims
 
 
@@ -1097,7 +1118,7 @@ def ask_claims(evidence: AccountEvidence, statements: Sequence[Statement], since
         if len(statement.text) > MAX_ASK_CHARS:
             continue
         text = claim_text(statement)
-        if any(_similar(text, c.text, 0.6) for c in [*claims, *found]):
+        if text is None or any(_similar(text, c.text, 0.6) for c in [*claims, *found]):
             continue
         found.append(Claim(text=text, citations=(statement.citation,)))
     return claims + found[: max(0, MAX_ASKS - len(claims))]

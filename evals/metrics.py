@@ -240,6 +240,27 @@ def violations(must_not_include: Iterable[str], rendered: str) -> list[str]:
     return [phrase for phrase in must_not_include if phrase.casefold() in haystack]
 
 
+def _plain_words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9%$.,']+", text.casefold().replace("’", "'"))).strip(" .,")
+
+
+PASTED_MIN_WORDS = 6
+
+
+def pasted_transcript_lines(brief: QbrBrief | None, call_sources: Iterable[str]) -> list[str]:
+    """Claims whose text holds a whole transcript line they cite (of 6+ words): a pasted line, not a statement."""
+    calls = set(call_sources)
+    pasted = []
+    for claim in brief.claims() if brief is not None else ():
+        text = _plain_words(claim.text)
+        for citation in claim.citations:
+            line = _plain_words(citation.quote)
+            if citation.source_id in calls and len(line.split()) >= PASTED_MIN_WORDS and line in text:
+                pasted.append(claim.text)
+                break
+    return pasted
+
+
 @dataclass
 class QbrScores:
     facts: int = 0
@@ -247,18 +268,25 @@ class QbrScores:
     missed: list[str] = field(default_factory=list)
     evidence: dict[str, str] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    pasted: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, Number]:
         return {
             "qbr.fact_recall": ratio(self.stated, self.facts),
             "qbr.must_not_include_violations": len(self.violations),
+            "qbr.transcript_lines_as_claims": len(self.pasted),
         }
 
 
 def qbr_scores(
-    facts: Sequence[QbrFact], must_not_include: Sequence[str], brief: QbrBrief | None, rendered: str
+    facts: Sequence[QbrFact],
+    must_not_include: Sequence[str],
+    brief: QbrBrief | None,
+    rendered: str,
+    call_sources: Iterable[str] = (),
 ) -> QbrScores:
-    """Fact recall over cited claims, and forbidden strings found anywhere in the rendered brief."""
+    """Fact recall over cited claims, forbidden strings found anywhere in the rendered brief, and claims
+    that paste a transcript line."""
     stated = stated_facts(facts, brief)
     return QbrScores(
         facts=len(facts),
@@ -266,6 +294,7 @@ def qbr_scores(
         missed=[fact.id for fact in facts if fact.id not in stated],
         evidence=stated,
         violations=violations(must_not_include, rendered),
+        pasted=pasted_transcript_lines(brief, call_sources),
     )
 
 

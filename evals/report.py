@@ -32,6 +32,7 @@ HEADLINE: tuple[tuple[str, str], ...] = (
     ("whitespace.cell_accuracy", "Whitespace cell accuracy"),
     ("qbr.fact_recall", "QBR fact recall"),
     ("qbr.must_not_include_violations", "QBR must-not-include violations"),
+    ("qbr.transcript_lines_as_claims", "QBR claims that paste a transcript line"),
     ("grounding.verified_share", "Verified share of changes"),
     ("grounding.unsupported_changes", "Unsupported changes"),
     ("grounding.hallucinated_people", "Hallucinated people"),
@@ -118,6 +119,7 @@ def bundle_failures(run: BundleRun) -> dict[str, Any]:
         out["qbr"] = {
             "missed_facts": [{"id": fact, "any_of": patterns.get(fact, [])} for fact in run.qbr.missed],
             "violations": list(run.qbr.violations),
+            "pasted_lines": list(run.qbr.pasted),
             "stated_facts": dict(run.qbr.evidence),
         }
     if run.grounding is not None:
@@ -265,6 +267,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             lines += ["", "Missed QBR facts: " + ", ".join(f["id"] for f in qbr["missed_facts"])]
         if qbr.get("violations"):
             lines += ["", "Must-not-include violations: " + ", ".join(qbr["violations"])]
+        if qbr.get("pasted_lines"):
+            lines += ["", "QBR claims that paste a transcript line:", ""] + [f"- {t}" for t in qbr["pasted_lines"]]
         for injection in failures.get("injections", []):
             if injection["changed"]:
                 lines += [

@@ -51,7 +51,7 @@ from plans.vocabulary import DraftKind
 from retrieval.bundle import load_bundle
 from retrieval.chunking import chunk_source
 from retrieval.embedders import load_embedder
-from retrieval.evidence import Bundle, Hit
+from retrieval.evidence import Bundle, Hit, SourceType
 from retrieval.hybrid import HybridRetriever
 from retrieval.protocols import Embedder
 from retrieval.store import ChunkStore
@@ -367,7 +367,10 @@ def score_bundle(run: BundleRun, drafted: Drafted) -> None:
     if (gold.qbr.facts or gold.qbr.must_not_include) and (
         DraftKind.qbr_brief.value in drafted.results or DraftKind.qbr_brief.value in drafted.errors
     ):
-        run.qbr = qbr_scores(gold.qbr.facts, gold.qbr.must_not_include, plan.qbr_brief, drafted.rendered_brief)
+        calls = [source.id for source in drafted.bundle.sources if source.type is SourceType.call]
+        run.qbr = qbr_scores(
+            gold.qbr.facts, gold.qbr.must_not_include, plan.qbr_brief, drafted.rendered_brief, calls
+        )
     run.grounding = grounding_scores(drafted.changes, drafted.evidence.texts())
     for kind, result in drafted.results.items():
         run.cost.add(kind, result.usage)
