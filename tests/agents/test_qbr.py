@@ -300,7 +300,8 @@ def test_value_delivered_states_measured_outcomes_as_figures() -> None:
     )
     account = evidence([], [call], as_of="2026-09-30")
     brief, _ = draft(account)
-    assert [c.text for c in brief.value_delivered] == ["Priya Shah reported: MTTR in Acute Care is down 38% since the go-live."]
+    restated = "Priya Shah reported: MTTR in Acute Care is down 38% since the go-live."
+    assert [c.text for c in brief.value_delivered] == [restated]
     assert brief.value_delivered[0].citations[0].locator == "00:02:24"
 
 
