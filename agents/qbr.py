@@ -800,8 +800,8 @@ def relationship_changes(
         who = f"{view.name} ({view.title})" if view.title else view.name
         # A departure is news when it is recent or undated (a CRM status field), or when the CRM or the
         # plan still lists them.
-        recent = newest_day >= since or newest_day == date.min
-        if departed and (recent or view.crm_lists_active or (view.plan is not None and not plan_departed)):
+        news = newest_day >= since or newest_day == date.min
+        if departed and (news or view.crm_lists_active or (view.plan is not None and not plan_departed)):
             before_leaving = [f for f in fields.get("stance", []) if f.value is Stance.champion]
             was_champion = (view.plan is not None and view.plan.stance is Stance.champion) or bool(before_leaving)
             champion_note = ", our champion," if was_champion else ""
