@@ -41,9 +41,10 @@ from agents.stakeholders import (
     read_hits,
     same_title,
 )
+from agents.whitespace import CellNews, narrative_cells
 from plans.diff import proposed_change
 from plans.models import QBR_SECTION_NAMES, AccountPlan, Change, Citation, Claim, QbrBrief, Risk, Stakeholder
-from plans.vocabulary import BuyingRole, ChangeKind, Severity, StakeholderStatus, Stance
+from plans.vocabulary import BuyingRole, CellStatus, ChangeKind, Severity, StakeholderStatus, Stance
 from retrieval.evidence import CrmRecord, Hit, Source, SourceType
 
 CRM_CONFIDENCE = 0.92
@@ -67,10 +68,14 @@ QBR_QUESTIONS = (
     "discount percent off price pricing reduction",
     "value delivered reduced saved improved percent hours incidents downtime results",
     "next steps action items actions to do we asked they asked follow up",
+    "ask asks request wants needs by before deadline",
     "left the company departed resigned retired last day",
     "new executive joined hired promoted now the head of",
     "champion lost our champion no champion",
     "pilot results proof of value",
+    "budget amount rescoped cut reduced increased quoted scope",
+    "uses a competitor instead went with lost to",
+    "does not apply not applicable not a fit no need for",
 )
 
 
@@ -216,6 +221,36 @@ def pipeline_claims(evidence: AccountEvidence) -> list[Claim]:
         deal_citations = cites(evidence, deal.id, "Amount", "StageName", "CloseDate")
         deal_citations += [c for r in rivals if (c := cite(evidence, r.id, "CompetitorName"))]
         claims.append(Claim(text=f"{_deal_name(deal)}: {', '.join(parts)}{against}.", citations=tuple(deal_citations)))
+    return claims
+
+
+_REASON = re.compile(r"(?:\s[—–-]\s|:\s|\bbecause\b|\bsince\b|\bas\b(?=\s+(?:they|there|the|it|we|all|every|no)\b))"
+                     r"(?P<why>[^.]{6,160})")
+MAX_CELL_NEWS = 4
+
+
+def cell_claims(news: Sequence[CellNews], since: date) -> list[Claim]:
+    """What the notes and calls decided this quarter: a competitor holds a cell, or a product does not apply
+    there and why — one claim per product and competitor or reason, naming the units."""
+    grouped: dict[tuple[str, str, str], list[CellNews]] = defaultdict(list)
+    for item in news:
+        if (item.day or date.min) < since:
+            continue
+        basis = item.basis
+        if basis.status is CellStatus.competitor and basis.competitor:
+            grouped[("competitor", item.product, basis.competitor)].append(item)
+        elif basis.status is CellStatus.not_applicable:
+            why = _REASON.search(basis.note or "")
+            grouped[("not_applicable", item.product, why.group("why").strip(" ,;") if why else "")].append(item)
+    claims = []
+    for (status, product, detail), items in list(grouped.items())[:MAX_CELL_NEWS]:
+        units = " and ".join(dict.fromkeys(i.unit for i in items))
+        citations = tuple(dict.fromkeys(c for i in items for c in i.basis.citations))[:2]
+        if status == "competitor":
+            text = f"{detail} holds {product} at {units}."
+        else:
+            text = f"{product} does not apply at {units}" + (f": {detail}." if detail else ".")
+        claims.append(Claim(text=text, citations=citations))
     return claims
 
 
@@ -658,7 +693,7 @@ def renewal_claim(
     """The renewal: the CRM's open renewal, with its date replaced by a newer move when the evidence says so."""
     renewal = renewal_opportunity(evidence)
     if renewal is None:
-        return None, None, None
+        return narrative_renewal(statements, evidence.as_of)
     crm_day = parse_day(renewal.get("CloseDate"))
     crm_changed = parse_day(renewal.get("LastModifiedDate")) or parse_day(renewal.get("SystemModstamp"))
     moves = [
@@ -680,6 +715,74 @@ def renewal_claim(
     was = f", moved from {format_day(crm_day)} in CRM" if crm_day else ""
     text = f"{name} ({details}) now renews on {newest.label}{was}."
     return Claim(text=text, citations=tuple([*evidence_citations, *citations])), newest, newest.day
+
+
+def narrative_renewal(
+    statements: Sequence[Statement], as_of: date
+) -> tuple[Claim | None, MovedDate | None, date | None]:
+    """The renewal when only the notes and calls speak of it: the newest move, and where it moved from."""
+    moves = moved_renewal_dates(statements, None, as_of)
+    if not moves:
+        return None, None, None
+    newest = moves[0]
+    text = newest.statement.text
+    was = next(
+        (d.label for d in dates_in(text, newest.statement.day or as_of)
+         if re.search(r"\bfrom\s+(?:the\s+)?$", text[: d.start], re.IGNORECASE)),
+        None,
+    )
+    moved = f"moved from {was} to {newest.label}" if was else f"now {newest.label}"
+    return Claim(text=f"Renewal {moved}.", citations=(newest.statement.citation,)), newest, newest.day
+
+
+_MONEY = re.compile(
+    r"(?P<amount>[$€£]\s?\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|bn|million|thousand|billion)?\b"
+    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)\s?(?:usd|eur|gbp|dollars|euros|pounds)\b)",
+    re.IGNORECASE,
+)
+_AMOUNT_CHANGE = re.compile(
+    r"\b(?:re-?scop\w*|cut|cuts|reduc\w*|trimm?\w*|shrunk|shrank|lower\w*|dropp?\w*|down\s+to|increas\w*|rais\w*"
+    r"|grew|expand\w*|up\s+to|revised|now\s+(?:at|only|just)|came\s+in\s+at|re-?quoted|scaled\s+(?:back|down|up))\b",
+    re.IGNORECASE,
+)
+_AMOUNT_TOPIC = re.compile(
+    r"\b(?:budget|amount|deal|renewal|expansion|contract|quote|quoted|scope|(?:re-?)?scoped|order|po|tcv|acv)\b",
+    re.IGNORECASE,
+)
+MAX_AMOUNT_CHANGES = 2
+
+
+def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
+    """Amounts and budgets the notes and calls say changed — the newest figure, and the one it replaced."""
+    claims: list[Claim] = []
+    ordered = [s for s in statements if _MONEY.search(with_digits(s.text))]
+    for index, statement in enumerate(ordered):
+        text = with_digits(statement.text)
+        if (statement.day or since) < since or is_value(text) or not _AMOUNT_CHANGE.search(text):
+            continue
+        if not (_AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)):
+            continue
+        amounts = [m.group("amount") for m in _MONEY.finditer(text)]
+        new = amounts[-1]
+        earlier = [
+            e for e in ordered[index + 1 :]
+            if (e.day or date.min) < (statement.day or date.min) and _AMOUNT_TOPIC.search(e.text)
+        ]
+        # The figure it replaced: from an earlier statement on the same subject, or the only earlier one.
+        replaced = [e for e in earlier if _similar(e.text, statement.text, 0.15)]
+        replaced = replaced or (earlier if len(earlier) == 1 else [])
+        older = [m.group("amount") for e in replaced[:1] for m in _MONEY.finditer(with_digits(e.text))]
+        old = amounts[0] if len(amounts) > 1 else (older[0] if older else None)
+        was = f" (was {old})" if old and old != new else ""
+        topic = _AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)
+        what = topic.group().lower() if topic else "amount"
+        what = re.sub(r"^(?:re-?)?scoped$|^quoted$", lambda m: "scope" if "scop" in m.group() else "quote", what)
+        what = {"po": "PO", "tcv": "TCV", "acv": "ACV"}.get(what, what)
+        citations = [statement.citation, *(e.citation for e in replaced[:1] if older)]
+        claims.append(Claim(text=f"The {what} is now {new}{was}.", citations=tuple(citations)))
+        if len(claims) >= MAX_AMOUNT_CHANGES:
+            break
+    return claims
 
 
 # ---------------------------------------------------------------------------
@@ -1092,9 +1195,13 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
 
 _ACTION_CUE = re.compile(
     r"\bnext\s+steps?\b|\baction\s+items?\b|\bwe\s+asked\b|\bthey\s+asked\b|\b(?:asked|asks)\s+(?:us\s+)?for\b"
-    r"|\basked\s+us\b|\bfollow[- ]?up\b|\bwe['’]ll\s+send\b|\bI['’]ll\s+(?:send|make|check)\b",
+    r"|\basked\s+us\b|\bfollow[- ]?up\b|\bwe['’]ll\s+send\b|\bI['’]ll\s+(?:send|make|check)\b"
+    # A labelled line: "Ask: ...", "Action: ...", "TODO - ..."
+    r"|^\W*(?:asks?|actions?|to-?dos?|requests?|owner)\s*[:\-–—]",
     re.IGNORECASE,
 )
+# A request with a deadline is an ask even without the word: "Dana wants a roadmap session before 15 July".
+_WANTS = re.compile(r"\b(?:wants?|needs?|requested|requests|expects?|is\s+waiting\s+for)\b", re.IGNORECASE)
 
 
 def ask_claims(evidence: AccountEvidence, statements: Sequence[Statement], since: date) -> list[Claim]:
@@ -1113,7 +1220,8 @@ def ask_claims(evidence: AccountEvidence, statements: Sequence[Statement], since
         is_action = statement.checkbox == " " or (
             _ACTION_HEADING.search(statement.heading) and statement.source_type is SourceType.note
         )
-        if not (is_action or _ACTION_CUE.search(statement.text)) or not stands_alone(statement):
+        dated_request = bool(_WANTS.search(statement.text)) and bool(dates_in(statement.text, statement.day or since))
+        if not (is_action or dated_request or _ACTION_CUE.search(statement.text)) or not stands_alone(statement):
             continue
         if len(statement.text) > MAX_ASK_CHARS:
             continue
@@ -1141,6 +1249,7 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     quarter = quarter_of(evidence.as_of)
     since = min(quarter.start, evidence.as_of - timedelta(days=LOOKBACK_DAYS))
     statements, warnings = read_statements(hits, evidence)
+    cells = narrative_cells(evidence, hits)
 
     renewal, moved, renewal_day = renewal_claim(evidence, statements)
     near_end = _plus_quarters(quarter, NEAR_RENEWAL_QUARTERS).end
@@ -1156,6 +1265,7 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     risks = merge_risks(structural, found_risks, relationships.directory)
 
     summary = [c for c in (arr_claim(evidence), renewal) if c is not None]
+    summary += amount_claims(statements, since)
     if risks and risks[0].severity is Severity.high:
         top = risks[0]
         summary.append(Claim(text=f"Top risk: {top.text}", citations=top.citations))
@@ -1164,7 +1274,9 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
         summary=tuple(summary),
         value_delivered=tuple(value_claims(statements, since)),
         relationship_changes=tuple(relationships.claims),
-        pipeline_and_whitespace=tuple([*pipeline_claims(evidence), *closed_claims(evidence, quarter)]),
+        pipeline_and_whitespace=tuple(
+            [*pipeline_claims(evidence), *closed_claims(evidence, quarter), *cell_claims(cells, since)]
+        ),
         risks=tuple(risks),
         asks_and_next_steps=tuple(ask_claims(evidence, statements, since)),
     )

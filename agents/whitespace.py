@@ -201,7 +201,11 @@ _NOT_APPLICABLE = re.compile(
     r"|\bnot\s+applicable\b|\bn/a\s+(?:for|to)\b|\bnot\s+(?:a|an)\s+(?:good\s+)?fit\b|\bno\s+fit\b"
     r"|\bnot\s+relevant\b|\bno\s+relevance\b|\bno\s+(?:need|use|use\s+case)\s+for\b|\bnever\s+need\b"
     r"|\bnothing(?:\s+[\w'’]+){0,3}\s+to\s+(?:put|monitor|run|deploy|instrument|install)\b"
-    r"|\bout\s+of\s+scope\b|\boff\s+the\s+(?:whitespace\s+)?(?:list|table)\b",
+    r"|\bout\s+of\s+scope\b|\boff\s+the\s+(?:whitespace\s+)?(?:list|table)\b"
+    r"|\b(?:isn['’]t|is\s+not|aren['’]t|are\s+not|won['’]t\s+be|will\s+not\s+be)\s+(?:really\s+)?(?:applicable|relevant"
+    r"|suitable|needed|an?\s+(?:good\s+)?(?:fit|option|use\s+case))\b"
+    r"|\b(?:can['’]t|cannot|can\s+not|won['’]t)\s+(?:go\s+(?:in|into|on)|be\s+(?:used|deployed|installed|rolled\s+out)"
+    r"|work|run|apply)\b",
     re.IGNORECASE,
 )
 
@@ -661,6 +665,34 @@ def from_findings(findings: Sequence[Finding]) -> CellBasis | None:
     if sources > 1:
         reason += f", corroborated by {sources - 1} more source{'s' if sources > 2 else ''}"
     return CellBasis(status, citations, _confidence(support), reason, competitor=name, note=note)
+
+
+@dataclass(frozen=True)
+class CellNews:
+    """What the notes and calls say about one cell: a competitor holds it, or it does not apply and why."""
+
+    product: str
+    unit: str
+    basis: CellBasis
+    day: date | None
+
+
+def narrative_cells(evidence: AccountEvidence, hits: Sequence[Hit]) -> list[CellNews]:
+    """Cells the notes and calls decide (competitor or not applicable), newest first, for the QBR brief.
+
+    The same reading the whitespace draft does, so the brief and the matrix never disagree.
+    """
+    products = active_products(evidence)
+    units = account_units(evidence)
+    vocab = vocabulary(evidence, products, units)
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in dict.fromkeys(read_hits(hits, evidence, vocab).findings):
+        by_cell[(finding.product, finding.unit)].append(finding)
+    news = []
+    for (product, unit), findings in by_cell.items():
+        if basis := from_findings(findings):
+            news.append(CellNews(product, unit, basis, max((f.day or date.min) for f in findings)))
+    return sorted(news, key=lambda n: (n.day or date.min, n.product, n.unit), reverse=True)
 
 
 def decide_cell(

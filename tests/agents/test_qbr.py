@@ -490,3 +490,50 @@ def test_every_line_of_a_retrieved_note_is_read() -> None:
     risks = [r.text for r in brief.risks]
     assert any("CFO consolidation" in r for r in risks)
     assert any("conversion runs long" in r for r in risks)
+
+
+# ------------------------------------------------------------------ typed events from the notes and calls
+
+UNIT_ID = "001A00000000001UAA"
+
+
+def _matrix() -> list:
+    return [
+        record("Account", UNIT_ID, Name="Acme Finance", ParentId=ACCOUNT_ID),
+        record("Product2", "01tA0000000001AAAA", Name="Field Mobile", IsActive=True),
+    ]
+
+
+def test_a_renewal_move_said_only_in_a_note_gives_old_and_new_dates() -> None:
+    text = "Marcus confirmed the renewal moves from 30 June to 30 September 2026 — the board approves budgets first."
+    brief, _ = draft(evidence([], [note("n1", "2026-06-10", text)], as_of="2026-06-30"))
+    assert brief.summary[0].text == "Renewal moved from June 30, 2026 to September 30, 2026."
+
+
+def test_a_rescoped_amount_says_what_it_replaced() -> None:
+    sources = [
+        note("n1", "2026-05-05", "Expansion quoted at $1.2M across all three units."),
+        note("n2", "2026-06-09", "Rescoped to Finance only: $750k."),
+    ]
+    brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
+    (claim,) = [c for c in brief.summary if "$750k" in c.text]
+    assert claim.text == "The scope is now $750k (was $1.2M)."
+    assert [c.source_id for c in claim.citations] == ["n2", "n1"]
+
+
+def test_a_product_that_does_not_apply_is_stated_with_its_reason() -> None:
+    text = "Field Mobile isn't applicable to Acme Finance — no field staff, everyone is office-based."
+    brief, _ = draft(evidence(_matrix(), [note("n1", "2026-06-10", text)], as_of="2026-06-30"))
+    assert [c.text for c in brief.pipeline_and_whitespace] == [
+        "Field Mobile does not apply at Acme Finance: no field staff, everyone is office-based."
+    ]
+
+
+def test_a_labelled_ask_or_a_request_with_a_deadline_is_an_ask() -> None:
+    sources = [
+        note("n1", "2026-06-10", "Ask: Dana wants a roadmap session before 15 July."),
+        note("n2", "2026-06-11", "Greg needs the SOC 2 report by July 3."),
+    ]
+    brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
+    asks = " ".join(c.text for c in brief.asks_and_next_steps)
+    assert "roadmap session" in asks and "SOC 2 report" in asks
