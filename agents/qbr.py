@@ -53,7 +53,7 @@ LOOKBACK_DAYS = 90  # judgement reads the quarter, and at least this many days b
 NEAR_RENEWAL_QUARTERS = 2  # a renewal closing this quarter or in the next two is "near"
 COMPETITOR_LOSS_DAYS = 365
 MAX_TOP_OPPORTUNITIES = 3
-MAX_VALUE = 4
+MAX_VALUE = 5
 MAX_RISKS = 6
 MAX_ASKS = 7
 MAX_QUOTE = 300
@@ -457,23 +457,66 @@ _SPOKEN_TENS = {
     "eighty": 80,
     "ninety": 90,
 }
-_SPOKEN_PERCENT = re.compile(
-    rf"\b(?P<tens>{'|'.join(_SPOKEN_TENS)})?(?:[- ]?(?P<unit>{'|'.join(_SPOKEN_UNITS)}))?\s+percent\b",
+_SPOKEN_DIGITS = {"zero": 0, "oh": 0, **{w: n for w, n in _SPOKEN_UNITS.items() if n < 10}}
+_SPOKEN_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_NUMBER_WORD = "|".join(
+    sorted([*_SPOKEN_UNITS, *_SPOKEN_TENS, *_SPOKEN_SCALES, "zero", "point"], key=len, reverse=True)
+)
+_SPOKEN_NUMBER = re.compile(
+    rf"\b(?P<run>(?:{_NUMBER_WORD})(?:(?:[- ]|\s+and\s+)(?:{_NUMBER_WORD}|oh))*)\b"
+    r"(?P<after>\s*(?:percent\b|%|[a-z]+))?",
     re.IGNORECASE,
 )
+_UNIT_AFTER = re.compile(r"\s*(?:percent|%|seconds?|secs?|minutes?|mins?|hours?|days?|weeks?|points?|pts|x)\b",
+                         re.IGNORECASE)
+
+
+def _spoken_value(words: list[str]) -> str | None:
+    """"thirty eight" → "38", "zero point four" → "0.4", "one thousand one hundred forty" → "1140"."""
+    total = current = 0
+    decimals = ""
+    seen = False
+    for index, word in enumerate(words):
+        if word == "point":
+            decimals = "".join(str(_SPOKEN_DIGITS[w]) for w in words[index + 1 :] if w in _SPOKEN_DIGITS)
+            if len(decimals) != len(words) - index - 1 or not decimals:
+                return None
+            break
+        if word in _SPOKEN_SCALES:
+            scale = _SPOKEN_SCALES[word]
+            if scale == 100:
+                current = (current or 1) * 100
+            else:
+                total, current = total + (current or 1) * scale, 0
+        elif word in _SPOKEN_TENS or word in _SPOKEN_UNITS or word in ("zero", "oh"):
+            current += _SPOKEN_TENS.get(word, _SPOKEN_UNITS.get(word, 0))
+        else:
+            return None
+        seen = True
+    if not seen:
+        return None
+    integer = total + current
+    return f"{integer}.{decimals}" if decimals else str(integer)
 
 
 def with_digits(text: str) -> str:
-    """Spoken percentages as figures ("thirty-eight percent" → "38%"), as a brief writes them."""
+    """Spoken figures as digits, as a brief writes them: "thirty-eight percent" → "38%", "zero point four
+    percent" → "0.4%", "forty-eight seconds" → "48 seconds". A lone "one" stays a word."""
 
     def figure(match: re.Match[str]) -> str:
-        tens, unit = match.group("tens"), match.group("unit")
-        if not tens and not unit:
+        words = [w for w in re.split(r"[-\s]+", match.group("run").lower()) if w and w != "and"]
+        after = match.group("after") or ""
+        unit = _UNIT_AFTER.match(after)
+        if len(words) < 2 and not unit:
             return match.group()
-        value = _SPOKEN_TENS.get((tens or "").lower(), 0) + _SPOKEN_UNITS.get((unit or "").lower(), 0)
-        return f"{value}%"
+        value = _spoken_value(words)
+        if value is None:
+            return match.group()
+        if unit and re.match(r"\s*(?:percent|%)", after, re.IGNORECASE):
+            return f"{value}%" + after[unit.end() :]
+        return value + after
 
-    text = _SPOKEN_PERCENT.sub(figure, text)
+    text = _SPOKEN_NUMBER.sub(figure, text)
     return re.sub(r"(\d)\s?percent\b", r"\1%", text)
 
 
@@ -1139,22 +1182,45 @@ def merge_risks(structural: Sequence[Tagged], found: Sequence[Tagged], directory
     return [risk for _, risk in ordered][:MAX_RISKS]
 
 
+# A value figure (DESIGN.md QBR claim): a measured outcome or adoption figure — a direction or state word
+# and a quantity with its unit, not a price.
 _OUTCOME = re.compile(
-    r"\b(?:reduc\w*|down|cut|sav\w*|improv\w*|less|fewer|faster|lower\w*|decreas\w*|dropp?\w*|increas\w*|up"
-    r"|passed|zero|eliminat\w*|avoid\w*|caught|prevent\w*)\b",
+    r"\b(?:reduc\w*|down|cut|sav\w*|improv\w*|less|fewer|faster|slower|lower\w*|higher|decreas\w*|dropp?\w*|fell"
+    r"|increas\w*|up|rose|grew|gain\w*|passed|zero|eliminat\w*|avoid\w*|caught|prevent\w*|contain\w*|resolv\w*"
+    r"|block\w*|stopp?\w*|detect\w*|automat\w*|process\w*|handl\w*|retir\w*|replac\w*|migrat\w*|live|went\s+live"
+    r"|rolled\s+out|onboard\w*|adopt\w*|using|active|deployed|freed|hit|reached|achiev\w*|from\s+[\d$€£.,]+\w*\s+to)\b",
     re.IGNORECASE,
 )
 _QUANTITY = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?)\s?(?P<unit>%|percent\b|x\b|hours?\b|hrs?\b|minutes?\b|mins?\b|days?\b|incidents?\b"
-    r"|outages?\b|findings?\b|tickets?\b)"
+    r"(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>%|percent\b|x\b|(?:percentage\s+)?points?\b|pts\b|pp\b"
+    r"|s\b|secs?\b|seconds?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|days?\b|weeks?\b"
+    r"|(?:k|m|million|thousand)?\s?(?:[a-z][a-z\-]{2,}\b)(?<!\bmonths)(?<!\byears)(?<!\byear))"
+    r"|[$€£]\s?(?P<money>\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?)\b"
     r"|\bzero\s+(?:findings?|incidents?|outages?|downtime|defects?)\b",
     re.IGNORECASE,
 )
 _PRICING_NEAR = re.compile(r"\b(?:off|discount\w*|cap|uplift|price|pricing|renewal|reduction\s+on)\b", re.IGNORECASE)
 
 
+_DATE_LIKE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(?:19|20)\d{2}\b|\b\d{1,2}[:/.]\d{1,2}(?:[:/.]\d{2,4})?\b|\b(?:q[1-4]|fy\d{2,4}|h[12])\b",
+    re.IGNORECASE,
+)
+
+
+def measured(text: str) -> list[re.Match[str]]:
+    """The quantities a sentence measures, without its dates, times and years."""
+    text = with_digits(text)
+    dates = [m.span() for m in _DATE_LIKE.finditer(text)]
+    return [m for m in _QUANTITY.finditer(text) if not any(a <= m.start() < b for a, b in dates)]
+
+
 def _quantities(text: str) -> set[str]:
-    return {(m.group("n") or "0") + (m.group("unit") or "").lower()[:1] for m in _QUANTITY.finditer(with_digits(text))}
+    return {
+        (m.group("n") or m.group("money") or "0").replace(",", "") + (m.group("unit") or "").lower()[:1]
+        for m in measured(text)
+    }
 
 
 def is_value(text: str) -> bool:
@@ -1162,7 +1228,7 @@ def is_value(text: str) -> bool:
     text = with_digits(text)
     if not _OUTCOME.search(text):
         return False
-    for match in _QUANTITY.finditer(text):
+    for match in measured(text):
         window = text[max(0, match.start() - 20) : match.end() + 25]
         if not _PRICING_NEAR.search(window):
             return True

@@ -11,7 +11,7 @@ import pytest
 
 from agents.context import AccountEvidence
 from agents.drafting import run_draft
-from agents.qbr import format_money, qbr_changes, qbr_queries, quarter_of
+from agents.qbr import format_money, is_value, qbr_changes, qbr_queries, quarter_of, with_digits
 from agents.verifier import verify
 from plans.diff import change_id
 from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Stakeholder
@@ -537,3 +537,24 @@ def test_a_labelled_ask_or_a_request_with_a_deadline_is_an_ask() -> None:
     brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
     asks = " ".join(c.text for c in brief.asks_and_next_steps)
     assert "roadmap session" in asks and "SOC 2 report" in asks
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("Zero point four percent on Cyber Monday.", "0.4% on Cyber Monday."),
+        ("Handle time is down forty-eight seconds.", "Handle time is down 48 seconds."),
+        ("We retired one thousand one hundred forty pagers.", "We retired 1140 pagers."),
+        ("First-contact resolution is up six points.", "First-contact resolution is up 6 points."),
+        ("That's the one we like.", "That's the one we like."),
+    ],
+)
+def test_spoken_figures_are_written_as_digits(spoken: str, written: str) -> None:
+    assert with_digits(spoken) == written
+
+
+def test_an_adoption_figure_is_value_but_a_date_or_a_price_is_not() -> None:
+    assert is_value("1,900 agents are live on the new desktop.")
+    assert is_value("Average handle time fell from 6:10 to 5:22, 48 seconds faster.")
+    assert not is_value("The renewal moved to 15 July 2026.")
+    assert not is_value("They want 12% off the renewal price.")
