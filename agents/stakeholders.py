@@ -516,26 +516,77 @@ def reports_to_cues(sentence: str) -> list[Cue]:
     return cues
 
 
+# Buying roles said in words (DESIGN.md buying_role: "owns the business case" → business_owner,
+# "approves every commitment above $500k" → economic_buyer). One family per role, written from
+# the definitions — who holds the money, owns the outcome, judges the fit, sponsors, buys, uses.
+_EVALUATION = (
+    r"(?:(?:[\w-]+\s+){0,2}(?:evaluation|eval|review|assessment|poc|proof\s+of\s+concept|pilot|checklist"
+    r"|bake-?off|due\s+diligence|scoring|shortlist|selection\s+criteria|vendor\s+selection))"
+)
 _ROLE_RULES: tuple[tuple[BuyingRole, str], ...] = (
-    (BuyingRole.economic_buyer, r"\b(?:owns?|controls?|holds?)\s+(?:the\s+|their\s+|his\s+"
-                                r"|her\s+)?(?:[\w-]+\s+)?budget\b"),
+    (BuyingRole.economic_buyer, r"\b(?:owns?|controls?|holds?|has|manages?)\s+(?:the\s+|their\s+|his\s+"
+                                r"|her\s+)?(?:[\w-]+\s+)?(?:budget|purse\s+strings|money|spend)\b"),
     (BuyingRole.economic_buyer, r"\bsigns?\s+off\s+on\b|\b(?:will|['’]ll)\s+sign\s+off\b|\bbudget\s+(?:owner"
-                                r"|holder)\b|\bfinal\s+(?:say|sign-?off)\b"),
-    (BuyingRole.technical_evaluator, r"\b(?:runs?|leads?|leading|running"
-                                     r"|owns?)\s+the\s+(?:technical\s+)?(?:evaluation|eval|poc"
-                                     r"|proof\s+of\s+concept)\b|\b(?:our|the)\s+(?:technical\s+)?evaluator\b"),
+                                r"|holder)\b|\bfinal\s+(?:[\w-]+\s+)?(?:say|sign-?off|call|decision|approval|word)\b"
+                                r"|\bapproves?\s+(?:every|all|any|the)\s+(?:[\w$-]+\s+){0,3}?(?:commitment|spend"
+                                r"|purchase|contract|deal|budget|po|order|investment)s?\b"
+                                r"|\b(?:the\s+)?(?:economic\s+buyer|decision[- ]maker|budget\s+approver)\b"
+                                r"|\bdecides\s+(?:on\s+)?(?:the\s+)?(?:budget|purchase|deal|vendor)\b"),
+    (BuyingRole.business_owner, r"\bowns?\s+the\s+(?:[\w-]+\s+){0,2}?(?:business\s+case|outcome|roll-?out"
+                                r"|program(?:me)?|initiative|process|kpis?|p&l|use\s+case)\b"
+                                r"|\bbusiness\s+(?:owner|lead|sponsor)\b"
+                                r"|\baccountable\s+for\s+the\s+(?:outcome|results|roll-?out|benefits)\b"),
+    (BuyingRole.technical_evaluator, r"\b(?:runs?|leads?|leading|running|owns?|chairs?|does|doing|sits?\s+on"
+                                     r"|is\s+on)\s+the\s+" + _EVALUATION + r"\b"
+                                     r"|\b(?:our|the)\s+(?:technical\s+)?evaluator\b|\btechnical\s+buyer\b"
+                                     r"|\bscores?\s+the\s+vendors\b|\bevaluation\s+(?:panel|committee|team)\b"),
+    (BuyingRole.executive_sponsor, r"\b(?:exec(?:utive)?[- ]level\s+)?sponsor(?:s|ing|ed)?\s+(?:this|it|the\s+"
+                                   r"(?:project|program(?:me)?|initiative|deal|rollout))\b|\bexec(?:utive)?\s+sponsor\b"
+                                   r"|\bchairs?\s+the\s+steer\w*\s+(?:group|committee|board)\b"),
+    (BuyingRole.procurement, r"\b(?:runs?|running|leads?|leading|owns?|manages?|handles?|handling)\s+the\s+"
+                             r"(?:tender|rfp|rfq|procurement|sourcing\s+(?:process|event)|commercials|contract"
+                             r"\s+negotiation|negotiation)\b|\bnegotiat\w+\s+(?:the\s+)?(?:contract|terms|price)\b"),
+    (BuyingRole.end_user, r"\buses?\s+(?:it|the\s+(?:tool|product|platform|app|system))\s+(?:daily|every\s+day)\b"
+                          r"|\b(?:day-to-day|daily|power|end)\s+user\b"),
 )
 _ROLE_PATTERNS = [(role, re.compile(rx, re.IGNORECASE)) for role, rx in _ROLE_RULES]
 
 
+# "The decision maker for Finance is Henrik", "final approval sits with Elena": the person comes after.
+_NAMED_AFTER = re.compile(
+    rf"^[^.;:]{{0,60}}?\b(?:is|=|sits\s+with|rests\s+with|lies\s+with|goes\s+to)\s+(?P<name>{_NAME}|{_NAME_WORD})"
+)
+
+
+# A role named as a noun ("the decision maker", "exec sponsor") says something about a person only
+# when the sentence links them: "Henrik is the decision maker", "the decision maker is Henrik",
+# "Elena, our business owner", "Elena (budget holder)". "Priya reports to the decision maker" does not.
+_ROLE_LABEL = re.compile(
+    r"(?:economic\s+buyer|decision[- ]maker|budget\s+(?:approver|owner|holder)|business\s+(?:owner|lead|sponsor)"
+    r"|exec(?:utive)?\s+sponsor|technical\s+buyer|evaluator|(?:day-to-day|daily|power|end)\s+user)s?\W*$",
+    re.IGNORECASE,
+)
+_LINKED_BEFORE = re.compile(
+    r"(?:\b(?:is|was|as|becomes|became|remains)|,|\(|[—–-]|:)\s*(?:(?:the|our|their|a|an|his|her|real|main|final|new)\s+)*"
+    r"(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def role_cues(sentence: str) -> list[Cue]:
     """A buying role said in words: "owns the security budget", "signs off on the purchase"."""
-    return [
-        Cue(m.start(), m.end(), role)
-        for role, pattern in _ROLE_PATTERNS
-        for m in pattern.finditer(sentence)
-        if not is_hedged(sentence, m.start())
-    ]
+    cues = []
+    for role, pattern in _ROLE_PATTERNS:
+        for m in pattern.finditer(sentence):
+            if is_hedged(sentence, m.start()):
+                continue
+            after = _NAMED_AFTER.match(sentence[m.end() :])
+            name = after.group("name") if after and not re.search(r"\b(?:is|are)\b", m.group(), re.I) else None
+            label = _ROLE_LABEL.search(m.group())
+            if label and not name and not _LINKED_BEFORE.search(sentence[: m.start() + label.start()]):
+                continue
+            cues.append(Cue(m.start(), m.end(), role, name=name))
+    return cues
 
 
 _PROCUREMENT_TITLE = re.compile(r"\b(?:procurement|purchasing|sourcing|vendor\s+management|buyer)\b", re.IGNORECASE)

@@ -323,3 +323,33 @@ def test_our_people_other_organisations_and_teams_are_not_customer_people(senten
 def test_a_customer_speaker_s_our_is_the_customer() -> None:
     (cue,) = titled_person_cues("Our new dispatch supervisor, Tuan Nguyen, starts Monday.", customer_voice=True)
     assert (cue.name, cue.value) == ("Tuan Nguyen", "Dispatch Supervisor")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "role"),
+    [
+        ("Dana owns the business case for Insight in Retail.", BuyingRole.business_owner),
+        ("Elena approves every commitment above $500k in Finance.", BuyingRole.economic_buyer),
+        ("Since June, final budget approval for the rollout sits with Elena.", BuyingRole.economic_buyer),
+        ("Henrik is the decision maker.", BuyingRole.economic_buyer),
+        ("I'll be running the architecture evaluation.", BuyingRole.technical_evaluator),
+        ("Zhang sits on the evaluation panel.", BuyingRole.technical_evaluator),
+        ("I'm sponsoring this at the exec level.", BuyingRole.executive_sponsor),
+        ("Tomás runs the tender for Group.", BuyingRole.procurement),
+    ],
+)
+def test_a_buying_role_said_in_words(sentence: str, role: BuyingRole) -> None:
+    assert [c.value for c in role_cues(sentence)][:1] == [role]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Priya reports to the decision maker.",  # the label is someone else's
+        "We met the exec sponsor last week.",
+        "Tom is not the economic buyer.",
+        "She said the budget is tight this year.",
+    ],
+)
+def test_a_role_word_that_is_not_about_the_sentence_s_person_is_no_role(sentence: str) -> None:
+    assert role_cues(sentence) == []
