@@ -654,7 +654,7 @@ _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
     r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled)\b(?!\s+to\b)|\bback(?:s|ed|ing)?\s+you\b"
     r"|\b(?:great|excellent|impressive|impressed|satisfied|positive|enthusiastic"
-    r"|supportive|fan\s+of|big\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up|good\s+(?:product|results?"
+    r"|supportive|supporters?|fan\s+of|big\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up|good\s+(?:product|results?"
     r"|experience|work|job|fit|tool|platform)|solid|smooth|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
     r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it))\b",
     re.IGNORECASE,
