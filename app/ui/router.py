@@ -22,12 +22,14 @@ from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
 from app.problems import Problem
 from app.sources import repository as sources
+from plans.definitions import define
 from plans.models import AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell
 from plans.render import brief_citations, brief_sections, describe_change, qbr_markdown, stakeholder_label
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["stakeholder_label"] = stakeholder_label
+templates.env.globals["define"] = define
 
 
 class LoginRequired(Exception):

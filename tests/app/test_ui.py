@@ -7,6 +7,8 @@ import re
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from plans.definitions import define
+
 from tests.app.support import Keys, imported_and_drafted, upload
 
 
@@ -115,3 +117,22 @@ def test_a_qbr_draft_shows_each_section_with_its_citations(client: TestClient, k
     for claim in brief["summary"]:
         assert str(escape(claim["text"])) in page
     assert page.count('<div class="cite">') >= sum(len(c["citations"]) for c in brief["summary"])
+
+
+def test_every_value_a_reviewer_sees_carries_its_definition(client: TestClient, keys: Keys) -> None:
+    report, draft = imported_and_drafted(client, keys)
+    change = next(c for c in draft["changes"] if c["verified"] and c["kind"] == "add_stakeholder")
+    client.post("/ui/login", data={"api_key": keys.reviewer})
+    page = client.get(f"/ui/drafts/{draft['id']}").text
+    stance = change["after"]["stance"]
+    definition = define("stance", stance)
+    assert definition and f'title="{escape(definition)}"' in page
+    assert f'title="{escape(define("stance"))}"' in page
+
+    client.post(
+        f"/ui/drafts/{draft['id']}/decisions",
+        data={"version": str(draft["version"]), f"action_{change['id']}": "accept"},
+    )
+    plan = client.get(f"/ui/accounts/{report['account_id']}/plan").text
+    assert f'title="{escape(definition)}"' in plan
+    assert f'title="{escape(define("buying_role"))}"' in plan
