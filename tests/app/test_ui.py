@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from plans.definitions import define
-
 from tests.app.support import Keys, imported_and_drafted, upload
 
 
