@@ -929,6 +929,7 @@ def read_hits(
     for hit, source, visible in usable:
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
         last_person: str | None = None
+        topics = note_topics(visible, directory) if source.type is SourceType.note else {}
         for sentence in split_sentences(visible, transcript=source.type is SourceType.call):
             if looks_like_instruction(sentence.text):
                 if source.id not in flagged:
@@ -941,7 +942,7 @@ def read_hits(
             speaker = directory.resolve(sentence.speaker) if sentence.speaker else None
             context = _SentenceContext(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
-                not_names,
+                not_names, topics.get(visible.count("\n", 0, sentence.start)),
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             for mention in found:
@@ -963,6 +964,36 @@ def read_hits(
     return reading
 
 
+_HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s+")
+_LABEL_LINE = re.compile(r"^\s*(?:[-*•]\s+)?(?P<label>[^:—–]{2,80}?)\s*(?::|\s[—–]\s)\s*(?P<rest>.*)$")
+_INDENT = re.compile(r"^(?:\s{2,}|\t)[-*•]")
+
+
+def note_topics(text: str, directory: Directory) -> dict[int, str]:
+    """Line number → the one person a note puts that line under, so "- Positive on the pilot" is about them.
+
+    A heading that names exactly one person ("### Dana Whitfield (VP Ops)") covers the lines up to
+    the next heading; a label ("- **Dana Whitfield**:" or "Dana — ...") covers its own line and the
+    sub-bullets indented under it. A heading or label naming nobody, or several people, covers nobody.
+    """
+    topics: dict[int, str] = {}
+    heading: str | None = None
+    label: str | None = None
+    for number, line in enumerate(text.split("\n")):
+        if _HEADING_LINE.match(line):
+            people = {m.key for m in directory.find(line)}
+            heading, label = (people.pop() if len(people) == 1 else None), None
+        elif _INDENT.match(line):
+            pass  # a sub-bullet stays under the label above it
+        else:
+            match = _LABEL_LINE.match(re.sub(r"\*\*|__", "", line))
+            people = {m.key for m in directory.find(match.group("label"))} if match else set()
+            label = people.pop() if len(people) == 1 and len(match.group("label").split()) <= 8 else None
+        if topic := label or heading:
+            topics[number] = topic
+    return topics
+
+
 @dataclass(frozen=True)
 class _SentenceContext:
     hit: Hit
@@ -975,6 +1006,7 @@ class _SentenceContext:
     ours: Sequence[str] = ()
     customer: Sequence[str] = ()
     not_names: frozenset[str] = frozenset()
+    topic: str | None = None  # the person a note's heading or label line puts this line under
 
     def who(self, cue: Cue, directory: Directory) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
@@ -998,6 +1030,8 @@ class _SentenceContext:
             return self.last_person
         if not self.found and self.speaker and _FIRST_PERSON.search(before):
             return self.speaker
+        if not self.found and self.topic and not _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
+            return self.topic
         if not self.found and self.owner:
             return self.owner
         return None

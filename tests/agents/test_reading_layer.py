@@ -175,3 +175,14 @@ def test_inside_information_with_a_refusal_to_sell_is_a_coach_not_a_supporter() 
     ]
     people = plan_of(_pair(), [call("c1", "2026-03-01", turns)])
     assert people["Harriet Vance"].stance is Stance.coach
+
+
+def test_lines_under_a_person_s_heading_or_label_are_about_that_person() -> None:
+    text = (
+        "### Harriet Vance (Claims Analyst)\n- Loves the new triage screen.\n\n"
+        "### Budget\n- Frustrated about the price.\n\n"
+        "- **Colin Marsh**:\n  - Skeptical of the rollout timeline.\n- Renewal talks start in May."
+    )
+    people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
+    assert people["Harriet Vance"].stance is Stance.supporter
+    assert people["Colin Marsh"].stance is Stance.detractor, "the sub-bullet under his label"
