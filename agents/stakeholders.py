@@ -926,10 +926,14 @@ def read_hits(
                     directory.add(person)
                     reading.new_people[person.key] = person
 
+    topics_by_source: dict[str, dict[int, str]] = {}
     for hit, source, visible in usable:
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
         last_person: str | None = None
-        topics = note_topics(visible, directory) if source.type is SourceType.note else {}
+        if source.type is SourceType.note and source.id not in topics_by_source:
+            topics_by_source[source.id] = note_topics(source.text, directory)
+        topics = topics_by_source.get(source.id, {})
+        at = max(0, source.text.find(hit.text))  # the chunk's place in its source, for the source's line numbers
         for sentence in split_sentences(visible, transcript=source.type is SourceType.call):
             if looks_like_instruction(sentence.text):
                 if source.id not in flagged:
@@ -942,7 +946,7 @@ def read_hits(
             speaker = directory.resolve(sentence.speaker) if sentence.speaker else None
             context = _SentenceContext(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
-                not_names, topics.get(visible.count("\n", 0, sentence.start)),
+                not_names, topics.get(source.text.count("\n", 0, at + sentence.start)),
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             for mention in found:
