@@ -934,7 +934,16 @@ def read_hits(
             topics_by_source[source.id] = note_topics(source.text, directory)
         topics = topics_by_source.get(source.id, {})
         at = max(0, source.text.find(hit.text))  # the chunk's place in its source, for the source's line numbers
+        named: list[str] = []  # people named so far in this paragraph (or speaker's turn)
+        informants: list[str] = []  # people this paragraph shows telling us things
+        previous: Sentence | None = None
         for sentence in split_sentences(visible, transcript=source.type is SourceType.call):
+            gap = visible[previous.end : sentence.start] if previous is not None else ""
+            line = visible[visible.rfind("\n", 0, sentence.start) + 1 : sentence.start + 1]
+            new_block = "\n\n" in gap or ("\n" in gap and _BLOCK_START.match(line))
+            if new_block or (previous is not None and previous.speaker != sentence.speaker):
+                named, informants, last_person = [], [], None
+            previous = sentence
             if looks_like_instruction(sentence.text):
                 if source.id not in flagged:
                     flagged.add(source.id)
@@ -947,6 +956,7 @@ def read_hits(
             context = _SentenceContext(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
                 not_names, topics.get(source.text.count("\n", 0, at + sentence.start)),
+                informants[0] if len(set(informants)) == 1 else None,
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             for mention in found:
@@ -960,14 +970,18 @@ def read_hits(
                 reading.engaged[speaker.key] = context.finding(
                     speaker.key, "engaged", True, Cue(0, len(sentence.text), True)
                 )
+            if source.type is SourceType.note:
+                informants += [m.key for m in found if directly_engaged(sentence.text, m)]
+            named += [m.key for m in found]
             people = list(dict.fromkeys(m.key for m in found))
             if len(people) == 1 and not _STARTS_WITH_PRONOUN.match(sentence.text):
-                last_person = people[0]  # the one person just named: a following "she" can only mean them
-            elif len(people) > 1:
-                last_person = None  # two people named: a following "she" is ambiguous, evidence for nobody
+                last_person = people[0]  # the one person just named: a following "she" means them
+            elif people or len(set(named)) > 1:
+                last_person = None  # two people in play: a following "she" is evidence for nobody
     return reading
 
 
+_BLOCK_START = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#{1,6})\s")  # a bullet, numbered item or heading starts afresh
 _HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s+")
 _LABEL_LINE = re.compile(r"^\s*(?:[-*•]\s+)?(?P<label>[^:—–]{2,80}?)\s*(?::|\s[—–]\s)\s*(?P<rest>.*)$")
 _INDENT = re.compile(r"^(?:\s{2,}|\t)[-*•]")
@@ -1011,6 +1025,7 @@ class _SentenceContext:
     customer: Sequence[str] = ()
     not_names: frozenset[str] = frozenset()
     topic: str | None = None  # the person a note's heading or label line puts this line under
+    informant: str | None = None  # the one person this note's paragraph shows telling us things
 
     def who(self, cue: Cue, directory: Directory) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
@@ -1094,8 +1109,9 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours)):
         # Inside information belongs to whoever gives it: on a call, the speaker, unless a named
         # person precedes the cue ("Between us, procurement is leaning to the cheaper bid").
-        speaking = cue.value is Stance.coach and ctx.speaker and not any(m.end <= cue.start for m in ctx.found)
-        if key := (ctx.speaker if speaking else ctx.who(cue, directory)):
+        giver = ctx.speaker or ctx.informant
+        speaking = cue.value is Stance.coach and giver and not any(m.end <= cue.start for m in ctx.found)
+        if key := (giver if speaking else ctx.who(cue, directory)):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
     return out
 

@@ -186,3 +186,16 @@ def test_lines_under_a_person_s_heading_or_label_are_about_that_person() -> None
     people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
     assert people["Harriet Vance"].stance is Stance.supporter
     assert people["Colin Marsh"].stance is Stance.detractor, "the sub-bullet under his label"
+
+
+def test_inside_information_in_a_note_belongs_to_the_person_who_told_us() -> None:
+    text = "Harriet rang me after the steering meeting. Off the record: procurement is leaning to the cheaper bid."
+    people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
+    assert people["Harriet Vance"].stance is Stance.coach
+
+
+def test_a_pronoun_after_two_people_in_the_same_paragraph_is_evidence_for_nobody() -> None:
+    text = "Met Harriet and Colin Marsh today. She loved the demo."
+    people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
+    assert people["Harriet Vance"].stance is not Stance.supporter
+    assert people["Colin Marsh"].stance is not Stance.supporter
