@@ -659,6 +659,13 @@ _POSITIVE = re.compile(
     r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it))\b",
     re.IGNORECASE,
 )
+# Praise of something, which counts when what follows is us or what we sell ("loves Field Mobile").
+_PRAISE = re.compile(
+    r"\b(?:likes?|liked|loves?|loved|enjoys?|enjoyed|appreciates?|appreciated|values?|valued|rates?|rated|praised?"
+    r"|praising|raves?\s+about|raved\s+about|swears?\s+by|recommends?|recommended|(?:is|was|are|were|['’]s|['’]re)"
+    r"\s+(?:\w+\s+)?(?:happy|pleased|impressed|satisfied|thrilled|delighted)\s+(?:with|by|about))\b",
+    re.IGNORECASE,
+)
 _OPPOSITION = re.compile(
     r"\b(?:prefer(?:s|red|ring)?|favou?r(?:s|ed|ing)?|would\s+(?:much\s+)?rather|'d\s+rather|leans?\s+(?:toward|towards)"
     r"|pushing\s+for|evaluat(?:e|es|ed|ing)|looking\s+at|talk(?:s|ed|ing)?\s+to|in\s+talks\s+with|trial(?:l?ing)?)\s+"
@@ -788,7 +795,9 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     if inside:
         m = inside[0]
         return [Cue(m.start(), m.end(), Stance.coach, 2)]
-    positive = live(_POSITIVE)
+    positive = live(_POSITIVE) + [
+        m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
+    ]
     if refusal or positive:
         m = (refusal or positive)[0]
         return [Cue(m.start(), m.end(), Stance.supporter, 2)]

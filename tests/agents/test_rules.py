@@ -353,3 +353,12 @@ def test_a_buying_role_said_in_words(sentence: str, role: BuyingRole) -> None:
 )
 def test_a_role_word_that_is_not_about_the_sentence_s_person_is_no_role(sentence: str) -> None:
     assert role_cues(sentence) == []
+
+
+def test_praise_counts_when_it_is_about_what_we_sell() -> None:
+    ours = ("Field Mobile", "Insight Analytics")
+    assert [c.value for c in stance_cues("Dana loves Field Mobile.", ours=ours)] == [Stance.supporter]
+    assert [c.value for c in stance_cues("Dana is really happy with Insight Analytics.", ours=ours)] == [
+        Stance.supporter
+    ]
+    assert stance_cues("Dana loves her new boat.", ours=ours) == []
