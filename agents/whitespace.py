@@ -44,7 +44,7 @@ CORROBORATED_CONFIDENCE = 0.8
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z0-9][A-Za-z0-9&'’\-]*", text)
+    return re.findall(r"[^\W_][\w&'’\-]*", text)
 
 
 def _phrase_pattern(phrase: str, *, plural: bool = False) -> str:
@@ -91,12 +91,56 @@ def _brand(names: Sequence[str]) -> str | None:
     return brand if count >= 2 else None
 
 
+# What people call a kind of software when they do not name the product: "the store dashboards" is
+# analytics, "keeps its secrets in" is a vault. Keyed by a word of our product's name; a category
+# names a product only when exactly one product carries its key word.
+PRODUCT_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "analytics": ("dashboards", "dashboard", "reporting", "reports", "bi", "business intelligence", "insights"),
+    "insight": ("dashboards", "dashboard", "reporting", "reports", "bi", "business intelligence"),
+    "vault": ("secrets", "secret management", "key management", "keys", "credentials", "kms"),
+    "gateway": ("edge box", "edge boxes", "iot", "edge devices", "gateways"),
+    "edge": ("edge box", "edge boxes", "iot", "edge devices"),
+    "mobile": ("mobile app", "mobile apps", "driver app", "driver apps", "field app", "field apps", "handhelds"),
+    "apm": ("application monitoring", "performance monitoring", "tracing"),
+    "monitoring": ("monitoring", "alerting", "observability"),
+    "observability": ("monitoring", "observability", "tracing"),
+    "logs": ("logs", "logging", "log management", "log search"),
+    "siem": ("siem", "security events", "security monitoring"),
+    "on-call": ("paging", "on-call", "incident response", "alert routing"),
+    "backup": ("backup", "backups", "recovery"),
+    "crm": ("crm", "customer records"),
+    "erp": ("erp", "finance system"),
+    "hr": ("hris", "payroll", "hr system"),
+}
+_GENERIC_NAME_WORDS = frozenset(
+    {"suite", "platform", "cloud", "pro", "plus", "enterprise", "core", "one", "hub", "service"}
+)
+
+
+def _category_words(names: Sequence[str]) -> dict[str, set[str]]:
+    """Product name → the head noun and category words that name it alone among the account's products."""
+    keys = {name: {w.lower() for w in _words(name)} - _GENERIC_NAME_WORDS for name in names}
+    owners: dict[str, set[str]] = defaultdict(set)
+    for name, words in keys.items():
+        for word in words:
+            owners[word].add(name)
+            for phrase in PRODUCT_CATEGORIES.get(word, ()):
+                owners[phrase].add(name)
+    out: dict[str, set[str]] = defaultdict(set)
+    for phrase, named in owners.items():
+        if len(named) == 1 and len(phrase) >= 2:
+            out[next(iter(named))].add(phrase)
+    return out
+
+
 def active_products(evidence: AccountEvidence) -> list[Product]:
-    """The active Product2 records, in CRM order, each with its name, short name and (if unique) family."""
+    """The active Product2 records, in CRM order, each with its name, short name, (if unique) family, and the
+    head noun and category words only it carries ("Analytics", "dashboards")."""
     records = [r for r in evidence.of_type("Product2") if r.get("IsActive") is not False and r.get("Name")]
     names = [str(r.get("Name")) for r in records]
     brand = _brand(names)
     families = Counter(str(r.get("Family")) for r in records if r.get("Family"))
+    categories = _category_words(names)
     products = []
     for record, name in zip(records, names, strict=True):
         keywords = {name}
@@ -104,6 +148,9 @@ def active_products(evidence: AccountEvidence) -> list[Product]:
         if brand and words[0] == brand and len(words) >= 2:
             keywords.add(name.split(None, 1)[1].strip())
         patterns = [re.compile(_phrase_pattern(k, plural=True), re.IGNORECASE) for k in sorted(keywords, key=len)]
+        for phrase in sorted(categories.get(name, ()) - {w.lower() for w in keywords}, key=len):
+            if brand is None or phrase != brand.lower():
+                patterns.append(re.compile(_phrase_pattern(phrase), re.IGNORECASE))
         code = record.get("ProductCode")
         if isinstance(code, str) and code.strip():
             patterns.append(re.compile(_phrase_pattern(code.strip())))
@@ -114,6 +161,12 @@ def active_products(evidence: AccountEvidence) -> list[Product]:
         family_name = family if isinstance(family, str) else None
         products.append(Product(id=record.id, name=name, family=family_name, patterns=tuple(patterns)))
     return products
+
+
+_GENERIC_UNIT_WORDS = frozenset(
+    {"ops", "operations", "services", "group", "division", "unit", "inc", "llc", "ltd", "corp", "company", "holdings",
+     "international", "us", "uk", "eu", "emea", "apac", "hq", "it", "hr", "banking", "systems", "solutions"}
+)
 
 
 def account_units(evidence: AccountEvidence) -> list[Unit]:
@@ -130,6 +183,7 @@ def account_units(evidence: AccountEvidence) -> list[Unit]:
         shared = 1
     rests = [" ".join(ws[shared:]) for ws in word_lists]
     firsts = Counter(ws[shared] for ws in word_lists if len(ws) > shared)
+    lasts = Counter(ws[-1] for ws in word_lists if ws)
     units = []
     for record, name, rest, words in zip(records, names, rests, word_lists, strict=True):
         aliases = [name]
@@ -144,7 +198,22 @@ def account_units(evidence: AccountEvidence) -> list[Unit]:
             and first[:1].isupper()
         ):
             aliases.append(first)
-        body = "|".join(_phrase_pattern(a) for a in sorted(set(aliases), key=len, reverse=True))
+        # A one-word alias must be capitalized ("Retail", not "retail"); a longer one may be written in
+        # any case ("the community hospitals").
+        last = words[-1] if len(words) - shared >= 2 else ""
+        if (
+            last
+            and lasts[last] == 1
+            and len(last) >= 3
+            and last.lower() not in _GENERIC_UNIT_WORDS
+            and last not in parent_words
+            and last[:1].isupper()
+        ):
+            aliases.append(last)  # "Süd" for "Northline Regional Süd" beside "Northline Regional Nord"
+        body = "|".join(
+            _phrase_pattern(a) if len(a.split()) == 1 else f"(?i:{_phrase_pattern(a)})"
+            for a in sorted(set(aliases), key=len, reverse=True)
+        )
         units.append(Unit(id=record.id, name=name, aliases=tuple(dict.fromkeys(aliases)), pattern=re.compile(body)))
     return units
 
@@ -177,17 +246,24 @@ _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|\s-\s|\b(?:while|whereas|but|althoug
 _NAME_RUN = r"(?P<name>[A-Z][\w.&'’\-]*(?:\s+[A-Z][\w.&'’\-]*){0,3})"
 _COMPETITOR_BEFORE = re.compile(
     r"\b(?:runs?|running|uses?|using|is|are|(?:is|are|['’]re|stays?|stayed|still|been|standardi[sz]ed)\s+on"
-    r"|went\s+with|goes\s+with|chose|picked|selected|bought|moved\s+to|switched\s+to|migrated\s+to"
-    r"|lost\s+(?:[\w\-]+\s+){0,3}?to|replaced\s+(?:us|it|[\w\-]+)\s+with)\s+" + _NAME_RUN
+    r"|went\s+with|goes\s+with|going\s+with|chose|picked|selected|bought|moved\s+to|switched\s+to|migrated\s+to"
+    r"|lost\s+(?:[\w\-]+\s+){0,3}?to|replaced\s+(?:us|it|[\w\-]+)\s+with"
+    # "runs all its store reporting on Tableau", "keeps its secrets in HashiCorp Vault"
+    r"|(?:runs?|running|keeps?|keeping|stores?|manages?|hosts?|does|do)\s+(?:[\w\-']+\s+){1,5}?(?:on|in|with|through)"
+    # "signed with Samsara", "signed a 2-yr deal w/ Looker", "renewed their Qlik licences"
+    r"|signed\s+(?:(?:a|an|the|their)\s+)?(?:[\w\-]+\s+){0,3}?(?:with|w/)|(?:deal|contract|agreement)\s+(?:with|w/)"
+    r"|(?:has|have|had)\s+(?:a|an)|renewed\s+(?:their|its|the)?)\s*" + _NAME_RUN
 )
 _COMPETITOR_AFTER = re.compile(
-    _NAME_RUN + r"(?:\s+(?:now|still|already|today))?\s+(?:runs|holds|keeps|owns|covers|handles|won|"
+    _NAME_RUN + r"(?:\s+(?:now|still|already|today))?\s+(?:runs|holds|keeps|owns|covers|handles|won"
+    r"|does(?!\s+not|n['’]t)|"
     r"(?:is|was)\s+(?:installed|deployed|in\s+place))\b"
 )
 # fmt: off
 _COMMON_CAPITALS = frozenset(
     {
         "i", "we", "our", "the", "a", "an", "it", "they", "their", "this", "that", "he", "she", "you", "us",
+        "and", "but", "or", "so", "then", "also", "there", "here", "what", "which", "who", "when", "if",
         "q1", "q2", "q3", "q4", "fy", "ok", "okay", "yes", "no", "not", "none", "nothing", "all", "both",
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
         "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
@@ -205,7 +281,7 @@ _NOT_APPLICABLE = re.compile(
     r"|\b(?:isn['’]t|is\s+not|aren['’]t|are\s+not|won['’]t\s+be|will\s+not\s+be)\s+(?:really\s+)?(?:applicable|relevant"
     r"|suitable|needed|an?\s+(?:good\s+)?(?:fit|option|use\s+case))\b"
     r"|\b(?:can['’]t|cannot|can\s+not|won['’]t)\s+(?:go\s+(?:in|into|on)|be\s+(?:used|deployed|installed|rolled\s+out)"
-    r"|work|run|apply)\b",
+    r"|work|run|apply|use|adopt|have)\b|\boff\s+the\s+table\b|\bnot\s+allowed\s+(?:to\s+)?(?:use|have|run)\b",
     re.IGNORECASE,
 )
 
@@ -300,6 +376,19 @@ def vocabulary(evidence: AccountEvidence, products: list[Product], units: list[U
     return Vocabulary(products, units, competitors, frozenset(ours - competitor_words))
 
 
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def _headings(text: str) -> list[tuple[int, str]]:
+    """(offset, title) of each markdown heading of a note, in order."""
+    return [(m.start(), m.group("title")) for m in _HEADING.finditer(text)]
+
+
+def _heading_at(headings: Sequence[tuple[int, str]], offset: int) -> str:
+    """The title of the heading a position of the note sits under ("" before the first)."""
+    return next((title for start, title in reversed(headings) if start <= offset), "")
+
+
 def _label(line: str) -> str | None:
     """A note line's lead label ("- **Health Plan**: ...", "Ambulatory: ..."), which sets its topic."""
     match = re.match(r"^\s*(?:[-*+•]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[^:\n]{1,40}?)(?:\*\*|__)?\s*:\s", line)
@@ -328,6 +417,8 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
         if source.type is SourceType.crm or (source.date is not None and source.date > evidence.as_of):
             continue
         transcript = source.type is SourceType.call
+        at = max(0, source.text.find(hit.text))
+        headings = [] if transcript else _headings(source.text)
         skipped_lines: set[int] = set()
         earlier: dict[int, list[str]] = defaultdict(list)
         visible = visible_text(hit, source)
@@ -350,10 +441,12 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
             line_end = visible.find("\n", line_start)
             line = visible[line_start : line_end if line_end >= 0 else len(visible)]
             label = None if transcript else _label(line)
+            heading = _heading_at(headings, at + sentence.start)
             label_text = plain(label)[0] if label else ""
-            context = _Line(
-                label_units=tuple(vocab.units_in(label_text)),
-                label_products=tuple(vocab.products_in(label_text)),
+            heading_text = plain(heading)[0]
+            context = _Line(  # the line's own label first, else the heading it sits under
+                label_units=tuple(vocab.units_in(label_text) or vocab.units_in(heading_text)),
+                label_products=tuple(vocab.products_in(label_text) or vocab.products_in(heading_text)),
                 earlier_products=tuple(dict.fromkeys(earlier[line_start])),
             )
             reading.findings.extend(_sentence_findings(hit, source, sentence, context, vocab))

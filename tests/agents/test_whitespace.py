@@ -416,3 +416,35 @@ def test_demo_bundles_meet_the_cell_accuracy_floor() -> None:
                 and (gold.get("competitor") is None or cell.competitor == gold["competitor"])
             )
     assert total and right / total >= 0.85, f"{right}/{total} cells right"
+
+
+def test_a_competitor_named_for_a_kind_of_software_holds_the_product_of_that_kind() -> None:
+    sources = [
+        note("n1", "2026-03-01", "Acme Treasury keeps all its logging in Sumo Logic, has done since 2023."),
+        note("n2", "2026-03-02", "Acme Cards signed a 2-yr deal w/ Azure IoT Hub for the store edge boxes."),
+    ]
+    got = cells(draft(matrix_records(), sources))
+    assert (got[("Nimbus Logs", "Acme Treasury")].status, got[("Nimbus Logs", "Acme Treasury")].competitor) == (
+        CellStatus.competitor,
+        "Sumo Logic",
+    )
+    assert got[("Nimbus Edge", "Acme Cards")].status is CellStatus.competitor
+
+
+def test_a_heading_names_the_unit_of_the_lines_under_it() -> None:
+    text = "## Acme Lending\n\n- Nimbus Edge is off the table: no devices, everything is cloud-hosted."
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable
+
+
+def test_a_unit_is_found_by_its_distinctive_last_word_even_with_accents() -> None:
+    records = [
+        record("Account", CARDS, Name="Acme Regional Süd", ParentId=ACCOUNT_ID),
+        record("Account", LENDING, Name="Acme Regional Nord", ParentId=ACCOUNT_ID),
+        record("Product2", EDGE, Name="Nimbus Edge", IsActive=True),
+        record("Product2", LOGS, Name="Nimbus Logs", IsActive=True),
+    ]
+    text = "Nimbus Edge does not apply to Süd: the depots there are leased and the landlord owns the network."
+    got = cells(draft(records, [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Edge", "Acme Regional Süd")].status is CellStatus.not_applicable
+    assert got[("Nimbus Edge", "Acme Regional Nord")].status is CellStatus.whitespace
