@@ -1014,8 +1014,9 @@ def note_topics(text: str, directory: Directory) -> dict[int, str]:
             pass  # a sub-bullet stays under the label above it
         else:
             match = _LABEL_LINE.match(re.sub(r"\*\*|__", "", line))
-            people = {m.key for m in directory.find(match.group("label"))} if match else set()
-            label = people.pop() if len(people) == 1 and len(match.group("label").split()) <= 8 else None
+            text = match.group("label") if match else ""
+            people = {m.key for m in directory.find(text)}
+            label = people.pop() if len(people) == 1 and len(text.split()) <= 8 else None
         if topic := label or heading:
             topics[number] = topic
     return topics

@@ -148,7 +148,7 @@ def active_products(evidence: AccountEvidence) -> list[Product]:
         if brand and words[0] == brand and len(words) >= 2:
             keywords.add(name.split(None, 1)[1].strip())
         patterns = [re.compile(_phrase_pattern(k, plural=True), re.IGNORECASE) for k in sorted(keywords, key=len)]
-        for phrase in sorted(categories.get(name, ()) - {w.lower() for w in keywords}, key=len):
+        for phrase in sorted(categories.get(name, set()) - {w.lower() for w in keywords}, key=len):
             if brand is None or phrase != brand.lower():
                 patterns.append(re.compile(_phrase_pattern(phrase), re.IGNORECASE))
         code = record.get("ProductCode")
