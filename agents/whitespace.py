@@ -15,7 +15,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from agents.context import AccountEvidence, contact_name, parse_day
@@ -31,6 +31,7 @@ from agents.reading import (
 )
 from plans.diff import proposed_change
 from plans.models import AccountPlan, Change, Citation, WhitespaceCell
+from plans.names import display_name, normalize_name
 from plans.vocabulary import CellStatus, ChangeKind
 from retrieval.evidence import CrmRecord, Hit, Source, SourceType
 
@@ -254,6 +255,12 @@ _COMPETITOR_BEFORE = re.compile(
     r"|signed\s+(?:(?:a|an|the|their)\s+)?(?:[\w\-]+\s+){0,3}?(?:with|w/)|(?:deal|contract|agreement)\s+(?:with|w/)"
     r"|(?:has|have|had)\s+(?:a|an)|renewed\s+(?:their|its|the)?)\s*" + _NAME_RUN
 )
+# A competitor let go: "Finance dropped Power BI after the licence change" — newer than the holding, the
+# cell is open again.
+_RELEASED = re.compile(
+    r"\b(?:dropped|ditched|cancell?ed|got\s+rid\s+of|moved\s+(?:off|away\s+from)|retired|switched\s+off|turned\s+off"
+    r"|decommissioned|(?:is|are)\s+leaving|churned\s+(?:from|off))\s+" + _NAME_RUN
+)
 _COMPETITOR_AFTER = re.compile(
     _NAME_RUN + r"(?:\s+(?:now|still|already|today))?\s+(?:runs|holds|keeps|owns|covers|handles|won"
     r"|does(?!\s+not|n['’]t)|"
@@ -397,16 +404,34 @@ def _label(line: str) -> str | None:
 
 @dataclass(frozen=True)
 class _Line:
-    """Where a sentence sits: its line's label topic, and the products the line named before it."""
+    """Where a sentence sits: its line's label topic, the products the line named before it, and on a
+    call the unit the speaking customer works in (their "our dashboards" is that unit's)."""
 
     label_units: tuple[str, ...]
     label_products: tuple[str, ...]
     earlier_products: tuple[str, ...]
+    speaker_units: tuple[str, ...] = ()
+
+
+def _speaker_key(name: str | None) -> str:
+    return normalize_name(display_name(name)) if name else ""
+
+
+def _units_of_contacts(evidence: AccountEvidence, vocab: Vocabulary) -> dict[str, str]:
+    """A Contact's name (normalized) → the unit their Contact record sits in."""
+    unit_names = {u.id: u.name for u in vocab.units}
+    unit_names |= {uid[:15]: name for uid, name in list(unit_names.items())}
+    return {
+        normalize_name(name): unit_names[str(contact.get("AccountId"))]
+        for contact in evidence.contacts
+        if (name := contact_name(contact)) and str(contact.get("AccountId")) in unit_names
+    }
 
 
 def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary) -> Reading:
     """Apply the competitor and not-applicable rules to every sentence of the retrieved notes and calls."""
     reading = Reading()
+    speaker_unit = _units_of_contacts(evidence, vocab)
     foreign = 0
     flagged: set[str] = set()
     for hit in hits:
@@ -448,12 +473,32 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
                 label_units=tuple(vocab.units_in(label_text) or vocab.units_in(heading_text)),
                 label_products=tuple(vocab.products_in(label_text) or vocab.products_in(heading_text)),
                 earlier_products=tuple(dict.fromkeys(earlier[line_start])),
+                speaker_units=tuple(u for u in [speaker_unit.get(_speaker_key(sentence.speaker))] if u),
             )
             reading.findings.extend(_sentence_findings(hit, source, sentence, context, vocab))
             earlier[line_start].extend(vocab.products_in(plain(sentence.text)[0]))
     if foreign:
         reading.warnings.append(f"Ignored {foreign} retrieved chunk(s) from sources outside this account.")
+    reading.findings = _released_where_held(reading.findings)
     return reading
+
+
+ANY_PRODUCT = "*"
+
+
+def _released_where_held(findings: list[Finding]) -> list[Finding]:
+    """A competitor let go in a unit, product unnamed, releases every cell it was found holding there."""
+    held: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for f in findings:
+        if f.status is CellStatus.competitor:
+            held[(f.unit, f.competitor)].add(f.product)
+    out = []
+    for f in findings:
+        if f.product != ANY_PRODUCT:
+            out.append(f)
+            continue
+        out += [replace(f, product=product) for product in sorted(held.get((f.unit, f.competitor), ()))]
+    return out
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -463,7 +508,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line, vocab: Vocabulary) -> list[Finding]:
     text, offsets = plain(sentence.text)
-    units = list(vocab.units_in(text)) or list(line.label_units)
+    units = list(vocab.units_in(text)) or list(line.label_units) or list(line.speaker_units)
     if not units:
         return []
     products_here = vocab.products_in(text)
@@ -498,8 +543,20 @@ def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line
                             competitor=competitor,
                         )
                     )
+    for match in _RELEASED.finditer(text):
+        name = vocab.competitor_name(match.group("name"))
+        if name is None or is_hedged(text, match.start(), words=4):
+            continue
+        named = list(products_here) or list(line.label_products) or [ANY_PRODUCT]  # whatever it held there
+        for product in named:
+            for unit in units:
+                out.append(
+                    Finding(product, unit, CellStatus.whitespace, (cite([match.span()]),), source.date, source.id,
+                            competitor=name)
+                )
     for match in _NOT_APPLICABLE.finditer(text):
-        if _NA_HEDGE.search(" ".join(text[: match.start()].split()[-4:])):
+        # "..., it might be that they don't need it": a maybe in the same clause is no reason
+        if _NA_HEDGE.search(re.split(r"[,;:—–]|\s-\s", text[: match.start()])[-1]):
             continue
         named = list(products_here) or list(line.label_products) or list(line.earlier_products)
         reason = " ".join(text.split())
@@ -737,6 +794,8 @@ def from_findings(findings: Sequence[Finding]) -> CellBasis | None:
     newest = max(f.day or date.min for f in findings)
     latest = [f for f in findings if (f.day or date.min) == newest]
     competitors = Counter(f.competitor for f in latest if f.status is CellStatus.competitor and f.competitor)
+    if not competitors and any(f.status is CellStatus.whitespace for f in latest):
+        return None  # the newest word is that the competitor was let go: the cell is open
     if competitors:
         name = competitors.most_common(1)[0][0]
         support = [f for f in findings if f.status is CellStatus.competitor and f.competitor == name]
@@ -849,6 +908,9 @@ def whitespace_queries(evidence: AccountEvidence) -> list[str]:
         if c.get("CompetitorName") or c.get("Name")
     }
     queries += sorted(competitors)
+    # Each product by the kind of software it is ("logging is on Sumo Logic" never names our product).
+    categories = _category_words([p.name for p in products])
+    queries += [f"{' '.join(sorted(words))} runs on uses" for p in products if (words := categories.get(p.name))]
     return list(dict.fromkeys(queries))
 
 

@@ -448,3 +448,23 @@ def test_a_unit_is_found_by_its_distinctive_last_word_even_with_accents() -> Non
     got = cells(draft(records, [note("n1", "2026-03-01", text)]))
     assert got[("Nimbus Edge", "Acme Regional Süd")].status is CellStatus.not_applicable
     assert got[("Nimbus Edge", "Acme Regional Nord")].status is CellStatus.whitespace
+
+
+def test_a_customer_speaking_for_their_own_unit_and_a_competitor_let_go() -> None:
+    elena = record("Contact", "003A00000000009AAA", FirstName="Elena", LastName="Petrova", AccountId=TREASURY)
+    records = [*matrix_records(), elena]
+    said = "All our logging is on Sumo Logic and it's fine."
+    spoken = call("c1", "2026-03-01", [("00:01:00", "Elena Petrova", said)])
+    got = cells(draft(records, [spoken]))
+    assert got[("Nimbus Logs", "Acme Treasury")].competitor == "Sumo Logic", "her unit is Treasury"
+    later = note("n1", "2026-04-01", "Acme Treasury dropped Sumo Logic after the licence change; nothing chosen yet.")
+    got = cells(draft(records, [spoken, later]))
+    assert ("Nimbus Logs", "Acme Treasury") not in got or got[("Nimbus Logs", "Acme Treasury")].status is (
+        CellStatus.whitespace
+    )
+
+
+def test_a_maybe_in_the_same_clause_is_no_reason_a_product_does_not_apply() -> None:
+    text = "For Acme Lending it might be that they fix the logging in the apps and don't need another platform."
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Logs", "Acme Lending")].status is CellStatus.whitespace
