@@ -266,6 +266,11 @@ def is_title(text: str) -> bool:
     return any(w in TITLE_WORDS for w in words)
 
 
+_TITLE_TAIL = re.compile(
+    r",\s+((?:[A-Z][\w&/\-]*|&|and|of)(?:\s+(?:[A-Z][\w&/\-]*|&|and|of)){0,4})(?=\s*(?:[.;!?)]|$|\s+[a-z]))"
+)
+
+
 def title_at(sentence: str, start: int) -> str | None:
     """The job title that starts at `start`, cut where the sentence moves on ("VP of Data in March" → "VP of Data").
 
@@ -297,6 +302,15 @@ def title_at(sentence: str, start: int) -> str | None:
     while kept and kept[-1].lower() in _TITLE_KEEP_LOWER:
         kept.pop()
     title = " ".join(kept).strip()
+    if capitalized and title and is_title(title):
+        # "Director, GIS & Asset Data", "Senior Manager, Logistics Systems per the org chart": a capitalized
+        # run after the comma that ends the sentence or meets a lower-case word. One followed by another
+        # comma is more likely a name in apposition ("VP Sales, Dana Whitfield, said").
+        rest = sentence[start:]
+        at = rest.find(title.split()[-1]) + len(title.split()[-1])
+        tail = _TITLE_TAIL.match(rest[at:])
+        if tail and tail.group(1).split()[-1].lower() not in _TITLE_KEEP_LOWER:
+            title = f"{title}, {tail.group(1)}"
     if not title or not is_title(title):
         return None
     if title == title.lower():
@@ -485,18 +499,44 @@ _TITLE_CHANGE = re.compile(
     + r"|\bconfirmed\s+as\s+" + _ARTICLE
     + r"|\bnew\s+(?:role|title|position|job)\s*[:\-–—]\s*"
     + r"|\b(?:title|role|job)\s+is\s+now\s+" + _ARTICLE
-    + r"|(?<=\w\s)now\s+['‘\"]?(?=[A-Z])",
+    + r"|(?:(?<=\w\s)|(?<=[—–\-,:]\s))now\s+['‘\"]?(?=[A-Z])"
+    + r"|\b(?:is|['’]s)\s+still\s+(?:the\s+)?(?=[A-Z])",
     re.IGNORECASE,
 )
+# The speaker's own new title: "I've been named Chief Executive Officer", "my title is now ...".
+_FIRST_PERSON_TITLE = re.compile(
+    r"\bI(?:['’]ve|\s+have)?\s+(?:just\s+)?(?:been\s+)?(?:named|appointed|promoted\s+to|made)\s+(?:as\s+)?" + _ARTICLE
+    + r"|\bmy\s+(?:new\s+)?(?:title|role|job)\s+is\s+(?:now\s+)?" + _ARTICLE
+    + r"|\bI['’]m\s+now\s+(?:the\s+)?(?=[A-Z])",
+    re.IGNORECASE,
+)
+# An email signature: "Elena Petrova | Group Finance Director | Halden Group".
+_SIGNATURE = re.compile(rf"(?P<name>{_NAME})\s*[|·•]\s*(?P<title>[^|·•\n]{{2,80}}?)\s*(?:[|·•]|['’\"]|$)")
+
+
+def _hedged_in_clause(sentence: str, start: int) -> bool:
+    """Hedged within its own clause: "Marcus, formerly CFO, has been appointed ..." is not hedged by "formerly"."""
+    clause = re.split(r"[,;:—–]", sentence[:start])[-1]
+    return is_hedged(clause, len(clause))
 
 
 def title_change_cues(sentence: str) -> list[Cue]:
-    """A known person's new title: "was promoted to CTO", "took over as Head of IT", "is now the CFO"."""
+    """A known person's new title: "was promoted to CTO", "took over as Head of IT", "is now the CFO", the
+    speaker's "I've been named CEO", and an email signature's "Name | Title | Company"."""
     cues = []
+    for m in _FIRST_PERSON_TITLE.finditer(sentence):
+        title = title_at(sentence, m.end())
+        if title and not _hedged_in_clause(sentence, m.start()):
+            cues.append(Cue(m.start(), m.end(), title, first_person=True))
     for m in _TITLE_CHANGE.finditer(sentence):
         title = title_at(sentence, m.end())
-        if title and not is_hedged(sentence, m.start()):
+        spoken = any(c.start <= m.start() < c.end + 40 for c in cues)  # the speaker's own cue already has it
+        if title and not _hedged_in_clause(sentence, m.start()) and not spoken:
             cues.append(Cue(m.start(), m.end(), title))
+    for m in _SIGNATURE.finditer(sentence):
+        title = m.group("title").strip(" '\"’")
+        if is_title(title) and len(title.split()) <= 8:
+            cues.append(Cue(m.start("title"), m.end("title"), title, name=m.group("name")))
     return cues
 
 
@@ -828,12 +868,19 @@ _LABEL_ONLY = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\W*$")  # "Champion." as a note
 _FIRST_PERSON = re.compile(r"\b(?:I|I['’]m|I['’]ve|I['’]ll|I['’]d|me|my|myself)\b")
 
 
+_POSSESSED = re.compile(
+    r"^['’]s?\s+(?!(?:own|new|title|role|team)\b)[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s*(?:(?:was|is|has|got|had|will)\b|,|$)"
+)
+
+
 def subject_of(sentence: str, cue: Cue, found: list[Mention]) -> str | None:
     """The key of the person a cue is about: the nearest mention before it in the same clause, else just after it."""
     before = [m for m in found if m.end <= cue.start]
     if before:
         nearest = before[-1]
         gap = sentence[nearest.end : cue.start]
+        if _POSSESSED.match(gap):
+            return None  # "Priya's deputy was promoted": the deputy is the subject, not Priya
         if len(gap.split()) <= 12 and not _CLAUSE_BREAK.search(gap) and not _OTHER_SUBJECT.search(gap):
             return nearest.key
     after = [m for m in found if m.start >= cue.end]

@@ -9,6 +9,7 @@ import pytest
 from agents.stakeholders import (
     Cue,
     Directory,
+    Mention,
     Person,
     arrival_cues,
     buying_role_of,
@@ -362,3 +363,32 @@ def test_praise_counts_when_it_is_about_what_we_sell() -> None:
         Stance.supporter
     ]
     assert stance_cues("Dana loves her new boat.", ours=ours) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title", "first_person"),
+    [
+        ("Quick update — I've been named Chief Executive Officer as of this month.", "Chief Executive Officer", True),
+        ("My title is now Chief Information Security and Risk Officer.", "Chief Information Security and Risk Officer",
+         True),
+        ("Marcus Lee, formerly CFO, has been appointed Vice Chair of the board.", "Vice Chair", False),
+        ("Wei Zhang — now Senior Manager, Logistics Systems per the new org chart.",
+         "Senior Manager, Logistics Systems", False),
+        ("Correction: she's still Finance Director at Halden Finance.", "Finance Director", False),
+    ],
+)
+def test_a_new_title_said_many_ways(sentence: str, title: str, first_person: bool) -> None:
+    (cue,) = title_change_cues(sentence)
+    assert (cue.value, cue.first_person) == (title, first_person)
+
+
+def test_an_email_signature_gives_its_person_s_title() -> None:
+    (cue,) = title_change_cues("Elena Petrova | Group Finance Director | Halden Group")
+    assert (cue.name, cue.value) == ("Elena Petrova", "Group Finance Director")
+
+
+def test_someone_s_deputy_is_not_them() -> None:
+    found = [Mention("p1", 0, 5)]
+    sentence = "Priya's deputy was promoted to Director of IT."
+    (cue,) = title_change_cues(sentence)
+    assert subject_of(sentence, cue, found) is None
