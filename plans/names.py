@@ -282,7 +282,8 @@ def _mention_pattern(name: str, first_alone: bool, surname_alone: bool) -> re.Pa
     first_alt = rf"(?:{first_forms}|{re.escape(first[0])}\.?)"
     middle = r"(?:\s+[a-z](?:\.|(?=\s)))?(?:\s+[a-z][a-z'\-]+(?=\s+" + _spelled(surname[0]) + "))?"
     last_alt = _BETWEEN_WORDS.join(_spelled(w) for w in surname)
-    options = [rf"{first_alt}{middle}{_BETWEEN_WORDS}{last_alt}"]
+    # "Dana Whitfield", and a directory's "Whitfield, Dana"
+    options = [rf"{first_alt}{middle}{_BETWEEN_WORDS}{last_alt}", rf"{last_alt},\s*(?:{first_forms})"]
     if len(surname) > 1:
         options.append(rf"{first_alt}\s+{_spelled(surname[-1])}")
     honorific = _alternation(HONORIFICS)

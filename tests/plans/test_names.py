@@ -157,3 +157,7 @@ def test_apostrophes_and_hyphens_do_not_make_two_people(a: str, b: str) -> None:
 )
 def test_a_display_label_gives_the_name_first_name_first(label: str, name: str) -> None:
     assert display_name(label) == name
+
+
+def test_a_directory_s_last_first_order_is_a_mention() -> None:
+    assert mentions("Whitfield, Dana — her out-of-office reads ...", "Dana Whitfield") == [(0, 15)]
