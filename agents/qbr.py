@@ -833,6 +833,18 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
 # ---------------------------------------------------------------------------
 
 
+ROLE_PHRASES: dict[BuyingRole, str] = {
+    BuyingRole.economic_buyer: "the economic buyer (holds the budget and the decision)",
+    BuyingRole.technical_evaluator: "the technical evaluator (runs the evaluation)",
+    BuyingRole.business_owner: "the business owner (owns the business case)",
+    BuyingRole.executive_sponsor: "the executive sponsor",
+    BuyingRole.influencer: "an influencer on the decision",
+    BuyingRole.procurement: "running procurement",
+    BuyingRole.end_user: "a user of the product",
+    BuyingRole.unknown: "in a role the evidence does not name",
+}
+
+
 @dataclass
 class PersonView:
     """What the brief knows about one person: who they are, and what the evidence says changed."""
@@ -853,7 +865,7 @@ def crm_departures(evidence: AccountEvidence) -> list[Finding]:
     found = []
     for contact in stakeholder_contacts(evidence):
         if (left := custom_departure(contact, evidence.field_map)) and (citation := cite(evidence, contact.id, left)):
-            day = parse_day(contact.get("LastModifiedDate"))
+            day = parse_day(contact.get("LastModifiedDate")) or date.min  # undated: the CRM does not say when
             found.append(
                 Finding(contact.id, "status", StakeholderStatus.departed, citation, day, contact.id, SourceType.crm)
             )
@@ -933,9 +945,19 @@ def relationship_changes(
     recent = [k for k in sorted(grouped, key=lambda k: people[k].name if k in people else k) if k in people]
     for key in recent:
         view, fields = people[key], grouped[key]
-        for role_finding in _newest(fields["buying_role"]) if fields.get("buying_role") else []:
-            if view.role is None:
-                view.role, view.role_citations = role_finding.value, (role_finding.citation,)
+        said_roles = _newest(fields["buying_role"]) if fields.get("buying_role") else []
+        role_claim: Claim | None = None
+        if said_roles and (said_roles[0].day or date.min) >= since and said_roles[0].value is not view.role:
+            # DESIGN.md: newer evidence of a changed role overrides the CRM's.
+            role = said_roles[0].value
+            was = f" (CRM: {view.role.value.replace('_', ' ')})" if view.role else ""
+            role_claim = Claim(
+                text=f"{view.name} is now {ROLE_PHRASES[role]}{was}.",
+                citations=(*_citations(said_roles, 1), *view.role_citations[:1]),
+            )
+            view.role, view.role_citations = role, (said_roles[0].citation,)
+        elif said_roles and view.role is None:
+            view.role, view.role_citations = said_roles[0].value, (said_roles[0].citation,)
         stance, stance_support = choose_stance(fields["stance"]) if fields.get("stance") else (Stance.unknown, [])
         statuses = fields.get("status", [])
         latest_status = _newest(statuses) if statuses else []
@@ -1002,6 +1024,8 @@ def relationship_changes(
                 if not same_title(str(latest.value), view.title):
                     text = f"{view.name} is now {latest.value} (was {view.title})."
                     claims.append(Claim(text=text, citations=(*_citations([latest], 2), *view.title_citations)))
+        if role_claim is not None and not any(view.name in c.text for c in claims):
+            claims.append(role_claim)
         if stance_support:
             latest_day = max((f.day or date.min) for f in stance_support)
             earlier = [f for f in fields.get("stance", []) if (f.day or date.min) < latest_day]

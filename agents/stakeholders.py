@@ -563,21 +563,22 @@ _EVALUATION = (
     r"(?:(?:[\w-]+\s+){0,2}(?:evaluation|eval|review|assessment|poc|proof\s+of\s+concept|pilot|checklist"
     r"|bake-?off|due\s+diligence|scoring|shortlist|selection\s+criteria|vendor\s+selection))"
 )
+_TAKES_OVER = r"(?:took|takes|taking|has\s+taken)\s+over|inherited|inherits|picked\s+up|picks\s+up"
 _ROLE_RULES: tuple[tuple[BuyingRole, str], ...] = (
-    (BuyingRole.economic_buyer, r"\b(?:owns?|controls?|holds?|has|manages?)\s+(?:the\s+|their\s+|his\s+"
-                                r"|her\s+)?(?:[\w-]+\s+)?(?:budget|purse\s+strings|money|spend)\b"),
+    (BuyingRole.economic_buyer, r"\b(?:owns?|controls?|holds?|has|manages?|" + _TAKES_OVER + r")\s+"
+                                r"(?:the\s+|their\s+|his\s+|her\s+)?(?:[\w-]+\s+)?(?:budget|purse\s+strings|money|spend)\b"),
     (BuyingRole.economic_buyer, r"\bsigns?\s+off\s+on\b|\b(?:will|['’]ll)\s+sign\s+off\b|\bbudget\s+(?:owner"
                                 r"|holder)\b|\bfinal\s+(?:[\w-]+\s+)?(?:say|sign-?off|call|decision|approval|word)\b"
                                 r"|\bapproves?\s+(?:every|all|any|the)\s+(?:[\w$-]+\s+){0,3}?(?:commitment|spend"
                                 r"|purchase|contract|deal|budget|po|order|investment)s?\b"
                                 r"|\b(?:the\s+)?(?:economic\s+buyer|decision[- ]maker|budget\s+approver)\b"
                                 r"|\bdecides\s+(?:on\s+)?(?:the\s+)?(?:budget|purchase|deal|vendor)\b"),
-    (BuyingRole.business_owner, r"\bowns?\s+the\s+(?:[\w-]+\s+){0,2}?(?:business\s+case|outcome|roll-?out"
-                                r"|program(?:me)?|initiative|process|kpis?|p&l|use\s+case)\b"
+    (BuyingRole.business_owner, r"\b(?:owns?|" + _TAKES_OVER + r")\s+the\s+(?:[\w-]+\s+){0,2}?"
+                                r"(?:business\s+case|outcome|roll-?out|program(?:me)?|initiative|process|kpis?|p&l|use\s+case)\b"
                                 r"|\bbusiness\s+(?:owner|lead|sponsor)\b"
                                 r"|\baccountable\s+for\s+the\s+(?:outcome|results|roll-?out|benefits)\b"),
     (BuyingRole.technical_evaluator, r"\b(?:runs?|leads?|leading|running|owns?|chairs?|does|doing|sits?\s+on"
-                                     r"|is\s+on)\s+the\s+" + _EVALUATION + r"\b"
+                                     r"|is\s+on|" + _TAKES_OVER + r")\s+the\s+" + _EVALUATION + r"\b"
                                      r"|\b(?:our|the)\s+(?:technical\s+)?evaluator\b|\btechnical\s+buyer\b"
                                      r"|\bscores?\s+the\s+vendors\b|\bevaluation\s+(?:panel|committee|team)\b"),
     (BuyingRole.executive_sponsor, r"\b(?:exec(?:utive)?[- ]level\s+)?sponsor(?:s|ing|ed)?\s+(?:this|it|the\s+"

@@ -558,3 +558,15 @@ def test_an_adoption_figure_is_value_but_a_date_or_a_price_is_not() -> None:
     assert is_value("Average handle time fell from 6:10 to 5:22, 48 seconds faster.")
     assert not is_value("The renewal moved to 15 July 2026.")
     assert not is_value("They want 12% off the renewal price.")
+
+
+def test_a_role_taken_over_this_quarter_and_a_crm_status_departure_reach_the_brief() -> None:
+    records = [
+        contact("003A00000000001AAA", "Angela", "Ruiz", Title="Deputy CIO"),
+        contact("003A00000000002AAA", "Greg", "Novak", Title="Manager", Contact_Status__c="Inactive - left org"),
+    ]
+    sources = [note("n1", "2026-06-10", "Angela Ruiz took over the evaluation from Ben last month.")]
+    brief, _ = draft(evidence(records, sources, as_of="2026-06-30"))
+    said = [c.text for c in brief.relationship_changes]
+    assert "Angela Ruiz is now the technical evaluator (runs the evaluation)." in said
+    assert "Greg Novak (Manager) has left the company." in said
