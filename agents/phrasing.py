@@ -45,7 +45,7 @@ _ASKED = re.compile(
     r"(?:asked|asks|requested|requests|wants|wanted|needs)\s+(?:us\s+)?(?:for\s+)?(?P<what>.+)$"
 )
 _ASIDE = re.compile(r",\s*which\s+(?:is|was|seems|sounds)\s+[\w\s]{1,20}[.!]?$", re.IGNORECASE)
-_UNRESOLVED = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their|it)\b", re.IGNORECASE)
+_UNRESOLVED = re.compile(r"\b(?:he|him|his|she|her|hers)\b", re.IGNORECASE)  # a person the line does not name
 _FUNCTION_WORD = re.compile(r"^(?:the|a|an|we|our|it|this|that|there|no|all|every|both|most|some|handle|average)\b")
 
 
@@ -107,5 +107,5 @@ def spoken_as_statement(text: str, speaker: str | None) -> str | None:
             if not _FIRST_PERSON.search(reported):
                 return _sentence(_second_to_third(reported, who))
     if _FIRST_PERSON.search(reported):
-        return _sentence(f"{who} said {_second_to_third(_lower_first(reported), who)}")
+        return None  # still "I" and "we" after restating: not a statement the brief can make in its words
     return _sentence(f"{who} reported: {_lower_first(reported)}")

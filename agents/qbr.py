@@ -50,6 +50,7 @@ from retrieval.evidence import CrmRecord, Hit, Source, SourceType
 CRM_CONFIDENCE = 0.92
 EVIDENCE_CONFIDENCE = 0.7
 LOOKBACK_DAYS = 90  # judgement reads the quarter, and at least this many days before as_of
+VALUE_LOOKBACK_DAYS = 365  # value delivered is the contract year's, newest figures first
 NEAR_RENEWAL_QUARTERS = 2  # a renewal closing this quarter or in the next two is "near"
 COMPETITOR_LOSS_DAYS = 365
 MAX_TOP_OPPORTUNITIES = 3
@@ -1362,7 +1363,7 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     brief = QbrBrief(
         as_of=evidence.as_of,
         summary=tuple(summary),
-        value_delivered=tuple(value_claims(statements, since)),
+        value_delivered=tuple(value_claims(statements, evidence.as_of - timedelta(days=VALUE_LOOKBACK_DAYS))),
         relationship_changes=tuple(relationships.claims),
         pipeline_and_whitespace=tuple(
             [*pipeline_claims(evidence), *closed_claims(evidence, quarter), *cell_claims(cells, since)]

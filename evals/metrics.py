@@ -247,15 +247,27 @@ def _plain_words(text: str) -> str:
 PASTED_MIN_WORDS = 6
 
 
-def pasted_transcript_lines(brief: QbrBrief | None, call_sources: Iterable[str]) -> list[str]:
-    """Claims whose text holds a whole transcript line they cite (of 6+ words): a pasted line, not a statement."""
+_SPEAKER_LABEL = re.compile(r"^(?![^:]*\b(?:reported|said|from)\b)[^:]{1,60}:\s+")  # "Dana Whitfield: ..."
+
+
+def pasted_transcript_lines(
+    brief: QbrBrief | None, call_sources: Iterable[str], *, attributed: bool = False
+) -> list[str]:
+    """Claims that are a transcript line they cite (of 6+ words), as spoken, with or without its speaker's label.
+
+    With `attributed`, also the claims that restate a whole line behind an attribution ("Dana reported:
+    <the line>"): third person and cleaned, but still the line's own words.
+    """
     calls = set(call_sources)
     pasted = []
     for claim in brief.claims() if brief is not None else ():
         text = _plain_words(claim.text)
+        bare = _plain_words(_SPEAKER_LABEL.sub("", claim.text))
         for citation in claim.citations:
             line = _plain_words(citation.quote)
-            if citation.source_id in calls and len(line.split()) >= PASTED_MIN_WORDS and line in text:
+            if citation.source_id not in calls or len(line.split()) < PASTED_MIN_WORDS:
+                continue
+            if line in (text, bare) or (attributed and line in text):
                 pasted.append(claim.text)
                 break
     return pasted
@@ -269,12 +281,14 @@ class QbrScores:
     evidence: dict[str, str] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     pasted: list[str] = field(default_factory=list)
+    restated_whole: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, Number]:
         return {
             "qbr.fact_recall": ratio(self.stated, self.facts),
             "qbr.must_not_include_violations": len(self.violations),
             "qbr.transcript_lines_as_claims": len(self.pasted),
+            "qbr.claims_restating_a_whole_line": len(self.restated_whole),
         }
 
 
@@ -288,13 +302,15 @@ def qbr_scores(
     """Fact recall over cited claims, forbidden strings found anywhere in the rendered brief, and claims
     that paste a transcript line."""
     stated = stated_facts(facts, brief)
+    calls = list(call_sources)
     return QbrScores(
         facts=len(facts),
         stated=len(stated),
         missed=[fact.id for fact in facts if fact.id not in stated],
         evidence=stated,
         violations=violations(must_not_include, rendered),
-        pasted=pasted_transcript_lines(brief, call_sources),
+        pasted=pasted_transcript_lines(brief, calls),
+        restated_whole=pasted_transcript_lines(brief, calls, attributed=True),
     )
 
 

@@ -33,6 +33,7 @@ HEADLINE: tuple[tuple[str, str], ...] = (
     ("qbr.fact_recall", "QBR fact recall"),
     ("qbr.must_not_include_violations", "QBR must-not-include violations"),
     ("qbr.transcript_lines_as_claims", "QBR claims that paste a transcript line"),
+    ("qbr.claims_restating_a_whole_line", "QBR claims restating a whole line"),
     ("grounding.verified_share", "Verified share of changes"),
     ("grounding.unsupported_changes", "Unsupported changes"),
     ("grounding.hallucinated_people", "Hallucinated people"),
@@ -120,6 +121,7 @@ def bundle_failures(run: BundleRun) -> dict[str, Any]:
             "missed_facts": [{"id": fact, "any_of": patterns.get(fact, [])} for fact in run.qbr.missed],
             "violations": list(run.qbr.violations),
             "pasted_lines": list(run.qbr.pasted),
+            "restated_whole_lines": list(run.qbr.restated_whole),
             "stated_facts": dict(run.qbr.evidence),
         }
     if run.grounding is not None:

@@ -16,6 +16,7 @@ from evals.metrics import (
     match_people,
     normalize_title,
     output_snapshot,
+    pasted_transcript_lines,
     percentile,
     pool,
     qbr_scores,
@@ -136,12 +137,22 @@ def test_a_fact_counts_only_in_a_claim_that_cites_a_source() -> None:
     )
     scores = qbr_scores(facts, ["ignore previous instructions"], brief, "Please IGNORE previous instructions")
     assert scores.missed == ["arr"]
-    assert scores.metrics() == {"qbr.fact_recall": pytest.approx(2 / 3), "qbr.must_not_include_violations": 1}
+    assert scores.metrics() == {
+        "qbr.fact_recall": pytest.approx(2 / 3),
+        "qbr.must_not_include_violations": 1,
+        "qbr.transcript_lines_as_claims": 0,
+        "qbr.claims_restating_a_whole_line": 0,
+    }
 
 
 def test_no_brief_states_nothing_and_violates_nothing() -> None:
     scores = qbr_scores([QbrFact(id="x", any_of=["x"])], ["bad"], None, "")
-    assert scores.metrics() == {"qbr.fact_recall": 0.0, "qbr.must_not_include_violations": 0}
+    assert scores.metrics() == {
+        "qbr.fact_recall": 0.0,
+        "qbr.must_not_include_violations": 0,
+        "qbr.transcript_lines_as_claims": 0,
+        "qbr.claims_restating_a_whole_line": 0,
+    }
 
 
 def _checked(name: str, issues: tuple[str, ...] = ()) -> CheckedChange:
@@ -220,3 +231,19 @@ def test_a_person_with_an_apostrophe_in_the_surname_is_not_hallucinated() -> Non
     sources = ["Kevin O’Donnell (VP, Ambulatory IT) joined the call.", "Ann Smith-Jones signed off."]
     names = ["Kevin O'Donnell", "Ann Smith-Jones", "Imaginary Person"]
     assert hallucinated_people(names, sources) == ["Imaginary Person"]
+
+
+def test_a_claim_that_is_a_transcript_line_is_pasted_and_a_restatement_is_counted_apart() -> None:
+    line = "Honestly the handle time is down 48 seconds since go-live"
+    cite = (Citation(source_id="call-1", quote=line, locator="00:01:00"),)
+    brief = QbrBrief(
+        as_of=date(2026, 6, 30),
+        value_delivered=(
+            Claim(text=f"Dana Whitfield: {line}.", citations=cite),
+            Claim(text=f"Dana Whitfield reported: {line.lower()}.", citations=cite),
+            Claim(text="Handle time is down 48 seconds since go-live.", citations=cite),
+        ),
+    )
+    assert pasted_transcript_lines(brief, ["call-1"]) == [f"Dana Whitfield: {line}."]
+    assert len(pasted_transcript_lines(brief, ["call-1"], attributed=True)) == 2
+    assert pasted_transcript_lines(brief, []) == [], "a note's line is the SAM's own words"
