@@ -107,5 +107,32 @@ def spoken_as_statement(text: str, speaker: str | None) -> str | None:
             if not _FIRST_PERSON.search(reported):
                 return _sentence(_second_to_third(reported, who))
     if _FIRST_PERSON.search(reported):
-        return None  # still "I" and "we" after restating: not a statement the brief can make in its words
+        return _sentence(_third_person(reported, who))
     return _sentence(f"{who} reported: {_lower_first(reported)}")
+
+
+_THIRD_PERSON = (
+    (r"\bI['’]m\b", "{who} is"), (r"\bI['’]ve\b", "{who} has"), (r"\bI['’]ll\b", "{who} will"),
+    (r"\bI['’]d\b", "{who} would"), (r"\bI\s+am\b", "{who} is"), (r"\bI\b", "{who}"), (r"\bmy\b", "their"),
+    (r"\bme\b", "them"), (r"\bmyself\b", "themself"), (r"\bwe['’]re\b", "their team is"),
+    (r"\bwe['’]ve\b", "their team has"), (r"\bwe['’]ll\b", "their team will"), (r"\bwe\b", "their team"),
+    (r"\bour\b", "their"), (r"\bus\b", "them"),
+)
+
+
+def _third_person(text: str, who: str) -> str:
+    """First person as the speaker, by name once, then "they": "if the outages carry on, I can't defend the
+    renewal" → "if the outages carry on, Robert Hayes can't defend the renewal"."""
+    named = False
+    for pattern, replacement in _THIRD_PERSON:
+        def swap(match: re.Match[str], replacement: str = replacement) -> str:
+            nonlocal named
+            if "{who}" in replacement:
+                said = replacement.format(who="they" if named else who)
+                named = True
+                return said if not said.startswith("they ") else said.replace("they is", "they are").replace(
+                    "they has", "they have"
+                )
+            return replacement
+        text = re.sub(pattern, swap, text, flags=re.IGNORECASE if "{who}" not in replacement else 0)
+    return text[:1].upper() + text[1:]

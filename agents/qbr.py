@@ -21,6 +21,7 @@ from agents.crm import (
     amount,
     cite,
     cites,
+    competitor_names,
     competitors_by_opportunity,
     custom_departure,
     is_closed,
@@ -41,7 +42,7 @@ from agents.stakeholders import (
     read_hits,
     same_title,
 )
-from agents.whitespace import CellNews, narrative_cells
+from agents.whitespace import CellNews, narrative_cells, weighed_competitors
 from plans.diff import proposed_change
 from plans.models import QBR_SECTION_NAMES, AccountPlan, Change, Citation, Claim, QbrBrief, Risk, Stakeholder
 from plans.vocabulary import BuyingRole, CellStatus, ChangeKind, Severity, StakeholderStatus, Stance
@@ -248,7 +249,8 @@ def cell_claims(news: Sequence[CellNews], since: date) -> list[Claim]:
         units = " and ".join(dict.fromkeys(i.unit for i in items))
         citations = tuple(dict.fromkeys(c for i in items for c in i.basis.citations))[:2]
         if status == "competitor":
-            text = f"{detail} holds {product} at {units}."
+            lost = any(re.search(r"\blost\b", c.quote, re.IGNORECASE) for c in citations)
+            text = f"Lost {product} at {units} to {detail}." if lost else f"{detail} holds {product} at {units}."
         else:
             text = f"{product} does not apply at {units}" + (f": {detail}." if detail else ".")
         claims.append(Claim(text=text, citations=citations))
@@ -932,10 +934,7 @@ def relationship_changes(
         if view.role is None and stakeholder.buying_role is not BuyingRole.unknown:
             view.role = stakeholder.buying_role
 
-    competitors = sorted(
-        {str(c.get("CompetitorName")) for c in evidence.of_type("OpportunityCompetitor") if c.get("CompetitorName")}
-    )
-    reading = read_hits(hits, evidence, directory, competitors)
+    reading = read_hits(hits, evidence, directory, competitor_names(evidence))
     for key, person in reading.new_people.items():
         people.setdefault(key, PersonView(key, person.name))
     days = {sid: source_day(s) for sid, s in evidence.sources.items()}
@@ -1123,13 +1122,24 @@ def stated_severity(text: str) -> Severity | None:
     return Severity.medium if level == "med" else Severity(level)
 
 
+# A named competitor being weighed against us: "they're piloting Sentry for Live Ops".
+_THREAT = re.compile(
+    r"\b(?:evaluat\w*|pilot\w*|trial\w*|poc|proof\s+of\s+concept|pitch\w*|demo\w*|rfp|tender|bid\w*|quot\w*|prefer\w*"
+    r"|push\w*\s+for|consider\w*|looking\s+at|talk\w*\s+to|cheaper|undercut\w*|bundl\w*|switch\w*"
+    r"|replac\w*|standardi[sz]\w*|consolidat\w*|in-house|build\s+(?:it\s+)?(?:themselves|in-house))\b",
+    re.IGNORECASE,
+)
+
+
 def _risk_kind(statement: Statement, competitors: Sequence[str]) -> str | None:
     text = statement.text
     for kind, pattern in _RISK_PATTERNS:
         if pattern.search(text):
             return kind
+    named = [n for n in competitors if re.search(rf"\b{re.escape(n)}\b", text, re.IGNORECASE)]
+    if named and _THREAT.search(text):
+        return "competitor"
     if _RISK_HEADING.search(statement.heading) and not statement.checkbox:
-        named = any(re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE) for name in competitors)
         return "competitor" if named else "general"
     return None
 
@@ -1348,8 +1358,13 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     relationships = relationship_changes(evidence, plan, hits, since, renewal_near)
     warnings += [w for w in relationships.warnings if w not in warnings]
 
+    # Competitors the CRM names, and those the notes and calls show holding a need.
     competitors = sorted(
-        {str(c.get("CompetitorName")) for c in evidence.of_type("OpportunityCompetitor") if c.get("CompetitorName")}
+        {
+            *competitor_names(evidence),
+            *(c.basis.competitor for c in cells if c.basis.competitor),
+            *weighed_competitors(evidence, (s.text for s in statements)),
+        }
     )
     found_risks = evidence_risks(statements, since, renewal_near, competitors)
     structural = [*relationships.risks, *(("support", r) for r in support_risks(evidence))]

@@ -248,7 +248,7 @@ _NAME_RUN = r"(?P<name>[A-Z][\w.&'’\-]*(?:\s+[A-Z][\w.&'’\-]*){0,3})"
 _COMPETITOR_BEFORE = re.compile(
     r"\b(?:runs?|running|uses?|using|is|are|(?:is|are|['’]re|stays?|stayed|still|been|standardi[sz]ed)\s+on"
     r"|went\s+with|goes\s+with|going\s+with|chose|picked|selected|bought|moved\s+to|switched\s+to|migrated\s+to"
-    r"|lost\s+(?:[\w\-]+\s+){0,3}?to|replaced\s+(?:us|it|[\w\-]+)\s+with"
+    r"|lost\s+(?:[\w\-]+\s+){0,6}?to|replaced\s+(?:us|it|[\w\-]+)\s+with"
     # "runs all its store reporting on Tableau", "keeps its secrets in HashiCorp Vault"
     r"|(?:runs?|running|keeps?|keeping|stores?|manages?|hosts?|does|do)\s+(?:[\w\-']+\s+){1,5}?(?:on|in|with|through)"
     # "signed with Samsara", "signed a 2-yr deal w/ Looker", "renewed their Qlik licences"
@@ -827,6 +827,26 @@ class CellNews:
     unit: str
     basis: CellBasis
     day: date | None
+
+
+_WEIGHED = re.compile(
+    r"\b(?:evaluating|piloting|trialing|trialling|testing|pitching|considering|looking\s+at|talking\s+to|prefers?"
+    r"|pushing\s+for|(?:a\s+)?(?:demo|quote|bid|proposal|pitch)\s+from)\s+" + _NAME_RUN
+)
+
+
+def weighed_competitors(evidence: AccountEvidence, texts: Iterable[str]) -> set[str]:
+    """Names the notes and calls show the customer weighing against us ("piloting Samsara"), never a person,
+    a unit, the customer or one of our products."""
+    products = active_products(evidence)
+    vocab = vocabulary(evidence, products, account_units(evidence))
+    found = set()
+    for text in texts:
+        plain_text = plain(text)[0]
+        for match in _WEIGHED.finditer(plain_text):
+            if not vocab.products_in(match.group("name")) and (name := vocab.competitor_name(match.group("name"))):
+                found.add(name)
+    return found
 
 
 def narrative_cells(evidence: AccountEvidence, hits: Sequence[Hit]) -> list[CellNews]:

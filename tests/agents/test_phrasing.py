@@ -32,6 +32,11 @@ from agents.phrasing import spoken_as_statement
             "Tan Wei Ming's team has cut false positives by 38% on the card book.",
         ),
         (
+            "Honestly, if the outages carry on, I can't defend the renewal to the board.",
+            "Robert Hayes",
+            "If the outages carry on, Robert Hayes can't defend the renewal to the board.",
+        ),
+        (
             "Derek's asked for a side by side with Datadog Logs, which is fair.",
             "Megan Fraser",
             "Ask from Derek: a side by side with Datadog Logs.",

@@ -570,3 +570,15 @@ def test_a_role_taken_over_this_quarter_and_a_crm_status_departure_reach_the_bri
     said = [c.text for c in brief.relationship_changes]
     assert "Angela Ruiz is now the technical evaluator (runs the evaluation)." in said
     assert "Greg Novak (Manager) has left the company." in said
+
+
+def test_a_deal_lost_to_a_named_competitor_in_a_note_is_said_so() -> None:
+    text = "We lost Field Mobile for Acme Finance to Samsara — price was the decider."
+    brief, _ = draft(evidence(_matrix(), [note("n1", "2026-06-10", text)], as_of="2026-06-30"))
+    assert "Lost Field Mobile at Acme Finance to Samsara." in [c.text for c in brief.pipeline_and_whitespace]
+
+
+def test_a_competitor_weighed_against_us_in_a_note_is_a_risk() -> None:
+    text = "Acme Finance is piloting Samsara for Field Mobile's use case; Samsara is cheaper."
+    brief, _ = draft(evidence(_matrix(), [note("n1", "2026-06-10", text)], as_of="2026-06-30"))
+    assert any("Samsara" in r.text for r in brief.risks)
