@@ -318,7 +318,8 @@ def _turn_speaker(line: str) -> str | None:
 # ---------------------------------------------------------------------------
 
 _HEDGE = re.compile(
-    r"(?:\bnot\b|n['’]t\b|['’]d\b|\bnever\b|\bno longer\b|\bhardly\b|\brumou?r\w*|\bmight\b|(?-i:\bmay\b)"
+    r"(?:\bnot\b|n['’]t\b|['’]d\b|\bnever\b|\bno longer\b|\bno\s+(?:sign|evidence|indication)\b|\bhardly\b"
+    r"|\brumou?r\w*|\bmight\b|(?-i:\bmay\b)"
     r"|\bcould\b|\bwould\b"
     r"|\bconsider\w*|\bthinking\b|\bif\b|\bwhether\b|\bunless\b|\bworr\w*|\bafraid\b|\brisk\b|\bhop\w*"
     r"|\bexpect\w*|\bplan(?:s|ning|ned)?\b|\bpossibl\w*|\bpotential\w*|\bused to\b|\binitially\b"

@@ -673,7 +673,8 @@ _AUDIENCE = re.compile(
 )
 _INSIDE = re.compile(
     r"\boff\s+the\s+record\b|\bbetween\s+(?:us|you\s+and\s+me|ourselves)\b|\bconfidential(?:ly)?\b|\bin\s+confidence\b"
-    r"|\bheads[- ]up\b|\btip(?:ped)?\s+(?:us|me)\s+off\b|\btip-?off\b|\binside\s+(?:info\w*|track|view|scoop)\b"
+    r"|\bheads[- ]up\b|\btip(?:ped|s)?\s+(?:us|me)\b(?:\s+off\b)?|\btip-?off\b"
+    r"|\binside\s+(?:info\w*|track|view|scoop)\b"
     r"|\bback[- ]?channel\b|\b(?:warned|warns)\s+(?:us|me)\b|\bunofficially\b|\bquietly\b|\bprivately\b"
     r"|\b(?:shared|shares|sharing|passed|leaked|sent|gave|gives)\s+(?:us\s+|me\s+)?(?:\w+\s+){0,2}?(?:pricing|quote|bid"
     r"|org\s+chart|decision\s+criteria|scoring|budget|numbers|shortlist|evaluation\s+matrix)\b"
@@ -688,7 +689,9 @@ _REFUSAL = re.compile(
     r"\s+(?:\w+\s+){0,2}?(?:sell|advocate|push|champion|present|back|speak\s+up|stick\s+(?:my|her|his)\s+neck\s+out"
     r"|be\s+seen|take\s+sides|lobby|endorse|make\s+the\s+(?:push|case)|pitch|recommend|fight)\b"
     r"|\bnot\s+the\s+presenting\s+type\b|\b(?:have|has|need|needs)\s+to\s+(?:look|stay|be|remain)\s+(?:impartial|neutral)\b"
-    r"|\bstay\s+out\s+of\b|\bwon['’]t\s+be\s+(?:our|your|the)\s+(?:champion|advocate)\b",
+    r"|\bstay\s+out\s+of\b|\bwon['’]t\s+be\s+(?:our|your|the)\s+(?:champion|advocate)\b"
+    r"|\bnot\s+(?:a|your|the)\s+(?:presenter|salesperson|sales\s+rep|seller)\b"
+    r"|\byou\s+do\s+the\s+selling\b|\bthat['’]s\s+your\s+job\b",
     re.IGNORECASE,
 )
 _POSITIVE = re.compile(
@@ -702,7 +705,7 @@ _POSITIVE = re.compile(
 )
 # Praise of something, which counts when what follows is us or what we sell ("loves Field Mobile").
 _PRAISE = re.compile(
-    r"\b(?:likes?|liked|loves?|loved|enjoys?|enjoyed|appreciates?|appreciated|values?|valued|rates?|rated|praised?"
+    r"\b(?:likes?|liked|loves?|loved|enjoys?|enjoyed|appreciates?|appreciated|values?|valued|praised?"
     r"|praising|raves?\s+about|raved\s+about|swears?\s+by|recommends?|recommended|(?:is|was|are|were|['’]s|['’]re)"
     r"\s+(?:\w+\s+)?(?:happy|pleased|impressed|satisfied|thrilled|delighted)\s+(?:with|by|about))\b",
     re.IGNORECASE,
@@ -759,8 +762,15 @@ _POSSESSIVE_MESSAGE = re.compile(
 )
 
 
+_AUTOMATIC = re.compile(r"\bauto(?:matic)?[- ]?(?:reply|response)\b|\bout[- ]of[- ](?:the[- ])?office\b|\bOOO\b",
+                        re.IGNORECASE)
+
+
 def directly_engaged(sentence: str, mention: Mention) -> bool:
-    """Whether the sentence shows the mentioned person communicating with us, not merely named."""
+    """Whether the sentence shows the mentioned person communicating with us, not merely named (an
+    automatic reply is not them)."""
+    if _AUTOMATIC.search(sentence):
+        return False
     after = sentence[mention.end : mention.end + 80]
     before = sentence[max(0, mention.start - 40) : mention.start]
     if _POSSESSIVE.match(after):  # "Robert's EA says": someone else spoke
@@ -1167,7 +1177,7 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours)):
         # Inside information belongs to whoever gives it: on a call, the speaker, unless a named
         # person precedes the cue ("Between us, procurement is leaning to the cheaper bid").
-        giver = ctx.speaker or ctx.informant
+        giver = ctx.speaker or ctx.informant or ctx.topic
         speaking = cue.value is Stance.coach and giver and not any(m.end <= cue.start for m in ctx.found)
         if key := (giver if speaking else ctx.who(cue, directory)):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))

@@ -14,6 +14,7 @@ from agents.stakeholders import (
     arrival_cues,
     buying_role_of,
     departure_cues,
+    directly_engaged,
     relationship_strength,
     reports_to_cues,
     role_cues,
@@ -392,3 +393,22 @@ def test_someone_s_deputy_is_not_them() -> None:
     sentence = "Priya's deputy was promoted to Director of IT."
     (cue,) = title_change_cues(sentence)
     assert subject_of(sentence, cue, found) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("She tipped us that Marcus decides in the last week of the quarter.", Stance.coach),
+        ("I'm not a presenter, you do the selling.", Stance.supporter),  # will not sell for us
+        ("She's been positive throughout; no sign she's selling it internally.", Stance.supporter),
+    ],
+)
+def test_more_ways_to_say_a_stance(sentence: str, stance: Stance) -> None:
+    assert [c.value for c in stance_cues(sentence)][:1] == [stance]
+
+
+def test_an_automatic_reply_is_not_engagement() -> None:
+
+
+    sentence = "Auto-reply from Tomás: 'I am out of the office until 3 July.'"
+    assert not directly_engaged(sentence, Mention("t", 15, 20))
