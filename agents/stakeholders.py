@@ -223,18 +223,43 @@ _DEPARTURE = re.compile(
     r"|not\s+any\s?more\s+(?:in|at|with|part\s+of)\b|\bno\s+longer\s+(?:part\s+of|on\s+the\s+(?:team|org))"
     r"|handed\s+in\s+(?:his|her|their|my)\s+(?:notice|resignation)|serv(?:ed|ing)\s+(?:out\s+)?(?:his|her|their|my)\s+notice"
     r"|(?:early\s+)?retirement\b(?=[^.]{0,30}\b(?:since|from|in|last|started|took|went|began)\b)|went\s+into\s+retirement"
-    r"|moved\s+on\s+to\s+(?!the\b|a\b|an\b|our\b|other\b|another\b)(?=(?-i:[A-Z]))|(?:has|have|had)\s+left\s+(?=(?-i:[A-Z])))",
+    r"|moved\s+on\s+to\s+(?!the\b|a\b|an\b|our\b|other\b|another\b)(?=(?-i:[A-Z]))|(?:has|have|had)\s+left\s+(?=(?-i:[A-Z]))"
+    r"|(?:was\s+)?made\s+redundant\b|\bgarden\s+leave\b|\b(?:email|e-mail|mail)\s+(?:now\s+)?bounce[sd]?\b"
+    r"|\b(?:is|has)\s+gone\b(?!\s+(?:up|down|well|live|through|quiet|with|over|ahead|into|back|to))"
+    # leaving for another organisation (checked against the customer's own names by the reader)
+    r"|\b(?P<joined>(?:has\s+)?joined|is\s+joining|took\s+(?:a|an|the)\s+(?:new\s+)?(?:job|role|position)\s+(?:at|with)"
+    r"|accepted\s+(?:an\s+offer|a\s+(?:new\s+)?(?:role|job|position))\s+(?:at|with|from)|(?:is\s+)?now\s+at)\s+"
+    r"(?=(?-i:[A-Z])(?!(?:the|our|their|us|a|an)\b)))",
     re.IGNORECASE,
 )
+# The speaker on their own leaving: "I'm leaving Contoso at the end of October", "my last day is Friday".
+_FIRST_PERSON_DEPARTURE = re.compile(
+    r"\bI(?:['’]m|\s+am)\s+(?:leaving|moving\s+on|stepping\s+down|retiring)\b"
+    r"|\bI(?:['’]ve|\s+have)\s+(?:resigned|handed\s+in\s+my\s+notice|accepted\s+(?:an\s+offer|a\s+(?:new\s+)?(?:role|job)))"
+    r"|\bmy\s+last\s+day\b",
+    re.IGNORECASE,
+)
+_ORG_AFTER_JOIN = re.compile(r"\s*(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})")
 
 
-def departure_cues(sentence: str) -> list[Cue]:
-    """Phrases saying someone left the organization: "has left", "resigned", "no longer with", "last day"."""
-    return [
-        Cue(m.start(), m.end(), StakeholderStatus.departed)
-        for m in _DEPARTURE.finditer(sentence)
-        if not is_hedged(sentence, m.start())
-    ]
+def departure_cues(sentence: str, customer: Sequence[str] = ()) -> list[Cue]:
+    """Phrases saying someone left the organization: "has left", "resigned", "no longer with", "last day",
+    "joined Stripe as CFO" (another organisation than the customer), and the speaker's "I'm leaving"."""
+    cues = []
+    for m in _DEPARTURE.finditer(sentence):
+        if is_hedged(sentence, m.start()):
+            continue
+        if m.group("joined"):
+            org = _ORG_AFTER_JOIN.match(sentence[m.end() :])
+            if not customer or not org or _names_competitor(org.group("org"), customer) or any(
+                _names_competitor(c, [org.group("org")]) for c in customer
+            ):
+                continue  # joining the customer, or an org we cannot tell apart, is no departure
+        cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed))
+    for m in _FIRST_PERSON_DEPARTURE.finditer(sentence):
+        if not is_hedged(sentence, m.start()) and not any(c.start <= m.start() < c.end for c in cues):
+            cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed, first_person=True))
+    return cues
 
 
 TITLE_WORDS = frozenset(
@@ -984,7 +1009,10 @@ def read_hits(
                     if c.weight >= 2
                 ),
             ]
+            leaving = departure_cues(sentence.text, customer)
             for cue in cues:
+                if any(d.start < cue.end and cue.start < d.end for d in leaving):
+                    continue  # "Jonah joined Summit Trail as CTO": joining someone else is leaving us
                 name = cue.name or (display_name(sentence.speaker) if cue.first_person and sentence.speaker else None)
                 if not name or not plausible_name(name):
                     continue
@@ -1144,11 +1172,13 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     text = ctx.sentence.text
     out: list[Finding] = []
     mention_spans = [(m.start, m.end) for m in ctx.found]
-    for cue in departure_cues(text):
+    leaving: set[str] = set()
+    for cue in departure_cues(text, ctx.customer):
         if key := ctx.who(cue, directory):
+            leaving.add(key)
             out.append(ctx.finding(key, "status", StakeholderStatus.departed, cue, mention_spans[:1]))
     for cue in arrival_cues(text, customer_voice=ctx.speaker is not None):
-        if key := ctx.who(cue, directory):
+        if (key := ctx.who(cue, directory)) and key not in leaving:  # "joined Stripe as CFO" is no arrival here
             out.append(ctx.finding(key, "status", StakeholderStatus.active, cue))
             if cue.value:
                 out.append(ctx.finding(key, "title", cue.value, cue))

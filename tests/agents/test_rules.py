@@ -26,7 +26,7 @@ from agents.stakeholders import (
     title_change_cues,
     titled_person_cues,
 )
-from plans.vocabulary import BuyingRole, Stance, Strength
+from plans.vocabulary import BuyingRole, StakeholderStatus, Stance, Strength
 
 
 @pytest.mark.parametrize(
@@ -412,3 +412,38 @@ def test_an_automatic_reply_is_not_engagement() -> None:
 
     sentence = "Auto-reply from Tomás: 'I am out of the office until 3 July.'"
     assert not directly_engaged(sentence, Mention("t", 15, 20))
+
+
+CUSTOMER_NAMES = ("Halden Group", "Halden", "Halden Retail")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Dana joined Stripe as CFO in May.",
+        "Priya took a new role at Deloitte.",
+        "Tomás is now at Maersk.",
+        "His email bounces now.",
+        "She was made redundant in the restructuring.",
+    ],
+)
+def test_leaving_for_another_organisation_is_a_departure(sentence: str) -> None:
+    assert [c.value for c in departure_cues(sentence, CUSTOMER_NAMES)] == [StakeholderStatus.departed]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Dana joined Halden Retail as VP.",
+        "Dana joined the call late.",
+        "The price has gone up.",
+        "Dana is now at the depot.",
+    ],
+)
+def test_joining_the_customer_or_a_call_is_no_departure(sentence: str) -> None:
+    assert departure_cues(sentence, CUSTOMER_NAMES) == []
+
+
+def test_the_speaker_on_their_own_leaving() -> None:
+    (cue,) = departure_cues("I'm leaving Contoso at the end of October.")
+    assert cue.first_person
