@@ -723,7 +723,8 @@ _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
     r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled)\b(?!\s+to\b)|\bback(?:s|ed|ing)?\s+you\b"
     r"|\b(?:great|excellent|impressive|impressed|satisfied|positive|enthusiastic"
-    r"|supportive|supporters?|fan\s+of|big\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up|good\s+(?:product|results?"
+    r"|supportive|supporters?|fan\s+of|(?:a|big|huge)\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up"
+    r"|good\s+(?:product|results?"
     r"|experience|work|job|fit|tool|platform)|solid|smooth|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
     r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it))\b",
     re.IGNORECASE,
@@ -803,6 +804,11 @@ def directly_engaged(sentence: str, mention: Mention) -> bool:
     return bool(_ENGAGED_AFTER.search(after) or _ENGAGED_BEFORE.search(before))
 
 
+_VOCABULARY_LABEL = re.compile(
+    r"(?:^|[:=—–]|\b(?:is|as|remains|still)\s+(?:a|an|our|the)?)\s*(?:clear|strong|real|true|solid|genuine)?\s*"
+    r"(?P<label>champion|coach|supporter|detractor)\b(?!\s+(?:of|for)\s+(?!us\b|our\b|it\b)(?-i:[A-Z]))",
+    re.IGNORECASE,
+)
 _TURN_MARKER = re.compile(r"\b(?:now|these\s+days|since\s+then|today|lately)\b", re.IGNORECASE)
 
 
@@ -834,6 +840,11 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
             found.append(m)
         return found
 
+    # The vocabulary itself, as a SAM writes it: "Sunil: coach, still.", "Rosa = supporter", "is a clear champion".
+    for m in _VOCABULARY_LABEL.finditer(sentence):
+        if not is_hedged(sentence, m.start("label"), 3):
+            label = Stance(m.group("label").lower())
+            return [Cue(m.start("label"), m.end("label"), label, 2)]
     refusal = live(_REFUSAL)
     neutral = live(_NEUTRAL)
     opposition = [
@@ -909,7 +920,7 @@ _POSSESSED = re.compile(
 )
 
 
-def subject_of(sentence: str, cue: Cue, found: list[Mention]) -> str | None:
+def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = False) -> str | None:
     """The key of the person a cue is about: the nearest mention before it in the same clause, else just after it."""
     before = [m for m in found if m.end <= cue.start]
     if before:
@@ -923,7 +934,16 @@ def subject_of(sentence: str, cue: Cue, found: list[Mention]) -> str | None:
     if after and len(sentence[cue.end : after[0].start].split()) <= 3:
         return after[0].key
     inside = [m for m in found if m.start >= cue.start and m.end <= cue.end]
-    return inside[0].key if inside else None
+    if inside:
+        return inside[0].key
+    # Loosely (for stance, never for status or title): one person in the whole sentence, named before
+    # the cue, and no one else ("we", "they") as the
+    # subject of the cue's clause: "Rosa is a fan but a manager, no budget, won't sell upstairs."
+    clause = _CLAUSE_BREAK.split(sentence[: cue.start])[-1]
+    alone = len({m.key for m in found}) == 1
+    if loose and before and alone and not _OTHER_SUBJECT.search(clause) and not _PRONOUN.search(clause):
+        return before[-1].key
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -1123,7 +1143,7 @@ class _SentenceContext:
     topic: str | None = None  # the person a note's heading or label line puts this line under
     informant: str | None = None  # the one person this note's paragraph shows telling us things
 
-    def who(self, cue: Cue, directory: Directory) -> str | None:
+    def who(self, cue: Cue, directory: Directory, *, loose: bool = False) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
         text = self.sentence.text
         if cue.name:
@@ -1131,13 +1151,13 @@ class _SentenceContext:
             return person.key if person else None
         if cue.first_person:
             return self.speaker
-        if key := subject_of(text, cue, self.found):
+        if key := subject_of(text, cue, self.found, loose=loose):
             return key
         before = text[: cue.start]
         clause = _CLAUSE_BREAK.split(before)[-1]
         if _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
             earlier = [m for m in self.found if m.end <= cue.start]
-            if earlier or not self.found:
+            if earlier or not self.found or _STARTS_WITH_PRONOUN.match(text):
                 return earlier[-1].key if earlier else self.last_person
         if not self.found and self.last_person and _LABEL_ONLY.match(text):
             return self.last_person
@@ -1209,7 +1229,7 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         # person precedes the cue ("Between us, procurement is leaning to the cheaper bid").
         giver = ctx.speaker or ctx.informant or ctx.topic
         speaking = cue.value is Stance.coach and giver and not any(m.end <= cue.start for m in ctx.found)
-        if key := (giver if speaking else ctx.who(cue, directory)):
+        if key := (giver if speaking else ctx.who(cue, directory, loose=True)):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
     return out
 

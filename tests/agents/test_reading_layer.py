@@ -199,3 +199,16 @@ def test_a_pronoun_after_two_people_in_the_same_paragraph_is_evidence_for_nobody
     people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
     assert people["Harriet Vance"].stance is not Stance.supporter
     assert people["Colin Marsh"].stance is not Stance.supporter
+
+
+def test_the_only_person_in_a_sentence_owns_its_stance_but_never_a_departure() -> None:
+    text = "Harriet is a fan but a manager, no budget, won't sell upstairs."
+    people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
+    assert people["Harriet Vance"].stance is Stance.supporter
+
+
+def test_the_vocabulary_word_a_sam_writes_is_the_stance() -> None:
+    text = "- Colin Marsh: coach, still.\n- Harriet = detractor"
+    people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
+    assert people["Colin Marsh"].stance is Stance.coach
+    assert people["Harriet Vance"].stance is Stance.detractor
