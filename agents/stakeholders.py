@@ -722,10 +722,10 @@ _REFUSAL = re.compile(
 _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
     r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled)\b(?!\s+to\b)|\bback(?:s|ed|ing)?\s+you\b"
-    r"|\b(?:great|excellent|impressive|impressed|satisfied|positive|enthusiastic"
+    r"|\b(?:impressed|satisfied|enthusiastic"
     r"|supportive|supporters?|fan\s+of|(?:a|big|huge)\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up"
     r"|good\s+(?:product|results?"
-    r"|experience|work|job|fit|tool|platform)|solid|smooth|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
+    r"|experience|work|job|fit|tool|platform)|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
     r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it))\b",
     re.IGNORECASE,
 )
@@ -804,6 +804,10 @@ def directly_engaged(sentence: str, mention: Mention) -> bool:
     return bool(_ENGAGED_AFTER.search(after) or _ENGAGED_BEFORE.search(before))
 
 
+_EVALUATIVE = re.compile(r"\b(?:great|excellent|impressive|positive|solid|smooth|very\s+good)\b", re.IGNORECASE)
+_LINKING = (
+    r"\b(?:is|was|are|were|seems?|seemed|sounded|sounds|felt|feels|stayed|remains?|been|['’]s)\s+(?:\w+\s+)?$"
+)
 _VOCABULARY_LABEL = re.compile(
     r"(?:^|[:=—–]|\b(?:is|as|remains|still)\s+(?:a|an|our|the)?)\s*(?:clear|strong|real|true|solid|genuine)?\s*"
     r"(?P<label>champion|coach|supporter|detractor)\b(?!\s+(?:of|for)\s+(?!us\b|our\b|it\b)(?-i:[A-Z]))",
@@ -884,6 +888,9 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         return [Cue(m.start(), m.end(), Stance.coach, 2)]
     positive = live(_POSITIVE) + [
         m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
+    ] + [  # "great", "positive": said of a person ("Dana was positive") or of us, not of a call ("Great call")
+        m for m in live(_EVALUATIVE)
+        if _mentions_ours(sentence, ours) or re.search(_LINKING, sentence[max(0, m.start() - 25) : m.start()])
     ]
     if refusal or positive:
         m = (refusal or positive)[0]

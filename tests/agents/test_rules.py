@@ -447,3 +447,8 @@ def test_joining_the_customer_or_a_call_is_no_departure(sentence: str) -> None:
 def test_the_speaker_on_their_own_leaving() -> None:
     (cue,) = departure_cues("I'm leaving Contoso at the end of October.")
     assert cue.first_person
+
+
+def test_a_great_call_is_not_a_person_s_stance_but_a_positive_person_is() -> None:
+    assert stance_cues("Great call, covered the roadmap and pricing.") == []
+    assert [c.value for c in stance_cues("Dana was very positive throughout.")] == [Stance.supporter]
