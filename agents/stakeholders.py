@@ -292,7 +292,8 @@ def is_title(text: str) -> bool:
 
 
 _TITLE_TAIL = re.compile(
-    r",\s+((?:[A-Z][\w&/\-]*|&|and|of)(?:\s+(?:[A-Z][\w&/\-]*|&|and|of)){0,4})(?=\s*(?:[.;!?)]|$|\s+[a-z]))"
+    r",\s+((?:[A-Z][\w&/\-]*|&|and|of)(?:\s+(?:[A-Z][\w&/\-]*|&|and|of)){0,4})"
+    r"(?=(?:\*\*|__)?\s*(?:[.;!?)]|$|\s+[a-z]|\s[-–—]\s))"
 )
 
 
@@ -489,6 +490,9 @@ def titled_person_cues(
             orgs.append(after.group("org"))
         if customer and orgs and not _customer_org(orgs, customer):
             return  # another organisation's person
+        head, _, tail = title.partition(", ")
+        if tail and customer and _customer_org([tail], customer):
+            title = head  # "VP Infrastructure & Operations, Acute Care": the unit is where, not what
         new = bool(_NEWNESS.search(lead) or _NEWNESS.search(sentence))
         cues.append(Cue(start, end, title, 2 if new else 1, name=name))
 
@@ -515,7 +519,7 @@ _TITLE_CHANGE = re.compile(
     + r"|\b(?:was|has\s+been|got)\s+(?:named|appointed|made)\s+(?:as\s+)?" + _ARTICLE
     + r"|\b(?:took|takes|has\s+taken|is\s+taking|stepped|steps|has\s+stepped|stepping)\s+(?:over|up|in"
       r"|into\s+the\s+role\s+of)\s+(?:as\s+)?" + _ARTICLE
-    + r"|\b(?:is|was)\s+now\s+(?:the\s+|their\s+)?(?:new\s+)?(?=[A-Z])"
+    + r"|\b(?:is|was)\s+now\s+(?:the\s+|their\s+)?(?:new\s+)?(?:\*\*|__)?(?=[A-Z])"
     + r"|\bnow\s+serves\s+as\s+" + _ARTICLE
     + r"|\bnew\s+(?:role|title|position)\s+(?:as|of)\s+" + _ARTICLE
     + r"|\b(?:became|becomes|has\s+become)\s+" + _ARTICLE
@@ -1594,8 +1598,8 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
             if found := fields.get(field_name):
                 latest = _latest(found)
                 support = [f for f in found if equivalent(field_name, f.value, latest[0].value)]
-                # Equivalent wordings ("VP of Sales and Ops", "VP Sales & Ops"): the most compact reads best.
-                value = min((f.value for f in support), key=lambda v: (len(v), v))
+                # Equivalent wordings ("CTO", "Chief Technology Officer"): the one spelled out reads to anyone.
+                value = max((f.value for f in support), key=lambda v: (len(v), v))
                 current = proposal.facts.get(field_name)
                 newer = current is None or current.day is None or (latest[0].day or date.min) >= current.day
                 if current is not None and equivalent(field_name, current.value, value):
