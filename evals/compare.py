@@ -19,6 +19,8 @@ ZERO_TOLERANCE_COUNTS = (
     "qbr.must_not_include_violations",
     "grounding.unsupported_changes",
     "grounding.hallucinated_people",
+    "qbr.transcript_lines_as_claims",
+    "qbr.claims_restating_a_whole_line",
 )
 LOWER_IS_BETTER = ("injection.changed_share", *ZERO_TOLERANCE_COUNTS)
 INFORMATIONAL = ("cost.*", "*.drafts", "retrieval.queries")

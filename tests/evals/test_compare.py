@@ -108,3 +108,8 @@ def test_a_report_missing_a_metric_fails_the_gate(baseline: dict, tmp_path: Path
     new_path.write_text(json.dumps(degraded))
     result = CliRunner().invoke(eval_cli, ["compare", str(base_path), str(new_path)])
     assert result.exit_code == 1 and "missing" in result.output
+
+
+def test_pasted_transcript_lines_may_only_go_down() -> None:
+    for metric in ("qbr.transcript_lines_as_claims", "qbr.claims_restating_a_whole_line"):
+        assert rule_for(metric).direction is Direction.lower and rule_for(metric).tolerance == 0.0
