@@ -808,6 +808,11 @@ def directly_engaged(sentence: str, mention: Mention) -> bool:
     return bool(_ENGAGED_AFTER.search(after) or _ENGAGED_BEFORE.search(before))
 
 
+_WANTS_MORE = re.compile(
+    r"\b(?:wants?|wanted|asked\s+(?:us\s+)?for|requested|keen\s+(?:on|to\s+(?:add|expand|roll\s+out|extend)))\s+"
+    r"(?:(?:more|to\s+(?:add|expand|extend|roll\s+out|use)|the|a|an)\s+)?",
+    re.IGNORECASE,
+)
 _EVALUATIVE = re.compile(r"\b(?:great|excellent|impressive|positive|solid|smooth|very\s+good)\b", re.IGNORECASE)
 _LINKING = (
     r"\b(?:is|was|are|were|seems?|seemed|sounded|sounds|felt|feels|stayed|remains?|been|['’]s)\s+(?:\w+\s+)?$"
@@ -892,6 +897,8 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         return [Cue(m.start(), m.end(), Stance.coach, 2)]
     positive = live(_POSITIVE) + [
         m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
+    ] + [  # wanting more of what we sell by name: "wants Kestrel APM on every new payment flow"
+        m for m in live(_WANTS_MORE) if _names_competitor(sentence[m.end() : m.end() + 40], ours)
     ] + [  # "great", "positive": said of a person ("Dana was positive") or of us, not of a call ("Great call")
         m for m in live(_EVALUATIVE)
         if _mentions_ours(sentence, ours) or re.search(_LINKING, sentence[max(0, m.start() - 25) : m.start()])

@@ -452,3 +452,11 @@ def test_the_speaker_on_their_own_leaving() -> None:
 def test_a_great_call_is_not_a_person_s_stance_but_a_positive_person_is() -> None:
     assert stance_cues("Great call, covered the roadmap and pricing.") == []
     assert [c.value for c in stance_cues("Dana was very positive throughout.")] == [Stance.supporter]
+
+
+def test_wanting_more_of_what_we_sell_is_positive_but_wanting_a_discount_is_not() -> None:
+    ours = ("Kestrel APM", "Kestrel")
+    assert [c.value for c in stance_cues("Amara wants Kestrel APM on every new payment flow.", ours=ours)] == [
+        Stance.supporter
+    ]
+    assert stance_cues("Greg wants 15% off the renewal.", ours=ours) == []
