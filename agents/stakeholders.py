@@ -1146,6 +1146,29 @@ def note_topics(text: str, directory: Directory) -> dict[int, str]:
     return topics
 
 
+_OPEN_QUOTE = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=:))['‘“\"](?=\w)")
+_QUOTE_INTRO = re.compile(
+    r"(?:\s+(?:said|says|wrote|writes|emailed|e-mailed|replied|texted|messaged|told\s+(?:us|me)|put\s+it|added))?"
+    r"\s*[:,]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def quoted_speaker(sentence: str, at: int, found: Sequence[Mention]) -> str | None:
+    """The person whose quoted words `at` sits in: "Dana emailed: '…'", "Dana said, “…”"; else None."""
+    opens = [m for m in _OPEN_QUOTE.finditer(sentence[:at])]
+    if not opens:
+        return None
+    start = opens[-1].start()
+    closer = {"‘": "’", "“": "”"}.get(sentence[start], sentence[start])
+    if re.search(rf"{re.escape(closer)}(?!\w)", sentence[start + 1 : at]):
+        return None  # that quotation closed before the cue
+    before = [m for m in found if m.end <= start]
+    if before and _QUOTE_INTRO.fullmatch(sentence[before[-1].end : start]):
+        return before[-1].key
+    return None
+
+
 @dataclass(frozen=True)
 class _SentenceContext:
     hit: Hit
@@ -1167,6 +1190,8 @@ class _SentenceContext:
         if cue.name:
             person = directory.resolve(cue.name)
             return person.key if person else None
+        if quoted := quoted_speaker(text, cue.start, self.found):
+            return quoted  # "Dana emailed: 'Happy with it — but I won't champion it'": Dana's own words
         if cue.first_person:
             return self.speaker
         if key := subject_of(text, cue, self.found, loose=loose):

@@ -212,3 +212,9 @@ def test_the_vocabulary_word_a_sam_writes_is_the_stance() -> None:
     people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
     assert people["Colin Marsh"].stance is Stance.coach
     assert people["Harriet Vance"].stance is Stance.detractor
+
+
+def test_words_in_quotes_belong_to_the_person_quoted() -> None:
+    text = "Harriet emailed: 'Happy with the triage screen — but I won't champion it for you, that's your job.'"
+    people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
+    assert people["Harriet Vance"].stance is Stance.supporter
