@@ -288,7 +288,9 @@ _NOT_APPLICABLE = re.compile(
     r"|\b(?:isn['’]t|is\s+not|aren['’]t|are\s+not|won['’]t\s+be|will\s+not\s+be)\s+(?:really\s+)?(?:applicable|relevant"
     r"|suitable|needed|an?\s+(?:good\s+)?(?:fit|option|use\s+case))\b"
     r"|\b(?:can['’]t|cannot|can\s+not|won['’]t)\s+(?:go\s+(?:in|into|on)|be\s+(?:used|deployed|installed|rolled\s+out)"
-    r"|work|run|apply|use|adopt|have)\b|\boff\s+the\s+table\b|\bnot\s+allowed\s+(?:to\s+)?(?:use|have|run)\b",
+    r"|work|run|apply|use|adopt|have)\b|\boff\s+the\s+table\b|\bnot\s+allowed\s+(?:to\s+)?(?:use|have|run)\b"
+    r"|\bno\s+(?:business\s+)?case\s+for\b|\bmakes?\s+no\s+sense\b|\birrelevant\b|\bnot\s+(?:in|within)\s+scope\b"
+    r"|\b(?:prohibited|not\s+permitted|ruled\s+out)\b",
     re.IGNORECASE,
 )
 

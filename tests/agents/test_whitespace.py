@@ -468,3 +468,12 @@ def test_a_maybe_in_the_same_clause_is_no_reason_a_product_does_not_apply() -> N
     text = "For Acme Lending it might be that they fix the logging in the apps and don't need another platform."
     got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
     assert got[("Nimbus Logs", "Acme Lending")].status is CellStatus.whitespace
+
+
+def test_more_ways_of_saying_a_product_does_not_apply() -> None:
+    for text in (
+        "For Acme Lending, Nimbus Edge is ruled out: every branch is leased and the landlord owns the network.",
+        "Nimbus Edge makes no sense for Acme Lending: there are no devices of their own.",
+    ):
+        got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+        assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable, text
