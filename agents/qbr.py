@@ -1298,7 +1298,11 @@ _ACTION_CUE = re.compile(
     r"\bnext\s+steps?\b|\baction\s+items?\b|\bwe\s+asked\b|\bthey\s+asked\b|\b(?:asked|asks)\s+(?:us\s+)?for\b"
     r"|\basked\s+us\b|\bfollow[- ]?up\b|\bwe['’]ll\s+send\b|\bI['’]ll\s+(?:send|make|check)\b"
     # A labelled line: "Ask: ...", "Action: ...", "TODO - ..."
-    r"|^\W*(?:asks?|actions?|to-?dos?|requests?|owner)\s*[:\-–—]",
+    r"|^\W*(?:asks?|actions?|to-?dos?|requests?|owner)\s*[:\-–—]"
+    # A request or a commitment: "could you send the benchmark", "I'll set up the workshop", "Dana to confirm"
+    r"|^\W*(?:can|could|would)\s+you\b|\b(?:I|we)(?:['’]ll|\s+will)\s+(?:send|share|schedule|set\s+up|book|arrange"
+    r"|confirm|follow\s+up|get\s+back|loop\s+in|intro\w*|draft|prepare)\b"
+    r"|\b[A-Z][a-z]+\s+to\s+(?:send|share|schedule|set\s+up|book|arrange|confirm|follow\s+up|introduce|draft|prepare)\b",
     re.IGNORECASE,
 )
 # A request with a deadline is an ask even without the word: "Dana wants a roadmap session before 15 July".

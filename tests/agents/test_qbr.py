@@ -582,3 +582,11 @@ def test_a_competitor_weighed_against_us_in_a_note_is_a_risk() -> None:
     text = "Acme Finance is piloting Samsara for Field Mobile's use case; Samsara is cheaper."
     brief, _ = draft(evidence(_matrix(), [note("n1", "2026-06-10", text)], as_of="2026-06-30"))
     assert any("Samsara" in r.text for r in brief.risks)
+
+
+def test_a_commitment_or_a_request_is_a_next_step() -> None:
+    sources = [note("n1", "2026-06-10", "Sam to send the SOC 2 report to Greg."),
+               note("n2", "2026-06-11", "I'll set up the architecture workshop with Priya's team.")]
+    brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
+    asks = " ".join(c.text for c in brief.asks_and_next_steps)
+    assert "SOC 2 report" in asks and "architecture workshop" in asks
