@@ -42,7 +42,7 @@ from agents.stakeholders import (
     read_hits,
     same_title,
 )
-from agents.whitespace import CellNews, narrative_cells, weighed_competitors
+from agents.whitespace import CellNews, account_vocabulary, narrative_cells, weighed_competitors
 from plans.diff import proposed_change
 from plans.models import QBR_SECTION_NAMES, AccountPlan, Change, Citation, Claim, QbrBrief, Risk, Stakeholder
 from plans.vocabulary import BuyingRole, CellStatus, ChangeKind, Severity, StakeholderStatus, Stance
@@ -1354,7 +1354,8 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     quarter = quarter_of(evidence.as_of)
     since = min(quarter.start, evidence.as_of - timedelta(days=LOOKBACK_DAYS))
     statements, warnings = read_statements(hits, evidence)
-    cells = narrative_cells(evidence, hits)
+    vocab = account_vocabulary(evidence)
+    cells = narrative_cells(evidence, hits, vocab)
 
     renewal, moved, renewal_day = renewal_claim(evidence, statements)
     near_end = _plus_quarters(quarter, NEAR_RENEWAL_QUARTERS).end
@@ -1367,7 +1368,7 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
         {
             *competitor_names(evidence),
             *(c.basis.competitor for c in cells if c.basis.competitor),
-            *weighed_competitors(evidence, (s.text for s in statements)),
+            *weighed_competitors(vocab, (s.text for s in statements)),
         }
     )
     found_risks = evidence_risks(statements, since, renewal_near, competitors)

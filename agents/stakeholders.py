@@ -10,6 +10,7 @@ Every proposed change cites the CRM lines or the sentence it rests on.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -251,9 +252,7 @@ def departure_cues(sentence: str, customer: Sequence[str] = ()) -> list[Cue]:
             continue
         if m.group("joined"):
             org = _ORG_AFTER_JOIN.match(sentence[m.end() :])
-            if not customer or not org or _names_competitor(org.group("org"), customer) or any(
-                _names_competitor(c, [org.group("org")]) for c in customer
-            ):
+            if not customer or not org or _customer_org([org.group("org")], customer):
                 continue  # joining the customer, or an org we cannot tell apart, is no departure
         cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed))
     for m in _FIRST_PERSON_DEPARTURE.finditer(sentence):
@@ -814,7 +813,7 @@ _WANTS_MORE = re.compile(
     re.IGNORECASE,
 )
 _EVALUATIVE = re.compile(r"\b(?:great|excellent|impressive|positive|solid|smooth|very\s+good)\b", re.IGNORECASE)
-_LINKING = (
+_LINKING = re.compile(
     r"\b(?:is|was|are|were|seems?|seemed|sounded|sounds|felt|feels|stayed|remains?|been|['’]s)\s+(?:\w+\s+)?$"
 )
 _VOCABULARY_LABEL = re.compile(
@@ -901,7 +900,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m for m in live(_WANTS_MORE) if _names_competitor(sentence[m.end() : m.end() + 40], ours)
     ] + [  # "great", "positive": said of a person ("Dana was positive") or of us, not of a call ("Great call")
         m for m in live(_EVALUATIVE)
-        if _mentions_ours(sentence, ours) or re.search(_LINKING, sentence[max(0, m.start() - 25) : m.start()])
+        if _mentions_ours(sentence, ours) or _LINKING.search(sentence[max(0, m.start() - 25) : m.start()])
     ]
     if refusal or positive:
         m = (refusal or positive)[0]
@@ -1059,14 +1058,15 @@ def read_hits(
                     directory.add(person)
                     reading.new_people[person.key] = person
 
-    topics_by_source: dict[str, dict[int, str]] = {}
+    topics_by_source: dict[str, tuple[dict[int, str], list[int]]] = {}
     for hit, source, visible in usable:
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
         last_person: str | None = None
         if source.type is SourceType.note and source.id not in topics_by_source:
-            topics_by_source[source.id] = note_topics(source.text, directory)
-        topics = topics_by_source.get(source.id, {})
-        at = max(0, source.text.find(hit.text))  # the chunk's place in its source, for the source's line numbers
+            starts = [0, *(i + 1 for i, ch in enumerate(source.text) if ch == "\n")]
+            topics_by_source[source.id] = (note_topics(source.text, directory), starts)
+        topics, line_starts = topics_by_source.get(source.id, ({}, [0]))
+        at = max(0, source.text.find(hit.text)) if topics else 0  # the chunk's place in its note, for line numbers
         named: list[str] = []  # people named so far in this paragraph (or speaker's turn)
         informants: list[str] = []  # people this paragraph shows telling us things
         previous: Sentence | None = None
@@ -1088,7 +1088,7 @@ def read_hits(
             speaker = directory.resolve(sentence.speaker) if sentence.speaker else None
             context = _SentenceContext(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
-                not_names, topics.get(source.text.count("\n", 0, at + sentence.start)),
+                not_names, topics.get(bisect_right(line_starts, at + sentence.start) - 1) if topics else None,
                 informants[0] if len(set(informants)) == 1 else None,
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))

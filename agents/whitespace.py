@@ -837,11 +837,15 @@ _WEIGHED = re.compile(
 )
 
 
-def weighed_competitors(evidence: AccountEvidence, texts: Iterable[str]) -> set[str]:
+def account_vocabulary(evidence: AccountEvidence) -> Vocabulary:
+    """The account's products, units and the names that are not competitors, read once per draft."""
+    products = active_products(evidence)
+    return vocabulary(evidence, products, account_units(evidence))
+
+
+def weighed_competitors(vocab: Vocabulary, texts: Iterable[str]) -> set[str]:
     """Names the notes and calls show the customer weighing against us ("piloting Samsara"), never a person,
     a unit, the customer or one of our products."""
-    products = active_products(evidence)
-    vocab = vocabulary(evidence, products, account_units(evidence))
     found = set()
     for text in texts:
         plain_text = plain(text)[0]
@@ -851,14 +855,11 @@ def weighed_competitors(evidence: AccountEvidence, texts: Iterable[str]) -> set[
     return found
 
 
-def narrative_cells(evidence: AccountEvidence, hits: Sequence[Hit]) -> list[CellNews]:
+def narrative_cells(evidence: AccountEvidence, hits: Sequence[Hit], vocab: Vocabulary) -> list[CellNews]:
     """Cells the notes and calls decide (competitor or not applicable), newest first, for the QBR brief.
 
     The same reading the whitespace draft does, so the brief and the matrix never disagree.
     """
-    products = active_products(evidence)
-    units = account_units(evidence)
-    vocab = vocabulary(evidence, products, units)
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in dict.fromkeys(read_hits(hits, evidence, vocab).findings):
         by_cell[(finding.product, finding.unit)].append(finding)
