@@ -247,11 +247,6 @@ def display_name(label: str) -> str:
     return " ".join(name.split())
 
 
-def find_person(candidates: Iterable[str], name: str) -> str | None:
-    """The first of `candidates` that names the same person as `name`."""
-    return next((candidate for candidate in candidates if same_person(candidate, name)), None)
-
-
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
