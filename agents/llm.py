@@ -9,20 +9,24 @@ retries, invalid JSON, schema violation, refusal) is an `LlmFailure`, never a pa
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from agents import qbr, whitespace
 from agents.context import AccountEvidence
+from agents.context_budget import FactsTooLarge, budget_for, context_tokens_for
 from agents.llm_schemas import (
     CitationOutput,
     ClaimOutput,
@@ -34,6 +38,14 @@ from agents.llm_schemas import (
 from agents.reading import visible_text
 from agents.results import Usage
 from agents.stakeholders import crm_proposals
+from agents.structured_output import (
+    ModeMemory,
+    StructuredOutput,
+    UnsupportedEndpoint,
+    json_content,
+    response_format,
+    with_schema_instruction,
+)
 from agents.usage import DEFAULT_PRICES, cost_usd, price_for
 from agents.verifier import collapse_whitespace, is_verbatim
 from plans.diff import proposed_change
@@ -58,6 +70,8 @@ if TYPE_CHECKING:
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 RATIONALE_LIMIT = 300
+# What each endpoint accepts is a property of the server, so it is probed once per process.
+ENDPOINT_MODES = ModeMemory()
 
 
 class LlmConfig(BaseModel):
@@ -78,9 +92,23 @@ class LlmConfig(BaseModel):
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     fallback_to_offline: bool = True
     max_evidence_chars: int = Field(default=32_000, gt=0)
+    structured_output: StructuredOutput = Field(
+        default=StructuredOutput.auto,
+        description="How to ask for JSON: json_schema, json_mode, tool_calling, or auto (probe the server once).",
+    )
+    context_tokens: int | None = Field(
+        default=None, gt=0, description="The model's context window; None looks the model up, else 16,000."
+    )
+    max_output_tokens: int | None = Field(
+        default=None, gt=0, description="Sent as max_tokens and kept free in the context; None sends no limit."
+    )
     prompt_versions: dict[str, str] = Field(
         default_factory=dict, description="Pinned prompt version per kind; the newest version otherwise."
     )
+
+    @property
+    def context_window(self) -> int:
+        return context_tokens_for(self.model, self.context_tokens)
 
     def price(self, served_model: str | None = None) -> tuple[float, float] | None:
         """USD per million (input, output) tokens: the explicit prices, else the table by model name."""
@@ -106,6 +134,10 @@ def make_chat_model(config: LlmConfig, *, http_client: httpx2.Client | None = No
         temperature=config.temperature,
         use_responses_api=False,
         http_client=http_client,
+        max_tokens=config.max_output_tokens,
+        # The client sends the limit as max_completion_tokens, which self-hosted servers such as
+        # llama-cpp-python ignore; they read the older max_tokens (OpenAI refuses both at once).
+        extra_body={"max_tokens": config.max_output_tokens} if config.max_output_tokens and config.base_url else None,
     )
 
 
@@ -142,14 +174,65 @@ class LlmDraft:
 # ---------------------------------------------------------------------------
 
 
-def call_model(
-    chat_model: BaseChatModel, schema: type[BaseModel], prompt: RenderedPrompt, config: LlmConfig
-) -> tuple[BaseModel, Usage, list[str]]:
-    """Ask once for `schema`; the parsed output, its usage and cost, and warnings — or an LlmFailure."""
-    structured = chat_model.with_structured_output(schema, method="json_schema", include_raw=True)
-    messages = [SystemMessage(prompt.system), HumanMessage(prompt.user)]
+def structured_output_mode(chat_model: BaseChatModel, config: LlmConfig) -> StructuredOutput:
+    """The configured mode; for `auto`, json_schema on api.openai.com, else what a probe of the server found."""
+    if config.structured_output is not StructuredOutput.auto:
+        return config.structured_output
+    if config.base_url is None or config.base_url.rstrip("/") == OPENAI_BASE_URL:
+        return StructuredOutput.json_schema
     try:
-        result = structured.invoke(messages)
+        with _model_errors(config):
+            return ENDPOINT_MODES.resolve(chat_model, (config.base_url, config.model))
+    except UnsupportedEndpoint as exc:
+        raise LlmFailure(str(exc)) from exc
+
+
+def call_model(
+    chat_model: BaseChatModel,
+    schema: type[BaseModel],
+    prompt: RenderedPrompt,
+    config: LlmConfig,
+    mode: StructuredOutput = StructuredOutput.json_schema,
+) -> tuple[BaseModel, Usage, list[str]]:
+    """Ask once for `schema` in `mode`; the parsed output, its usage and cost, and warnings — or an LlmFailure."""
+    messages: list[BaseMessage] = [SystemMessage(prompt.system), HumanMessage(prompt.user)]
+    runnable: Runnable[Any, Any]
+    if mode is StructuredOutput.json_mode:
+        runnable = chat_model.bind(response_format=response_format(mode, schema, config.max_output_tokens))
+        messages = with_schema_instruction(messages, schema)
+    else:
+        method = "json_schema" if mode is StructuredOutput.json_schema else "function_calling"
+        runnable = chat_model.with_structured_output(schema, method=method, include_raw=True)
+    try:
+        with _model_errors(config):
+            result = runnable.invoke(messages)
+    except ValidationError as exc:
+        # The SDK parses the content before LangChain sees it; LangChain attaches the HTTP response.
+        spent, _ = _usage_from_response(getattr(exc, "response", None), config)
+        raise LlmFailure(_validation_reason(exc, schema), spent) from exc
+    if isinstance(result, AIMessage):
+        return _parsed_json_reply(result, schema, config)
+    raw = result.get("raw") if isinstance(result, Mapping) else None
+    usage, warnings = _usage_from_message(raw, config)
+    error = result.get("parsing_error") if isinstance(result, Mapping) else None
+    parsed = result.get("parsed") if isinstance(result, Mapping) else None
+    if error is not None:
+        refusal = raw.additional_kwargs.get("refusal") if isinstance(raw, AIMessage) else None
+        if refusal:
+            raise LlmFailure(f"the model refused: {collapse_whitespace(str(refusal))}", usage)
+        if isinstance(error, ValidationError):
+            raise LlmFailure(_validation_reason(error, schema), usage)
+        raise LlmFailure(f"the output could not be parsed: {error}", usage)
+    if not isinstance(parsed, schema):
+        raise LlmFailure(f"the model returned no {schema.__name__}", usage)
+    return parsed, usage, warnings
+
+
+@contextmanager
+def _model_errors(config: LlmConfig) -> Iterator[None]:
+    """The openai client's errors as LlmFailures that say what went wrong."""
+    try:
+        yield
     except openai.APITimeoutError as exc:
         raise LlmFailure(f"the request timed out after {config.timeout_s:g} s") from exc
     except openai.RateLimitError as exc:
@@ -165,25 +248,19 @@ def call_model(
         raise LlmFailure("the provider's content filter stopped the output") from exc
     except openai.APIError as exc:
         raise LlmFailure(f"the model endpoint failed: {exc.message}") from exc
-    except ValidationError as exc:
-        # The SDK parses the content before LangChain sees it; LangChain attaches the HTTP response.
-        spent, _ = _usage_from_response(getattr(exc, "response", None), config)
-        raise LlmFailure(_validation_reason(exc, schema), spent) from exc
 
-    raw = result.get("raw") if isinstance(result, Mapping) else None
-    usage, warnings = _usage_from_message(raw, config)
-    error = result.get("parsing_error") if isinstance(result, Mapping) else None
-    parsed = result.get("parsed") if isinstance(result, Mapping) else None
-    if error is not None:
-        refusal = raw.additional_kwargs.get("refusal") if isinstance(raw, AIMessage) else None
-        if refusal:
-            raise LlmFailure(f"the model refused: {collapse_whitespace(str(refusal))}", usage)
-        if isinstance(error, ValidationError):
-            raise LlmFailure(_validation_reason(error, schema), usage)
-        raise LlmFailure(f"the output could not be parsed: {error}", usage)
-    if not isinstance(parsed, schema):
-        raise LlmFailure(f"the model returned no {schema.__name__}", usage)
-    return parsed, usage, warnings
+
+def _parsed_json_reply(
+    reply: AIMessage, schema: type[BaseModel], config: LlmConfig
+) -> tuple[BaseModel, Usage, list[str]]:
+    """A json_mode reply validated against `schema` exactly as the other modes' replies are."""
+    usage, warnings = _usage_from_message(reply, config)
+    if reply.response_metadata.get("finish_reason") == "length":
+        raise LlmFailure("the output hit the token limit before its JSON was complete", usage)
+    try:
+        return schema.model_validate_json(json_content(reply.content)), usage, warnings
+    except ValidationError as exc:
+        raise LlmFailure(_validation_reason(exc, schema), usage) from exc
 
 
 def _validation_reason(exc: ValidationError, schema: type[BaseModel]) -> str:
@@ -242,12 +319,22 @@ def _priced(
 # ---------------------------------------------------------------------------
 
 
-def evidence_items(hits: Sequence[Hit], evidence: AccountEvidence, budget_chars: int) -> list[EvidenceItem]:
-    """The best-scoring hits that fit the budget, one element per source (its chunks in order), oldest first."""
+@dataclass(frozen=True)
+class PackedEvidence:
+    """The evidence elements of a prompt and the retrieved passages that did not fit."""
+
+    items: list[EvidenceItem]
+    left_out: list[Hit]
+
+
+def evidence_items(hits: Sequence[Hit], evidence: AccountEvidence, budget_chars: int) -> PackedEvidence:
+    """The best-ranked hits that fit the budget, one element per source (its chunks in order), oldest first."""
     chosen: dict[str, list[Hit]] = {}
+    left_out: list[Hit] = []
     used = 0
     for hit in sorted(hits, key=lambda h: -h.score):
         if used + len(hit.text) > budget_chars:
+            left_out.append(hit)
             continue
         chosen.setdefault(hit.source_id, []).append(hit)
         used += len(hit.text)
@@ -269,7 +356,7 @@ def evidence_items(hits: Sequence[Hit], evidence: AccountEvidence, budget_chars:
                 title=source.title if source is not None else None,
             )
         )
-    return items
+    return PackedEvidence(items, left_out)
 
 
 def _readable(hit: Hit, source: Source | None) -> str:
@@ -369,7 +456,6 @@ def stakeholder_variables(context: DraftContext, config: LlmConfig) -> dict[str,
         "plan": plan,
         "contacts": contacts,
         "competitors": _competitors(context.evidence),
-        "evidence": evidence_items(context.hits, context.evidence, config.max_evidence_chars),
     }
 
 
@@ -479,7 +565,6 @@ def whitespace_variables(context: DraftContext, config: LlmConfig) -> dict[str, 
         "as_of": evidence.as_of.isoformat(),
         "cells": cells,
         "competitors": _competitors(evidence),
-        "evidence": evidence_items(context.hits, evidence, config.max_evidence_chars),
     }
 
 
@@ -552,7 +637,6 @@ def qbr_variables(context: DraftContext, config: LlmConfig) -> dict[str, Any]:
             for r in qbr.support_risks(evidence)
         ],
         "competitors": _competitors(evidence),
-        "evidence": evidence_items(context.hits, evidence, config.max_evidence_chars),
     }
 
 
@@ -631,11 +715,42 @@ LLM_KINDS: dict[DraftKind, LlmKind] = {
 }
 
 
-def render_prompt(context: DraftContext, config: LlmConfig) -> tuple[str, RenderedPrompt]:
-    """The prompt id ("stakeholder_map/v1") and its rendered messages for this context."""
+@dataclass(frozen=True)
+class PackedPrompt:
+    """A rendered prompt, its id ("stakeholder_map/v1") and what packing it into the context left out."""
+
+    id: str
+    messages: RenderedPrompt
+    warnings: list[str]
+
+
+def render_prompt(context: DraftContext, config: LlmConfig) -> PackedPrompt:
+    """The kind's prompt packed into the model's context: its facts first, then evidence by retrieval rank.
+
+    Raises LlmFailure when the facts alone do not fit.
+    """
     spec = LLM_KINDS[context.kind]
     prompt = load_prompt(spec.prompt, config.prompt_versions.get(context.kind.value))
-    return prompt.id, prompt.render(spec.variables(context, config))
+    facts = spec.variables(context, config)
+    bare = prompt.render({**facts, "evidence": []})
+    # Every mode sends the schema (as response_format, tool parameters or in the system message).
+    schema = json.dumps(spec.schema.model_json_schema(), separators=(",", ":"))
+    try:
+        budget = budget_for(bare.system + bare.user + schema, config.context_window, config.max_output_tokens)
+    except FactsTooLarge as exc:
+        raise LlmFailure(str(exc), Usage()) from exc
+    evidence_chars = min(config.max_evidence_chars, budget.evidence_chars)
+    packed = evidence_items(context.hits, context.evidence, evidence_chars)
+    warnings = []
+    if packed.left_out:
+        warnings.append(
+            f"{len(packed.left_out)} of {len(context.hits)} retrieved passages were left out of the prompt, "
+            f"lowest-ranked first, to fit {evidence_chars:,} characters of evidence "
+            f"(a {budget.context_tokens:,}-token context, {budget.answer_tokens:,} kept for the answer): "
+            + ", ".join(hit.chunk_id for hit in packed.left_out[:10])
+            + (" …" if len(packed.left_out) > 10 else "")
+        )
+    return PackedPrompt(prompt.id, prompt.render({**facts, "evidence": packed.items}), warnings)
 
 
 def draft_with_llm(context: DraftContext, chat_model: BaseChatModel, config: LlmConfig) -> LlmDraft:
@@ -643,10 +758,11 @@ def draft_with_llm(context: DraftContext, chat_model: BaseChatModel, config: Llm
     spec = LLM_KINDS.get(context.kind)
     if spec is None:
         raise NotImplementedError(f"The openai engine does not draft {context.kind.value} yet.")
-    prompt_id, prompt = render_prompt(context, config)
     started = time.perf_counter()
     try:
-        output, usage, warnings = call_model(chat_model, spec.schema, prompt, config)
+        prompt = render_prompt(context, config)
+        mode = structured_output_mode(chat_model, config)
+        output, usage, warnings = call_model(chat_model, spec.schema, prompt.messages, config, mode)
     except LlmFailure as failure:
         failure.usage = failure.usage.model_copy(update={"latency_ms": _ms_since(started)})
         raise
@@ -654,8 +770,8 @@ def draft_with_llm(context: DraftContext, chat_model: BaseChatModel, config: Llm
     return LlmDraft(
         changes=changes,
         usage=usage.model_copy(update={"latency_ms": _ms_since(started)}),
-        prompt_version=prompt_id,
-        warnings=[*warnings, *more],
+        prompt_version=prompt.id,
+        warnings=[*prompt.warnings, *warnings, *more],
     )
 
 

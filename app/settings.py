@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.structured_output import StructuredOutput
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLANWRIGHT_", env_file=".env", extra="ignore")
@@ -70,6 +72,14 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_structured_output: StructuredOutput = Field(
+        default=StructuredOutput.auto,
+        description="json_schema, json_mode, tool_calling, or auto (json_schema on OpenAI, else probe once).",
+    )
+    llm_context_tokens: int | None = Field(
+        default=None, gt=0, description="The model's context window; unset looks the model up, else 16,000."
+    )
+    llm_max_output_tokens: int | None = Field(default=None, gt=0, description="max_tokens for each answer.")
     llm_fallback_to_offline: bool = Field(
         default=True, description="When the LLM fails, draft with the offline engine and say so on the draft."
     )

@@ -55,6 +55,9 @@ def llm_config(settings: Settings) -> LlmConfig:
         timeout_s=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
         fallback_to_offline=settings.llm_fallback_to_offline,
+        structured_output=settings.llm_structured_output,
+        context_tokens=settings.llm_context_tokens,
+        max_output_tokens=settings.llm_max_output_tokens,
         price_per_million_input=settings.llm_price_per_million_input,
         price_per_million_output=settings.llm_price_per_million_output,
     )

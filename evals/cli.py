@@ -12,11 +12,12 @@ from typing import Annotated, Any
 
 import typer
 from langchain_core.language_models import BaseChatModel
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
-from agents.llm import LlmConfig, make_chat_model
+from agents.llm import LlmConfig, LlmFailure, make_chat_model, structured_output_mode
+from agents.structured_output import StructuredOutput
 from evals.compare import Comparison, Direction, Status, compare, parse_tolerances
-from evals.llm_replay import CASSETTE_MODEL, Cassettes, cassette_llm, record_mode
+from evals.llm_replay import CASSETTE_MODEL, Cassettes, Endpoint, cassette_llm, record_mode
 from evals.report import HEADLINE, format_metric, report_data, write_reports
 from evals.runner import ALL_KINDS, DEFAULT_CACHE_DIR, DraftScope, RunAborted, run_eval
 
@@ -25,8 +26,17 @@ DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets"
 eval_cli = typer.Typer(help="Run the drafting agents over eval datasets and gate on regressions.", no_args_is_help=True)
 
 
+class LlmBudget(BaseModel):
+    """The LLM options of `eval run` that shape each request (see the README's self-hosted section)."""
+
+    structured_output: StructuredOutput = StructuredOutput.auto
+    context_tokens: int | None = None
+    max_output_tokens: int | None = None
+    timeout_s: float = 30.0
+
+
 def llm_setup(
-    engine: str, model: str | None, base_url: str | None, api_key: str | None
+    engine: str, model: str | None, base_url: str | None, api_key: str | None, budget: LlmBudget
 ) -> tuple[BaseChatModel | None, LlmConfig | None]:
     """The chat model and its config for an LLM engine; (None, None) for the offline one."""
     if engine == "offline":
@@ -37,7 +47,11 @@ def llm_setup(
             f"the {engine!r} engine needs OPENAI_API_KEY (or --api-key), or --base-url for a local endpoint",
             param_hint="--engine",
         )
-    settings: dict[str, Any] = {"base_url": base_url, "api_key": SecretStr(key) if key else None}
+    settings: dict[str, Any] = {
+        "base_url": base_url,
+        "api_key": SecretStr(key) if key else None,
+        **budget.model_dump(),
+    }
     if model:
         settings["model"] = model
     config = LlmConfig(**settings)
@@ -45,26 +59,45 @@ def llm_setup(
 
 
 def cassette_setup(
-    engine: str, cassettes: Path, model: str | None, base_url: str | None, api_key: str | None
+    engine: str, cassettes: Path, model: str | None, base_url: str | None, api_key: str | None, budget: LlmBudget
 ) -> tuple[BaseChatModel, LlmConfig, DraftScope]:
-    """The chat model, its config and the draft scope that serve (or record) every LLM call from `cassettes`."""
+    """The chat model, its config and the draft scope that serve (or record) every LLM call from `cassettes`.
+
+    Replaying uses the endpoint the folder was recorded against (its endpoint.json). Recording takes
+    the endpoint from the options, settles an `auto` structured-output mode by probing the live
+    server before any cassette is open, and writes endpoint.json.
+    """
     if engine != "openai":
         raise typer.BadParameter("cassettes hold openai engine calls; add --engine openai", param_hint="--cassettes")
-    if base_url:
-        raise typer.BadParameter("cassettes are recorded against api.openai.com", param_hint="--base-url")
-    if model and model != CASSETTE_MODEL:
-        raise typer.BadParameter(f"cassettes are recorded with {CASSETTE_MODEL}", param_hint="--model")
     library = Cassettes(cassettes, record_mode())
-    key = None
-    if not library.replaying:
-        key = api_key or os.environ.get("OPENAI_API_KEY")
-        if not key:
-            raise typer.BadParameter(
-                f"recording cassettes (PLANWRIGHT_RECORD_MODE={library.mode}) needs OPENAI_API_KEY or --api-key",
-                param_hint="--cassettes",
-            )
-    config = cassette_llm(key)
-    return make_chat_model(config), config, library.scope
+    if library.replaying:
+        endpoint = Endpoint.of(cassettes)
+        asked = {"--model": (model, endpoint.model), "--base-url": (base_url, endpoint.base_url)}
+        for option, (given, recorded) in asked.items():
+            if given and given != recorded:
+                raise typer.BadParameter(f"these cassettes were recorded with {recorded}", param_hint=option)
+        config = cassette_llm(None, endpoint)
+        return make_chat_model(config), config, library.scope
+    key = api_key or os.environ.get("OPENAI_API_KEY")
+    if not key and not base_url:
+        raise typer.BadParameter(
+            f"recording cassettes (PLANWRIGHT_RECORD_MODE={library.mode}) needs OPENAI_API_KEY or --api-key, "
+            "or --base-url for a self-hosted server",
+            param_hint="--cassettes",
+        )
+    endpoint = Endpoint(model=model or CASSETTE_MODEL, base_url=base_url, **budget.model_dump())
+    config = cassette_llm(key, endpoint)
+    chat_model = make_chat_model(config)
+    if config.structured_output is StructuredOutput.auto and base_url:
+        try:
+            settled = structured_output_mode(chat_model, config)
+        except LlmFailure as exc:
+            raise typer.BadParameter(f"{base_url}: {exc.reason}", param_hint="--base-url") from exc
+        endpoint = endpoint.model_copy(update={"structured_output": settled})
+        config = cassette_llm(key, endpoint)
+        chat_model = make_chat_model(config)
+    endpoint.save(cassettes)
+    return chat_model, config, library.scope
 
 
 def headline_table(report: dict[str, Any]) -> str:
@@ -87,6 +120,14 @@ def run_command(
     model: Annotated[str | None, typer.Option(help="Chat model name for an LLM engine.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     api_key: Annotated[str | None, typer.Option(help="API key; default OPENAI_API_KEY.", show_default=False)] = None,
+    structured_output: Annotated[
+        StructuredOutput, typer.Option(help="How to ask the model for JSON (auto probes a self-hosted server).")
+    ] = StructuredOutput.auto,
+    context_tokens: Annotated[
+        int | None, typer.Option(help="The model's context window; default from the model's name.")
+    ] = None,
+    max_output_tokens: Annotated[int | None, typer.Option(help="The answer's token limit.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per LLM call.")] = 30.0,
     cache_dir: Annotated[Path, typer.Option(help="Embedding cache folder.")] = DEFAULT_CACHE_DIR,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Embed everything afresh.")] = False,
     injections: Annotated[bool, typer.Option(help="Run the counterfactual injection check.")] = True,
@@ -106,10 +147,16 @@ def run_command(
     scope: DraftScope | None = None
     chat_model: BaseChatModel | None
     llm: LlmConfig | None
+    budget = LlmBudget(
+        structured_output=structured_output,
+        context_tokens=context_tokens,
+        max_output_tokens=max_output_tokens,
+        timeout_s=timeout,
+    )
     if cassettes is not None:
-        chat_model, llm, scope = cassette_setup(engine, cassettes, model, base_url, api_key)
+        chat_model, llm, scope = cassette_setup(engine, cassettes, model, base_url, api_key, budget)
     else:
-        chat_model, llm = llm_setup(engine, model, base_url, api_key)
+        chat_model, llm = llm_setup(engine, model, base_url, api_key, budget)
     try:
         run = run_eval(
             dataset,

@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from agents.llm import LlmConfig
+from agents.structured_output import StructuredOutput
 from evals.runner import RunAborted
 from plans.vocabulary import DraftKind
 
@@ -28,6 +29,7 @@ MATCH_ON = ["method", "scheme", "host", "port", "path", "query", "body"]
 CASSETTE_MODEL = "gpt-4o-mini"
 PLACEHOLDER_KEY = "sk-cassette-replay"
 DEFAULT_CASSETTES = Path(__file__).resolve().parent / "cassettes" / "openai"
+ENDPOINT_FILE = "endpoint.json"
 
 REGENERATE = "python -m evals.cassettes.generate"
 RERECORD = (
@@ -41,14 +43,46 @@ def record_mode() -> str:
     return os.environ.get(RECORD_MODE_ENV, "none") or "none"
 
 
-def cassette_llm(api_key: str | None = None) -> LlmConfig:
+class Endpoint(BaseModel):
+    """What a folder of cassettes was recorded against (its `endpoint.json`; absent: OpenAI's gpt-4o-mini).
+
+    A replay must send exactly what the recording sent, so it uses the same model, base URL (the
+    host and port are matched), structured-output mode and context budget.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str = CASSETTE_MODEL
+    base_url: str | None = None
+    structured_output: StructuredOutput = StructuredOutput.auto
+    context_tokens: int | None = Field(default=None, gt=0)
+    max_output_tokens: int | None = Field(default=None, gt=0)
+    timeout_s: float = Field(default=30.0, gt=0)
+
+    @classmethod
+    def of(cls, folder: Path) -> Endpoint:
+        path = folder / ENDPOINT_FILE
+        return cls.model_validate_json(path.read_text()) if path.is_file() else cls()
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / ENDPOINT_FILE).write_text(self.model_dump_json(indent=2, exclude_defaults=True) + "\n")
+
+
+def cassette_llm(api_key: str | None = None, endpoint: Endpoint | None = None) -> LlmConfig:
     """The client config cassettes are recorded and replayed with: no retries and no offline fallback,
     so a cassette miss is a failure rather than a retried or silently offline draft."""
+    endpoint = endpoint or Endpoint()
     return LlmConfig(
-        model=CASSETTE_MODEL,
+        model=endpoint.model,
+        base_url=endpoint.base_url,
         api_key=SecretStr(api_key or PLACEHOLDER_KEY),
         max_retries=0,
         fallback_to_offline=False,
+        structured_output=endpoint.structured_output,
+        context_tokens=endpoint.context_tokens,
+        max_output_tokens=endpoint.max_output_tokens,
+        timeout_s=endpoint.timeout_s,
     )
 
 

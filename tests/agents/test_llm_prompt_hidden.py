@@ -29,7 +29,7 @@ def test_a_hidden_comment_is_cut_from_the_evidence_the_model_sees() -> None:
     )
     hit = Hit(chunk_id=f"{note.id}#0", source_id=note.id, text=note.text.strip(), locator="lines 5-9", score=1.0)
 
-    (item,) = evidence_items([hit], evidence, budget_chars=10_000)
+    (item,) = evidence_items([hit], evidence, budget_chars=10_000).items
 
     assert "Gordon Tallis" not in item.text and "AI agent" not in item.text
     assert "Procurement confirmed the evaluation timeline." in item.text

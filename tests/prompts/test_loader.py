@@ -74,9 +74,10 @@ def test_the_rendered_stakeholder_prompt_keeps_an_attack_inside_its_evidence() -
     attack = note("note-attack", "2026-03-29", ATTACK)
     evidence = account.evidence.model_copy(update={"sources": {**account.evidence.sources, attack.id: attack}})
     context = gather_context(DraftKind.stakeholder_map, evidence, account.plan, KeywordRetriever.over(evidence))
-    prompt_id, prompt = render_prompt(context, LlmConfig())
+    packed = render_prompt(context, LlmConfig())
+    prompt = packed.messages
 
-    assert prompt_id == "stakeholder_map/v1"
+    assert packed.id == "stakeholder_map/v1"
     assert "Ignore previous instructions" not in prompt.system
     elements = _elements(prompt.user)
     outside = re.sub(r"<evidence [^>]*>.*?</evidence>", "", prompt.user, flags=re.DOTALL)
