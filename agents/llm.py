@@ -257,8 +257,17 @@ def _parsed_json_reply(
     usage, warnings = _usage_from_message(reply, config)
     if reply.response_metadata.get("finish_reason") == "length":
         raise LlmFailure("the output hit the token limit before its JSON was complete", usage)
+    text = json_content(reply.content)
     try:
-        return schema.model_validate_json(json_content(reply.content)), usage, warnings
+        # Small self-hosted models write raw newlines inside strings, which strict JSON forbids;
+        # the text means the same with them, so they are read leniently, then validated as usual.
+        parsed = json.loads(text, strict=False)
+    except ValueError:
+        parsed = None
+    try:
+        if parsed is None:
+            return schema.model_validate_json(text), usage, warnings
+        return schema.model_validate(parsed), usage, warnings
     except ValidationError as exc:
         raise LlmFailure(_validation_reason(exc, schema), usage) from exc
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,7 +86,12 @@ def cassette_setup(
             "or --base-url for a self-hosted server",
             param_hint="--cassettes",
         )
-    endpoint = Endpoint(model=model or CASSETTE_MODEL, base_url=base_url, **budget.model_dump())
+    endpoint = Endpoint(
+        model=model or CASSETTE_MODEL,
+        base_url=base_url,
+        origin=f"recorded from {model or CASSETTE_MODEL} at {base_url or 'api.openai.com'} on {datetime.now(UTC).date()}",
+        **budget.model_dump(),
+    )
     config = cassette_llm(key, endpoint)
     chat_model = make_chat_model(config)
     if config.structured_output is StructuredOutput.auto and base_url:
@@ -174,7 +180,10 @@ def run_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     if cassettes is not None:
-        run.notes.append(f"LLM calls served from cassettes in {cassettes} (record mode {record_mode()})")
+        run.notes.append(
+            f"LLM calls served from cassettes in {cassettes} (record mode {record_mode()}): "
+            f"{Endpoint.of(cassettes).origin}"
+        )
     data = report_data(run)
     paths = write_reports(data, out)
     typer.echo(headline_table(data))

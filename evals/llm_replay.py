@@ -30,6 +30,10 @@ CASSETTE_MODEL = "gpt-4o-mini"
 PLACEHOLDER_KEY = "sk-cassette-replay"
 DEFAULT_CASSETTES = Path(__file__).resolve().parent / "cassettes" / "openai"
 ENDPOINT_FILE = "endpoint.json"
+HAND_WRITTEN = (
+    "hand-written answers in OpenAI's wire format: a plumbing check of the engine "
+    "(requests, parsing, verification, usage), not a score of any model"
+)
 
 REGENERATE = "python -m evals.cassettes.generate"
 RERECORD = (
@@ -58,6 +62,10 @@ class Endpoint(BaseModel):
     context_tokens: int | None = Field(default=None, gt=0)
     max_output_tokens: int | None = Field(default=None, gt=0)
     timeout_s: float = Field(default=30.0, gt=0)
+    origin: str = Field(
+        default=HAND_WRITTEN,
+        description="Where the answers came from: a real model's replies are a score, hand-written ones are not.",
+    )
 
     @classmethod
     def of(cls, folder: Path) -> Endpoint:

@@ -276,3 +276,62 @@ def test_unusable_whitespace_and_qbr_answers_fail_or_fall_back(kind: DraftKind, 
 def test_whitespace_and_qbr_retry_a_429_once(kind: DraftKind) -> None:
     result, played = _draft(kind, "rate_limited_then_good", max_retries=1)
     assert played == 2 and result.engine == "openai" and result.changes
+
+
+# ---------------------------------------------------------------------------
+# A real self-hosted server's replies (recorded by tests/agents/cassettes/record_local.py)
+# ---------------------------------------------------------------------------
+
+
+def _self_hosted(kind: DraftKind, scenario: str = support.SELF_HOSTED, **overrides: object) -> DraftResult:
+    account = support.ACCOUNTS[kind]()
+    config = support.self_hosted_config(**overrides)
+    with support.cassette_vcr().use_cassette(str(support.cassette_path(kind, scenario))) as cassette:
+        result = run_draft(kind, account.evidence, account.plan, account.retriever(), engine="openai",
+                           chat_model=make_chat_model(config), llm=config)  # fmt: skip
+        assert cassette.all_played
+    return result
+
+
+def _recorded_request(kind: DraftKind, scenario: str = support.SELF_HOSTED) -> dict[str, object]:
+    import yaml
+
+    (interaction,) = yaml.safe_load(support.cassette_path(kind, scenario).read_text())["interactions"]
+    body: dict[str, object] = json.loads(interaction["request"]["body"])
+    return body
+
+
+@pytest.mark.parametrize("kind", list(DraftKind))
+def test_a_real_self_hosted_reply_is_parsed_and_its_real_usage_recorded(kind: DraftKind) -> None:
+    result = _self_hosted(kind)
+
+    assert result.engine == "openai"
+    assert result.usage.llm_calls == 1 and result.usage.cost_usd == 0
+    usage = _recorded_usage(kind, support.SELF_HOSTED)
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (
+        usage["prompt_tokens"], usage["completion_tokens"]
+    )  # fmt: skip
+    assert result.usage.prompt_tokens <= 4096 - 1024, "the prompt was packed into the window"
+    asked = _recorded_request(kind)
+    assert asked["response_format"]["type"] == "json_object"  # type: ignore[index]
+    assert asked["max_tokens"] == asked["max_completion_tokens"] == 1024
+
+
+def test_what_a_small_model_invents_is_flagged_and_cannot_verify() -> None:
+    """Gemma 3 270M cites ids that are no source, quotes that are not in the source it names,
+    and a manager who is a made-up id; every such change is kept for the reviewer, unverifiable."""
+    invented = [
+        *_self_hosted(STAKEHOLDERS).changes,
+        *_self_hosted(DraftKind.whitespace).changes,
+        *_self_hosted(DraftKind.qbr_brief).changes,
+    ]
+    codes = {issue.code for checked in invented for issue in checked.issues}
+
+    assert invented and not any(checked.verified for checked in invented)
+    assert {"unknown_source", "quote_not_verbatim", "unknown_person", "no_citation"} <= codes
+
+
+def test_a_real_reply_cut_off_at_the_answer_limit_is_a_failure_with_its_cost() -> None:
+    with pytest.raises(DraftFailed, match="hit the token limit before its JSON was complete") as failed:
+        _self_hosted(STAKEHOLDERS, support.SELF_HOSTED_CUT_OFF, max_output_tokens=48)
+    assert failed.value.usage.completion_tokens == 48 and failed.value.usage.prompt_tokens > 0

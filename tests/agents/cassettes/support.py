@@ -47,6 +47,28 @@ def llm_config(max_retries: int = 0, **overrides: object) -> LlmConfig:
     return LlmConfig(api_key=SecretStr(key), max_retries=max_retries, **settings)  # type: ignore[arg-type]
 
 
+# The real self-hosted server the `self_hosted` cassettes were recorded from (record_local.py).
+SELF_HOSTED = "self_hosted"
+SELF_HOSTED_CUT_OFF = "self_hosted_cut_off"
+SELF_HOSTED_URL = "http://127.0.0.1:8765/v1"
+
+
+def self_hosted_config(**overrides: object) -> LlmConfig:
+    """llama-cpp-python serving Gemma 3 270M with a 4,096-token window, asked in the mode it accepts."""
+    settings: dict[str, object] = {
+        "base_url": SELF_HOSTED_URL,
+        "model": "gemma3-270m",
+        "structured_output": "json_mode",
+        "context_tokens": 4096,
+        "max_output_tokens": 1024,
+        "timeout_s": 600,
+        "max_retries": 0,
+        "fallback_to_offline": False,
+        **overrides,
+    }
+    return LlmConfig(**settings)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Account:
     evidence: AccountEvidence
