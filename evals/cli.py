@@ -89,7 +89,8 @@ def cassette_setup(
     endpoint = Endpoint(
         model=model or CASSETTE_MODEL,
         base_url=base_url,
-        origin=f"recorded from {model or CASSETTE_MODEL} at {base_url or 'api.openai.com'} on {datetime.now(UTC).date()}",
+        origin=f"recorded from {model or CASSETTE_MODEL} at {base_url or 'api.openai.com'} "
+        f"on {datetime.now(UTC).date()}",
         **budget.model_dump(),
     )
     config = cassette_llm(key, endpoint)
