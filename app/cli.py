@@ -87,6 +87,8 @@ def import_(
         _import_and_draft(state, tenant, folder, draft)
     except BundleError as exc:
         typer.echo(f"error: {exc}", err=True)
+        for issue in exc.issues:  # they usually say why: every record skipped, a file unreadable
+            typer.echo(f"  {issue}", err=True)
         raise typer.Exit(2) from exc
     finally:
         state.close()

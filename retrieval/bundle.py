@@ -14,7 +14,9 @@ from pathlib import Path
 
 from retrieval.evidence import Bundle, CrmRecord, ImportIssue, Source
 from retrieval.notes import NoteError, parse_note
-from retrieval.salesforce import CrmFileError, parse_query_result, record_labels, render_record
+from retrieval.salesforce import record_labels, render_record
+from retrieval.sources.crm import read_crm
+from retrieval.sources.text import Undecodable, decode
 from retrieval.transcripts import CallFormat, Sidecar, TranscriptError, parse_call, parse_sidecar
 
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -45,7 +47,7 @@ def load_bundle(folder: Path) -> Bundle:
         raise BundleError(f"{folder} is not a bundle: it has no crm/ folder of Salesforce JSON")
 
     issues: list[ImportIssue] = []
-    records, origins = _load_records(folder, crm_dir, issues)
+    records, origins = read_crm(crm_dir, folder, issues)
     account = _parent_account(folder, records, issues)
 
     labels = record_labels(records)
@@ -55,44 +57,37 @@ def load_bundle(folder: Path) -> Bundle:
     return Bundle(account=account, records=records, sources=_unique(sources, issues), issues=issues)
 
 
-def _load_records(folder: Path, crm_dir: Path, issues: list[ImportIssue]) -> tuple[list[CrmRecord], dict[str, str]]:
-    records: list[CrmRecord] = []
-    origins: dict[str, str] = {}
-    for path in _files(crm_dir, (".json",), folder, issues):
-        origin = _relative(path, folder)
-        try:
-            parsed, problems = parse_query_result(_read_text(path))
-        except (_Unreadable, CrmFileError) as exc:
-            issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; file skipped"))
-            continue
-        issues += [ImportIssue(path=origin, line=p.line, message=p.message) for p in problems]
-        for record in parsed:
-            if record.id in origins:
-                issues.append(
-                    ImportIssue(
-                        path=origin,
-                        message=f"{record.type} {record.id} was already read from "
-                        f"{origins[record.id]}; duplicate skipped",
-                    )
-                )
-                continue
-            origins[record.id] = origin
-            records.append(record)
-    return records, origins
-
-
 def _parent_account(folder: Path, records: list[CrmRecord], issues: list[ImportIssue]) -> CrmRecord:
-    parents = [r for r in records if r.type == "Account" and not r.get("ParentId")]
-    if len(parents) == 1:
-        return parents[0]
-    if not parents:
+    """The Account the bundle is about: the one at the top of the bundle's hierarchy.
+
+    Its ParentId is empty or points outside the bundle (a strategic account under a global HQ the
+    export left out). Another company's Account that a stray Contact brought along is also at a
+    top, so among several tops the one with child Accounts (units) in the bundle wins, then the one
+    most records point at.
+    """
+    accounts = [r for r in records if r.type == "Account"]
+    ids = {a.id for a in accounts}
+    tops = [a for a in accounts if not a.get("ParentId") or a.get("ParentId") not in ids]
+    if len(tops) > 1:
+        with_units = [a for a in tops if any(u.get("ParentId") == a.id for u in accounts)]
+        tops = with_units or tops
+    if len(tops) > 1:
+        pointing = {a.id: sum(1 for r in records if r.get("AccountId") == a.id) for a in tops}
+        most = max(pointing.values())
+        if list(pointing.values()).count(most) == 1:
+            tops = [a for a in tops if pointing[a.id] == most]
+    if len(tops) == 1:
+        return tops[0]
+    if not tops:
         raise BundleError(
-            f"{folder} has no parent Account: the bundle needs exactly one Account without a ParentId",
+            f"{folder} has no parent Account: the bundle needs one Account whose ParentId is empty "
+            "or points outside the bundle",
             issues,
         )
-    found = ", ".join(f"{p.id} ({p.get('Name')})" for p in parents)
+    found = ", ".join(f"{p.id} ({p.get('Name')})" for p in tops)
     raise BundleError(
-        f"{folder} has {len(parents)} Accounts without a ParentId ({found}); exactly one may be the parent",
+        f"{folder} has {len(tops)} top-level Accounts ({found}) and none of them stands out (units, records): "
+        "export one account hierarchy per bundle",
         issues,
     )
 
@@ -102,7 +97,7 @@ def _load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
     for path in _files(folder / "notes", NOTE_SUFFIXES, folder, issues):
         origin = _relative(path, folder)
         try:
-            sources.append(parse_note(_read_text(path), stem=path.stem, origin=origin))
+            sources.append(parse_note(_read_text(path, folder, issues), stem=path.stem, origin=origin))
         except (_Unreadable, NoteError) as exc:
             issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; note skipped"))
     return sources
@@ -128,7 +123,7 @@ def _load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
         sidecar: Sidecar | None = None
         if sidecar_path.is_file():
             try:
-                sidecar = parse_sidecar(_read_text(sidecar_path))
+                sidecar = parse_sidecar(_read_text(sidecar_path, folder, issues))
             except (_Unreadable, TranscriptError) as exc:
                 issues.append(
                     ImportIssue(
@@ -140,7 +135,7 @@ def _load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
                 continue
         try:
             fmt = CALL_FORMATS[path.suffix.lower()]
-            sources.append(parse_call(_read_text(path), fmt, path.stem, sidecar, origin))
+            sources.append(parse_call(_read_text(path, folder, issues), fmt, path.stem, sidecar, origin))
         except (_Unreadable, TranscriptError) as exc:
             issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; call skipped"))
     return sources
@@ -184,15 +179,16 @@ def _files(directory: Path, suffixes: Iterable[str], folder: Path, issues: list[
     return found
 
 
-def _read_text(path: Path) -> str:
-    """The file as UTF-8 text with a BOM dropped and line endings normalized to \\n."""
-    data = path.read_bytes()
+def _read_text(path: Path, folder: Path, issues: list[ImportIssue]) -> str:
+    """The file's text, whatever its encoding (retrieval.sources.text), line endings normalized to \\n;
+    an encoding that had to be guessed is reported."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _Unreadable(f"not UTF-8 text (byte {exc.start})", line) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        decoded = decode(path.read_bytes())
+    except Undecodable as exc:
+        raise _Unreadable(str(exc), exc.line) from exc
+    if decoded.guessed:
+        issues.append(ImportIssue(path=_relative(path, folder), message=f"not UTF-8; read as {decoded.encoding}"))
+    return decoded.text
 
 
 def _relative(path: Path, folder: Path) -> str:

@@ -1,4 +1,4 @@
-"""Salesforce REST query results (`crm/*.json`) read into CrmRecords and rendered as Sources.
+"""Salesforce records rendered as Sources (the files are read by `retrieval.sources`).
 
 A record's Source has the Salesforce Id as its id and this text (agents quote its lines
 verbatim, so the rendering is a contract; keep it stable):
@@ -33,10 +33,8 @@ verbatim, so the rendering is a contract; keep it stable):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -59,101 +57,6 @@ DATE_FIELDS = (
 
 _WS = re.compile(r"[ \t\n\r]*")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
-
-
-class CrmFileError(ValueError):
-    """A crm/*.json file that cannot be read at all; `line` is where the problem is, if known."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.line = line
-
-
-@dataclass(frozen=True)
-class RecordProblem:
-    """One record of a readable file that had to be skipped."""
-
-    line: int | None
-    message: str
-
-
-def parse_query_result(text: str) -> tuple[list[CrmRecord], list[RecordProblem]]:
-    """The records of one query result; records without an Id or a type are skipped and reported."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CrmFileError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
-        raise CrmFileError('expected a Salesforce query result {"records": [...]}', 1)
-    raw_records: list[Any] = data["records"]
-    lines = _record_lines(text)
-    if lines is None or len(lines) != len(raw_records):
-        lines = [None] * len(raw_records)
-
-    records: list[CrmRecord] = []
-    problems: list[RecordProblem] = []
-    for index, (raw, line) in enumerate(zip(raw_records, lines, strict=True)):
-        if not isinstance(raw, dict):
-            problems.append(RecordProblem(line, f"records[{index}] is not an object; skipped"))
-            continue
-        attributes = raw.get("attributes")
-        sobject = attributes.get("type") if isinstance(attributes, dict) else None
-        record_id = raw.get("Id")
-        if not isinstance(sobject, str) or not sobject:
-            message = f"records[{index}] has no attributes.type; skipped"
-            problems.append(RecordProblem(line, message))
-            continue
-        if not isinstance(record_id, str) or not record_id:
-            problems.append(RecordProblem(line, f"records[{index}] ({sobject}) has no Id; skipped"))
-            continue
-        fields = {key: value for key, value in raw.items() if key != "attributes"}
-        records.append(CrmRecord(type=sobject, id=record_id, fields=fields))
-    return records, problems
-
-
-def _record_lines(text: str) -> list[int | None] | None:
-    """The 1-based line of each element of the top-level "records" array, or None if not found."""
-    decoder = json.JSONDecoder()
-
-    def skip(i: int) -> int:
-        match = _WS.match(text, i)
-        assert match is not None  # the pattern matches the empty string
-        return match.end()
-
-    try:
-        i = skip(0)
-        if text[i] != "{":
-            return None
-        i = skip(i + 1)
-        while text[i] != "}":
-            key, i = decoder.raw_decode(text, i)
-            i = skip(i)
-            if text[i] != ":":
-                return None
-            i = skip(i + 1)
-            if key == "records" and text[i] == "[":
-                return _element_lines(text, skip(i + 1), decoder, skip)
-            _, i = decoder.raw_decode(text, i)
-            i = skip(i)
-            if text[i] == ",":
-                i = skip(i + 1)
-        return None
-    except (ValueError, IndexError):
-        return None
-
-
-def _element_lines(text: str, i: int, decoder: json.JSONDecoder, skip: Any) -> list[int | None]:
-    lines: list[int | None] = []
-    line, counted_to = 1, 0
-    while text[i] != "]":
-        line += text.count("\n", counted_to, i)
-        counted_to = i
-        lines.append(line)
-        _, i = decoder.raw_decode(text, i)
-        i = skip(i)
-        if text[i] == ",":
-            i = skip(i + 1)
-    return lines
 
 
 def record_labels(records: Iterable[CrmRecord]) -> dict[str, str]:

@@ -53,7 +53,12 @@ def import_bundle_zip(
             report = import_folder(state.sessions, state.store, principal.tenant, folder)
         except zipfile.BadZipFile as exc:
             raise Problem(422, "Not a zip file", "Upload the bundle folder as a .zip.") from exc
-        except (BundleError, UnsafeArchive) as exc:
+        except BundleError as exc:
+            # The per-file issues usually say why (every record skipped, a file unreadable).
+            raise Problem(
+                422, "Bundle cannot be imported", str(exc), issues=[str(issue) for issue in exc.issues]
+            ) from exc
+        except UnsafeArchive as exc:
             raise Problem(422, "Bundle cannot be imported", str(exc)) from exc
     if state.settings.auto_draft and report.affected_kinds:
         state.scheduler.evidence_changed(principal.tenant, report.account_id, report.affected_kinds)

@@ -73,3 +73,15 @@ def test_demo_loads_every_demo_account_once(_data_dir: Path) -> None:
     assert again.exit_code == 0, again.output
     assert _drafts(_data_dir) == drafts
     assert (_data_dir / "demo-api-key").read_text().strip() == key
+
+
+def test_a_bundle_that_cannot_import_says_why_file_by_file(tmp_path: Path) -> None:
+    crm = tmp_path / "no-ids" / "crm"
+    crm.mkdir(parents=True)
+    (crm / "Account.json").write_text('{"records": [{"attributes": {"type": "Account"}, "Name": "Halvorsen"}]}')
+
+    result = runner.invoke(cli, ["import", str(tmp_path / "no-ids")])
+
+    assert result.exit_code == 2
+    assert "no parent Account" in result.output
+    assert "crm/Account.json:1: records[0] (Account) has no Id or referenceId; skipped" in result.output

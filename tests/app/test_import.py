@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.app.support import MINI_BUNDLE, Keys, upload
+from tests.app.support import MINI_BUNDLE, Keys, upload, zip_bundle
 
 
 def test_reimporting_the_same_bundle_changes_nothing(client: TestClient, keys: Keys) -> None:
@@ -93,3 +94,25 @@ def test_the_bundle_may_be_zipped_with_or_without_its_folder(client: TestClient,
         files={"bundle": ("b.zip", buffer.getvalue(), "application/zip")},
     )
     assert response.status_code == 200, response.text
+
+
+def _every_record_without_an_id(folder: Path) -> Path:
+    (folder / "crm").mkdir(parents=True)
+    (folder / "crm" / "Account.json").write_text(
+        json.dumps({"records": [{"attributes": {"type": "Account"}, "Name": "Halvorsen Maritime ASA"}]})
+    )
+    return folder
+
+
+def test_a_bundle_that_cannot_import_says_why_file_by_file(client: TestClient, keys: Keys, tmp_path: Path) -> None:
+    folder = _every_record_without_an_id(tmp_path / "no-ids")
+    response = client.post(
+        "/v1/import",
+        headers=Keys.header(keys.integration),
+        files={"bundle": ("bundle.zip", zip_bundle(folder), "application/zip")},
+    )
+
+    assert response.status_code == 422
+    body = response.json()
+    assert "no parent Account" in body["detail"]
+    assert body["issues"] == ["crm/Account.json:1: records[0] (Account) has no Id or referenceId; skipped"]

@@ -134,12 +134,24 @@ def test_crlf_and_byte_order_mark_are_accepted(bundle_dir: Path) -> None:
     assert note.text == "Line one.\nLine two."
 
 
+def test_windows_encodings_are_read_and_a_guessed_one_is_said(bundle_dir: Path) -> None:
+    contact = '{"records": [{"attributes": {"type": "Contact"}, "Id": "003Z", "LastName": "Kjærvik"}]}'
+    write(bundle_dir, "crm/utf16.json", "\ufeff".encode("utf-16-le") + contact.encode("utf-16-le"))
+    write(bundle_dir, "notes/cp1252.md", "---\nid: n-1252\n---\nÅse Kjærvik – our coach.".encode("cp1252"))
+
+    bundle = load_bundle(bundle_dir)
+
+    assert any(r.get("LastName") == "Kjærvik" for r in bundle.of_type("Contact"))
+    assert next(s for s in bundle.sources if s.id == "n-1252").text == "Åse Kjærvik – our coach."
+    assert [str(issue) for issue in bundle.issues] == ["notes/cp1252.md: not UTF-8; read as cp1252"]
+
+
 @pytest.mark.parametrize(
     ("relative", "content", "line", "message"),
     [
         ("crm/broken.json", '{\n  "records": [\n    {"Id": "x",\n  ]\n}', 4, "invalid JSON"),
         ("crm/list.json", "[]", 1, "query result"),
-        ("crm/latin1.json", b'{\n"records": [],\n"Name": "Caf\xe9"}', 3, "not UTF-8"),
+        ("crm/binary.json", b'{\n"records": [],\n"Name": "\x00\xff\xfe"}', 3, "not text: binary data"),
         ("notes/unclosed.md", "---\ntitle: Sync\nBody.", 1, "never closed"),
         ("notes/bad-yaml.md", "---\ntitle: Sync\nauthor: Sam: Rivera\n---\nBody.", 3, "invalid YAML"),
         ("notes/bad-date.md", "---\ndate: March\n---\nBody.", 2, "not an ISO date"),
@@ -263,8 +275,21 @@ def test_a_folder_without_crm_is_a_bundle_error(tmp_path: Path) -> None:
         load_bundle(tmp_path)
 
 
+def test_a_strategic_account_under_a_global_hq_outside_the_bundle_is_the_parent(tmp_path: Path) -> None:
+    write(tmp_path, "crm/accounts.json", accounts(("001A", "001HQ"), ("001U", "001A")))
+
+    assert load_bundle(tmp_path).account.id == "001A"
+
+
+def test_among_two_tops_the_one_with_units_is_the_parent(tmp_path: Path) -> None:
+    # Another company's Account, brought along by a stray Contact, is a top too.
+    write(tmp_path, "crm/accounts.json", accounts(("001A", None), ("001U", "001A"), ("001OTHER", None)))
+
+    assert load_bundle(tmp_path).account.id == "001A"
+
+
 def test_a_bundle_without_parent_account_is_a_bundle_error(tmp_path: Path) -> None:
-    write(tmp_path, "crm/accounts.json", accounts(("001A", "001X")))
+    write(tmp_path, "crm/accounts.json", accounts(("001A", "001B"), ("001B", "001A")))
     write(tmp_path, "crm/broken.json", "{")
 
     with pytest.raises(BundleError, match="no parent Account") as raised:
@@ -276,7 +301,7 @@ def test_a_bundle_without_parent_account_is_a_bundle_error(tmp_path: Path) -> No
 def test_a_bundle_with_two_parent_accounts_is_a_bundle_error(tmp_path: Path) -> None:
     write(tmp_path, "crm/accounts.json", accounts(("001A", None), ("001B", None)))
 
-    with pytest.raises(BundleError, match="2 Accounts without a ParentId") as raised:
+    with pytest.raises(BundleError, match="2 top-level Accounts") as raised:
         load_bundle(tmp_path)
 
     assert "001A" in str(raised.value) and "001B" in str(raised.value)

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from retrieval.evidence import CrmRecord, SourceType
-from retrieval.salesforce import (
-    CrmFileError,
-    parse_query_result,
-    record_label,
-    record_labels,
-    render_record,
-)
+from retrieval.salesforce import record_label, record_labels, render_record
+from retrieval.sources.salesforce_json import CrmFileError, RecordProblem, parse_json
+
+
+def parse_query_result(text: str) -> tuple[list[CrmRecord], list[RecordProblem]]:
+    parsed = parse_json(text)
+    return parsed.records, parsed.problems
 
 
 def record(sobject: str, record_id: str, **fields: Any) -> CrmRecord:
@@ -76,7 +76,7 @@ def test_records_without_id_or_type_are_skipped_alone_with_index_and_line() -> N
 
     assert [r.id for r in records] == ["003A"]
     assert [(p.line, p.message) for p in problems] == [
-        (5, "records[1] (Contact) has no Id; skipped"),
+        (5, "records[1] (Contact) has no Id or referenceId; skipped"),
         (6, "records[2] has no attributes.type; skipped"),
     ]
 

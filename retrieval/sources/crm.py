@@ -1,0 +1,106 @@
+"""A bundle's crm/ folder, in whatever shapes its files come: every file, subfolders included,
+read by its format, then checked as a whole (tree-export references, paged results)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retrieval.evidence import CrmRecord, ImportIssue
+from retrieval.sources.salesforce_csv import parse_csv
+from retrieval.sources.salesforce_json import CrmFile, CrmFileError, Page, parse_json
+from retrieval.sources.text import Undecodable, decode
+
+CRM_SUFFIXES = (".json", ".csv")
+
+
+def read_crm(crm_dir: Path, folder: Path, issues: list[ImportIssue]) -> tuple[list[CrmRecord], dict[str, str]]:
+    """Every record under `crm_dir` (by path, then file order) and the file each came from."""
+    records: list[CrmRecord] = []
+    origins: dict[str, str] = {}
+    pages: list[tuple[str, Page]] = []
+    for path in _crm_files(crm_dir, folder, issues):
+        origin = path.relative_to(folder).as_posix()
+        try:
+            decoded = decode(path.read_bytes())
+            parsed = (
+                parse_csv(decoded.text, path.stem) if path.suffix.lower() == ".csv" else parse_json(decoded.text)
+            )
+        except (Undecodable, CrmFileError) as exc:
+            issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; file skipped"))
+            continue
+        if decoded.guessed:
+            issues.append(ImportIssue(path=origin, message=f"not UTF-8; read as {decoded.encoding}"))
+        issues += [ImportIssue(path=origin, line=p.line, message=p.message) for p in parsed.problems]
+        pages += [(origin, page) for page in parsed.pages]
+        _keep(parsed, origin, records, origins, issues)
+    records = resolve_references(records)
+    issues += check_pages(pages, records)
+    return records, origins
+
+
+def _keep(
+    parsed: CrmFile, origin: str, records: list[CrmRecord], origins: dict[str, str], issues: list[ImportIssue]
+) -> None:
+    for record in parsed.records:
+        if record.id in origins:
+            issues.append(
+                ImportIssue(
+                    path=origin,
+                    message=f"{record.type} {record.id} was already read from {origins[record.id]}; duplicate skipped",
+                )
+            )
+            continue
+        origins[record.id] = origin
+        records.append(record)
+
+
+def resolve_references(records: list[CrmRecord]) -> list[CrmRecord]:
+    """The records with tree-export lookups ("@AccountRef1") replaced by the referenced record's id."""
+    ids = {record.id for record in records}
+
+    def resolved(value: object) -> object:
+        return value[1:] if isinstance(value, str) and value.startswith("@") and value[1:] in ids else value
+
+    return [
+        record.model_copy(update={"fields": {name: resolved(value) for name, value in record.fields.items()}})
+        if any(resolved(value) is not value for value in record.fields.values())
+        else record
+        for record in records
+    ]
+
+
+def check_pages(pages: list[tuple[str, Page]], records: list[CrmRecord]) -> list[ImportIssue]:
+    """A page that announces more records than the folder holds of its object is a truncated export."""
+    issues = []
+    for origin, page in pages:
+        held = sum(1 for record in records if record.type == page.sobject)
+        if held < page.total_size:
+            where = f" (the rest is at {page.next_records_url})" if page.next_records_url else ""
+            issues.append(
+                ImportIssue(
+                    path=origin,
+                    message=f"truncated: the query result has {page.total_size} {page.sobject} records and the "
+                    f"bundle holds {held}{where}; export the remaining pages too (or use `sf data query "
+                    "--bulk`)",
+                )
+            )
+    return issues
+
+
+def _crm_files(crm_dir: Path, folder: Path, issues: list[ImportIssue]) -> list[Path]:
+    """Every file under crm/, subfolders included, by path; unsupported ones reported, hidden ones ignored."""
+    found: list[Path] = []
+    for path in sorted(crm_dir.rglob("*"), key=lambda p: p.relative_to(crm_dir).as_posix()):
+        relative = path.relative_to(crm_dir)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in CRM_SUFFIXES:
+            found.append(path)
+        else:
+            issues.append(
+                ImportIssue(
+                    path=path.relative_to(folder).as_posix(),
+                    message=f"unsupported file type (expected {', '.join(CRM_SUFFIXES)}); ignored",
+                )
+            )
+    return found
