@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from retrieval.evidence import Bundle, CrmRecord, ImportIssue, Source
-from retrieval.notes import NoteError, parse_note
+from retrieval.notes import NoteError, NoteProblem, parse_note
 from retrieval.salesforce import record_labels, render_record
 from retrieval.sources.crm import read_crm
 from retrieval.sources.text import Undecodable, decode
@@ -96,8 +96,10 @@ def _load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
     sources: list[Source] = []
     for path in _files(folder / "notes", NOTE_SUFFIXES, folder, issues):
         origin = _relative(path, folder)
+        problems: list[NoteProblem] = []
         try:
-            sources.append(parse_note(_read_text(path, folder, issues), stem=path.stem, origin=origin))
+            sources.append(parse_note(_read_text(path, folder, issues), path.stem, origin, problems))
+            issues += [ImportIssue(path=origin, line=p.line, message=p.message) for p in problems]
         except (_Unreadable, NoteError) as exc:
             issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; note skipped"))
     return sources
@@ -122,8 +124,12 @@ def _load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
         sidecar_path = path.with_suffix(".json")
         sidecar: Sidecar | None = None
         if sidecar_path.is_file():
+            problems: list[TranscriptError] = []
             try:
-                sidecar = parse_sidecar(_read_text(sidecar_path, folder, issues))
+                sidecar = parse_sidecar(_read_text(sidecar_path, folder, issues), problems)
+                issues += [
+                    ImportIssue(path=_relative(sidecar_path, folder), line=p.line, message=str(p)) for p in problems
+                ]
             except (_Unreadable, TranscriptError) as exc:
                 issues.append(
                     ImportIssue(

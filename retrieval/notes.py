@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import yaml
 
 from retrieval.evidence import Source, SourceType
+from retrieval.sources.dates import AmbiguousDate, date_in_text, parse_written_date
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -45,8 +47,21 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 }
 
 
-def parse_note(text: str, stem: str, origin: str = "") -> Source:
-    """The note as a Source; raises NoteError on malformed front matter or an empty body."""
+@dataclass(frozen=True)
+class NoteProblem:
+    """Something wrong in a note that still imports (a date that could not be read)."""
+
+    line: int | None
+    message: str
+
+
+def parse_note(text: str, stem: str, origin: str = "", problems: list[NoteProblem] | None = None) -> Source:
+    """The note as a Source; raises NoteError on malformed front matter or an empty body.
+
+    Its date is the front matter's; else the first date in the file name or the first heading
+    ("2026-09-12-sync.md", "# Renewal sync, 12 Sep 2026"). A front-matter date that cannot be
+    read does not lose the note: it is reported in `problems` and the fallback applies.
+    """
     lines = text.split("\n")
     front: dict[str, Any] = {}
     body_start = 0
@@ -74,11 +89,19 @@ def parse_note(text: str, stem: str, origin: str = "") -> Source:
     metadata: dict[str, Any] = {"author": _optional_text(author), "first_body_line": body_start + 1}
     if hidden := hidden_spans(body):
         metadata["hidden_spans"] = [[start, end] for start, end in hidden]
+    try:
+        when = parse_date(front.get("date"), line_of("date"))
+    except NoteError as exc:
+        if problems is None:
+            raise
+        problems.append(NoteProblem(exc.line, f"{exc}; dated from its file name or heading instead"))
+        when = None
+    when = when or date_in_text(stem) or date_in_text(first_heading(body) or "")
     return Source(
         id=note_id,
         type=SourceType.note,
         title=title,
-        date=parse_date(front.get("date"), line_of("date")),
+        date=when,
         text=body,
         metadata=metadata,
         origin=origin,
@@ -146,7 +169,8 @@ def _load_front_matter(lines: list[str]) -> dict[str, Any]:
 
 
 def parse_date(value: Any, line: int | None = None) -> date | None:
-    """An ISO date (or datetime) from front matter or a sidecar; NoteError if it is not one."""
+    """A date from front matter or a sidecar, written any way `retrieval.sources.dates` reads;
+    NoteError if it is none, or reads two ways."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -155,13 +179,12 @@ def parse_date(value: Any, line: int | None = None) -> date | None:
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            try:
-                return datetime.fromisoformat(value.strip()).date()
-            except ValueError:
-                pass
-    raise NoteError(f"date {value!r} is not an ISO date (YYYY-MM-DD)", line)
+            parsed = parse_written_date(value)
+        except AmbiguousDate as exc:
+            raise NoteError(str(exc), line) from exc
+        if parsed is not None:
+            return parsed
+    raise NoteError(f"date {value!r} is not a date (write YYYY-MM-DD or like 12 Sep 2026)", line)
 
 
 def first_heading(markdown: str) -> str | None:

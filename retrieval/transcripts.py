@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from retrieval.evidence import Source, SourceType
 from retrieval.notes import NoteError, parse_date
+from retrieval.sources.dates import date_in_text
 
 CallFormat = Literal["vtt", "srt", "txt"]
 UNKNOWN_SPEAKER = "Unknown"
@@ -83,7 +84,7 @@ def parse_call(text: str, fmt: CallFormat, stem: str, sidecar: Sidecar | None = 
         id=sidecar.id or "call-" + hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16],
         type=SourceType.call,
         title=sidecar.title or stem,
-        date=sidecar.date,
+        date=sidecar.date or date_in_text(stem),
         text=normalized,
         metadata={
             "attendees": list(sidecar.attendees),
@@ -94,8 +95,11 @@ def parse_call(text: str, fmt: CallFormat, stem: str, sidecar: Sidecar | None = 
     )
 
 
-def parse_sidecar(text: str) -> Sidecar:
-    """A call's sidecar JSON; raises TranscriptError on bad JSON or field types."""
+def parse_sidecar(text: str, problems: list[TranscriptError] | None = None) -> Sidecar:
+    """A call's sidecar JSON; raises TranscriptError on bad JSON or field types.
+
+    With `problems`, a date that cannot be read is reported there instead and the call keeps the
+    rest of its sidecar (parse_call then dates it from its file name)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -113,7 +117,10 @@ def parse_sidecar(text: str) -> Sidecar:
     try:
         when = parse_date(data.get("date"), line_of("date"))
     except NoteError as exc:
-        raise TranscriptError(str(exc), exc.line) from exc
+        if problems is None:
+            raise TranscriptError(str(exc), exc.line) from exc
+        problems.append(TranscriptError(f"{exc}; the call is dated from its file name instead", exc.line))
+        when = None
     return Sidecar(
         id=_optional_text(data.get("id")),
         date=when,

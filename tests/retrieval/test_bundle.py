@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,22 @@ def test_crlf_and_byte_order_mark_are_accepted(bundle_dir: Path) -> None:
     assert note.text == "Line one.\nLine two."
 
 
+def test_a_note_whose_date_cannot_be_read_is_kept_and_dated_from_its_file_name(bundle_dir: Path) -> None:
+    write(bundle_dir, "notes/2026-09-12-sync.md", "---\nid: n-march\ndate: March\n---\nBody.")
+    write(bundle_dir, "notes/undated.md", "---\nid: n-heading\n---\n# Renewal sync, 14 Sep 2026\nBody.")
+    write(bundle_dir, "notes/human.md", "---\nid: n-human\ndate: Sep 15, 2026\n---\nBody.")
+
+    bundle = load_bundle(bundle_dir)
+
+    dates = {s.id: s.date for s in bundle.sources}
+    assert dates["n-march"] == date(2026, 9, 12)
+    assert dates["n-heading"] == date(2026, 9, 14)
+    assert dates["n-human"] == date(2026, 9, 15)
+    (issue,) = bundle.issues
+    assert (issue.path, issue.line) == ("notes/2026-09-12-sync.md", 3)
+    assert "'March' is not a date" in issue.message and "dated from its file name" in issue.message
+
+
 def test_windows_encodings_are_read_and_a_guessed_one_is_said(bundle_dir: Path) -> None:
     contact = '{"records": [{"attributes": {"type": "Contact"}, "Id": "003Z", "LastName": "Kjærvik"}]}'
     write(bundle_dir, "crm/utf16.json", "\ufeff".encode("utf-16-le") + contact.encode("utf-16-le"))
@@ -154,7 +171,6 @@ def test_windows_encodings_are_read_and_a_guessed_one_is_said(bundle_dir: Path) 
         ("crm/binary.json", b'{\n"records": [],\n"Name": "\x00\xff\xfe"}', 3, "not text: binary data"),
         ("notes/unclosed.md", "---\ntitle: Sync\nBody.", 1, "never closed"),
         ("notes/bad-yaml.md", "---\ntitle: Sync\nauthor: Sam: Rivera\n---\nBody.", 3, "invalid YAML"),
-        ("notes/bad-date.md", "---\ndate: March\n---\nBody.", 2, "not an ISO date"),
         (
             "calls/bad.vtt",
             "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>Hi\n\n00:0x --> 00:00:03.000\n<v B>Yo\n",
@@ -209,7 +225,7 @@ def test_a_record_without_id_is_skipped_and_its_neighbours_load(bundle_dir: Path
 
 
 def test_a_broken_sidecar_skips_its_call_and_names_the_sidecar(bundle_dir: Path) -> None:
-    write(bundle_dir, "calls/2026-03-12-renewal-call.json", '{\n  "id": "c",\n  "date": "soon"\n}')
+    write(bundle_dir, "calls/2026-03-12-renewal-call.json", '{\n  "id": "c",\n  "attendees": "Ann"\n}')
 
     bundle = load_bundle(bundle_dir)
 
@@ -217,6 +233,18 @@ def test_a_broken_sidecar_skips_its_call_and_names_the_sidecar(bundle_dir: Path)
     assert (issue.path, issue.line) == ("calls/2026-03-12-renewal-call.json", 3)
     assert "calls/2026-03-12-renewal-call.vtt skipped" in issue.message
     assert not [s for s in bundle.sources if s.type == SourceType.call]
+
+
+def test_a_sidecar_date_that_cannot_be_read_keeps_the_call_dated_from_its_file_name(bundle_dir: Path) -> None:
+    write(bundle_dir, "calls/2026-03-12-renewal-call.json", '{\n  "id": "c",\n  "date": "soon"\n}')
+
+    bundle = load_bundle(bundle_dir)
+
+    issue = only_issue(bundle)
+    assert (issue.path, issue.line) == ("calls/2026-03-12-renewal-call.json", 3)
+    assert "dated from its file name" in issue.message
+    (call,) = [s for s in bundle.sources if s.type == SourceType.call]
+    assert (call.id, call.date) == ("c", date(2026, 3, 12))
 
 
 def test_stray_files_are_reported_and_ignored(bundle_dir: Path) -> None:

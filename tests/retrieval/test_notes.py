@@ -89,7 +89,7 @@ def test_invalid_yaml_is_reported_at_its_file_line() -> None:
 
 
 def test_a_bad_date_is_reported_at_its_line() -> None:
-    with pytest.raises(NoteError, match="not an ISO date") as raised:
+    with pytest.raises(NoteError, match="is not a date") as raised:
         parse_note("---\ntitle: Sync\ndate: 2026-13-45\n---\nBody.", stem="n")
 
     assert raised.value.line == 3

@@ -204,7 +204,7 @@ def test_without_sidecar_id_and_title_come_from_text_and_stem() -> None:
     assert call.type == SourceType.call
     assert call.id == "call-" + hashlib.sha256(call.text.encode()).hexdigest()[:16]
     assert call.title == "2026-03-12-sync"
-    assert call.date is None
+    assert call.date == date(2026, 3, 12), "the file name's date"
     assert call.metadata == {"attendees": [], "speakers": ["Ann", "Bob"], "format": "txt"}
 
 
@@ -233,7 +233,7 @@ def test_an_empty_sidecar_changes_nothing() -> None:
     ("text", "line", "message"),
     [
         ('{\n  "id": "c1",\n  "title": "x"\n  "date": "2026-03-12"\n}', 4, "invalid JSON"),
-        ('{\n  "id": "c1",\n  "date": "next week"\n}', 3, "not an ISO date"),
+        ('{\n  "id": "c1",\n  "date": "next week"\n}', 3, "is not a date"),
         ('{\n  "attendees": "Ann"\n}', 2, "attendees"),
         ('["Ann"]', 1, "expected an object"),
     ],

@@ -1,0 +1,72 @@
+"""One account exported every way Salesforce's tools export it, imported and drafted into the same map.
+
+The fixtures (tests/retrieval/fixtures/crm_shapes) were written from Salesforce's documentation
+by a helper that never saw the importer; their expected.json says what each shape carries.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from agents.context import AccountEvidence
+from agents.drafting import run_draft
+from plans.apply import apply_changes
+from plans.models import AccountPlan
+from plans.names import same_person
+from plans.vocabulary import BuyingRole, DraftKind, StakeholderStatus
+from retrieval.bundle import load_bundle
+from tests.agents.factories import KeywordRetriever
+
+SHAPES = Path(__file__).resolve().parents[1] / "retrieval" / "fixtures" / "crm_shapes"
+EXPECTED = json.loads((SHAPES / "expected.json").read_text(encoding="utf-8"))
+IMPORTED = [shape for shape in EXPECTED["shapes"] if shape != "report-csv"]
+
+
+def _map(shape: str) -> tuple[AccountPlan, list[str]]:
+    bundle = load_bundle(SHAPES / shape)
+    evidence = AccountEvidence.from_bundle(bundle, "t1", shape, date(2026, 10, 15))
+    result = run_draft(DraftKind.stakeholder_map, evidence, AccountPlan(), KeywordRetriever.over(evidence))
+    assert all(c.verified for c in result.changes), [c.issues for c in result.changes if not c.verified]
+    plan = apply_changes(AccountPlan(), [c.change for c in result.changes])
+    assert bundle.account.get("Name") == EXPECTED["account"]
+    units = sorted(r.get("Name") for r in bundle.of_type("Account") if r.get("ParentId") == bundle.account.id)
+    assert units == sorted(EXPECTED["units"])
+    return plan, [str(issue) for issue in bundle.issues]
+
+
+@pytest.mark.parametrize("shape", IMPORTED)
+def test_every_export_shape_drafts_the_same_stakeholder_map(shape: str) -> None:
+    plan, _ = _map(shape)
+
+    def person(name: str):  # type: ignore[no-untyped-def]
+        return next((s for s in plan.stakeholders if same_person(s.name, name)), None)
+
+    assert all(person(name) is not None for name in EXPECTED["people"]), [s.name for s in plan.stakeholders]
+    assert all(person(name) is None for name in EXPECTED["not_people"])
+    for name in EXPECTED["departed"]:
+        assert person(name).status is StakeholderStatus.departed  # type: ignore[union-attr]
+    assert person(EXPECTED["economic_buyer"]).buying_role is BuyingRole.economic_buyer  # type: ignore[union-attr]
+
+
+def test_a_truncated_page_is_said_and_the_rest_imports() -> None:
+    _, issues = _map("paged")
+
+    (truncated,) = [issue for issue in issues if "truncated" in issue]
+    assert truncated.startswith("crm/Task.json: truncated: the query result has 5 Task records and the bundle holds 3")
+
+
+def test_a_guessed_encoding_is_said() -> None:
+    _, issues = _map("encodings")
+    assert issues == ["crm/Account.json: not UTF-8; read as cp1252"]
+
+
+def test_a_report_export_of_field_labels_is_refused_with_what_to_export_instead() -> None:
+    from retrieval.bundle import BundleError
+
+    with pytest.raises(BundleError) as refused:
+        load_bundle(SHAPES / "report-csv")
+    assert any("upper-case API field names" in str(issue) for issue in refused.value.issues)
