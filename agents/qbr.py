@@ -32,7 +32,14 @@ from agents.crm import (
     stakeholder_contacts,
 )
 from agents.phrasing import spoken_as_statement
-from agents.reading import Sentence, looks_like_instruction, split_sentences, untrusted_blocks, visible_text
+from agents.reading import (
+    Sentence,
+    looks_like_instruction,
+    speakers_of,
+    split_sentences,
+    untrusted_blocks,
+    visible_text,
+)
 from agents.stakeholders import (
     Directory,
     Finding,
@@ -380,7 +387,7 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
                 headings.append((offset, heading_line.group("title")))
             offset += len(line) + 1
         tainted = _tainted_lines(lines)
-        for sentence in _pieces(split_sentences(visible, transcript=transcript)):
+        for sentence in _pieces(split_sentences(visible, transcript=transcript, speakers=speakers_of(source))):
             line_no = visible.count("\n", 0, sentence.start)
             if line_no in tainted or addresses_the_drafter(sentence.text):
                 if source.id not in flagged:

@@ -7,7 +7,7 @@ the drafting system, hedged wording, and the verbatim quote a citation carries.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -40,8 +40,19 @@ class Sentence:
     stamp: str | None = None
 
 
-def split_sentences(text: str, *, transcript: bool = False) -> list[Sentence]:
-    """Sentences of `text` with their offsets; in a transcript each line's speaker and timestamp come along."""
+def speakers_of(source: Source) -> list[str] | None:
+    """The speakers a call's parser found (None for other sources, or a call stored before they were kept)."""
+    speakers = source.metadata.get("speakers")
+    return list(speakers) if source.type is SourceType.call and isinstance(speakers, list) else None
+
+
+def split_sentences(
+    text: str, *, transcript: bool = False, speakers: Collection[str] | None = None
+) -> list[Sentence]:
+    """Sentences of `text` with their offsets; in a transcript each line's speaker and timestamp come along.
+
+    `speakers` (a call's `metadata["speakers"]`) are the only labels that are speakers: a line the
+    transcript kept as no one's ("Next steps for us: a demo") is text, not a turn."""
     sentences: list[Sentence] = []
     offset = 0
     for line in text.split("\n"):
@@ -49,7 +60,8 @@ def split_sentences(text: str, *, transcript: bool = False) -> list[Sentence]:
         offset += len(line) + 1
         speaker = stamp = None
         body_start = 0
-        if transcript and (turn := _TURN.match(line)):
+        turn = _TURN.match(line) if transcript else None
+        if turn is not None and (speakers is None or turn.group("speaker").strip() in speakers):
             speaker, stamp, body_start = turn.group("speaker").strip(), turn.group("stamp"), turn.end()
         for start, end in _sentence_spans(line, body_start):
             sentences.append(

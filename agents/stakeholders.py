@@ -35,6 +35,7 @@ from agents.reading import (
     is_hedged,
     looks_like_instruction,
     quote,
+    speakers_of,
     split_sentences,
     untrusted_blocks,
     visible_text,
@@ -1032,7 +1033,9 @@ def read_hits(
 
     # First pass: people who arrived, so later rules can attach facts to them too.
     for _, source, visible in usable:
-        for sentence in split_sentences(visible, transcript=source.type is SourceType.call):
+        for sentence in split_sentences(
+            visible, transcript=source.type is SourceType.call, speakers=speakers_of(source)
+        ):
             if looks_like_instruction(sentence.text):
                 continue
             voice = source.type is SourceType.call and bool(
@@ -1070,7 +1073,9 @@ def read_hits(
         named: list[str] = []  # people named so far in this paragraph (or speaker's turn)
         informants: list[str] = []  # people this paragraph shows telling us things
         previous: Sentence | None = None
-        for sentence in split_sentences(visible, transcript=source.type is SourceType.call):
+        for sentence in split_sentences(
+            visible, transcript=source.type is SourceType.call, speakers=speakers_of(source)
+        ):
             gap = visible[previous.end : sentence.start] if previous is not None else ""
             line = visible[visible.rfind("\n", 0, sentence.start) + 1 : sentence.start + 1]
             new_block = "\n\n" in gap or ("\n" in gap and _BLOCK_START.match(line))
@@ -1451,7 +1456,7 @@ def touches_by_contact(evidence: AccountEvidence, contacts: Sequence[CrmRecord])
         if source.type is not SourceType.call or source.date is None or source.date > evidence.as_of:
             continue
         spoke: set[str] = set()  # one touch per call, cited by the person's first line
-        for sentence in split_sentences(source.text, transcript=True):
+        for sentence in split_sentences(source.text, transcript=True, speakers=speakers_of(source)):
             person = directory.resolve(sentence.speaker) if sentence.speaker else None
             if person is None or person.key in spoke:
                 continue

@@ -25,6 +25,7 @@ from agents.reading import (
     is_hedged,
     looks_like_instruction,
     quote,
+    speakers_of,
     split_sentences,
     untrusted_blocks,
     visible_text,
@@ -452,7 +453,7 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
         if source.id not in flagged and (blocks := untrusted_blocks(source)):
             flagged.add(source.id)
             reading.warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:80]!r}")
-        for sentence in split_sentences(visible, transcript=transcript):
+        for sentence in split_sentences(visible, transcript=transcript, speakers=speakers_of(source)):
             line_start = visible.rfind("\n", 0, sentence.start) + 1
             if looks_like_instruction(sentence.text):
                 # The rest of a line that addresses the drafting system is the attack's, not evidence.

@@ -16,11 +16,12 @@ from retrieval.evidence import Bundle, CrmRecord, ImportIssue, Source
 from retrieval.notes import NoteError, NoteProblem, parse_note
 from retrieval.salesforce import record_labels, render_record
 from retrieval.sources.crm import read_crm
+from retrieval.sources.email_note import EmailError, parse_email
 from retrieval.sources.text import Undecodable, decode
-from retrieval.transcripts import CallFormat, Sidecar, TranscriptError, parse_call, parse_sidecar
+from retrieval.transcripts import CallFormat, Sidecar, TranscriptError, is_gong, parse_call, parse_sidecar
 
-NOTE_SUFFIXES = (".md", ".markdown")
-CALL_FORMATS: dict[str, CallFormat] = {".vtt": "vtt", ".srt": "srt", ".txt": "txt"}
+NOTE_SUFFIXES = (".md", ".markdown", ".txt", ".eml")
+CALL_FORMATS: dict[str, CallFormat] = {".vtt": "vtt", ".srt": "srt", ".txt": "txt", ".sbv": "sbv"}
 
 
 class BundleError(Exception):
@@ -98,9 +99,13 @@ def _load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
         origin = _relative(path, folder)
         problems: list[NoteProblem] = []
         try:
-            sources.append(parse_note(_read_text(path, folder, issues), path.stem, origin, problems))
+            text = _read_text(path, folder, issues)
+            if path.suffix.lower() == ".eml":
+                sources.append(parse_email(text, path.stem, origin))
+            else:
+                sources.append(parse_note(text, path.stem, origin, problems))
             issues += [ImportIssue(path=origin, line=p.line, message=p.message) for p in problems]
-        except (_Unreadable, NoteError) as exc:
+        except (_Unreadable, NoteError, EmailError) as exc:
             issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; note skipped"))
     return sources
 
@@ -110,15 +115,22 @@ def _load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
     paths = _files(calls_dir, (*CALL_FORMATS, ".json"), folder, issues)
     transcripts = [p for p in paths if p.suffix.lower() in CALL_FORMATS]
     stems = {p.stem for p in transcripts}
-    for orphan in (p for p in paths if p.suffix.lower() == ".json" and p.stem not in stems):
+    exports = [p for p in paths if p.suffix.lower() == ".json" and p.stem not in stems and _is_gong(p)]
+    for orphan in (p for p in paths if p.suffix.lower() == ".json" and p.stem not in stems and p not in exports):
         issues.append(
             ImportIssue(
                 path=_relative(orphan, folder),
-                message="sidecar without a .vtt, .srt or .txt transcript of the same name; ignored",
+                message="sidecar without a .vtt, .srt, .sbv or .txt transcript of the same name; ignored",
             )
         )
 
     sources: list[Source] = []
+    for path in exports:
+        origin = _relative(path, folder)
+        try:
+            sources.append(parse_call(_read_text(path, folder, issues), "gong", path.stem, None, origin))
+        except (_Unreadable, TranscriptError) as exc:
+            issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; call skipped"))
     for path in transcripts:
         origin = _relative(path, folder)
         sidecar_path = path.with_suffix(".json")
@@ -145,6 +157,13 @@ def _load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
         except (_Unreadable, TranscriptError) as exc:
             issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; call skipped"))
     return sources
+
+
+def _is_gong(path: Path) -> bool:
+    try:
+        return is_gong(decode(path.read_bytes()).text)
+    except Undecodable:
+        return False
 
 
 def _unique(sources: Iterable[Source], issues: list[ImportIssue]) -> list[Source]:

@@ -23,6 +23,7 @@ import hashlib
 import html
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
@@ -31,8 +32,9 @@ from retrieval.evidence import Source, SourceType
 from retrieval.notes import NoteError, parse_date
 from retrieval.sources.dates import date_in_text
 
-CallFormat = Literal["vtt", "srt", "txt"]
+CallFormat = Literal["vtt", "srt", "txt", "sbv", "gong"]
 UNKNOWN_SPEAKER = "Unknown"
+UNATTRIBUTED = ""  # a line of a transcript that no one said: a title, "Action items:", a list item
 # Keeps a monologue (or captions without speakers) from becoming one line too long to chunk.
 MAX_MERGED_CHARS = 600
 
@@ -59,8 +61,11 @@ class Turn:
     speaker: str
     text: str
     start: float | None = None  # seconds from the start of the call
+    org: str | None = None  # the organisation the speaker's display name carried
 
     def render(self) -> str:
+        if self.speaker == UNATTRIBUTED:
+            return self.text
         stamp = f"[{format_timestamp(self.start)}] " if self.start is not None else ""
         return f"{stamp}{self.speaker}: {self.text}"
 
@@ -75,24 +80,40 @@ class Sidecar:
 
 def parse_call(text: str, fmt: CallFormat, stem: str, sidecar: Sidecar | None = None, origin: str = "") -> Source:
     """The transcript as a Source; raises TranscriptError naming the offending line."""
-    turns = {"vtt": parse_vtt, "srt": parse_srt, "txt": parse_txt}[fmt](text)
+    parsers = {"vtt": parse_vtt, "srt": parse_srt, "txt": parse_txt, "sbv": parse_sbv, "gong": parse_gong}
+    turns = parsers[fmt](text)
     if not turns:
         raise TranscriptError("no speaker turns found")
     normalized = "\n".join(turn.render() for turn in turns)
     sidecar = sidecar or Sidecar()
+    orgs = {turn.speaker: turn.org for turn in turns if turn.org}
     return Source(
         id=sidecar.id or "call-" + hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16],
         type=SourceType.call,
-        title=sidecar.title or stem,
-        date=sidecar.date or date_in_text(stem),
+        title=sidecar.title or _title_line(turns) or stem,
+        date=sidecar.date or date_in_text(stem) or _title_date(turns),
         text=normalized,
         metadata={
             "attendees": list(sidecar.attendees),
-            "speakers": list(dict.fromkeys(turn.speaker for turn in turns)),
+            "speakers": list(dict.fromkeys(turn.speaker for turn in turns if turn.speaker != UNATTRIBUTED)),
             "format": fmt,
+            **({"speaker_orgs": orgs} if orgs else {}),
         },
         origin=origin,
     )
+
+
+def _title_line(turns: list[Turn]) -> str | None:
+    """A transcript's own title line, without the date and "- Transcript" meeting apps add to it."""
+    if not turns or turns[0].speaker != UNATTRIBUTED:
+        return None
+    title = re.sub(r"\s*\([^)]*\d{4}[^)]*\)", "", turns[0].text)
+    return re.sub(r"\s*[-–—]\s*Transcript$", "", title, flags=re.IGNORECASE).strip() or None
+
+
+def _title_date(turns: list[Turn]) -> date | None:
+    """The date a transcript's own title line gives ("Halvorsen sync (2026-09-12 10:00 GMT+2)")."""
+    return date_in_text(turns[0].text) if turns and turns[0].speaker == UNATTRIBUTED else None
 
 
 def parse_sidecar(text: str, problems: list[TranscriptError] | None = None) -> Sidecar:
@@ -141,7 +162,7 @@ def parse_vtt(text: str) -> list[Turn]:
             continue
         start, payload = _cue(block, "hh:mm:ss.ttt --> hh:mm:ss.ttt")
         turns.extend(_voice_turns(" ".join(payload), start))
-    return _merge(turns)
+    return _merge(_continued(turns))
 
 
 def parse_srt(text: str) -> list[Turn]:
@@ -155,27 +176,123 @@ def parse_srt(text: str) -> list[Turn]:
         start, payload = _cue(block, "hh:mm:ss,ttt --> hh:mm:ss,ttt", identifier=False)
         if cue := _clean(" ".join(payload)):
             turns.append(_speaker_turn(cue, start))
+    return _merge(_continued(turns))
+
+
+_SBV_TIMING = re.compile(r"^\s*(?P<start>\d+:\d{2}:\d{2}\.\d{1,3}),(?P<end>\d+:\d{2}:\d{2}\.\d{1,3})\s*$")
+
+
+def parse_sbv(text: str) -> list[Turn]:
+    """Turns of a SubViewer (.sbv, YouTube) file: a "0:00:01.000,0:00:04.000" line, then the text."""
+    turns: list[Turn] = []
+    for block in _blocks(text):
+        number, timing = block[0]
+        match = _SBV_TIMING.match(timing)
+        if match is None:
+            raise TranscriptError(f"bad cue timing {timing.strip()!r}; expected h:mm:ss.ttt,h:mm:ss.ttt", number)
+        if cue := _clean(" ".join(line for _, line in block[1:])):
+            turns.append(_speaker_turn(cue, parse_timestamp(match.group("start"))))
+    return _merge(_continued(turns))
+
+
+def is_gong(text: str) -> bool:
+    """A Gong call transcript export (`callTranscripts`), as opposed to a call's sidecar."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("callTranscripts"), list)
+
+
+def parse_gong(text: str) -> list[Turn]:
+    """Turns of a Gong transcript (GET /v2/calls/transcript) with the call's parties (/v2/calls/extensive):
+    each monologue's sentences are the speaker's, named through the parties' speakerId."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TranscriptError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+    parties = data.get("parties") or [p for c in data.get("calls") or [] for p in c.get("parties") or []]
+    names = {
+        str(party["speakerId"]): _speaker_name(str(party.get("name") or party.get("emailAddress") or ""))
+        for party in parties
+        if isinstance(party, dict) and party.get("speakerId") is not None
+    }
+    turns: list[Turn] = []
+    for call in data.get("callTranscripts") or []:
+        for monologue in call.get("transcript") or []:
+            speaker = names.get(str(monologue.get("speakerId")), UNKNOWN_SPEAKER)
+            for sentence in monologue.get("sentences") or []:
+                spoken = _clean(str(sentence.get("text") or ""))
+                start = sentence.get("start")
+                if spoken:
+                    turns.append(Turn(speaker, spoken, start / 1000 if isinstance(start, int | float) else None))
     return _merge(turns)
 
 
+_HEADER_STAMP = r"(?P<stamp>\d{1,2}:\d{2}(?::\d{2})?)"
+_ZOOM_SAVED_HEADER = re.compile(rf"^\[(?P<speaker>[^\]]+)\]\s+{_HEADER_STAMP}$")  # [Laura Chen] 10:02:15
+_OTTER_HEADER = re.compile(rf"^(?P<speaker>\S.*?)(?:\s{{2,}}|\t+){_HEADER_STAMP}$")  # Laura Chen  0:03
+_MEET_FOOTER = re.compile(r"^Meeting ended after \d")
+_STAMP_ONLY = re.compile(rf"^\[?{_HEADER_STAMP}\]?$")  # Google Meet: 00:01:00 on its own line
+
+
 def parse_txt(text: str) -> list[Turn]:
-    """Turns of a plain-text transcript: every non-blank line is one turn."""
+    """Turns of a plain-text transcript in the layouts people save them in.
+
+    - one turn per line, "Speaker: text" or "[hh:mm:ss] Speaker: text";
+    - a speaker header then the turn's lines: Zoom's saved transcript ("[Laura Chen] 10:02:15"),
+      Otter's export ("Laura Chen  0:03");
+    - Google Meet's: a timestamp on its own line, then "Speaker: text" lines.
+    A line that is none of these (a title, "Action items:", "- send pricing") is kept as it is,
+    said by nobody, so nothing is lost and no section becomes a speaker.
+    """
     turns: list[Turn] = []
+    header: tuple[str, float | None] | None = None
+    pending_stamp: float | None = None
+    # Google Meet marks time with stamp-only lines and continues a speaker on unprefixed lines.
+    meet = any(_STAMP_ONLY.match(line.strip()) for line in text.split("\n"))
+    labels = Counter(
+        match.group("speaker")
+        for line in text.split("\n")
+        if (match := _SPEAKER_TEXT.match(_TXT_STAMPED.sub(r"\g<rest>", line.strip()))) is not None
+    )
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.strip()
         if not line:
+            header = None
             continue
-        start = None
+        if (block := _ZOOM_SAVED_HEADER.match(line) or _OTTER_HEADER.match(line)) is not None:
+            header = (block.group("speaker"), parse_timestamp(block.group("stamp")))
+            continue
+        if (alone := _STAMP_ONLY.match(line)) is not None:
+            pending_stamp = parse_timestamp(alone.group("stamp"))
+            continue
+        if header is not None:
+            raw, start = header
+            if start is None and turns and turns[-1].speaker == _speaker_name(raw):  # the block's next line
+                turns[-1] = replace(turns[-1], text=f"{turns[-1].text} {_clean(line)}")
+            else:
+                turns.append(Turn(_speaker_name(raw), _clean(line), start, _speaker_org(raw)))
+            header = (raw, None)
+            continue
+        start = pending_stamp
+        pending_stamp = None
         if stamped := _TXT_STAMPED.match(line):
             start = parse_timestamp(stamped.group("stamp"))
             if start is None:
                 raise TranscriptError(f"bad timestamp [{stamped.group('stamp')}]; expected [hh:mm:ss]", number)
             line = stamped.group("rest")
         match = _SPEAKER_TEXT.match(line)
-        if match is None:
-            raise TranscriptError("expected 'Speaker: text' or '[hh:mm:ss] Speaker: text'", number)
-        if spoken := _clean(match.group("text") or ""):
-            turns.append(Turn(_speaker_name(match.group("speaker")), spoken, start))
+        if match is not None and match.group("text") and _is_speaker_label(match.group("speaker"), labels):
+            raw = match.group("speaker")
+            if spoken := _clean(match.group("text")):
+                turns.append(Turn(_speaker_name(raw), spoken, start, _speaker_org(raw)))
+        elif (spoken := _clean(line)) and meet and turns and turns[-1].speaker and not _MEET_FOOTER.match(line):
+            turns[-1] = replace(turns[-1], text=f"{turns[-1].text} {spoken}")  # Meet: the speaker goes on
+        elif spoken:
+            turns.append(Turn(UNATTRIBUTED, spoken, start))
+    if turns and all(turn.speaker == UNATTRIBUTED for turn in turns):
+        raise TranscriptError("no speaker turns found: expected 'Speaker: text' or '[hh:mm:ss] Speaker: text' lines", 1)
     return turns
 
 
@@ -251,16 +368,45 @@ def _voice_turns(cue: str, start: float) -> list[Turn]:
         end = voices[index + 1].start() if index + 1 < len(voices) else len(cue)
         spoken = _clean(cue[voice.end() : end])
         if spoken:
-            name = _speaker_name(html.unescape(voice.group(1) or ""))
-            turns.append(Turn(name, spoken, start))
+            raw = html.unescape(voice.group(1) or "")
+            turns.append(Turn(_speaker_name(raw), spoken, start, _speaker_org(raw)))
     return turns
 
 
 def _speaker_turn(cue: str, start: float | None) -> Turn:
     match = _SPEAKER_TEXT.match(cue)
-    if match and match.group("text"):
-        return Turn(_speaker_name(match.group("speaker")), match.group("text"), start)
+    if match and match.group("text") and _is_speaker_label(match.group("speaker")):
+        raw = match.group("speaker")
+        return Turn(_speaker_name(raw), match.group("text"), start, _speaker_org(raw))
     return Turn(UNKNOWN_SPEAKER, cue, start)
+
+
+_PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "bin", "al", "el", "y"}
+
+
+def _is_speaker_label(label: str, labels: Counter[str] | None = None) -> bool:
+    """A label that names someone ("Laura Chen", "Anna van der Berg", "Sam"), not a section
+    ("Action items", "Next steps for the team"): every word of a longer label is capitalised.
+    Where the speakers go by full names, a one-word label said once ("Notes:", "Attendees:") is a
+    section too."""
+    words = label.split()
+    if len(words) > 1:
+        return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _PARTICLES for w in words)
+    if labels is None or labels[label] > 1:
+        return True
+    return not any(len(other.split()) > 1 and count > 1 for other, count in labels.items())
+
+
+def _continued(turns: list[Turn]) -> list[Turn]:
+    """Caption cues without a speaker continue the previous speaker's turn (Zoom writes the name
+    only on the first cue of a turn); captions with no speaker anywhere stay Unknown."""
+    continued: list[Turn] = []
+    for turn in turns:
+        if turn.speaker == UNKNOWN_SPEAKER and continued and continued[-1].speaker != UNKNOWN_SPEAKER:
+            previous = continued[-1]
+            turn = replace(turn, speaker=previous.speaker, org=previous.org)
+        continued.append(turn)
+    return continued
 
 
 def _merge(turns: list[Turn]) -> list[Turn]:
@@ -270,6 +416,7 @@ def _merge(turns: list[Turn]) -> list[Turn]:
         if (
             previous is not None
             and previous.speaker == turn.speaker
+            and turn.speaker != UNATTRIBUTED
             and len(previous.text) + 1 + len(turn.text) <= MAX_MERGED_CHARS
         ):
             merged[-1] = replace(merged[-1], text=f"{merged[-1].text} {turn.text}")
@@ -282,9 +429,28 @@ def _clean(text: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", text)).split())
 
 
+_DISPLAY_SUFFIX = re.compile(r"\s*(?:\|\s*[^|]*|\((?:[^()]*)\)|\[(?:[^\[\]]*)\])\s*$")
+_NAME_PART = r"[^\W\d_][\w.'’\-]*"
+_LAST_FIRST = re.compile(rf"^(?P<last>(?:[\w'’\-]+ ){{0,2}}{_NAME_PART}), (?P<first>{_NAME_PART}(?: {_NAME_PART})?)$")
+
+
 def _speaker_name(name: str) -> str:
+    """A speaker as a reader writes them: meeting apps' display names ("Okonkwo, Margaret",
+    "Laura Chen | Contoso", "Henrik Lindqvist (he/him)", "Sam [Guest]") become the person's name."""
     # A colon in a name would make the rendered "Speaker: text" line ambiguous.
-    return " ".join(name.replace(":", " ").split()) or UNKNOWN_SPEAKER
+    plain = " ".join(name.replace(":", " ").split())
+    while (suffix := _DISPLAY_SUFFIX.search(plain)) is not None and suffix.start() > 0:
+        plain = plain[: suffix.start()].strip()
+    if (reversed_name := _LAST_FIRST.match(plain)) is not None:
+        plain = f"{reversed_name.group('first')} {reversed_name.group('last')}"
+    return plain or UNKNOWN_SPEAKER
+
+
+def _speaker_org(name: str) -> str | None:
+    """The organisation a display name carries after a bar ("Laura Chen | Contoso" → "Contoso")."""
+    if "|" not in name:
+        return None
+    return " ".join(name.rsplit("|", 1)[1].split()) or None
 
 
 def _attendee_name(value: Any) -> str | None:

@@ -178,7 +178,8 @@ def test_windows_encodings_are_read_and_a_guessed_one_is_said(bundle_dir: Path) 
             "bad cue timing",
         ),
         ("calls/bad.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\nnot a timing\nYo\n", 6, "timing"),
-        ("calls/bad.txt", "Ann: Hi.\n[00:00:02] Bob: Yo.\nnobody said this\n", 3, "Speaker: text"),
+        ("calls/bad.txt", "Ann: Hi.\n[00:0x:02] Bob: Yo.\nnobody said this\n", 2, "bad timestamp"),
+        ("calls/nobody.txt", "Minutes of the call\n- pricing by Friday\n", 1, "no speaker turns found"),
     ],
 )
 def test_a_malformed_file_is_skipped_with_an_issue_and_the_rest_loads(
@@ -333,3 +334,43 @@ def test_a_bundle_with_two_parent_accounts_is_a_bundle_error(tmp_path: Path) -> 
         load_bundle(tmp_path)
 
     assert "001A" in str(raised.value) and "001B" in str(raised.value)
+
+
+PASTED_EMAIL = """From: Henrik Lindqvist <henrik.lindqvist@halvorsen.example>
+To: Laura Chen <laura@planwright.example>
+Date: Mon, 14 Sep 2026 09:12:00 +0200
+Subject: Re: Renewal timing
+Message-ID: <CAF+renewal-42@mail.halvorsen.example>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset="utf-8"
+
+Laura, confirmed: we extend six months, to 30 June 2027.
+
+> On Fri, Laura wrote:
+> Can you confirm the extension?
+--b1
+Content-Type: text/html; charset="utf-8"
+
+<p>Laura, confirmed: we extend six months, to 30 June 2027.</p>
+--b1--
+"""
+
+
+def test_a_pasted_email_and_a_plain_text_note_are_notes(bundle_dir: Path) -> None:
+    write(bundle_dir, "notes/renewal-thread.eml", PASTED_EMAIL)
+    write(bundle_dir, "notes/2026-09-14-exec-sync.txt", "Exec sync\nHenrik wants the extension signed by Friday.\n")
+
+    bundle = load_bundle(bundle_dir)
+
+    assert bundle.issues == []
+    email = next(s for s in bundle.sources if s.origin == "notes/renewal-thread.eml")
+    assert email.id == "email-CAF-renewal-42@mail.halvorsen.example"
+    assert (email.title, email.date, email.metadata["author"]) == ("Re: Renewal timing", date(2026, 9, 14),
+                                                                   "Henrik Lindqvist")  # fmt: skip
+    assert email.text.startswith("From: Henrik Lindqvist <henrik.lindqvist@halvorsen.example>\n")
+    assert "\n\nLaura, confirmed: we extend six months, to 30 June 2027.\n\n> On Fri, Laura wrote:" in email.text
+    plain = next(s for s in bundle.sources if s.origin == "notes/2026-09-14-exec-sync.txt")
+    assert plain.date == date(2026, 9, 14) and "extension signed by Friday" in plain.text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from datetime import date
 
 import pytest
@@ -100,19 +102,50 @@ def test_vtt_cue_with_two_voices_gives_two_turns() -> None:
     assert vtt_text(source) == "[00:00:01] Ann: Hi.\n[00:00:01] Bob: Hello."
 
 
-def test_vtt_without_voice_tags_uses_a_leading_speaker_name_else_unknown() -> None:
+def test_vtt_without_voice_tags_uses_a_leading_speaker_name_and_continues_it_else_unknown() -> None:
+    """Zoom names the speaker on the first cue of a turn only; the cues after it are hers."""
     source = """WEBVTT
 
 1
+00:00:00.500 --> 00:00:01.000
+(music)
+
+2
 00:00:01.000 --> 00:00:02.000
 Jennifer Wu: We plan to renew.
 
-2
+3
 00:00:02.000 --> 00:00:03.000
-(silence)
+In June, most likely.
+
+4
+00:00:03.000 --> 00:00:04.000
+Action items: none yet.
 """
 
-    assert vtt_text(source) == ("[00:00:01] Jennifer Wu: We plan to renew.\n[00:00:02] Unknown: (silence)")
+    assert vtt_text(source) == (
+        "[00:00:00] Unknown: (music)\n"
+        "[00:00:01] Jennifer Wu: We plan to renew. In June, most likely. Action items: none yet."
+    )
+
+
+def test_meeting_apps_display_names_become_the_persons_name() -> None:
+    source = """WEBVTT
+
+00:00:01.000 --> 00:00:02.000
+<v Okonkwo, Margaret>I'm leaving at the end of October.</v>
+
+00:00:02.000 --> 00:00:03.000
+<v Laura Chen | Contoso>Thank you for telling us.</v>
+
+00:00:03.000 --> 00:00:04.000
+<v Henrik Lindqvist (he/him)>Tobias takes over.</v>
+"""
+    call = parse_call(source, "vtt", stem="sync")
+
+    assert call.metadata["speakers"] == ["Margaret Okonkwo", "Laura Chen", "Henrik Lindqvist"]
+    assert call.metadata["speaker_orgs"] == {"Laura Chen": "Contoso"}
+    assert call.text.startswith("[00:00:01] Margaret Okonkwo: I'm leaving at the end of October.")
 
 
 def test_vtt_without_header_is_rejected_at_line_1() -> None:
@@ -138,8 +171,12 @@ def test_vtt_bad_cue_timing_names_the_line(source: str, line: int) -> None:
     assert raised.value.line == line
 
 
-def test_srt_takes_the_speaker_from_the_cue_text_else_unknown() -> None:
+def test_srt_takes_the_speaker_from_the_cue_text_else_the_previous_cues_else_unknown() -> None:
     source = """1
+00:00:00,000 --> 00:00:01,000
+[music]
+
+2
 00:00:01,000 --> 00:00:03,000
 Jennifer Wu: We plan to renew
 in <i>June</i>.
@@ -156,7 +193,7 @@ Jennifer Wu: Definitely.
     source_text = parse_call(source, "srt", stem="call").text
 
     assert source_text == (
-        "[00:00:01] Jennifer Wu: We plan to renew in June. Definitely.\n[00:00:05] Unknown: [laughter]"
+        "[00:00:00] Unknown: [music]\n[00:00:01] Jennifer Wu: We plan to renew in June. Definitely. [laughter]"
     )
 
 
@@ -186,7 +223,6 @@ def test_txt_turns_are_not_merged() -> None:
 @pytest.mark.parametrize(
     ("source", "line", "message"),
     [
-        ("Ann: Hi.\nthis line has no speaker\n", 2, "Speaker: text"),
         ("Ann: Hi.\n\n[00:xx:01] Bob: Yo.\n", 3, "bad timestamp"),
         ("[00:00:01] no speaker here\n", 1, "Speaker: text"),
     ],
@@ -196,6 +232,42 @@ def test_txt_malformed_line_is_named(source: str, line: int, message: str) -> No
         parse_txt(source)
 
     assert raised.value.line == line
+
+
+def test_lines_no_one_said_are_kept_as_they_are_and_no_section_becomes_a_speaker() -> None:
+    source = (
+        "Renewal sync\nAnn: Hi.\nBob: Yo.\nAction items:\n- Ann to send pricing by Friday\nNext steps for us: a demo\n"
+    )
+
+    call = parse_call(source, "txt", stem="sync")
+
+    assert call.text == (
+        "Renewal sync\nAnn: Hi.\nBob: Yo.\nAction items:\n- Ann to send pricing by Friday\nNext steps for us: a demo"
+    )
+    assert call.metadata["speakers"] == ["Ann", "Bob"]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (  # Zoom's in-meeting "Save transcript"
+            "[Laura Chen] 10:02:15\nThanks for joining.\n\n"
+            "[Okonkwo, Margaret] 10:02:31\nI'm leaving.\nTobias takes over.\n",
+            "[10:02:15] Laura Chen: Thanks for joining.\n[10:02:31] Margaret Okonkwo: I'm leaving. Tobias takes over.",
+        ),
+        (  # Otter.ai's TXT export
+            "Laura Chen  0:03\nThanks for joining.\n\nHenrik Lindqvist  1:15\nThe renewal moves.\n",
+            "[00:00:03] Laura Chen: Thanks for joining.\n[00:01:15] Henrik Lindqvist: The renewal moves.",
+        ),
+        (  # Google Meet's transcript document saved as text
+            "Halvorsen sync - Transcript\n00:00:00\n \nLaura Chen: Thanks for joining.\nHenrik Lindqvist: Hi.\n",
+            "Halvorsen sync - Transcript\n[00:00:00] Laura Chen: Thanks for joining.\nHenrik Lindqvist: Hi.",
+        ),
+    ],
+    ids=["zoom-saved", "otter", "google-meet"],
+)
+def test_the_text_layouts_meeting_apps_save(source: str, expected: str) -> None:
+    assert parse_call(source, "txt", stem="call").text == expected
 
 
 def test_without_sidecar_id_and_title_come_from_text_and_stem() -> None:
@@ -283,5 +355,14 @@ def test_any_input_gives_clean_turn_lines_or_a_transcript_error(text: str, fmt: 
         return
     for line in call.text.split("\n"):
         stamp, speaker = parse_turn_line(line)
-        assert speaker in call.metadata["speakers"]
-        assert (stamp is not None) == (fmt != "txt" or line.startswith("["))
+        if speaker in call.metadata["speakers"]:
+            assert (stamp is not None) == (fmt != "txt" or line.startswith("["))
+        else:  # a line no one said, kept as the transcript wrote it (plain text only)
+            readable = html.unescape(re.sub(r"<[^>]*>", "", text))
+            assert fmt == "txt" and " ".join(line.split()) in " ".join(readable.split())
+
+
+def test_a_subviewer_file_reads_like_the_other_caption_formats() -> None:
+    source = "0:00:01.000,0:00:04.000\nLaura Chen: Thanks for joining.\n\n0:00:04.500,0:00:06.000\nGlad to be here.\n"
+
+    assert parse_call(source, "sbv", stem="yt").text == "[00:00:01] Laura Chen: Thanks for joining. Glad to be here."

@@ -1,0 +1,77 @@
+"""A pasted email saved as a note (`notes/*.eml`, RFC 822): the commonest note there is.
+
+The Source reads like the email a person sees: its From, To, Date and Subject lines, a blank
+line, then the plain-text body (or the HTML body's text when there is no plain part), quoted
+replies included (they are what the thread said, older). Its id is the Message-ID, its date the
+Date header, its author the sender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from email import policy
+from email.message import EmailMessage
+from email.parser import Parser
+from email.utils import parseaddr, parsedate_to_datetime
+from typing import Any
+
+from retrieval.evidence import Source, SourceType
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+_BLOCK_END = re.compile(r"</(p|div|li|tr|h\d)>|<br\s*/?>", re.IGNORECASE)
+
+
+class EmailError(ValueError):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def parse_email(text: str, stem: str, origin: str = "") -> Source:
+    message = Parser(policy=policy.default).parsestr(text)
+    assert isinstance(message, EmailMessage)
+    if not message.keys():
+        raise EmailError("not an email: no headers (From, Date, Subject) before the body", 1)
+    body = _body(message)
+    if not body:
+        raise EmailError("the email has no text body")
+    headers = [f"{name}: {_header(message, name)}" for name in ("From", "To", "Cc", "Date", "Subject") if message[name]]
+    when = None
+    if message["Date"]:
+        try:
+            when = parsedate_to_datetime(str(message["Date"])).date()
+        except (TypeError, ValueError):
+            when = None
+    sender_name, sender_address = parseaddr(str(message["From"] or ""))
+    message_id = str(message["Message-ID"] or "").strip().strip("<>")
+    full = "\n".join(headers) + "\n\n" + body
+    return Source(
+        id="email-" + (_slug(message_id) if message_id else hashlib.sha256(full.encode()).hexdigest()[:16]),
+        type=SourceType.note,
+        title=str(message["Subject"] or stem),
+        date=when,
+        text=full,
+        metadata={"author": sender_name or sender_address or None, "format": "email"},
+        origin=origin,
+    )
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    return " ".join(str(message[name]).split())
+
+
+def _body(message: EmailMessage) -> str:
+    part: Any = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    content = part.get_content()
+    if part.get_content_subtype() == "html":
+        content = html.unescape(_TAGS.sub("", _BLOCK_END.sub("\n", content)))
+    lines = [line.rstrip() for line in str(content).replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _slug(message_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._@-]+", "-", message_id)[:80]
