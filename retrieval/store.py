@@ -60,6 +60,8 @@ def chroma_settings() -> Settings:
 class ChunkStore:
     """Chunks of every tenant's accounts in one Chroma collection, embedded by us."""
 
+    page_size = 5_000  # rows per Chroma read
+
     def __init__(self, client: ClientAPI, embedder: Embedder, collection: str = "chunks") -> None:
         self._client = client
         self._embedder = embedder
@@ -158,7 +160,7 @@ class ChunkStore:
         scope = scope_filter(tenant, account_id)
         # One scoped read of the whole account: Chroma's get by ids *and* where costs
         # milliseconds per id, and pruning needs the account's full id list anyway.
-        got = self._collection.get(where=scope, include=["documents", "metadatas"])
+        got = self._get_all(scope, ["documents", "metadatas"])
         existing = {
             cid: (doc, dict(meta))
             for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
@@ -235,7 +237,7 @@ class ChunkStore:
     def chunks(self, tenant: str, account_id: str) -> list[Chunk]:
         """Every chunk of one account, ordered by chunk id."""
         tenant, account_id = require_scope(tenant, account_id)
-        got = self._collection.get(where=scope_filter(tenant, account_id), include=["documents", "metadatas"])
+        got = self._get_all(scope_filter(tenant, account_id), ["documents", "metadatas"])
         out = [
             _chunk(doc or "", meta)
             for doc, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)
@@ -252,7 +254,23 @@ class ChunkStore:
         self._collection.delete(where=scope_filter(tenant, account_id))
 
     def _ids(self, tenant: str, account_id: str) -> list[str]:
-        return list(self._collection.get(where=scope_filter(tenant, account_id), include=[])["ids"])
+        return list(self._get_all(scope_filter(tenant, account_id), [])["ids"])
+
+    def _get_all(self, where: dict[str, Any], include: list[str]) -> dict[str, list[Any]]:
+        """Every match of `where`, read a page at a time: one unpaged get of a big account (~32k chunks
+        and up) makes Chroma's SQLite exceed its limit on bound variables, and every draft fails."""
+        found: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
+        offset = 0
+        while True:
+            page = self._collection.get(
+                where=where, include=include, limit=self.page_size, offset=offset  # type: ignore[arg-type]
+            )
+            found["ids"] += page["ids"]
+            for key in ("documents", "metadatas"):
+                found[key] += list(page.get(key) or [])  # type: ignore[call-overload]
+            if len(page["ids"]) < self.page_size:
+                return found
+            offset += self.page_size
 
     def _batch_size(self) -> int:
         return max(1, self._client.get_max_batch_size())

@@ -185,3 +185,18 @@ def test_persistent_store_survives_reopening(tmp_path):
         assert reopened.upsert("acme", "acc-1", CORPUS) == 0
         assert embedder.embedded == []
         assert reopened.query("acme", "acc-1", "security review", 1)[0].chunk_id == "c3"
+
+
+def test_reads_of_a_big_account_are_paged_and_miss_nothing() -> None:
+    """An unpaged read of ~32k chunks exceeds SQLite's bound-variable limit inside Chroma."""
+    store = ChunkStore.ephemeral(CountingEmbedder(), collection=f"paged-{uuid.uuid4().hex[:8]}")
+    store.page_size = 3
+    store.upsert("t1", "acc", [chunk(f"c{n:02d}", f"text {n}") for n in range(10)])
+    store.upsert("t1", "other", [chunk("x", "another account")])
+
+    assert [c.id for c in store.chunks("t1", "acc")] == [f"c{n:02d}" for n in range(10)]
+    assert store.count("t1", "acc") == 10
+
+    store.upsert("t1", "acc", [chunk(f"c{n:02d}", f"text {n}") for n in range(0, 10, 2)], prune=True)
+    assert [c.id for c in store.chunks("t1", "acc")] == [f"c{n:02d}" for n in range(0, 10, 2)]
+    assert store.count("t1", "other") == 1
