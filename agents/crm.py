@@ -204,11 +204,13 @@ def record_subject(record: CrmRecord) -> str | None:
 
 
 def _matching(record: CrmRecord, patterns: Iterable[str]) -> list[tuple[str, Any]]:
+    """The record's fields a pattern names. A Salesforce pattern ("*Status__c") names custom fields
+    only; a pattern for another CRM ("*employment_status*", HubSpot's "hs_buying_role") any field."""
     wanted = [p.lower() for p in patterns]
     return [
         (name, value)
         for name, value in record.fields.items()
-        if name.endswith("__c") and any(fnmatchcase(name.lower(), p) for p in wanted)
+        if any(fnmatchcase(name.lower(), p) and (name.endswith("__c") or not p.endswith("__c")) for p in wanted)
     ]
 
 

@@ -12,11 +12,15 @@ class CrmFieldMap(BaseModel):
     """Which of an org's custom Contact fields mean status, buying role and stance.
 
     Field names are globs matched case-insensitively. Defaults recognise the common ones
-    (`Contact_Status__c`, `Inactive__c`, `Buying_Role__c`, `Stance__c`); an org with other
+    (`Contact_Status__c`, `Inactive__c`, `Buying_Role__c`, `Stance__c`, HubSpot's `employment_status`);
+    an org with other
     names points `PLANWRIGHT_CRM_FIELD_MAP` at a JSON file of this shape.
     """
 
-    status_fields: list[str] = Field(default_factory=lambda: ["*Status__c", "*Employment*__c"])
+    # Salesforce custom fields end in __c; HubSpot custom properties are snake_case names.
+    status_fields: list[str] = Field(
+        default_factory=lambda: ["*Status__c", "*Employment*__c", "*employment_status*", "*contact_status*"]
+    )
     departed_values: str = Field(
         default=r"\b(?:left|inactive|no longer|departed|former|terminated|resigned|retired|gone|deceased)\b",
         description="Regex (case-insensitive) a status value matches when the person left.",
@@ -25,7 +29,9 @@ class CrmFieldMap(BaseModel):
         default_factory=lambda: ["*Inactive*__c", "*Left_Company*__c", "*No_Longer*__c"],
         description="Checkbox fields that are true when the person left.",
     )
-    role_fields: list[str] = Field(default_factory=lambda: ["*Buying_Role__c", "*BuyingRole__c", "*Role__c"])
+    role_fields: list[str] = Field(
+        default_factory=lambda: ["*Buying_Role__c", "*BuyingRole__c", "*Role__c", "hs_buying_role"]
+    )
     stance_fields: list[str] = Field(default_factory=lambda: ["*Stance__c", "*Sentiment__c", "*Disposition__c"])
 
     @classmethod

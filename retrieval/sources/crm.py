@@ -3,9 +3,12 @@ read by its format, then checked as a whole (tree-export references, paged resul
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from retrieval.evidence import CrmRecord, ImportIssue
+from retrieval.sources.hubspot import is_hubspot_csv, parse_hubspot_csv
 from retrieval.sources.salesforce_csv import parse_csv
 from retrieval.sources.salesforce_json import CrmFile, CrmFileError, Page, parse_json
 from retrieval.sources.text import Undecodable, decode
@@ -18,12 +21,15 @@ def read_crm(crm_dir: Path, folder: Path, issues: list[ImportIssue]) -> tuple[li
     records: list[CrmRecord] = []
     origins: dict[str, str] = {}
     pages: list[tuple[str, Page]] = []
+    implied: set[str] = set()
     for path in _crm_files(crm_dir, folder, issues):
         origin = path.relative_to(folder).as_posix()
         try:
             decoded = decode(path.read_bytes())
             parsed = (
-                parse_csv(decoded.text, path.stem) if path.suffix.lower() == ".csv" else parse_json(decoded.text)
+                _parse_csv(decoded.text, path.stem)
+                if path.suffix.lower() == ".csv"
+                else parse_json(decoded.text, path.stem)
             )
         except (Undecodable, CrmFileError) as exc:
             issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; file skipped"))
@@ -32,17 +38,32 @@ def read_crm(crm_dir: Path, folder: Path, issues: list[ImportIssue]) -> tuple[li
             issues.append(ImportIssue(path=origin, message=f"not UTF-8; read as {decoded.encoding}"))
         issues += [ImportIssue(path=origin, line=p.line, message=p.message) for p in parsed.problems]
         pages += [(origin, page) for page in parsed.pages]
-        _keep(parsed, origin, records, origins, issues)
+        _keep(parsed, origin, records, origins, issues, implied)
+        implied |= parsed.implied
     records = resolve_references(records)
     issues += check_pages(pages, records)
     return records, origins
 
 
 def _keep(
-    parsed: CrmFile, origin: str, records: list[CrmRecord], origins: dict[str, str], issues: list[ImportIssue]
+    parsed: CrmFile,
+    origin: str,
+    records: list[CrmRecord],
+    origins: dict[str, str],
+    issues: list[ImportIssue],
+    implied: set[str],
 ) -> None:
+    """Add the file's records. A record one file implies (a HubSpot deal's contact) and another
+    holds (the association with its role label) is one record, completed silently; any other
+    repeat is reported and skipped."""
     for record in parsed.records:
         if record.id in origins:
+            index = next(i for i, kept in enumerate(records) if kept.id == record.id)
+            kept = records[index]
+            agree = all(kept.fields.get(name, value) == value for name, value in record.fields.items())
+            if kept.type == record.type and agree and (record.id in parsed.implied or record.id in implied):
+                records[index] = kept.model_copy(update={"fields": {**kept.fields, **record.fields}})
+                continue
             issues.append(
                 ImportIssue(
                     path=origin,
@@ -52,6 +73,12 @@ def _keep(
             continue
         origins[record.id] = origin
         records.append(record)
+
+
+def _parse_csv(text: str, stem: str) -> CrmFile:
+    """A Data Loader export, or a HubSpot view export (which has a "Record ID" column)."""
+    header = next(csv.reader(io.StringIO(text)), [])
+    return parse_hubspot_csv(text, stem) if is_hubspot_csv(header) else parse_csv(text, stem)
 
 
 def resolve_references(records: list[CrmRecord]) -> list[CrmRecord]:

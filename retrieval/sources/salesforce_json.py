@@ -70,6 +70,8 @@ class CrmFile:
     problems: list[RecordProblem] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     plan: bool = False
+    # Records this file implies rather than holds (a HubSpot deal's contacts): another file may hold them.
+    implied: set[str] = field(default_factory=set)
 
 
 def is_plan(data: Any) -> bool:
@@ -77,14 +79,18 @@ def is_plan(data: Any) -> bool:
     return isinstance(data, list) and bool(data) and all(isinstance(e, dict) and "sobject" in e for e in data)
 
 
-def parse_json(text: str) -> CrmFile:
-    """The records of one Salesforce JSON file, in any of the shapes above."""
+def parse_json(text: str, stem: str = "") -> CrmFile:
+    """The records of one CRM JSON file: Salesforce in any of the shapes above, or HubSpot's API."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CrmFileError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
     if is_plan(data):
         return CrmFile(plan=True)
+    from retrieval.sources.hubspot import is_hubspot, parse_hubspot
+
+    if is_hubspot(data):
+        return parse_hubspot(data, stem)
     wrapped = isinstance(data, dict) and "status" in data and ("result" in data or data.get("status") != 0)
     if wrapped:
         if data.get("status") != 0:
@@ -93,8 +99,8 @@ def parse_json(text: str) -> CrmFile:
         data = data["result"]
     if not isinstance(data, dict) or not isinstance(data.get("records"), list):
         raise CrmFileError(
-            'expected a Salesforce query result {"records": [...]}, `sf data query --json` output '
-            "or an `sf data export tree` file",
+            'expected a Salesforce query result {"records": [...]}, `sf data query --json` output, '
+            'an `sf data export tree` file or a HubSpot API response {"results": [...]}',
             1,
         )
     raw_records: list[Any] = data["records"]

@@ -21,9 +21,14 @@ from plans.vocabulary import BuyingRole, DraftKind, StakeholderStatus
 from retrieval.bundle import load_bundle
 from tests.agents.factories import KeywordRetriever
 
-SHAPES = Path(__file__).resolve().parents[1] / "retrieval" / "fixtures" / "crm_shapes"
+FIXTURES = Path(__file__).resolve().parents[1] / "retrieval" / "fixtures"
+SHAPES = FIXTURES / "crm_shapes"
 EXPECTED = json.loads((SHAPES / "expected.json").read_text(encoding="utf-8"))
-IMPORTED = [shape for shape in EXPECTED["shapes"] if shape != "report-csv"]
+HUBSPOT = json.loads((FIXTURES / "hubspot_shapes" / "expected.json").read_text(encoding="utf-8"))
+IMPORTED = [
+    *(shape for shape in EXPECTED["shapes"] if shape != "report-csv"),
+    *(f"../hubspot_shapes/{shape}" for shape in HUBSPOT["shapes"]),
+]
 
 
 def _map(shape: str) -> tuple[AccountPlan, list[str]]:

@@ -85,3 +85,14 @@ def test_a_bundle_that_cannot_import_says_why_file_by_file(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "no parent Account" in result.output
     assert "crm/Account.json:1: records[0] (Account) has no Id or referenceId; skipped" in result.output
+
+
+@pytest.mark.parametrize("shape", ["crm_shapes/sf-data-query-json", "crm_shapes/paged", "hubspot_shapes/csv-export"])
+def test_exports_of_every_shape_import_from_the_cli_with_what_they_miss(shape: str) -> None:
+    folder = Path(__file__).resolve().parents[1] / "retrieval" / "fixtures" / shape
+
+    result = runner.invoke(cli, ["import", str(folder), "--tenant", "acme"])
+
+    assert result.exit_code == 0, result.output
+    assert "drafts queued for review" in result.output
+    assert ("truncated" in result.output) is (shape == "crm_shapes/paged")

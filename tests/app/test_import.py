@@ -8,9 +8,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.app.support import MINI_BUNDLE, Keys, upload, zip_bundle
+from tests.app.support import MINI_BUNDLE, Keys, upload, wait_for_draft, zip_bundle
 
 
 def test_reimporting_the_same_bundle_changes_nothing(client: TestClient, keys: Keys) -> None:
@@ -116,3 +117,28 @@ def test_a_bundle_that_cannot_import_says_why_file_by_file(client: TestClient, k
     body = response.json()
     assert "no parent Account" in body["detail"]
     assert body["issues"] == ["crm/Account.json:1: records[0] (Account) has no Id or referenceId; skipped"]
+
+
+SHAPES = Path(__file__).resolve().parents[1] / "retrieval" / "fixtures"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["crm_shapes/sf-tree-export", "crm_shapes/data-loader-csv", "crm_shapes/encodings", "hubspot_shapes/api-json",
+     "hubspot_shapes/csv-export"],
+)  # fmt: skip
+def test_exports_of_every_shape_import_and_draft_over_the_api(client: TestClient, keys: Keys, shape: str) -> None:
+    report = upload(client, keys.integration, SHAPES / shape)
+    started = client.post(
+        f"/v1/accounts/{report['account_id']}/drafts",
+        json={"kind": "stakeholder_map"},
+        headers=Keys.header(keys.integration),
+    )
+    draft = wait_for_draft(client, keys.reviewer, started.json()["id"])
+
+    people = {c["after"]["name"]: c["after"] for c in draft["changes"] if c["kind"] == "add_stakeholder"}
+    assert {"Ingrid Halvorsen", "Mats Berge", "Sofie Lund", "Tobias Nakamura-Eide", "Åse Kjærvik"} <= set(people)
+    assert "Rachel Osei" not in people
+    assert people["Sofie Lund"]["status"] == "departed"
+    assert people["Mats Berge"]["buying_role"] == "economic_buyer"
+    assert all(c["verified"] for c in draft["changes"])
