@@ -61,11 +61,14 @@ eval: install
 	$(BIN)/planwright eval paraphrases --folder evals/paraphrases --out reports/eval-paraphrases
 	$(BIN)/planwright eval run --dataset evals/datasets --engine offline --embedder minilm --out reports/eval
 
-# The openai engine on the demo dataset, its LLM calls replayed from cassettes (no key, no
-# network). PLANWRIGHT_RECORD_MODE=all with OPENAI_API_KEY records them against the real API.
+# The openai engine, its LLM calls replayed from cassettes (no key, no network): on the demo
+# dataset from hand-written answers (a plumbing check, not a score), and on the blind set from a
+# real self-hosted model's answers (Gemma 3 270M on llama-cpp-python: a score, of that model).
 eval-openai: install
 	$(BIN)/planwright eval run --dataset evals/datasets/demo --engine openai --embedder hashing \
 		--cassettes evals/cassettes/openai --out reports/eval-openai-cassettes
+	$(BIN)/planwright eval run --dataset evals/blind --engine openai --embedder minilm --no-injections \
+		--cassettes evals/cassettes/blind-gemma3-270m --out reports/eval-openai-blind
 
 # Fails when a metric regressed against the committed baselines: the blind and paraphrase sets
 # first (the gate that counts), then the development bundles and the openai cassettes.
@@ -74,6 +77,7 @@ eval-gate: eval eval-openai
 	$(BIN)/planwright eval compare evals/baselines/paraphrases.json reports/eval-paraphrases/report.json
 	$(BIN)/planwright eval compare evals/baselines/offline.json reports/eval/report.json
 	$(BIN)/planwright eval compare evals/baselines/openai-cassettes.json reports/eval-openai-cassettes/report.json
+	$(BIN)/planwright eval compare evals/baselines/openai-blind-gemma.json reports/eval-openai-blind/report.json
 
 # The torch peer lives in its own venv so it never leaks into the project's: torch==2.13.0
 # is the CPU build (an unpinned torch pulls CUDA builds of several GB).

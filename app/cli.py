@@ -78,13 +78,16 @@ def import_(
     folder: Annotated[Path, typer.Argument(help="An account bundle folder (crm/, notes/, calls/).")],
     tenant: TenantOpt = "demo",
     draft: Annotated[bool, typer.Option("--draft/--no-draft", help="Draft the kinds whose evidence changed.")] = True,
+    root: Annotated[
+        str | None, typer.Option(help="The account's Account Id, when the bundle holds several top-level Accounts.")
+    ] = None,
 ) -> None:
     """Import an account bundle. Re-importing the same bundle changes nothing."""
     from retrieval.bundle import BundleError
 
     state = _state()
     try:
-        _import_and_draft(state, tenant, folder, draft)
+        _import_and_draft(state, tenant, folder, draft, root)
     except BundleError as exc:
         typer.echo(f"error: {exc}", err=True)
         for issue in exc.issues:  # they usually say why: every record skipped, a file unreadable
@@ -94,12 +97,14 @@ def import_(
         state.close()
 
 
-def _import_and_draft(state, tenant: str, folder: Path, draft: bool):  # type: ignore[no-untyped-def]
+def _import_and_draft(  # type: ignore[no-untyped-def]
+    state, tenant: str, folder: Path, draft: bool, root: str | None = None
+):
     """Import one bundle, then draft each affected kind in this process, as the service would."""
     from app.drafts.triggers import queue_drafts
     from app.sources.service import import_folder
 
-    report = import_folder(state.sessions, state.store, tenant, folder)
+    report = import_folder(state.sessions, state.store, tenant, folder, root)
     if draft and state.settings.auto_draft and report.affected_kinds:
         report.drafts_queued = queue_drafts(
             state.sessions, tenant, report.account_id, report.affected_kinds, state.settings.default_engine

@@ -38,8 +38,11 @@ class _Unreadable(Exception):
         self.line = line
 
 
-def load_bundle(folder: Path) -> Bundle:
-    """Read one account bundle; BundleError if it lacks crm/ or exactly one parent Account."""
+def load_bundle(folder: Path, root: str | None = None) -> Bundle:
+    """Read one account bundle; BundleError if it lacks crm/ or its account cannot be told.
+
+    The account is `root` (an Account Id in the bundle) when given, else the top of the bundle's
+    hierarchy (`_parent_account`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise BundleError(f"bundle folder not found: {folder}")
@@ -49,13 +52,23 @@ def load_bundle(folder: Path) -> Bundle:
 
     issues: list[ImportIssue] = []
     records, origins = read_crm(crm_dir, folder, issues)
-    account = _parent_account(folder, records, issues)
+    account = _root_account(folder, records, root, issues) if root else _parent_account(folder, records, issues)
 
     labels = record_labels(records)
     sources = [render_record(r, labels, origins[r.id]) for r in records]
     sources += _load_notes(folder, issues)
     sources += _load_calls(folder, issues)
     return Bundle(account=account, records=records, sources=_unique(sources, issues), issues=issues)
+
+
+def _root_account(folder: Path, records: list[CrmRecord], root: str, issues: list[ImportIssue]) -> CrmRecord:
+    found = next((r for r in records if r.type == "Account" and r.id == root), None)
+    if found is None:
+        accounts = ", ".join(f"{r.id} ({r.get('Name')})" for r in records if r.type == "Account") or "none"
+        raise BundleError(
+            f"{folder} has no Account {root!r} to import as the account; its Accounts: {accounts}", issues
+        )
+    return found
 
 
 def _parent_account(folder: Path, records: list[CrmRecord], issues: list[ImportIssue]) -> CrmRecord:
@@ -88,7 +101,7 @@ def _parent_account(folder: Path, records: list[CrmRecord], issues: list[ImportI
     found = ", ".join(f"{p.id} ({p.get('Name')})" for p in tops)
     raise BundleError(
         f"{folder} has {len(tops)} top-level Accounts ({found}) and none of them stands out (units, records): "
-        "export one account hierarchy per bundle",
+        "name the account with --root <AccountId> (the API's `root` field), or export one hierarchy per bundle",
         issues,
     )
 

@@ -5,7 +5,7 @@ import zipfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 
 from app.deps import Integration, Reader, SessionDep, StateDep
 from app.problems import Problem, not_found
@@ -33,6 +33,10 @@ def import_bundle_zip(
     state: StateDep,
     principal: Integration,
     bundle: Annotated[UploadFile, File(description="A zip of one account bundle folder.")],
+    root: Annotated[
+        str | None,
+        Form(description="The account's Account Id, when the bundle holds several top-level Accounts."),
+    ] = None,
 ) -> ImportReport:
     """Import an uploaded account bundle; re-importing the same bundle changes nothing.
 
@@ -50,7 +54,7 @@ def import_bundle_zip(
                 out.write(chunk)
         try:
             folder = extract_bundle_zip(archive, Path(tmp) / "bundle")
-            report = import_folder(state.sessions, state.store, principal.tenant, folder)
+            report = import_folder(state.sessions, state.store, principal.tenant, folder, root or None)
         except zipfile.BadZipFile as exc:
             raise Problem(422, "Not a zip file", "Upload the bundle folder as a .zip.") from exc
         except BundleError as exc:

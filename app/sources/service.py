@@ -166,9 +166,11 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
     return report
 
 
-def import_folder(sessions: sessionmaker[Session], store: ChunkStore, tenant: str, folder: Path) -> ImportReport:
-    """Read a bundle folder and import it in one transaction."""
-    bundle = load_bundle(folder)
+def import_folder(
+    sessions: sessionmaker[Session], store: ChunkStore, tenant: str, folder: Path, root: str | None = None
+) -> ImportReport:
+    """Read a bundle folder and import it in one transaction; `root` names the account's Account Id."""
+    bundle = load_bundle(folder, root)
     with transaction(sessions) as session:
         return import_bundle(session, store, tenant, bundle)
 

@@ -96,3 +96,19 @@ def test_exports_of_every_shape_import_from_the_cli_with_what_they_miss(shape: s
     assert result.exit_code == 0, result.output
     assert "drafts queued for review" in result.output
     assert ("truncated" in result.output) is (shape == "crm_shapes/paged")
+
+
+def test_the_account_is_named_with_root_when_a_bundle_holds_two_companies(tmp_path: Path) -> None:
+    crm = tmp_path / "two" / "crm"
+    crm.mkdir(parents=True)
+    (crm / "Account.json").write_text(
+        '{"records": [{"attributes": {"type": "Account"}, "Id": "001A", "Name": "Alpha"},'
+        ' {"attributes": {"type": "Account"}, "Id": "001B", "Name": "Beta"}]}'
+    )
+
+    refused = runner.invoke(cli, ["import", str(tmp_path / "two")])
+    assert refused.exit_code == 2 and "--root" in refused.output
+
+    chosen = runner.invoke(cli, ["import", str(tmp_path / "two"), "--root", "001B", "--no-draft"])
+    assert chosen.exit_code == 0, chosen.output
+    assert "Beta" in chosen.output

@@ -374,3 +374,11 @@ def test_a_pasted_email_and_a_plain_text_note_are_notes(bundle_dir: Path) -> Non
     assert "\n\nLaura, confirmed: we extend six months, to 30 June 2027.\n\n> On Fri, Laura wrote:" in email.text
     plain = next(s for s in bundle.sources if s.origin == "notes/2026-09-14-exec-sync.txt")
     assert plain.date == date(2026, 9, 14) and "extension signed by Friday" in plain.text
+
+
+def test_the_account_may_be_named_when_the_bundle_holds_several_tops(tmp_path: Path) -> None:
+    write(tmp_path, "crm/accounts.json", accounts(("001A", None), ("001B", None)))
+
+    assert load_bundle(tmp_path, root="001B").account.id == "001B"
+    with pytest.raises(BundleError, match="no Account '001Z'.*001A.*001B"):
+        load_bundle(tmp_path, root="001Z")
