@@ -19,7 +19,7 @@ class CrmFieldMap(BaseModel):
 
     # Salesforce custom fields end in __c; HubSpot custom properties are snake_case names.
     status_fields: list[str] = Field(
-        default_factory=lambda: ["*Status__c", "*Employment*__c", "*employment_status*", "*contact_status*"]
+        default_factory=lambda: ["*Status__c", "*Employment*__c", "*employment*status*", "*contact*status*"]
     )
     departed_values: str = Field(
         default=r"\b(?:left|inactive|no longer|departed|former|terminated|resigned|retired|gone|deceased)\b",

@@ -11,6 +11,7 @@ from retrieval.evidence import CrmRecord, ImportIssue
 from retrieval.sources.hubspot import is_hubspot_csv, parse_hubspot_csv
 from retrieval.sources.salesforce_csv import parse_csv
 from retrieval.sources.salesforce_json import CrmFile, CrmFileError, Page, parse_json
+from retrieval.sources.salesforce_report import is_report, parse_report
 from retrieval.sources.text import Undecodable, decode
 
 CRM_SUFFIXES = (".json", ".csv")
@@ -76,9 +77,13 @@ def _keep(
 
 
 def _parse_csv(text: str, stem: str) -> CrmFile:
-    """A Data Loader export, or a HubSpot view export (which has a "Record ID" column)."""
+    """A Data Loader export, a Salesforce report export (field labels), or a HubSpot view export."""
     header = next(csv.reader(io.StringIO(text)), [])
-    return parse_hubspot_csv(text, stem) if is_hubspot_csv(header) else parse_csv(text, stem)
+    if is_hubspot_csv(header):
+        return parse_hubspot_csv(text, stem)
+    if is_report(header):
+        return parse_report(text)
+    return parse_csv(text, stem)
 
 
 def resolve_references(records: list[CrmRecord]) -> list[CrmRecord]:
