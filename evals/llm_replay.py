@@ -151,14 +151,16 @@ class Cassettes:
     def scope(self, bundle: str, kind: DraftKind, variant: str | None = None) -> Iterator[object]:
         """Serve (or record) the LLM calls made inside the block from this draft's cassette."""
         path = self.path(bundle, kind, variant)
-        if self.replaying and not path.is_file():
-            raise CassetteMiss(path, "no such cassette")
+        # A draft that never calls the model (its facts overflow the context) records no cassette;
+        # replaying it needs none, and any call it did make would miss below.
         path.parent.mkdir(parents=True, exist_ok=True)
         with self.vcr().use_cassette(str(path)) as cassette:
             try:
                 yield cassette
             except Exception as exc:
                 miss = _vcr_miss(exc)
+                if miss is not None and not path.is_file():
+                    raise CassetteMiss(path, "no such cassette") from exc
                 if miss is not None:
                     raise CassetteMiss(path, f"no recorded answer for the request ({miss})") from exc
                 raise

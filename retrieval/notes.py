@@ -69,7 +69,14 @@ def parse_note(text: str, stem: str, origin: str = "", problems: list[NoteProble
         end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
         if end is None:
             raise NoteError("front matter opened on line 1 is never closed with '---'", 1)
-        front = _load_front_matter(lines[1:end])
+        try:
+            front = _load_front_matter(lines[1:end])
+        except NoteError as exc:
+            if problems is None:
+                raise
+            # "title: Re: Fwd: numbers" is no YAML, but a person reads it fine: so do we.
+            front = _plain_front_matter(lines[1:end])
+            problems.append(NoteProblem(exc.line, f"{exc}; its lines were read as plain 'key: value'"))
         body_start = end + 1
     while body_start < len(lines) and not lines[body_start].strip():
         body_start += 1
@@ -150,6 +157,16 @@ def _code_spans(markdown: str) -> list[tuple[int, int]]:
     if fence is not None:
         spans.append((fence_start, len(markdown)))
     return spans
+
+
+def _plain_front_matter(lines: list[str]) -> dict[str, Any]:
+    """Front matter read line by line, each "key: value" split at its first colon."""
+    front: dict[str, Any] = {}
+    for line in lines:
+        key, colon, value = line.partition(":")
+        if colon and key.strip() in _FRONT_MATTER_KEYS and value.strip():
+            front.setdefault(key.strip(), value.strip().strip("'\""))
+    return front
 
 
 def _load_front_matter(lines: list[str]) -> dict[str, Any]:
