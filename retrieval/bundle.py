@@ -18,9 +18,10 @@ from retrieval.salesforce import record_labels, render_record
 from retrieval.sources.crm import read_crm
 from retrieval.sources.email_note import EmailError, parse_email
 from retrieval.sources.text import Undecodable, decode
+from retrieval.sources.word_note import WordError, parse_docx
 from retrieval.transcripts import CallFormat, Sidecar, TranscriptError, is_gong, parse_call, parse_sidecar
 
-NOTE_SUFFIXES = (".md", ".markdown", ".txt", ".eml")
+NOTE_SUFFIXES = (".md", ".markdown", ".txt", ".eml", ".docx")
 CALL_FORMATS: dict[str, CallFormat] = {".vtt": "vtt", ".srt": "srt", ".txt": "txt", ".sbv": "sbv"}
 
 
@@ -112,13 +113,16 @@ def _load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
         origin = _relative(path, folder)
         problems: list[NoteProblem] = []
         try:
+            if path.suffix.lower() == ".docx":
+                sources.append(parse_docx(path.read_bytes(), path.stem, origin))
+                continue
             text = _read_text(path, folder, issues)
             if path.suffix.lower() == ".eml":
                 sources.append(parse_email(text, path.stem, origin))
             else:
                 sources.append(parse_note(text, path.stem, origin, problems))
             issues += [ImportIssue(path=origin, line=p.line, message=p.message) for p in problems]
-        except (_Unreadable, NoteError, EmailError) as exc:
+        except (_Unreadable, NoteError, EmailError, WordError) as exc:
             issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; note skipped"))
     return sources
 

@@ -393,3 +393,33 @@ def test_the_account_may_be_named_when_the_bundle_holds_several_tops(tmp_path: P
     assert load_bundle(tmp_path, root="001B").account.id == "001B"
     with pytest.raises(BundleError, match="no Account '001Z'.*001A.*001B"):
         load_bundle(tmp_path, root="001Z")
+
+
+def test_a_word_document_is_a_note_with_its_headings_lists_and_tables(bundle_dir: Path) -> None:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.core_properties.author = "Laura Chen"
+    document.add_heading("Exec sync — 14 Sep 2026", level=1)
+    document.add_paragraph("Henrik confirmed the six-month extension to 30 June 2027.")
+    document.add_paragraph("Security review before signature", style="List Bullet")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Owner", "Tobias Nakamura-Eide"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    write(bundle_dir, "notes/exec-sync.docx", buffer.getvalue())
+    write(bundle_dir, "notes/broken.docx", b"not a zip")
+
+    bundle = load_bundle(bundle_dir)
+
+    note = next(s for s in bundle.sources if s.origin == "notes/exec-sync.docx")
+    assert note.text == (
+        "# Exec sync — 14 Sep 2026\nHenrik confirmed the six-month extension to 30 June 2027.\n"
+        "- Security review before signature\nOwner | Tobias Nakamura-Eide"
+    )
+    assert (note.title, note.date, note.metadata["author"]) == ("Exec sync — 14 Sep 2026", date(2026, 9, 14),
+                                                                "Laura Chen")  # fmt: skip
+    (issue,) = bundle.issues
+    assert issue.path == "notes/broken.docx" and "not a Word document" in issue.message
