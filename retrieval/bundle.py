@@ -57,8 +57,8 @@ def load_bundle(folder: Path, root: str | None = None) -> Bundle:
 
     labels = record_labels(records)
     sources = [render_record(r, labels, origins[r.id]) for r in records]
-    sources += _load_notes(folder, issues)
-    sources += _load_calls(folder, issues)
+    sources += load_notes(folder, issues)
+    sources += load_calls(folder, issues)
     return Bundle(account=account, records=records, sources=_unique(sources, issues), issues=issues)
 
 
@@ -107,7 +107,8 @@ def _parent_account(folder: Path, records: list[CrmRecord], issues: list[ImportI
     )
 
 
-def _load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
+def load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
+    """Every note under `folder`/notes, in any format it accepts; what cannot be read goes to `issues`."""
     sources: list[Source] = []
     for path in _files(folder / "notes", NOTE_SUFFIXES, folder, issues):
         origin = _relative(path, folder)
@@ -127,7 +128,8 @@ def _load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
     return sources
 
 
-def _load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
+def load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
+    """Every call under `folder`/calls (transcripts, sidecars, Gong exports); what cannot be read goes to `issues`."""
     calls_dir = folder / "calls"
     paths = _files(calls_dir, (*CALL_FORMATS, ".json"), folder, issues)
     transcripts = [p for p in paths if p.suffix.lower() in CALL_FORMATS]

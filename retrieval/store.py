@@ -249,6 +249,14 @@ class ChunkStore:
         tenant, account_id = require_scope(tenant, account_id)
         return len(self._ids(tenant, account_id))
 
+    def delete_sources(self, tenant: str, account_id: str, source_ids: Sequence[str]) -> None:
+        """Remove every chunk of these sources of one account."""
+        tenant, account_id = require_scope(tenant, account_id)
+        for batch in _batches(list(source_ids), self._batch_size()):
+            where = scope_filter(tenant, account_id)
+            where["$and"].append({"source_id": {"$in": batch}})
+            self._collection.delete(where=where)
+
     def delete_account(self, tenant: str, account_id: str) -> None:
         tenant, account_id = require_scope(tenant, account_id)
         self._collection.delete(where=scope_filter(tenant, account_id))

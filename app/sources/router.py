@@ -2,14 +2,23 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile as StarletteUpload
 
+from app.db import transaction
 from app.deps import Integration, Reader, SessionDep, StateDep
+from app.drafts.service import account_or_404
+from app.idempotency import remember, replayed, request_fingerprint
 from app.problems import Problem, not_found
 from app.sources import repository
+from app.sources.ingest import NoteIn, RecordBatch, note_file, push_files, push_records
 from app.sources.schemas import SourcePublic
 from app.sources.service import ImportReport, UnsafeArchive, extract_bundle_zip, import_folder
 from retrieval.bundle import BundleError
@@ -67,3 +76,129 @@ def import_bundle_zip(
     if state.settings.auto_draft and report.affected_kinds:
         state.scheduler.evidence_changed(principal.tenant, report.account_id, report.affected_kinds)
     return report
+
+
+MAX_PUSH_BYTES = 20 * 1024 * 1024
+
+
+def _pushed(
+    state: StateDep, tenant: str, account_id: str, key: str | None, fingerprint: str, push: Callable[..., ImportReport]
+) -> JSONResponse:
+    """Run one push in a transaction, honouring Idempotency-Key, and queue the drafts it affects."""
+    with transaction(state.sessions) as session:
+        if (earlier := replayed(session, tenant, key, fingerprint)) is not None:
+            return JSONResponse(earlier.body, status_code=earlier.status_code)
+        account = account_or_404(session, tenant, account_id)
+        report = push(session, account)
+        body = report.model_dump(mode="json")
+        if key:
+            remember(session, tenant, key, fingerprint, 200, body)
+    if state.settings.auto_draft and report.affected_kinds:
+        state.scheduler.evidence_changed(tenant, report.account_id, report.affected_kinds)
+    return JSONResponse(body)
+
+
+@router.post("/accounts/{account_id}/records", response_model=ImportReport)
+async def push_account_records(
+    account_id: str,
+    request: Request,
+    state: StateDep,
+    principal: Integration,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Upsert Salesforce-shaped records by Id and delete records by Id, in one account.
+
+    Body: `{"records": [{"attributes": {"type": "Contact"}, "Id": "003…", …}], "deleted": ["003…"]}`.
+    A malformed batch is rejected whole (422 naming each bad record); nothing of it is written.
+    """
+    raw = await _body(request)
+    try:
+        batch = RecordBatch.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise Problem(422, "Malformed records", errors[0], errors=errors) from exc
+    fingerprint = request_fingerprint("POST", request.url.path, raw)
+    return await run_in_threadpool(
+        _pushed, state, principal.tenant, account_id, idempotency_key, fingerprint,
+        lambda session, account: push_records(session, state.store, principal.tenant, account, batch),
+    )  # fmt: skip
+
+
+@router.post("/accounts/{account_id}/notes", response_model=ImportReport)
+async def push_note(
+    account_id: str,
+    request: Request,
+    state: StateDep,
+    principal: Integration,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Add or update one note: JSON `{"text", "title"?, "date"?, "author"?, "id"?}` (Markdown text), or a
+    multipart `file` in any note format a bundle accepts (.md, .txt, .eml, .docx)."""
+    return await _push_file(account_id, request, state, principal.tenant, idempotency_key, "notes")
+
+
+@router.post("/accounts/{account_id}/calls", response_model=ImportReport)
+async def push_call(
+    account_id: str,
+    request: Request,
+    state: StateDep,
+    principal: Integration,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Add or update one call: a multipart `file` in any transcript format a bundle accepts, and an
+    optional `sidecar` field holding its JSON (`{"id", "date", "title", "attendees"}`)."""
+    return await _push_file(account_id, request, state, principal.tenant, idempotency_key, "calls")
+
+
+async def _push_file(
+    account_id: str, request: Request, state: StateDep, tenant: str, key: str | None, kind: str
+) -> JSONResponse:
+    with tempfile.TemporaryDirectory(prefix="planwright-push-") as tmp:
+        folder = Path(tmp)
+        (folder / kind).mkdir()
+        if request.headers.get("content-type", "").startswith("application/json"):
+            if kind != "notes":
+                raise Problem(415, "Upload a file", "A call is uploaded as a multipart `file`.")
+            raw = await _body(request)
+            try:
+                note = NoteIn.model_validate_json(raw)
+            except ValidationError as exc:
+                raise Problem(422, "Malformed note", str(exc.errors()[0]["msg"])) from exc
+            (folder / kind / f"{note.id or 'note'}.md").write_text(note_file(note), encoding="utf-8")
+        else:
+            _declared_size(request)
+            form = await request.form()
+            upload = form.get("file")
+            if not isinstance(upload, StarletteUpload) or not upload.filename:
+                raise Problem(422, "No file", f"Send the {kind[:-1]} as a multipart `file` field.")
+            name = Path(upload.filename).name
+            content = await upload.read(MAX_PUSH_BYTES + 1)
+            if len(content) > MAX_PUSH_BYTES:
+                raise Problem(413, "Too large", f"The limit is {MAX_PUSH_BYTES >> 20} MiB per request.")
+            (folder / kind / name).write_bytes(content)
+            sidecar = form.get("sidecar")
+            sidecar_text = sidecar if isinstance(sidecar, str) else ""
+            if kind == "calls" and sidecar_text.strip():
+                (folder / kind / f"{Path(name).stem}.json").write_text(sidecar_text, encoding="utf-8")
+            raw = name.encode() + b"\0" + content + b"\0" + sidecar_text.encode()
+        fingerprint = request_fingerprint("POST", request.url.path, raw)
+        return await run_in_threadpool(
+            _pushed, state, tenant, account_id, key, fingerprint,
+            lambda session, account: push_files(session, state.store, tenant, account, folder, kind),
+        )  # fmt: skip
+
+
+def _declared_size(request: Request) -> None:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_PUSH_BYTES:
+        raise Problem(413, "Too large", f"The limit is {MAX_PUSH_BYTES >> 20} MiB per request.")
+
+
+async def _body(request: Request) -> bytes:
+    _declared_size(request)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_PUSH_BYTES:
+            raise Problem(413, "Too large", f"The limit is {MAX_PUSH_BYTES >> 20} MiB per request.")
+    return body
