@@ -6,10 +6,13 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from app.settings import Settings
 
@@ -97,6 +100,23 @@ def import_(
         state.close()
 
 
+@contextmanager
+def embedding_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr while a big import embeds (it shows once a few batches are known)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "embedding", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True,
+        console=Console(stderr=True),
+    ) as bar:  # fmt: skip
+        task = bar.add_task("embed", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
 def _import_and_draft(  # type: ignore[no-untyped-def]
     state, tenant: str, folder: Path, draft: bool, root: str | None = None
 ):
@@ -104,7 +124,8 @@ def _import_and_draft(  # type: ignore[no-untyped-def]
     from app.drafts.triggers import queue_drafts
     from app.sources.service import import_folder
 
-    report = import_folder(state.sessions, state.store, tenant, folder, root)
+    with embedding_progress() as progress:
+        report = import_folder(state.sessions, state.store, tenant, folder, root, progress)
     if draft and state.settings.auto_draft and report.affected_kinds:
         report.drafts_queued = queue_drafts(
             state.sessions, tenant, report.account_id, report.affected_kinds, state.settings.default_engine

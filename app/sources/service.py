@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -81,7 +82,13 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bundle) -> ImportReport:
+def import_bundle(
+    session: Session,
+    store: ChunkStore,
+    tenant: str,
+    bundle: Bundle,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
     """Upsert everything in the bundle; unchanged evidence is left alone, so a re-import is a no-op."""
     started = time.perf_counter()
     account = accounts.get_by_external_id(session, tenant, bundle.account.id)
@@ -160,19 +167,24 @@ def import_bundle(session: Session, store: ChunkStore, tenant: str, bundle: Bund
 
     chunks = [chunk for source in bundle.sources for chunk in chunk_source(source)]
     types = {source.id: str(source.type) for source in bundle.sources}
-    report.chunks_embedded = store.upsert(tenant, account.id, chunks, source_types=types)
+    report.chunks_embedded = store.upsert(tenant, account.id, chunks, source_types=types, progress=progress)
     report.affected_kinds = affected_kinds(changed_sobjects, changed_source_types)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
 def import_folder(
-    sessions: sessionmaker[Session], store: ChunkStore, tenant: str, folder: Path, root: str | None = None
+    sessions: sessionmaker[Session],
+    store: ChunkStore,
+    tenant: str,
+    folder: Path,
+    root: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Read a bundle folder and import it in one transaction; `root` names the account's Account Id."""
     bundle = load_bundle(folder, root)
     with transaction(sessions) as session:
-        return import_bundle(session, store, tenant, bundle)
+        return import_bundle(session, store, tenant, bundle, progress)
 
 
 class UnsafeArchive(ValueError):

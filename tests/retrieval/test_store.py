@@ -200,3 +200,14 @@ def test_reads_of_a_big_account_are_paged_and_miss_nothing() -> None:
     store.upsert("t1", "acc", [chunk(f"c{n:02d}", f"text {n}") for n in range(0, 10, 2)], prune=True)
     assert [c.id for c in store.chunks("t1", "acc")] == [f"c{n:02d}" for n in range(0, 10, 2)]
     assert store.count("t1", "other") == 1
+
+
+def test_embedding_reports_progress_and_embeds_short_texts_first(embedder: CountingEmbedder) -> None:
+    store = ChunkStore.ephemeral(embedder, collection=f"progress-{uuid.uuid4().hex[:8]}")
+    seen: list[tuple[int, int]] = []
+    texts = ["a much longer text than the others", "short", "a medium text"]
+
+    store.upsert("t1", "acc", [chunk(f"c{n}", text) for n, text in enumerate(texts)], progress=lambda *p: seen.append(p))
+
+    assert seen == [(3, 3)]
+    assert embedder.embedded == sorted(texts, key=len)
