@@ -207,7 +207,9 @@ def test_embedding_reports_progress_and_embeds_short_texts_first(embedder: Count
     seen: list[tuple[int, int]] = []
     texts = ["a much longer text than the others", "short", "a medium text"]
 
-    store.upsert("t1", "acc", [chunk(f"c{n}", text) for n, text in enumerate(texts)], progress=lambda *p: seen.append(p))
+    chunks = [chunk(f"c{n}", text) for n, text in enumerate(texts)]
+
+    store.upsert("t1", "acc", chunks, progress=lambda *p: seen.append(p))
 
     assert seen == [(3, 3)]
     assert embedder.embedded == sorted(texts, key=len)
