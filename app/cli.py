@@ -100,6 +100,62 @@ def import_(
         state.close()
 
 
+pull_cli = typer.Typer(help="Pull an account from a live CRM, then import it like a bundle.", no_args_is_help=True)
+cli.add_typer(pull_cli, name="pull")
+
+
+@pull_cli.command("salesforce")
+def pull_salesforce(
+    account: Annotated[str, typer.Option(help="The Salesforce Id of the account (the top of what is pulled).")],
+    tenant: TenantOpt = "demo",
+    out: Annotated[Path | None, typer.Option(help="Keep the pulled bundle folder here.")] = None,
+    draft: Annotated[bool, typer.Option("--draft/--no-draft", help="Draft the kinds whose evidence changed.")] = True,
+) -> None:
+    """Pull one account's hierarchy and related records from Salesforce (PLANWRIGHT_SALESFORCE_* settings)."""
+    import tempfile
+
+    from retrieval.bundle import BundleError
+    from retrieval.sources.salesforce_pull import PullError, pull_account
+
+    settings = Settings()
+    try:
+        sf = _salesforce(settings)
+        with tempfile.TemporaryDirectory(prefix="planwright-pull-") as tmp:
+            folder = out or Path(tmp)
+            pulled = pull_account(sf, account, folder)
+            typer.echo("pulled: " + ", ".join(f"{n} {k}" for k, n in pulled.records.items() if n))
+            state = _state(settings)
+            try:
+                _import_and_draft(state, tenant, folder, draft, account)
+            finally:
+                state.close()
+    except (PullError, BundleError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _salesforce(settings: Settings):  # type: ignore[no-untyped-def]
+    from simple_salesforce import Salesforce
+
+    if settings.salesforce_instance_url and settings.salesforce_access_token:
+        return Salesforce(
+            instance_url=settings.salesforce_instance_url,
+            session_id=settings.salesforce_access_token.get_secret_value(),
+        )
+    if settings.salesforce_username and settings.salesforce_password:
+        token = settings.salesforce_security_token
+        return Salesforce(
+            username=settings.salesforce_username,
+            password=settings.salesforce_password.get_secret_value(),
+            security_token=token.get_secret_value() if token else "",
+            domain=settings.salesforce_domain,
+        )
+    raise ValueError(
+        "set PLANWRIGHT_SALESFORCE_INSTANCE_URL and PLANWRIGHT_SALESFORCE_ACCESS_TOKEN, or "
+        "PLANWRIGHT_SALESFORCE_USERNAME, _PASSWORD and _SECURITY_TOKEN"
+    )
+
+
 @contextmanager
 def embedding_progress() -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr while a big import embeds (it shows once a few batches are known)."""

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         default=None, description="If set, /metrics needs `Authorization: Bearer <token>`; else it is open."
     )
 
+    salesforce_instance_url: str | None = Field(
+        default=None, description="For `planwright pull salesforce`: https://<org>.my.salesforce.com"
+    )
+    salesforce_access_token: SecretStr | None = Field(default=None, description="A session id or OAuth access token.")
+    salesforce_username: str | None = None
+    salesforce_password: SecretStr | None = None
+    salesforce_security_token: SecretStr | None = None
+    salesforce_domain: str = Field(default="login", description="login, test (sandboxes), or a My Domain prefix.")
+
     openai_api_key: SecretStr | None = Field(default=None, description="Enables the openai engine.")
     openai_base_url: str | None = Field(
         default=None, description="Any OpenAI-compatible endpoint: Azure OpenAI, vLLM, Ollama."

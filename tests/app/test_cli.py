@@ -112,3 +112,25 @@ def test_the_account_is_named_with_root_when_a_bundle_holds_two_companies(tmp_pa
     chosen = runner.invoke(cli, ["import", str(tmp_path / "two"), "--root", "001B", "--no-draft"])
     assert chosen.exit_code == 0, chosen.output
     assert "Beta" in chosen.output
+
+
+def test_pull_salesforce_pulls_imports_and_drafts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import vcr
+
+    from tests.retrieval.cassettes.record_salesforce_pull import ACCOUNT, CASSETTE, INSTANCE
+
+    monkeypatch.setenv("PLANWRIGHT_SALESFORCE_INSTANCE_URL", INSTANCE)
+    monkeypatch.setenv("PLANWRIGHT_SALESFORCE_ACCESS_TOKEN", "00D-replayed")
+    with vcr.VCR(record_mode="none", serializer="yaml").use_cassette(str(CASSETTE)):
+        result = runner.invoke(cli, ["pull", "salesforce", "--account", ACCOUNT, "--tenant", "acme"])
+
+    assert result.exit_code == 0, result.output
+    assert "pulled: 3 Account, 5 Contact, 2 Opportunity" in result.output
+    assert "Halvorsen Maritime ASA" in result.output and "drafts queued for review" in result.output
+
+
+def test_pull_salesforce_without_credentials_says_what_to_set() -> None:
+    result = runner.invoke(cli, ["pull", "salesforce", "--account", "001X"])
+
+    assert result.exit_code == 2
+    assert "PLANWRIGHT_SALESFORCE_INSTANCE_URL" in result.output
