@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-llama llm-local demo serve test lint eval eval-openai eval-gate bench clean
+.PHONY: install install-llama llm-local bench-big demo serve test lint eval eval-openai eval-gate bench clean
 
 install: $(VENV)/.installed
 
@@ -91,6 +91,10 @@ $(PEERS)/.installed:
 bench: install $(PEERS)/.installed
 	$(BIN)/python -m benchmarks.embeddings --python $(PEERS)/bin/python
 	$(BIN)/python -m benchmarks.ingest
+
+# A big account (issue 8): the demo bundle plus 300 hour-long calls, imported and drafted.
+bench-big: install
+	$(BIN)/python -m benchmarks.big_account --calls 300
 
 clean:
 	rm -rf $(VENV) $(PEERS) data reports
