@@ -20,8 +20,14 @@ from typing import Any
 from retrieval.evidence import CrmRecord
 from retrieval.sources.salesforce_json import CrmFile, RecordProblem
 
-OBJECT_TYPES = {"companies": "company", "contacts": "contact", "deals": "deal"}
-_SOBJECT = {"company": "Account", "contact": "Contact", "deal": "Opportunity"}
+# Longest first: a file named "line_items" is not about "deals".
+OBJECT_TYPES = {
+    "line_items": "line_item", "products": "product", "companies": "company", "contacts": "contact", "deals": "deal",
+}  # fmt: skip
+_SOBJECT = {
+    "company": "Account", "contact": "Contact", "deal": "Opportunity", "line_item": "OpportunityLineItem",
+    "product": "Product2",
+}  # fmt: skip
 
 
 def is_hubspot(data: Any) -> bool:
@@ -39,9 +45,13 @@ def object_type_of(stem: str, results: list[Any]) -> str | None:
     """companies / contacts / deals from the file name, else from the properties a record has."""
     lowered = stem.lower()
     for plural, singular in OBJECT_TYPES.items():
-        if plural in lowered or singular in lowered:
+        if plural in lowered or singular in lowered or plural.replace("_", "-") in lowered:
             return singular
     properties = next((r.get("properties") or {} for r in results if isinstance(r, dict)), {})
+    if "hs_product_id" in properties:
+        return "line_item"
+    if "hs_sku" in properties:
+        return "product"
     if "dealname" in properties:
         return "deal"
     if "firstname" in properties or "lastname" in properties or "email" in properties:
@@ -94,6 +104,19 @@ def _records(object_type: str, raw: dict[str, Any]) -> list[CrmRecord]:
         fields["Email"] = properties.get("email")
         company = properties.get("associatedcompanyid") or _associated(associations, "companies", "contact_to_company")
         fields["AccountId"] = hubspot_id("company", company) if company else None
+    elif object_type == "line_item":
+        product = properties.get("hs_product_id")
+        deal = _associated(associations, "deals", "line_item_to_deal")
+        fields["Name"] = properties.get("name")
+        fields["Quantity"] = _number(properties.get("quantity"))
+        fields["UnitPrice"] = _number(properties.get("price"))
+        fields["TotalPrice"] = _number(properties.get("amount"))
+        fields["Product2Id"] = hubspot_id("product", product) if product else None
+        fields["OpportunityId"] = hubspot_id("deal", deal) if deal else None
+    elif object_type == "product":
+        fields["Name"] = properties.get("name")
+        fields["ProductCode"] = properties.get("hs_sku")
+        fields["IsActive"] = True
     else:
         stage = str(properties.get("dealstage") or "")
         fields["Name"] = properties.get("dealname")

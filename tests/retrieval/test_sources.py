@@ -180,3 +180,26 @@ def test_text_is_decoded_from_the_encodings_exports_come_in(data: bytes, text: s
 def test_binary_data_is_not_text() -> None:
     with pytest.raises(Undecodable, match="binary"):
         decode(b"PK\x03\x04\x00\x00\xff\xfe")
+
+
+def test_hubspot_line_items_and_products_become_a_deals_line_items_and_the_catalogue() -> None:
+    from retrieval.sources.hubspot import parse_hubspot
+
+    line_items = {"results": [{
+        "id": "901", "properties": {"name": "Fleet Telemetry", "quantity": "2", "price": "120000", "amount": "240000",
+                                    "hs_product_id": "77"},
+        "associations": {"deals": {"results": [{"id": "41200598871", "type": "line_item_to_deal"}]}},
+    }]}  # fmt: skip
+    catalogue = {"name": "Fleet Telemetry", "hs_sku": "FT-1", "price": "120000"}
+    products = {"results": [{"id": "77", "properties": catalogue}]}
+
+    (item,) = parse_hubspot(line_items, "line_items").records
+    (product,) = parse_hubspot(products, "export").records
+
+    assert item.type == "OpportunityLineItem" and item.id == "hs-line_item-901"
+    assert (item.get("OpportunityId"), item.get("Product2Id"), item.get("TotalPrice")) == (
+        "hs-deal-41200598871", "hs-product-77", 240000.0
+    )  # fmt: skip
+    assert (product.type, product.id, product.get("Name"), product.get("ProductCode")) == (
+        "Product2", "hs-product-77", "Fleet Telemetry", "FT-1"
+    )  # fmt: skip
