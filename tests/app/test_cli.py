@@ -134,3 +134,13 @@ def test_pull_salesforce_without_credentials_says_what_to_set() -> None:
 
     assert result.exit_code == 2
     assert "PLANWRIGHT_SALESFORCE_INSTANCE_URL" in result.output
+
+
+@pytest.mark.parametrize("bundle", ["calls-bundle", "notes-bundle"])
+def test_notes_and_calls_of_every_shape_import_from_the_cli(bundle: str) -> None:
+    folder = Path(__file__).resolve().parents[1] / "retrieval" / "fixtures" / "evidence_shapes" / bundle
+
+    result = runner.invoke(cli, ["import", str(folder), "--tenant", "acme"])
+
+    assert result.exit_code == 0, result.output
+    assert "drafts queued for review" in result.output

@@ -142,3 +142,13 @@ def test_exports_of_every_shape_import_and_draft_over_the_api(client: TestClient
     assert people["Sofie Lund"]["status"] == "departed"
     assert people["Mats Berge"]["buying_role"] == "economic_buyer"
     assert all(c["verified"] for c in draft["changes"])
+
+
+@pytest.mark.parametrize("bundle", ["calls-bundle", "notes-bundle"])
+def test_notes_and_calls_of_every_shape_import_over_the_api(client: TestClient, keys: Keys, bundle: str) -> None:
+    report = upload(client, keys.integration, SHAPES / "evidence_shapes" / bundle)
+
+    assert report["sources"]["added"] >= 6
+    ids = client.get(f"/v1/accounts/{report['account_id']}/search", params={"q": "leaving Halvorsen October", "k": 5},
+                     headers=Keys.header(keys.reviewer)).json()["hits"]  # fmt: skip
+    assert ids, "the imported evidence is searchable"
