@@ -52,11 +52,13 @@ def load_bundle(folder: Path, root: str | None = None) -> Bundle:
         raise BundleError(f"{folder} is not a bundle: it has no crm/ folder of Salesforce JSON")
 
     issues: list[ImportIssue] = []
-    records, origins = read_crm(crm_dir, folder, issues)
+    narrative: list[Source] = []
+    records, origins = read_crm(crm_dir, folder, issues, narrative)
     account = _root_account(folder, records, root, issues) if root else _parent_account(folder, records, issues)
 
     labels = record_labels(records)
     sources = [render_record(r, labels, origins[r.id]) for r in records]
+    sources += narrative
     sources += load_notes(folder, issues)
     sources += load_calls(folder, issues)
     return Bundle(account=account, records=records, sources=_unique(sources, issues), issues=issues)

@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from retrieval.evidence import CrmRecord, ImportIssue
+from retrieval.evidence import CrmRecord, ImportIssue, Source
 from retrieval.sources.hubspot import is_hubspot_csv, parse_hubspot_csv
 from retrieval.sources.salesforce_csv import parse_csv
 from retrieval.sources.salesforce_json import CrmFile, CrmFileError, Page, parse_json
@@ -17,8 +17,11 @@ from retrieval.sources.text import Undecodable, decode
 CRM_SUFFIXES = (".json", ".csv")
 
 
-def read_crm(crm_dir: Path, folder: Path, issues: list[ImportIssue]) -> tuple[list[CrmRecord], dict[str, str]]:
-    """Every record under `crm_dir` (by path, then file order) and the file each came from."""
+def read_crm(
+    crm_dir: Path, folder: Path, issues: list[ImportIssue], narrative: list[Source] | None = None
+) -> tuple[list[CrmRecord], dict[str, str]]:
+    """Every record under `crm_dir` (by path, then file order) and the file each came from; what people
+    wrote inside CRM records (HubSpot notes, emails, call notes) is added to `narrative` as notes."""
     records: list[CrmRecord] = []
     origins: dict[str, str] = {}
     pages: list[tuple[str, Page]] = []
@@ -39,6 +42,8 @@ def read_crm(crm_dir: Path, folder: Path, issues: list[ImportIssue]) -> tuple[li
             issues.append(ImportIssue(path=origin, message=f"not UTF-8; read as {decoded.encoding}"))
         issues += [ImportIssue(path=origin, line=p.line, message=p.message) for p in parsed.problems]
         pages += [(origin, page) for page in parsed.pages]
+        if narrative is not None:
+            narrative += [source.model_copy(update={"origin": origin}) for source in parsed.sources]
         _keep(parsed, origin, records, origins, issues, implied)
         implied |= parsed.implied
     records = resolve_references(records)

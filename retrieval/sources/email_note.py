@@ -9,7 +9,6 @@ Date header, its author the sender.
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from email import policy
 from email.message import EmailMessage
@@ -18,9 +17,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from typing import Any
 
 from retrieval.evidence import Source, SourceType
-
-_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
-_BLOCK_END = re.compile(r"</(p|div|li|tr|h\d)>|<br\s*/?>", re.IGNORECASE)
+from retrieval.sources.text import html_text
 
 
 class EmailError(ValueError):
@@ -68,7 +65,7 @@ def _body(message: EmailMessage) -> str:
         return ""
     content = part.get_content()
     if part.get_content_subtype() == "html":
-        content = html.unescape(_TAGS.sub("", _BLOCK_END.sub("\n", content)))
+        content = html_text(content)
     lines = [line.rstrip() for line in str(content).replace("\r\n", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

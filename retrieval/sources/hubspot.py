@@ -15,15 +15,26 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from typing import Any
 
-from retrieval.evidence import CrmRecord
+from retrieval.evidence import CrmRecord, Source, SourceType
 from retrieval.sources.salesforce_json import CrmFile, RecordProblem
+from retrieval.sources.text import html_text
 
 # Longest first: a file named "line_items" is not about "deals".
 OBJECT_TYPES = {
     "line_items": "line_item", "products": "product", "companies": "company", "contacts": "contact", "deals": "deal",
+    "meetings": "meeting", "emails": "email", "notes": "note", "calls": "call", "tasks": "task",
 }  # fmt: skip
+# Engagements: (title property, body property, Salesforce object, task subtype).
+ENGAGEMENTS = {
+    "note": (None, "hs_note_body", "Task", "Note"),
+    "call": ("hs_call_title", "hs_call_body", "Task", "Call"),
+    "email": ("hs_email_subject", "hs_email_text", "Task", "Email"),
+    "task": ("hs_task_subject", "hs_task_body", "Task", "Task"),
+    "meeting": ("hs_meeting_title", "hs_meeting_body", "Event", "Meeting"),
+}
 _SOBJECT = {
     "company": "Account", "contact": "Contact", "deal": "Opportunity", "line_item": "OpportunityLineItem",
     "product": "Product2",
@@ -48,6 +59,9 @@ def object_type_of(stem: str, results: list[Any]) -> str | None:
         if plural in lowered or singular in lowered or plural.replace("_", "-") in lowered:
             return singular
     properties = next((r.get("properties") or {} for r in results if isinstance(r, dict)), {})
+    for engagement, (_, body, _, _) in ENGAGEMENTS.items():
+        if body in properties:
+            return engagement
     if "hs_product_id" in properties:
         return "line_item"
     if "hs_sku" in properties:
@@ -75,6 +89,11 @@ def parse_hubspot(data: dict[str, Any], stem: str) -> CrmFile:
     for index, raw in enumerate(results):
         if not isinstance(raw, dict) or raw.get("id") is None:
             parsed.problems.append(RecordProblem(None, f"results[{index}] has no id; skipped"))
+            continue
+        if object_type in ENGAGEMENTS:
+            record, note = _engagement(object_type, raw)
+            parsed.records.append(record)
+            parsed.sources += [note] if note is not None else []
             continue
         records = _records(object_type, raw)
         parsed.records += records
@@ -134,6 +153,43 @@ def _records(object_type: str, raw: dict[str, Any]) -> list[CrmRecord]:
     fields = {k: v for k, v in fields.items() if v is not None}
     fields["Id"] = record_id
     return [CrmRecord(type=_SOBJECT[object_type], id=record_id, fields=fields), *extra]
+
+
+def _engagement(kind: str, raw: dict[str, Any]) -> tuple[CrmRecord, Source | None]:
+    """A logged note, call, email, task or meeting: a Task (an Event for a meeting) that counts as a
+    touch with its contact, and, when someone wrote something, a note holding what they wrote."""
+    title_property, body_property, sobject, subtype = ENGAGEMENTS[kind]
+    properties = raw.get("properties") or {}
+    associations = raw.get("associations") or {}
+    record_id = hubspot_id(kind, raw["id"])
+    when = str(properties.get("hs_timestamp") or properties.get("hs_meeting_start_time") or "")[:10] or None
+    body = html_text(str(properties.get(body_property) or properties.get("hs_email_html") or ""))
+    title = str(properties.get(title_property) or "").strip() if title_property else ""
+    contact = _associated(associations, "contacts", "contact")
+    company = _associated(associations, "companies", "company")
+    deal = _associated(associations, "deals", "deal")
+    fields: dict[str, Any] = {
+        "Id": record_id,
+        "Subject": title or subtype,
+        "TaskSubtype" if sobject == "Task" else "Type": subtype,
+        "ActivityDate": when,
+        "WhoId": hubspot_id("contact", contact) if contact else None,
+        "WhatId": hubspot_id("deal", deal) if deal else (hubspot_id("company", company) if company else None),
+        "AccountId": hubspot_id("company", company) if company else None,
+        "Status": properties.get("hs_task_status") or properties.get("hs_call_status"),
+    }
+    record = CrmRecord(type=sobject, id=record_id, fields={k: v for k, v in fields.items() if v is not None})
+    if not body:
+        return record, None
+    note = Source(
+        id=f"{record_id}-text",
+        type=SourceType.note,
+        title=title or f"HubSpot {subtype.lower()}",
+        date=date.fromisoformat(when) if when else None,
+        text=body,
+        metadata={"author": None, "format": f"hubspot-{kind}", "record": record_id},
+    )
+    return record, note
 
 
 def _labelled_contact_roles(results: list[Any]) -> list[CrmRecord]:
@@ -204,7 +260,10 @@ def parse_hubspot_csv(text: str, stem: str) -> CrmFile:
                           "'deals' in its file name")  # fmt: skip
         )
         return parsed
-    labels = _CSV_LABELS[object_type]
+    if object_type in ENGAGEMENTS:
+        parsed.problems.append(RecordProblem(1, "HubSpot engagements are read from the API's JSON, not a CSV export"))
+        return parsed
+    labels = _CSV_LABELS.get(object_type, {})
     for line, row in enumerate(rows, start=2):
         record_id = (row.get("Record ID") or "").strip()
         if not record_id:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.evidence import CrmRecord
+from retrieval.evidence import CrmRecord, Source
 
 _WS = re.compile(r"[ \t\n\r]*")
 
@@ -72,6 +72,8 @@ class CrmFile:
     plan: bool = False
     # Records this file implies rather than holds (a HubSpot deal's contacts): another file may hold them.
     implied: set[str] = field(default_factory=set)
+    # What people wrote, carried inside CRM records (a HubSpot note's or email's body): read as notes.
+    sources: list[Source] = field(default_factory=list)
 
 
 def is_plan(data: Any) -> bool:

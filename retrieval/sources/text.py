@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import html
+import re
 from dataclasses import dataclass
 
 # Longest first: a UTF-32 LE BOM starts with the UTF-16 LE one.
@@ -80,3 +82,14 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 def _normalised(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+_BLOCK_END = re.compile(r"</(p|div|li|tr|h\d)>|<br\s*/?>", re.IGNORECASE)
+
+
+def html_text(markup: str) -> str:
+    """The text a reader sees in an HTML fragment: block ends as line breaks, tags gone, entities read."""
+    text = html.unescape(_TAGS.sub("", _BLOCK_END.sub("\n", markup)))
+    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -74,3 +74,38 @@ def test_a_truncated_page_is_said_and_the_rest_imports() -> None:
 def test_a_guessed_encoding_is_said() -> None:
     _, issues = _map("encodings")
     assert issues == ["crm/Account.json: not UTF-8; read as cp1252"]
+
+
+def test_hubspot_engagements_count_as_touches_and_what_was_written_is_read(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "bundle"
+    shutil.copytree(FIXTURES / "hubspot_shapes" / "api-json", folder)
+    mats, parent = "98211440132", "31840016501"
+    association = {"contacts": {"results": [{"id": mats, "type": "note_to_contact"}]},
+                   "companies": {"results": [{"id": parent, "type": "note_to_company"}]}}  # fmt: skip
+    engagements = {"results": [
+        {"id": "5001", "properties": {"hs_timestamp": "2026-09-30T14:00:00.000Z",
+                                      "hs_note_body": "<p>Mats Berge is our champion: he will sell the renewal "
+                                                      "to the board.</p>"},
+         "associations": association},
+        {"id": "5002", "properties": {"hs_timestamp": "2026-10-02T09:00:00.000Z", "hs_call_title": "Renewal check-in",
+                                      "hs_call_body": ""},
+         "associations": association},
+    ]}  # fmt: skip
+    (folder / "crm" / "notes.json").write_text(json.dumps({"results": engagements["results"][:1]}))
+    (folder / "crm" / "calls.json").write_text(json.dumps({"results": engagements["results"][1:]}))
+
+    bundle = load_bundle(folder)
+
+    assert bundle.issues == []
+    tasks = {t.id: t for t in bundle.of_type("Task")}
+    assert tasks["hs-note-5001"].get("WhoId") == f"hs-contact-{mats}"
+    assert tasks["hs-call-5002"].get("Subject") == "Renewal check-in"
+    (note,) = [s for s in bundle.sources if s.id == "hs-note-5001-text"]
+    assert note.text == "Mats Berge is our champion: he will sell the renewal to the board."
+    assert str(note.date) == "2026-09-30" and note.origin == "crm/notes.json"
+    evidence = AccountEvidence.from_bundle(bundle, "t1", "hs", date(2026, 10, 15))
+    result = run_draft(DraftKind.stakeholder_map, evidence, AccountPlan(), KeywordRetriever.over(evidence))
+    berge = next(c.change.after for c in result.changes if c.change.after and "Berge" in c.change.after.name)
+    assert berge.stance.value == "champion"
