@@ -134,6 +134,41 @@ def pull_salesforce(
         raise typer.Exit(2) from exc
 
 
+@pull_cli.command("hubspot")
+def pull_hubspot(
+    company: Annotated[str, typer.Option(help="The HubSpot id of the company (the top of what is pulled).")],
+    tenant: TenantOpt = "demo",
+    out: Annotated[Path | None, typer.Option(help="Keep the pulled bundle folder here.")] = None,
+    draft: Annotated[bool, typer.Option("--draft/--no-draft", help="Draft the kinds whose evidence changed.")] = True,
+) -> None:
+    """Pull one company's children, contacts, deals and engagements from HubSpot (PLANWRIGHT_HUBSPOT_TOKEN)."""
+    import tempfile
+
+    import requests
+
+    from retrieval.bundle import BundleError
+    from retrieval.sources.hubspot import hubspot_id
+    from retrieval.sources.hubspot_pull import HubSpotPullError, pull_company
+
+    settings = Settings()
+    if settings.hubspot_token is None or not settings.hubspot_token.get_secret_value().strip():
+        typer.echo("error: set PLANWRIGHT_HUBSPOT_TOKEN (a private app's access token)", err=True)
+        raise typer.Exit(2)
+    try:
+        with tempfile.TemporaryDirectory(prefix="planwright-pull-") as tmp:
+            folder = out or Path(tmp)
+            pulled = pull_company(requests.Session(), settings.hubspot_token.get_secret_value(), company, folder)
+            typer.echo("pulled: " + ", ".join(f"{n} {k}" for k, n in pulled.records.items() if n))
+            state = _state(settings)
+            try:
+                _import_and_draft(state, tenant, folder, draft, hubspot_id("company", company))
+            finally:
+                state.close()
+    except (HubSpotPullError, BundleError, requests.RequestException) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 def _salesforce(settings: Settings):  # type: ignore[no-untyped-def]
     from simple_salesforce import Salesforce
 

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     salesforce_security_token: SecretStr | None = None
     salesforce_domain: str = Field(default="login", description="login, test (sandboxes), or a My Domain prefix.")
 
+    hubspot_token: SecretStr | None = Field(default=None, description="A private app's token, for `pull hubspot`.")
+
     openai_api_key: SecretStr | None = Field(default=None, description="Enables the openai engine.")
     openai_base_url: str | None = Field(
         default=None, description="Any OpenAI-compatible endpoint: Azure OpenAI, vLLM, Ollama."

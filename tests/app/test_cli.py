@@ -144,3 +144,19 @@ def test_notes_and_calls_of_every_shape_import_from_the_cli(bundle: str) -> None
 
     assert result.exit_code == 0, result.output
     assert "drafts queued for review" in result.output
+
+
+def test_pull_hubspot_pulls_imports_and_drafts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import vcr
+
+    from tests.retrieval.cassettes.record_hubspot_pull import CASSETTE, COMPANY
+
+    monkeypatch.setenv("PLANWRIGHT_HUBSPOT_TOKEN", "pat-replayed")
+    with vcr.VCR(record_mode="none", serializer="yaml").use_cassette(str(CASSETTE)):
+        result = runner.invoke(cli, ["pull", "hubspot", "--company", COMPANY, "--tenant", "acme"])
+
+    assert result.exit_code == 0, result.output
+    assert "pulled: 3 companies, 5 contacts, 2 deals" in result.output
+    assert "Halvorsen Maritime ASA" in result.output and "drafts queued for review" in result.output
+    missing = runner.invoke(cli, ["pull", "hubspot", "--company", COMPANY], env={"PLANWRIGHT_HUBSPOT_TOKEN": ""})
+    assert missing.exit_code == 2
