@@ -8,9 +8,10 @@ import io
 from pathlib import Path
 
 from retrieval.evidence import CrmRecord, ImportIssue, Source
-from retrieval.sources.hubspot import is_hubspot_csv, parse_hubspot_csv
+from retrieval.sources.hubspot import is_hubspot, is_hubspot_csv, parse_hubspot, parse_hubspot_csv
+from retrieval.sources.records import CrmFile, CrmFileError, Page
 from retrieval.sources.salesforce_csv import parse_csv
-from retrieval.sources.salesforce_json import CrmFile, CrmFileError, Page, parse_json
+from retrieval.sources.salesforce_json import load_json, parse_salesforce
 from retrieval.sources.salesforce_report import is_report, parse_report
 from retrieval.sources.text import Undecodable, decode
 
@@ -33,7 +34,7 @@ def read_crm(
             parsed = (
                 _parse_csv(decoded.text, path.stem)
                 if path.suffix.lower() == ".csv"
-                else parse_json(decoded.text, path.stem)
+                else _parse_json(decoded.text, path.stem)
             )
         except (Undecodable, CrmFileError) as exc:
             issues.append(ImportIssue(path=origin, line=exc.line, message=f"{exc}; file skipped"))
@@ -79,6 +80,12 @@ def _keep(
             continue
         origins[record.id] = origin
         records.append(record)
+
+
+def _parse_json(text: str, stem: str) -> CrmFile:
+    """A HubSpot API response, else Salesforce JSON in any of its shapes; the text is parsed once."""
+    data = load_json(text)
+    return parse_hubspot(data, stem) if is_hubspot(data) else parse_salesforce(data, text)
 
 
 def _parse_csv(text: str, stem: str) -> CrmFile:

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from retrieval.evidence import CrmRecord, Source, SourceType
-from retrieval.sources.salesforce_json import CrmFile, RecordProblem
+from retrieval.sources.records import CrmFile, RecordProblem
 from retrieval.sources.text import html_text
 
 # Longest first: a file named "line_items" is not about "deals".

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from retrieval.evidence import CrmRecord
-from retrieval.sources.salesforce_json import CrmFile, CrmFileError, RecordProblem
+from retrieval.sources.records import CrmFile, CrmFileError, RecordProblem
 
 # The standard objects and fields the agents read, in their API spelling.
 OBJECTS = (

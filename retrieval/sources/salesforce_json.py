@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.evidence import CrmRecord, Source
+from retrieval.evidence import CrmRecord
+from retrieval.sources.records import CrmFile, CrmFileError, Page, RecordProblem
 
 _WS = re.compile(r"[ \t\n\r]*")
 
@@ -37,62 +37,28 @@ _RELATIONSHIP_LOOKUPS = {
 }
 
 
-class CrmFileError(ValueError):
-    """A CRM file that cannot be read at all; `line` is where the problem is, if known."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.line = line
-
-
-@dataclass(frozen=True)
-class RecordProblem:
-    """One record of a readable file that had to be skipped (or a note about the file)."""
-
-    line: int | None
-    message: str
-
-
-@dataclass(frozen=True)
-class Page:
-    """A query result that says more records exist than this file holds."""
-
-    sobject: str
-    total_size: int
-    next_records_url: str | None
-
-
-@dataclass
-class CrmFile:
-    """What one CRM file holds: its records, what was skipped, and whether it is one page of more."""
-
-    records: list[CrmRecord] = field(default_factory=list)
-    problems: list[RecordProblem] = field(default_factory=list)
-    pages: list[Page] = field(default_factory=list)
-    plan: bool = False
-    # Records this file implies rather than holds (a HubSpot deal's contacts): another file may hold them.
-    implied: set[str] = field(default_factory=set)
-    # What people wrote, carried inside CRM records (a HubSpot note's or email's body): read as notes.
-    sources: list[Source] = field(default_factory=list)
-
-
 def is_plan(data: Any) -> bool:
     """An `sf data export tree --plan` plan: a list of {"sobject", "files", …} entries."""
     return isinstance(data, list) and bool(data) and all(isinstance(e, dict) and "sobject" in e for e in data)
 
 
-def parse_json(text: str, stem: str = "") -> CrmFile:
-    """The records of one CRM JSON file: Salesforce in any of the shapes above, or HubSpot's API."""
+def load_json(text: str) -> Any:
+    """The file's JSON; CrmFileError naming the line when it is not JSON."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CrmFileError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+
+
+def parse_json(text: str) -> CrmFile:
+    """The records of one Salesforce JSON file, in any of the shapes above."""
+    return parse_salesforce(load_json(text), text)
+
+
+def parse_salesforce(data: Any, text: str) -> CrmFile:
+    """The records of Salesforce JSON `data`, read from `text` (which gives each record's line)."""
     if is_plan(data):
         return CrmFile(plan=True)
-    from retrieval.sources.hubspot import is_hubspot, parse_hubspot
-
-    if is_hubspot(data):
-        return parse_hubspot(data, stem)
     wrapped = isinstance(data, dict) and "status" in data and ("result" in data or data.get("status") != 0)
     if wrapped:
         if data.get("status") != 0:

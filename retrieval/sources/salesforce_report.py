@@ -14,7 +14,7 @@ import io
 from typing import Any
 
 from retrieval.evidence import CrmRecord
-from retrieval.sources.salesforce_json import CrmFile, CrmFileError, RecordProblem
+from retrieval.sources.records import CrmFile, CrmFileError, RecordProblem
 
 _CONTACT = {
     "Contact ID": "Id", "First Name": "FirstName", "Last Name": "LastName", "Title": "Title", "Email": "Email",

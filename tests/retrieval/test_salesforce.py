@@ -10,7 +10,8 @@ import pytest
 
 from retrieval.evidence import CrmRecord, SourceType
 from retrieval.salesforce import record_label, record_labels, render_record
-from retrieval.sources.salesforce_json import CrmFileError, RecordProblem, parse_json
+from retrieval.sources.records import CrmFileError, RecordProblem
+from retrieval.sources.salesforce_json import parse_json
 
 
 def parse_query_result(text: str) -> tuple[list[CrmRecord], list[RecordProblem]]:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from retrieval.bundle import load_bundle
+from retrieval.sources.records import CrmFileError
 from retrieval.sources.salesforce_csv import api_name, parse_csv
-from retrieval.sources.salesforce_json import CrmFileError, parse_json
+from retrieval.sources.salesforce_json import parse_json
 from retrieval.sources.text import Undecodable, decode
 
 ACCOUNT = {"attributes": {"type": "Account"}, "Id": "001A00000000001AAA", "Name": "Halvorsen Maritime ASA"}
