@@ -112,26 +112,14 @@ def pull_salesforce(
     draft: Annotated[bool, typer.Option("--draft/--no-draft", help="Draft the kinds whose evidence changed.")] = True,
 ) -> None:
     """Pull one account's hierarchy and related records from Salesforce (PLANWRIGHT_SALESFORCE_* settings)."""
-    import tempfile
-
-    from retrieval.bundle import BundleError
     from retrieval.sources.salesforce_pull import PullError, pull_account
 
     settings = Settings()
-    try:
-        sf = _salesforce(settings)
-        with tempfile.TemporaryDirectory(prefix="planwright-pull-") as tmp:
-            folder = out or Path(tmp)
-            pulled = pull_account(sf, account, folder)
-            typer.echo("pulled: " + ", ".join(f"{n} {k}" for k, n in pulled.records.items() if n))
-            state = _state(settings)
-            try:
-                _import_and_draft(state, tenant, folder, draft, account)
-            finally:
-                state.close()
-    except (PullError, BundleError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    _pull_and_import(
+        settings, tenant, out, draft, account,
+        lambda folder: pull_account(_salesforce(settings), account, folder).records,
+        (PullError, ValueError),
+    )  # fmt: skip
 
 
 @pull_cli.command("hubspot")
@@ -142,29 +130,49 @@ def pull_hubspot(
     draft: Annotated[bool, typer.Option("--draft/--no-draft", help="Draft the kinds whose evidence changed.")] = True,
 ) -> None:
     """Pull one company's children, contacts, deals and engagements from HubSpot (PLANWRIGHT_HUBSPOT_TOKEN)."""
-    import tempfile
-
     import requests
 
-    from retrieval.bundle import BundleError
     from retrieval.sources.hubspot import hubspot_id
     from retrieval.sources.hubspot_pull import HubSpotPullError, pull_company
 
     settings = Settings()
-    if settings.hubspot_token is None or not settings.hubspot_token.get_secret_value().strip():
+    token = settings.hubspot_token.get_secret_value().strip() if settings.hubspot_token else ""
+    if not token:
         typer.echo("error: set PLANWRIGHT_HUBSPOT_TOKEN (a private app's access token)", err=True)
         raise typer.Exit(2)
+    _pull_and_import(
+        settings, tenant, out, draft, hubspot_id("company", company),
+        lambda folder: pull_company(requests.Session(), token, company, folder).records,
+        (HubSpotPullError, requests.RequestException),
+    )  # fmt: skip
+
+
+def _pull_and_import(
+    settings: Settings,
+    tenant: str,
+    out: Path | None,
+    draft: bool,
+    root: str,
+    pull: Callable[[Path], dict[str, int]],
+    failures: tuple[type[Exception], ...],
+) -> None:
+    """Pull into a bundle folder (kept at `out`, else temporary), say what came, then import it as `root`."""
+    import tempfile
+
+    from retrieval.bundle import BundleError
+
+    caught = (*failures, BundleError)
     try:
         with tempfile.TemporaryDirectory(prefix="planwright-pull-") as tmp:
             folder = out or Path(tmp)
-            pulled = pull_company(requests.Session(), settings.hubspot_token.get_secret_value(), company, folder)
-            typer.echo("pulled: " + ", ".join(f"{n} {k}" for k, n in pulled.records.items() if n))
+            pulled = pull(folder)
+            typer.echo("pulled: " + ", ".join(f"{n} {kind}" for kind, n in pulled.items() if n))
             state = _state(settings)
             try:
-                _import_and_draft(state, tenant, folder, draft, hubspot_id("company", company))
+                _import_and_draft(state, tenant, folder, draft, root)
             finally:
                 state.close()
-    except (HubSpotPullError, BundleError, requests.RequestException) as exc:
+    except caught as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
 
