@@ -161,7 +161,7 @@ def _pull_and_import(
 
     from retrieval.bundle import BundleError
 
-    caught = (*failures, BundleError)
+    caught: tuple[type[Exception], ...] = (*failures, BundleError)
     try:
         with tempfile.TemporaryDirectory(prefix="planwright-pull-") as tmp:
             folder = out or Path(tmp)
