@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 import requests
 from requests.adapters import BaseAdapter
 
+from tests.retrieval.fake_http import json_response
+
 
 class FakePortal(BaseAdapter):
     def __init__(self, bundle: Path) -> None:
@@ -32,13 +34,13 @@ class FakePortal(BaseAdapter):
         parts = path.strip("/").split("/")
         if request.method == "GET" and parts[:4] == ["crm", "v3", "objects", "companies"]:
             company = self.objects["companies"].get(parts[4])
-            return self._answer(request, company if company else {"status": "error", "message": "Object not found"},
+            return json_response(request, company if company else {"status": "error", "message": "Object not found"},
                                 200 if company else 404)  # fmt: skip
         body = json.loads(request.body or b"{}")
         ids = [str(i["id"]) for i in body.get("inputs", [])]
         if parts[:2] == ["crm", "v4"]:
             results = [r for r in self.deal_contacts["results"] if str(r["from"]["id"]) in ids]
-            return self._answer(request, {"status": "COMPLETE", "results": results})
+            return json_response(request, {"status": "COMPLETE", "results": results})
         kind = parts[3]
         stored = self.objects.get(kind, {})
         results = [
@@ -46,17 +48,7 @@ class FakePortal(BaseAdapter):
              "createdAt": stored[i].get("createdAt"), "updatedAt": stored[i].get("updatedAt"), "archived": False}
             for i in ids if i in stored
         ]  # fmt: skip
-        return self._answer(request, {"status": "COMPLETE", "results": results})
-
-    def _answer(self, request: requests.PreparedRequest, body: Any, status: int = 200) -> requests.Response:
-        response = requests.Response()
-        response.status_code = status
-        response.reason = "OK" if status == 200 else "Not Found"
-        response.headers.update({"Content-Type": "application/json;charset=utf-8"})
-        response._content = json.dumps(body).encode()
-        response.url = request.url or ""
-        response.request = request
-        return response
+        return json_response(request, {"status": "COMPLETE", "results": results})
 
     def close(self) -> None:
         pass

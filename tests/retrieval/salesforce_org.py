@@ -17,8 +17,11 @@ from urllib.parse import parse_qs, urlparse
 import requests
 from requests.adapters import BaseAdapter
 
+from tests.retrieval.fake_http import json_response
+
 API = "/services/data/v59.0"
 PAGE_SIZE = 3
+LIMITS = {"Sforce-Limit-Info": "api-usage=1/15000"}
 _SOQL = re.compile(r"^SELECT (?P<columns>.+?) FROM (?P<sobject>\w+) WHERE (?P<key>\w+) IN \((?P<ids>.*)\)$", re.S)
 
 
@@ -37,7 +40,7 @@ class FakeOrg(BaseAdapter):
             sobject = url.path.rstrip("/").split("/")[-2]
             names = dict.fromkeys(k for r in self.records.get(sobject, []) for k in r if k != "attributes")
             fields = [{"name": n, "type": "string", "custom": n.endswith("__c")} for n in names]
-            return self._answer(request, {"name": sobject, "fields": fields})
+            return json_response(request, {"name": sobject, "fields": fields}, headers=LIMITS)
         if url.path.startswith(f"{API}/query/") and url.path.rstrip("/") != f"{API}/query":
             locator = url.path.rsplit("/", 1)[-1]
             return self._page(request, locator)
@@ -64,19 +67,7 @@ class FakeOrg(BaseAdapter):
         body: dict[str, Any] = {"totalSize": len(records), "done": offset + PAGE_SIZE >= len(records), "records": page}
         if not body["done"]:
             body["nextRecordsUrl"] = f"{API}/query/{key}-{offset + PAGE_SIZE}"
-        return self._answer(request, body)
-
-    def _answer(self, request: requests.PreparedRequest, body: Any) -> requests.Response:
-        response = requests.Response()
-        response.status_code = 200
-        response.reason = "OK"
-        response.headers.update(
-            {"Content-Type": "application/json;charset=UTF-8", "Sforce-Limit-Info": "api-usage=1/15000"}
-        )
-        response._content = json.dumps(body).encode()
-        response.url = request.url or ""
-        response.request = request
-        return response
+        return json_response(request, body, headers=LIMITS)
 
     def close(self) -> None:
         pass

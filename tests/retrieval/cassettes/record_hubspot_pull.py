@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 
 import requests
-import vcr
 
 from retrieval.sources.hubspot_pull import API, pull_company
+from tests.retrieval.fake_http import recording
 from tests.retrieval.hubspot_portal import FakePortal
 
 HERE = Path(__file__).resolve().parent
@@ -30,23 +30,7 @@ BUNDLE = HERE.parent / "fixtures" / "hubspot_shapes" / "api-json"
 
 
 def record(company: str, session: requests.Session, token: str) -> None:
-    CASSETTE.unlink(missing_ok=True)
-    recorder = vcr.VCR(record_mode="all", filter_headers=["authorization"], serializer="yaml")
-    with recorder.use_cassette(str(CASSETTE)) as cassette, tempfile.TemporaryDirectory() as tmp:
-        original = session.send
-
-        def send(request, **kwargs):  # type: ignore[no-untyped-def]
-            response = original(request, **kwargs)
-            headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
-            cassette.append(
-                vcr.request.Request(request.method, request.url, request.body, headers),
-                {"status": {"code": response.status_code, "message": response.reason},
-                 "headers": {k: [v] for k, v in response.headers.items()},
-                 "body": {"string": response.content}},
-            )  # fmt: skip
-            return response
-
-        session.send = send  # type: ignore[method-assign]
+    with recording(session, CASSETTE) as cassette, tempfile.TemporaryDirectory() as tmp:
         pulled = pull_company(session, token, company, Path(tmp))
     print(f"{CASSETTE.relative_to(HERE)}: {len(cassette)} exchanges; pulled {pulled.records}")
 

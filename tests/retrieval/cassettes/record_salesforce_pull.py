@@ -19,10 +19,10 @@ import tempfile
 from pathlib import Path
 
 import requests
-import vcr
 from simple_salesforce import Salesforce
 
 from retrieval.sources.salesforce_pull import pull_account
+from tests.retrieval.fake_http import recording
 from tests.retrieval.salesforce_org import FakeOrg
 
 HERE = Path(__file__).resolve().parent
@@ -39,22 +39,7 @@ def fake_session() -> requests.Session:
 
 
 def record(account: str, sf: Salesforce) -> None:
-    CASSETTE.unlink(missing_ok=True)
-    recorder = vcr.VCR(record_mode="all", filter_headers=["authorization"], serializer="yaml")
-    with recorder.use_cassette(str(CASSETTE)) as cassette, tempfile.TemporaryDirectory() as tmp:
-        original = sf.session.send
-
-        def send(request, **kwargs):  # type: ignore[no-untyped-def]
-            response = original(request, **kwargs)
-            cassette.append(
-                vcr.request.Request(request.method, request.url, request.body, dict(request.headers)),
-                {"status": {"code": response.status_code, "message": response.reason},
-                 "headers": {k: [v] for k, v in response.headers.items()},
-                 "body": {"string": response.content}},
-            )  # fmt: skip
-            return response
-
-        sf.session.send = send  # type: ignore[method-assign]
+    with recording(sf.session, CASSETTE) as cassette, tempfile.TemporaryDirectory() as tmp:
         report = pull_account(sf, account, Path(tmp))
     print(f"{CASSETTE.relative_to(HERE)}: {len(cassette)} exchanges; pulled {report.records}")
 
