@@ -17,6 +17,7 @@ from retrieval.notes import NoteError, NoteProblem, parse_note
 from retrieval.salesforce import record_labels, render_record
 from retrieval.sources.crm import read_crm
 from retrieval.sources.email_note import EmailError, parse_email
+from retrieval.sources.folders import bundle_files
 from retrieval.sources.text import Undecodable, decode
 from retrieval.sources.word_note import WordError, parse_docx
 from retrieval.transcripts import CallFormat, Sidecar, TranscriptError, is_gong, parse_call, parse_sidecar
@@ -112,7 +113,7 @@ def _parent_account(folder: Path, records: list[CrmRecord], issues: list[ImportI
 def load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
     """Every note under `folder`/notes, in any format it accepts; what cannot be read goes to `issues`."""
     sources: list[Source] = []
-    for path in _files(folder / "notes", NOTE_SUFFIXES, folder, issues):
+    for path in bundle_files(folder / "notes", NOTE_SUFFIXES, folder, issues):
         origin = _relative(path, folder)
         problems: list[NoteProblem] = []
         try:
@@ -133,7 +134,7 @@ def load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
 def load_calls(folder: Path, issues: list[ImportIssue]) -> list[Source]:
     """Every call under `folder`/calls (transcripts, sidecars, Gong exports); what cannot be read goes to `issues`."""
     calls_dir = folder / "calls"
-    paths = _files(calls_dir, (*CALL_FORMATS, ".json"), folder, issues)
+    paths = bundle_files(calls_dir, (*CALL_FORMATS, ".json"), folder, issues)
     transcripts = [p for p in paths if p.suffix.lower() in CALL_FORMATS]
     stems = {p.stem for p in transcripts}
     exports = [p for p in paths if p.suffix.lower() == ".json" and p.stem not in stems and _is_gong(p)]
@@ -202,27 +203,6 @@ def _unique(sources: Iterable[Source], issues: list[ImportIssue]) -> list[Source
         seen[source.id] = source.origin
         kept.append(source)
     return kept
-
-
-def _files(directory: Path, suffixes: Iterable[str], folder: Path, issues: list[ImportIssue]) -> list[Path]:
-    """The directory's files with the suffixes, by name; others reported, hidden ones ignored."""
-    if not directory.is_dir():
-        return []
-    wanted = tuple(suffixes)
-    found: list[Path] = []
-    for path in sorted(directory.iterdir(), key=lambda p: p.name):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        if path.suffix.lower() in wanted:
-            found.append(path)
-        else:
-            issues.append(
-                ImportIssue(
-                    path=_relative(path, folder),
-                    message=f"unsupported file type (expected {', '.join(wanted)}); ignored",
-                )
-            )
-    return found
 
 
 def _read_text(path: Path, folder: Path, issues: list[ImportIssue]) -> str:

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 from retrieval.evidence import CrmRecord, ImportIssue, Source
+from retrieval.sources.folders import bundle_files
 from retrieval.sources.hubspot import is_hubspot, is_hubspot_csv, parse_hubspot, parse_hubspot_csv
 from retrieval.sources.records import CrmFile, CrmFileError, Page
 from retrieval.sources.salesforce_csv import parse_csv
@@ -27,7 +28,7 @@ def read_crm(
     origins: dict[str, str] = {}
     pages: list[tuple[str, Page]] = []
     implied: set[str] = set()
-    for path in _crm_files(crm_dir, folder, issues):
+    for path in bundle_files(crm_dir, CRM_SUFFIXES, folder, issues, recursive=True):
         origin = path.relative_to(folder).as_posix()
         try:
             decoded = decode(path.read_bytes())
@@ -129,22 +130,3 @@ def check_pages(pages: list[tuple[str, Page]], records: list[CrmRecord]) -> list
                 )
             )
     return issues
-
-
-def _crm_files(crm_dir: Path, folder: Path, issues: list[ImportIssue]) -> list[Path]:
-    """Every file under crm/, subfolders included, by path; unsupported ones reported, hidden ones ignored."""
-    found: list[Path] = []
-    for path in sorted(crm_dir.rglob("*"), key=lambda p: p.relative_to(crm_dir).as_posix()):
-        relative = path.relative_to(crm_dir)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-            continue
-        if path.suffix.lower() in CRM_SUFFIXES:
-            found.append(path)
-        else:
-            issues.append(
-                ImportIssue(
-                    path=path.relative_to(folder).as_posix(),
-                    message=f"unsupported file type (expected {', '.join(CRM_SUFFIXES)}); ignored",
-                )
-            )
-    return found
