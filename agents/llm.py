@@ -43,7 +43,7 @@ from agents.structured_output import (
     StructuredOutput,
     UnsupportedEndpoint,
     json_content,
-    response_format,
+    json_mode_format,
     with_schema_instruction,
 )
 from agents.usage import DEFAULT_PRICES, cost_usd, price_for
@@ -198,7 +198,7 @@ def call_model(
     messages: list[BaseMessage] = [SystemMessage(prompt.system), HumanMessage(prompt.user)]
     runnable: Runnable[Any, Any]
     if mode is StructuredOutput.json_mode:
-        runnable = chat_model.bind(response_format=response_format(mode, schema, config.max_output_tokens))
+        runnable = chat_model.bind(response_format=json_mode_format(schema, config.max_output_tokens))
         messages = with_schema_instruction(messages, schema)
     else:
         method = "json_schema" if mode is StructuredOutput.json_schema else "function_calling"

@@ -23,6 +23,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ConfigDict
 
+from agents.context_budget import CHARS_PER_TOKEN
+
 
 class StructuredOutput(StrEnum):
     json_schema = "json_schema"
@@ -47,23 +49,19 @@ class _Probe(BaseModel):
     ok: bool
 
 
-def response_format(
-    mode: StructuredOutput, schema: type[BaseModel], max_output_tokens: int | None = None
-) -> dict[str, Any]:
+def json_mode_format(schema: type[BaseModel], max_output_tokens: int | None = None) -> dict[str, Any]:
     """The `response_format` for json_mode: json_object plus the schema that servers such as
     llama-cpp-python turn into a grammar (others ignore it and read the schema from the prompt).
 
     With an output limit, the schema is bounded to fit it, so a grammar-constrained model closes
     its JSON before the limit instead of being cut off mid-object.
     """
-    assert mode is StructuredOutput.json_mode
     full = schema.model_json_schema()
     return {"type": "json_object", "schema": bounded_schema(full, max_output_tokens) if max_output_tokens else full}
 
 
-# Worst-case output sizes, in tokens, for bounding a schema (the same 2.5 characters per token
-# the context budget assumes, plus quotes and separators).
-_CHARS_PER_TOKEN = 2.5
+# Worst-case output sizes, in tokens, for bounding a schema: the context budget's characters per
+# token, plus quotes and separators.
 _STRING_CHARS = (200, 120, 80, 40)
 _ITEMS = (12, 8, 6, 4, 3, 2, 1)
 _NESTED_ITEMS = 2  # citations inside a person, a cell or a claim
@@ -110,17 +108,17 @@ def worst_case_tokens(node: Any, defs: dict[str, Any]) -> float:
     if "anyOf" in node:
         return max(worst_case_tokens(branch, defs) for branch in node["anyOf"])
     if "enum" in node:
-        return max(len(str(value)) for value in node["enum"]) / _CHARS_PER_TOKEN + 2
+        return max(len(str(value)) for value in node["enum"]) / CHARS_PER_TOKEN + 2
     kind = node.get("type")
     if kind == "object":
         return 2 + sum(
-            len(name) / _CHARS_PER_TOKEN + 3 + worst_case_tokens(value, defs)
+            len(name) / CHARS_PER_TOKEN + 3 + worst_case_tokens(value, defs)
             for name, value in node.get("properties", {}).items()
         )
     if kind == "array":
         return 2 + node.get("maxItems", 50) * (worst_case_tokens(node.get("items", {}), defs) + 1)
     if kind == "string":
-        return node.get("maxLength", 1000) / _CHARS_PER_TOKEN + 2
+        return node.get("maxLength", 1000) / CHARS_PER_TOKEN + 2
     return 4
 
 
@@ -213,7 +211,7 @@ def _ask(chat_model: BaseChatModel, mode: StructuredOutput, messages: list[BaseM
             max_tokens=PROBE_MAX_TOKENS,
         )
     elif mode is StructuredOutput.json_mode:
-        bound = chat_model.bind(response_format=response_format(mode, _Probe), max_tokens=PROBE_MAX_TOKENS)
+        bound = chat_model.bind(response_format=json_mode_format(_Probe), max_tokens=PROBE_MAX_TOKENS)
     else:
         bound = chat_model.bind_tools([_Probe], tool_choice="_Probe", max_tokens=PROBE_MAX_TOKENS)
     bound.invoke(messages)
