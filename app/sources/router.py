@@ -196,9 +196,9 @@ def _declared_size(request: Request) -> None:
 
 async def _body(request: Request) -> bytes:
     _declared_size(request)
-    body = b""
+    body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_PUSH_BYTES:
             raise Problem(413, "Too large", f"The limit is {MAX_PUSH_BYTES >> 20} MiB per request.")
-    return body
+    return bytes(body)

@@ -24,7 +24,7 @@ def read_crm(
 ) -> tuple[list[CrmRecord], dict[str, str]]:
     """Every record under `crm_dir` (by path, then file order) and the file each came from; what people
     wrote inside CRM records (HubSpot notes, emails, call notes) is added to `narrative` as notes."""
-    records: list[CrmRecord] = []
+    by_id: dict[str, CrmRecord] = {}  # in the order first read
     origins: dict[str, str] = {}
     pages: list[tuple[str, Page]] = []
     implied: set[str] = set()
@@ -46,9 +46,9 @@ def read_crm(
         pages += [(origin, page) for page in parsed.pages]
         if narrative is not None:
             narrative += [source.model_copy(update={"origin": origin}) for source in parsed.sources]
-        _keep(parsed, origin, records, origins, issues, implied)
+        _keep(parsed, origin, by_id, origins, issues, implied)
         implied |= parsed.implied
-    records = resolve_references(records)
+    records = resolve_references(list(by_id.values()))
     issues += check_pages(pages, records)
     return records, origins
 
@@ -56,7 +56,7 @@ def read_crm(
 def _keep(
     parsed: CrmFile,
     origin: str,
-    records: list[CrmRecord],
+    by_id: dict[str, CrmRecord],
     origins: dict[str, str],
     issues: list[ImportIssue],
     implied: set[str],
@@ -65,12 +65,11 @@ def _keep(
     holds (the association with its role label) is one record, completed silently; any other
     repeat is reported and skipped."""
     for record in parsed.records:
-        if record.id in origins:
-            index = next(i for i, kept in enumerate(records) if kept.id == record.id)
-            kept = records[index]
+        kept = by_id.get(record.id)
+        if kept is not None:
             agree = all(kept.fields.get(name, value) == value for name, value in record.fields.items())
             if kept.type == record.type and agree and (record.id in parsed.implied or record.id in implied):
-                records[index] = kept.model_copy(update={"fields": {**kept.fields, **record.fields}})
+                by_id[record.id] = kept.model_copy(update={"fields": {**kept.fields, **record.fields}})
                 continue
             issues.append(
                 ImportIssue(
@@ -80,7 +79,7 @@ def _keep(
             )
             continue
         origins[record.id] = origin
-        records.append(record)
+        by_id[record.id] = record
 
 
 def _parse_json(text: str, stem: str) -> CrmFile:
