@@ -94,9 +94,11 @@ def push_files(
     if not sources:
         detail = "; ".join(str(issue) for issue in issues) or f"no {kind[:-1]} in the upload"
         raise Problem(422, f"No {kind[:-1]} could be read", detail, issues=[str(i) for i in issues])
-    parent = next(
-        (r for r in repository.records_of(session, tenant, account.id) if r.id == account.external_id),
-        CrmRecord(type="Account", id=account.external_id, fields={"Name": account.name}),
+    row = session.get(CrmRecordRow, (tenant, account.external_id))
+    parent = (
+        CrmRecord(type=row.sobject, id=row.id, fields=row.fields)
+        if row is not None
+        else CrmRecord(type="Account", id=account.external_id, fields={"Name": account.name})
     )
     return import_bundle(session, store, tenant, Bundle(account=parent, records=[], sources=sources, issues=issues))
 
