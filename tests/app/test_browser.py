@@ -35,7 +35,9 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[tuple[str, object]]:
-    settings = Settings(data_dir=tmp_path / "data", embedder="hashing")
+    # The test drafts explicitly: an auto-draft after the upload's 5 s quiet period would supersede
+    # that draft mid-test whenever the machine is slow, and its link would vanish from the queue.
+    settings = Settings(data_dir=tmp_path / "data", embedder="hashing", auto_draft=False)
     app = create_app(settings, state_factory=lambda s: build_state(s, embedder=HashingEmbedder()))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
