@@ -218,6 +218,11 @@ _DEPARTURE = re.compile(
     r"|\b(?:resigned|resignation|departed|departure|stepped\s+down|was\s+let\s+go|been\s+let\s+go|laid\s+off"
     r"|parted\s+ways|no\s+longer\s+(?:with|at|employed|works?\s+(?:at|for|there|here))"
     r"|(?:is|was)\s+leaving(?=\s*(?:[.,;]|$|\s+(?:us|for|to\s+join|the\s+company|at\s+the\s+end|in|next|on|this|after)\b))"
+    # the other tenses of leaving, with an object that makes it the employer, not a trip: "leaves us at the end
+    # of October", "will leave the company in May"
+    r"|(?:leaves|will\s+leave|(?:is|are)\s+going\s+to\s+leave)\s+(?:us|the\s+(?:company|firm|business|organi[sz]ation))"
+    r"(?=\s*(?:[.,;]|$|\s+(?:at|in|on|next|this|after|to|by|once|when)\b))"
+    r"|(?:leaves|will\s+leave)\s+(?=at\s+the\s+end\s+of\b|to\s+join\b)"
     r"|will\s+be\s+leaving|(?:'s|’s)\s+last\s+day|last\s+day\s+(?:at|with|is|was|will\s+be)"
     r"|quit\b(?!\s+\w+ing\b)|exited\s+the\s+(?:company|business)"
     r"|went\s+to\s+work\s+for|poached\s+by|retired\b(?!\s+(?:the|their|our|its|a|an|that|this)\b)"

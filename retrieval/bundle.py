@@ -18,11 +18,13 @@ from retrieval.salesforce import record_labels, render_record
 from retrieval.sources.crm import read_crm
 from retrieval.sources.email_note import EmailError, parse_email
 from retrieval.sources.folders import bundle_files
+from retrieval.sources.outlook_msg import parse_msg
 from retrieval.sources.text import Undecodable, decode
 from retrieval.sources.word_note import WordError, parse_docx
 from retrieval.transcripts import CallFormat, Sidecar, TranscriptError, is_gong, parse_call, parse_sidecar
 
-NOTE_SUFFIXES = (".md", ".markdown", ".txt", ".eml", ".docx")
+BINARY_NOTES = {".docx": parse_docx, ".msg": parse_msg}
+NOTE_SUFFIXES = (".md", ".markdown", ".txt", ".eml", ".msg", ".docx")
 CALL_FORMATS: dict[str, CallFormat] = {".vtt": "vtt", ".srt": "srt", ".txt": "txt", ".sbv": "sbv"}
 
 
@@ -117,8 +119,8 @@ def load_notes(folder: Path, issues: list[ImportIssue]) -> list[Source]:
         origin = _relative(path, folder)
         problems: list[NoteProblem] = []
         try:
-            if path.suffix.lower() == ".docx":
-                sources.append(parse_docx(path.read_bytes(), path.stem, origin))
+            if path.suffix.lower() in BINARY_NOTES:
+                sources.append(BINARY_NOTES[path.suffix.lower()](path.read_bytes(), path.stem, origin))
                 continue
             text = _read_text(path, folder, issues)
             if path.suffix.lower() == ".eml":

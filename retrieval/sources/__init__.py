@@ -9,7 +9,7 @@ skip. Adding a format is one module and its tests:
   files (with or without a plan; nested child records), paged results.
 - `salesforce_csv`: Data Loader CSV exports; `salesforce_report`: report exports (field labels).
 - `hubspot`: HubSpot CRM API objects and view-export CSVs.
-- `email_note`, `word_note`: pasted emails (.eml) and Word documents as notes.
+- `email_note`, `outlook_msg`, `word_note`: emails (.eml, Outlook .msg) and Word documents as notes.
 - `crm`: a bundle's crm/ folder, subfolders included: dispatches each file to its format, resolves
   tree-export references across files and checks that paged results are complete.
 - `salesforce_pull`, `hubspot_pull`: an account pulled from a live org or portal into a bundle folder.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from email import policy
 from email.message import EmailMessage
 from email.parser import Parser
@@ -34,7 +35,7 @@ def parse_email(text: str, stem: str, origin: str = "") -> Source:
     body = _body(message)
     if not body:
         raise EmailError("the email has no text body")
-    headers = [f"{name}: {_header(message, name)}" for name in ("From", "To", "Cc", "Date", "Subject") if message[name]]
+    headers = {name: _header(message, name) for name in ("From", "To", "Cc", "Date", "Subject") if message[name]}
     when = None
     if message["Date"]:
         try:
@@ -42,15 +43,38 @@ def parse_email(text: str, stem: str, origin: str = "") -> Source:
         except (TypeError, ValueError):
             when = None
     sender_name, sender_address = parseaddr(str(message["From"] or ""))
-    message_id = str(message["Message-ID"] or "").strip().strip("<>")
-    full = "\n".join(headers) + "\n\n" + body
+    return email_source(
+        headers=headers,
+        body=body,
+        when=when,
+        author=sender_name or sender_address or None,
+        message_id=str(message["Message-ID"] or ""),
+        stem=stem,
+        origin=origin,
+    )
+
+
+def email_source(
+    *,
+    headers: dict[str, str],
+    body: str,
+    when: date | None,
+    author: str | None,
+    message_id: str,
+    stem: str,
+    origin: str,
+    format: str = "email",
+) -> Source:
+    """The note a person sees: its header lines (From, To, Cc, Date, Subject), a blank line, the body."""
+    full = "\n".join(f"{name}: {value}" for name, value in headers.items()) + "\n\n" + tidy_body(body)
+    message_id = message_id.strip().strip("<>")
     return Source(
         id="email-" + (_slug(message_id) if message_id else hashlib.sha256(full.encode()).hexdigest()[:16]),
         type=SourceType.note,
-        title=str(message["Subject"] or stem),
+        title=headers.get("Subject") or stem,
         date=when,
         text=full,
-        metadata={"author": sender_name or sender_address or None, "format": "email"},
+        metadata={"author": author, "format": format},
         origin=origin,
     )
 
@@ -66,7 +90,12 @@ def _body(message: EmailMessage) -> str:
     content = part.get_content()
     if part.get_content_subtype() == "html":
         content = html_text(content)
-    lines = [line.rstrip() for line in str(content).replace("\r\n", "\n").split("\n")]
+    return tidy_body(str(content))
+
+
+def tidy_body(text: str) -> str:
+    """Line ends unified, trailing spaces and runs of blank lines dropped."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

@@ -40,6 +40,9 @@ from plans.vocabulary import BuyingRole, StakeholderStatus, Stance, Strength
         "Maria left to join a startup.",
         "She left for Stripe in January.",
         "In May she left the company.",
+        "Maria leaves us at the end of October.",
+        "Maria will leave the company in May.",
+        "Maria is going to leave us after the audit.",
     ],
 )
 def test_departure_is_found_in_a_note_saying_she_left(sentence: str) -> None:
@@ -56,6 +59,9 @@ def test_departure_is_found_in_a_note_saying_she_left(sentence: str) -> None:
         "Maria is not leaving, despite the rumors.",
         "Maria retired the legacy system last year.",
         "Maria left the meeting early.",
+        "Maria leaves for Tokyo on Monday.",
+        "The budget cut leaves us no room for the pilot.",
+        "Maria will leave the decision to her CFO.",
     ],
 )
 def test_leaving_something_else_or_maybe_leaving_is_not_a_departure(sentence: str) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.app.support import Keys, upload
+from tests.app.support import Keys, upload, wait_for_draft
+from tests.retrieval.outlook_msg_writer import outlook_copy
 
 JEN = "003000000000001AAA"
 ACME = "001000000000001AAA"
@@ -137,3 +140,25 @@ def test_pushes_are_bounded_and_scoped(client: TestClient, keys: Keys) -> None:
     reviewer = client.post(f"/v1/accounts/{account}/records", json={"records": [PRIYA]},
                            headers=Keys.header(keys.reviewer))  # fmt: skip
     assert reviewer.status_code == 403
+
+
+def test_an_email_saved_from_outlook_is_a_note_the_stakeholder_map_reads(
+    client: TestClient, keys: Keys, tmp_path: Path
+) -> None:
+    shapes = Path(__file__).resolve().parents[1] / "retrieval" / "fixtures" / "evidence_shapes" / "notes-bundle"
+    shutil.copytree(shapes / "crm", tmp_path / "halvorsen" / "crm")
+    account = upload(client, keys.integration, tmp_path / "halvorsen")["account_id"]
+    outlook = outlook_copy((shapes / "notes" / "renewal-thread.eml").read_bytes())
+
+    pushed = _post(client, keys, f"/v1/accounts/{account}/notes",
+                   files={"file": ("Re Halvorsen renewal.msg", outlook, "application/vnd.ms-outlook")})  # fmt: skip
+    started = _post(client, keys, f"/v1/accounts/{account}/drafts", json={"kind": "stakeholder_map"})
+    draft = wait_for_draft(client, keys.reviewer, started.json()["id"])
+
+    assert pushed.status_code == 200, pushed.text
+    note = _source(client, keys, "email-CAH7xK2p9Qm4d8ZrT0v@mail.halvorsen-maritime.example").json()
+    assert (note["date"], note["title"]) == ("2026-09-14", "Re: Halvorsen renewal – extension to 30 June 2027")
+    people = {c["after"]["name"]: c for c in draft["changes"] if c["kind"] == "add_stakeholder"}
+    margaret = people["Margaret Okonkwo"]
+    assert margaret["after"]["status"] == "departed"
+    assert any(c["source_id"] == note["id"] and "leaves us" in c["quote"] for c in margaret["citations"])
