@@ -28,7 +28,9 @@ def get_session(state: StateDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function" commits when the handler returns, before the response is sent: a client that
+# got a 2xx can read its write back at once, and a failed commit is the client's 5xx, not a lost write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_principal(

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.db import utcnow
 from app.drafts.models import DecisionRow, DraftRow
 
 
@@ -43,3 +44,20 @@ def audit_page(
     if account_id:
         query = query.where(DecisionRow.account_id == account_id)
     return list(session.scalars(query))
+
+
+def claim_version(session: Session, tenant: str, draft_id: str, version: int) -> bool:
+    """Move the draft from `version` to the next one, unless someone else already did.
+
+    One conditional UPDATE, so of two reviewers deciding on the same version exactly one wins,
+    on every database: on SQLite it is also the write that takes the lock, so whatever this
+    transaction reads afterwards is current.
+    """
+    result = session.execute(
+        update(DraftRow)
+        .where(DraftRow.tenant == tenant, DraftRow.id == draft_id, DraftRow.version == version)
+        .values(version=version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1

@@ -23,6 +23,7 @@ from agents.results import DraftResult
 from app.accounts import repository as accounts
 from app.accounts.models import Account
 from app.db import transaction, utcnow
+from app.drafts import repository
 from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
 from app.drafts.schemas import DecisionIn
 from app.ids import new_id
@@ -252,15 +253,12 @@ def decide(
 ) -> DraftRow:
     """Record decisions on a draft's changes and apply accepted and edited ones as a new plan version."""
     draft = get_draft(session, tenant, draft_id, for_update=True)
-    if draft.status != "pending_review":
-        raise Problem(409, "Draft is not open for review", f"Draft {draft_id} is {draft.status}.")
-    if version != draft.version:
-        raise Problem(
-            409,
-            "Stale draft version",
-            f"You decided on version {version}; the draft is at version {draft.version}. Reload it.",
-            current_version=draft.version,
-        )
+    _check_open(draft, version)
+    if not repository.claim_version(session, tenant, draft.id, version):
+        session.refresh(draft)  # someone decided between our read and our write: say what it is now
+        _check_open(draft, version)
+    session.refresh(draft)
+    _check_open(draft, version + 1)
     rows = {row.id: row for row in draft.changes}
     to_apply: list[Change] = []
     seen: set[str] = set()
@@ -283,7 +281,8 @@ def decide(
         elif decision.action == "edit":
             to_apply.append(_edited(change, decision.after))
 
-    account = session.get(Account, draft.account_id)
+    # Drafts of one account are decided one at a time: the plan version read here is the one we extend.
+    account = session.get(Account, draft.account_id, with_for_update=True)
     assert account is not None
     plan = plan_store.latest(session, account.id)
     try:
@@ -325,12 +324,22 @@ def decide(
                 plan_version=new_plan.version,
             )
         )
-    draft.version += 1
-    draft.updated_at = utcnow()
     if all(row.decision is not None for row in draft.changes):
         draft.status = "decided"
     session.flush()
     return draft
+
+
+def _check_open(draft: DraftRow, version: int) -> None:
+    if draft.status != "pending_review":
+        raise Problem(409, "Draft is not open for review", f"Draft {draft.id} is {draft.status}.")
+    if version != draft.version:
+        raise Problem(
+            409,
+            "Stale draft version",
+            f"You decided on version {version}; the draft is at version {draft.version}. Reload it.",
+            current_version=draft.version,
+        )
 
 
 def _edited(change: Change, after: dict[str, Any] | None) -> Change:
