@@ -224,7 +224,9 @@ def _import_and_draft(  # type: ignore[no-untyped-def]
     from app.sources.service import import_folder
 
     with embedding_progress() as progress:
-        report = import_folder(state.sessions, state.store, tenant, folder, root, progress)
+        report = import_folder(
+            state.sessions, state.store, tenant, folder, root, progress, state.settings.max_evidence_file_bytes
+        )
     if draft and state.settings.auto_draft and report.affected_kinds:
         report.drafts_queued = queue_drafts(
             state.sessions, tenant, report.account_id, report.affected_kinds, state.settings.default_engine

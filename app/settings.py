@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.structured_output import StructuredOutput
 
+_MIB = 1 << 20
+_GIB = 1 << 30
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLANWRIGHT_", env_file=".env", extra="ignore")
@@ -55,6 +58,29 @@ class Settings(BaseSettings):
     )
     webhook_poll_interval_s: float = Field(
         default=5.0, gt=0, description="How often the deliverer looks for due retries and other processes' events."
+    )
+    max_upload_bytes: int = Field(
+        default=200 * _MIB,
+        gt=0,
+        description="A bundle zip uploaded to POST /v1/import; larger is refused (413) from Content-Length, "
+        "before reading, or as soon as a chunked body passes it.",
+    )
+    max_push_bytes: int = Field(
+        default=20 * _MIB, gt=0, description="One pushed note, call or record batch, refused (413) the same way."
+    )
+    max_unzipped_bytes: int = Field(
+        default=_GIB, gt=0, description="What an uploaded zip may unpack to in all, counted while unpacking."
+    )
+    max_zip_member_bytes: int = Field(
+        default=128 * _MIB,
+        gt=0,
+        description="What one file of an uploaded zip may unpack to, counted as it unpacks; CRM files parse whole.",
+    )
+    max_zip_members: int = Field(default=50_000, gt=0, description="Files and folders in an uploaded zip.")
+    max_evidence_file_bytes: int = Field(
+        default=5 * _MIB,
+        gt=0,
+        description="One note or call's text (UTF-8); a larger one is skipped and reported, the rest imports.",
     )
     bootstrap_api_key: str | None = Field(
         default=None,

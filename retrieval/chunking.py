@@ -8,6 +8,10 @@
   at paragraphs, and a longer paragraph at lines. Locator "lines a–b" ("line a" for one)
   in the note file's line numbers. Metadata {"section": the heading's text or None}.
 - CRM records: one chunk of the whole text, locator the sObject type.
+- Whatever the source, a piece longer than `max(max_chars, MAX_CHUNK_CHARS)` (a turn, a line
+  or a record with no break in it) is cut into pieces that fit, at a line break, else a space,
+  else anywhere; each keeps the locator and metadata of the whole. So no search result is ever
+  larger than that, whatever a file holds.
 
 Chunk ids are f"{source.id}#{n}", n counting from 0 in text order. Chunks never start or
 end with whitespace and never overlap.
@@ -26,6 +30,9 @@ from retrieval.notes import headings
 from retrieval.transcripts import parse_turn_line
 
 DEFAULT_MAX_CHARS = 700
+# A longer turn or line than max_chars stays whole up to here: it is quoted as one. Past it, a
+# chunk is no longer retrieval-sized (the embedder reads about its first 1,000 characters).
+MAX_CHUNK_CHARS = 4_000
 
 _LINE = re.compile(r"[^\n]+")
 _PARAGRAPH = re.compile(r"\S(?:.*\S)?(?:\n[ \t]*\S(?:.*\S)?)*")
@@ -47,6 +54,7 @@ def chunk_source(source: Source, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chu
         pieces = _note_pieces(source, max_chars)
     else:
         pieces = _crm_pieces(source)
+    ceiling = max(max_chars, MAX_CHUNK_CHARS)
     return [
         Chunk(
             id=f"{source.id}#{n}",
@@ -57,7 +65,11 @@ def chunk_source(source: Source, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chu
             locator=locator,
             metadata=metadata,
         )
-        for n, (span, locator, metadata) in enumerate(pieces)
+        for n, (span, locator, metadata) in enumerate(
+            (part, locator, metadata)
+            for whole, locator, metadata in pieces
+            for part in _cut(source.text, whole, ceiling)
+        )
     ]
 
 
@@ -139,6 +151,25 @@ def _pack(spans: list[_Span], max_chars: int) -> list[list[_Span]]:
         else:
             groups.append([span])
     return groups
+
+
+def _cut(text: str, span: _Span, ceiling: int) -> Iterable[_Span]:
+    """The span in pieces of at most `ceiling` characters: cut at the last line break, else the last
+    space or tab, that leaves a piece that fits; with neither, at the ceiling itself."""
+    start = span.start
+    while span.end - start > ceiling:
+        limit = start + ceiling
+        cut = text.rfind("\n", start + 1, limit + 1)
+        if cut < 0:
+            cut = max(text.rfind(" ", start + 1, limit + 1), text.rfind("\t", start + 1, limit + 1))
+        if cut < 0:
+            cut = limit
+        piece, rest = _trimmed(text, start, cut), _trimmed(text, cut, span.end)
+        # Neither is empty: the span starts and ends with text, and start < cut < span.end.
+        assert piece is not None and rest is not None
+        yield piece
+        start = rest.start
+    yield _Span(start, span.end)
 
 
 def _trimmed(text: str, start: int, end: int) -> _Span | None:

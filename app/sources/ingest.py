@@ -75,9 +75,7 @@ def push_records(
     report = import_bundle(session, store, tenant, bundle)
     if batch.deleted:
         gone = {existing[record_id].type for record_id in batch.deleted}
-        session.execute(
-            delete(CrmRecordRow).where(CrmRecordRow.tenant == tenant, CrmRecordRow.id.in_(batch.deleted))
-        )
+        session.execute(delete(CrmRecordRow).where(CrmRecordRow.tenant == tenant, CrmRecordRow.id.in_(batch.deleted)))
         session.execute(delete(SourceRow).where(SourceRow.tenant == tenant, SourceRow.id.in_(batch.deleted)))
         store.delete_sources(tenant, account.id, batch.deleted)
         kinds = set(report.affected_kinds) | set(affected_kinds(gone, set()))
@@ -86,9 +84,16 @@ def push_records(
 
 
 def push_files(
-    session: Session, store: ChunkStore, tenant: str, account: Account, folder: Path, kind: str
+    session: Session,
+    store: ChunkStore,
+    tenant: str,
+    account: Account,
+    folder: Path,
+    kind: str,
+    max_evidence_bytes: int | None = None,
 ) -> ImportReport:
-    """Import the notes (kind "notes") or calls ("calls") written under `folder`/`kind`."""
+    """Import the notes (kind "notes") or calls ("calls") written under `folder`/`kind`; one over
+    `max_evidence_bytes` of text is skipped and reported."""
     issues: list[ImportIssue] = []
     sources = load_notes(folder, issues) if kind == "notes" else load_calls(folder, issues)
     if not sources:
@@ -100,7 +105,8 @@ def push_files(
         if row is not None
         else CrmRecord(type="Account", id=account.external_id, fields={"Name": account.name})
     )
-    return import_bundle(session, store, tenant, Bundle(account=parent, records=[], sources=sources, issues=issues))
+    bundle = Bundle(account=parent, records=[], sources=sources, issues=issues)
+    return import_bundle(session, store, tenant, bundle, max_evidence_bytes=max_evidence_bytes)
 
 
 def note_file(note: NoteIn) -> str:
@@ -135,4 +141,3 @@ def _checked(raw_records: list[dict[str, Any]]) -> list[CrmRecord]:
 
 def _source_rows(session: Session, tenant: str, ids: list[str]) -> list[SourceRow]:
     return list(repository.titles(session, tenant, ids).values())
-

@@ -4,9 +4,9 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -20,12 +20,18 @@ from app.problems import Problem, not_found
 from app.sources import repository
 from app.sources.ingest import NoteIn, RecordBatch, note_file, push_files, push_records
 from app.sources.schemas import SourcePublic
-from app.sources.service import ImportReport, UnsafeArchive, extract_bundle_zip, import_folder
+from app.sources.service import (
+    ArchiveTooLarge,
+    ImportReport,
+    UnsafeArchive,
+    ZipLimits,
+    extract_bundle_zip,
+    import_folder,
+)
+from app.uploads import read_body, read_form
 from retrieval.bundle import BundleError
 
 router = APIRouter(prefix="/v1", tags=["sources"])
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 @router.get("/sources/{source_id}", response_model=SourcePublic)
@@ -37,48 +43,89 @@ def get_source(source_id: str, session: SessionDep, principal: Reader) -> Source
     return SourcePublic.model_validate(row, from_attributes=True)
 
 
-@router.post("/import", response_model=ImportReport)
-def import_bundle_zip(
-    state: StateDep,
-    principal: Integration,
-    bundle: Annotated[UploadFile, File(description="A zip of one account bundle folder.")],
-    root: Annotated[
-        str | None,
-        Form(description="The account's Account Id, when the bundle holds several top-level Accounts."),
-    ] = None,
-) -> ImportReport:
+_BUNDLE_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["bundle"],
+                    "properties": {
+                        "bundle": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A zip of one account bundle folder.",
+                        },
+                        "root": {
+                            "type": "string",
+                            "description": "The account's Account Id, when the bundle holds several top-level "
+                            "Accounts.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/import", response_model=ImportReport, openapi_extra=_BUNDLE_FORM)
+async def import_bundle_zip(request: Request, state: StateDep, principal: Integration) -> ImportReport:
     """Import an uploaded account bundle; re-importing the same bundle changes nothing.
 
     Evidence that changed queues a draft of each kind it affects, after a short quiet period
-    per account, and a new draft supersedes an older pending one of the same kind.
+    per account, and a new draft supersedes an older pending one of the same kind. An upload over
+    the size limits (the zip, or what it unpacks to) is refused with 413 and imports nothing; a
+    note or call over the evidence limit is skipped and reported.
     """
-    with tempfile.TemporaryDirectory(prefix="planwright-import-") as tmp:
-        archive = Path(tmp) / "bundle.zip"
-        size = 0
-        with archive.open("wb") as out:
-            while chunk := bundle.file.read(1 << 20):
-                size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
-                    raise Problem(413, "Bundle too large", f"The limit is {MAX_UPLOAD_BYTES >> 20} MiB.")
-                out.write(chunk)
-        try:
-            folder = extract_bundle_zip(archive, Path(tmp) / "bundle")
-            report = import_folder(state.sessions, state.store, principal.tenant, folder, root or None)
-        except zipfile.BadZipFile as exc:
-            raise Problem(422, "Not a zip file", "Upload the bundle folder as a .zip.") from exc
-        except BundleError as exc:
-            # The per-file issues usually say why (every record skipped, a file unreadable).
-            raise Problem(
-                422, "Bundle cannot be imported", str(exc), issues=[str(issue) for issue in exc.issues]
-            ) from exc
-        except UnsafeArchive as exc:
-            raise Problem(422, "Bundle cannot be imported", str(exc)) from exc
+    form = await read_form(request, state.settings.max_upload_bytes)
+    try:
+        bundle = form.get("bundle")
+        if not isinstance(bundle, StarletteUpload):
+            raise Problem(422, "No bundle", "Send the bundle zip as a multipart `bundle` field.")
+        root = form.get("root")
+        report = await run_in_threadpool(
+            _import_zip, state, principal.tenant, bundle.file, root if isinstance(root, str) and root else None
+        )
+    finally:
+        await form.close()
     if state.settings.auto_draft and report.affected_kinds:
         state.scheduler.evidence_changed(principal.tenant, report.account_id, report.affected_kinds)
     return report
 
 
-MAX_PUSH_BYTES = 20 * 1024 * 1024
+def _import_zip(state: StateDep, tenant: str, archive: IO[bytes], root: str | None) -> ImportReport:
+    settings = state.settings
+    limits = ZipLimits(settings.max_zip_members, settings.max_zip_member_bytes, settings.max_unzipped_bytes)
+    with tempfile.TemporaryDirectory(prefix="planwright-import-") as tmp:
+        folder = Path(tmp) / "bundle"
+        try:
+            folder = extract_bundle_zip(archive, folder, limits)
+            return import_folder(
+                state.sessions, state.store, tenant, folder, root, max_evidence_bytes=settings.max_evidence_file_bytes
+            )
+        except zipfile.BadZipFile as exc:
+            raise Problem(422, "Not a zip file", "Upload the bundle folder as a .zip.") from exc
+        except ArchiveTooLarge as exc:
+            raise Problem(413, "Bundle too large", str(exc)) from exc
+        except BundleError as exc:
+            # The per-file issues usually say why (every record skipped, a file unreadable).
+            raise Problem(
+                422,
+                "Bundle cannot be imported",
+                _in_bundle(str(exc), folder, Path(tmp)),
+                issues=[str(issue) for issue in exc.issues],
+            ) from exc
+        except UnsafeArchive as exc:
+            raise Problem(422, "Bundle cannot be imported", str(exc)) from exc
+
+
+def _in_bundle(message: str, folder: Path, tmp: Path) -> str:
+    """The message with the server's temporary folder left out: paths are the bundle's own."""
+    for path in (folder, tmp.resolve(), tmp):
+        message = message.replace(f"{path}/", "").replace(str(path), "the bundle")
+    return message
 
 
 def _pushed(
@@ -111,7 +158,7 @@ async def push_account_records(
     Body: `{"records": [{"attributes": {"type": "Contact"}, "Id": "003…", …}], "deleted": ["003…"]}`.
     A malformed batch is rejected whole (422 naming each bad record); nothing of it is written.
     """
-    raw = await _body(request)
+    raw = await read_body(request, state.settings.max_push_bytes)
     try:
         batch = RecordBatch.model_validate_json(raw)
     except ValidationError as exc:
@@ -153,52 +200,38 @@ async def push_call(
 async def _push_file(
     account_id: str, request: Request, state: StateDep, tenant: str, key: str | None, kind: str
 ) -> JSONResponse:
+    limit = state.settings.max_push_bytes
     with tempfile.TemporaryDirectory(prefix="planwright-push-") as tmp:
         folder = Path(tmp)
         (folder / kind).mkdir()
         if request.headers.get("content-type", "").startswith("application/json"):
             if kind != "notes":
                 raise Problem(415, "Upload a file", "A call is uploaded as a multipart `file`.")
-            raw = await _body(request)
+            raw = await read_body(request, limit)
             try:
                 note = NoteIn.model_validate_json(raw)
             except ValidationError as exc:
                 raise Problem(422, "Malformed note", str(exc.errors()[0]["msg"])) from exc
             (folder / kind / f"{note.id or 'note'}.md").write_text(note_file(note), encoding="utf-8")
         else:
-            _declared_size(request)
-            form = await request.form()
-            upload = form.get("file")
-            if not isinstance(upload, StarletteUpload) or not upload.filename:
-                raise Problem(422, "No file", f"Send the {kind[:-1]} as a multipart `file` field.")
-            name = Path(upload.filename).name
-            content = await upload.read(MAX_PUSH_BYTES + 1)
-            if len(content) > MAX_PUSH_BYTES:
-                raise Problem(413, "Too large", f"The limit is {MAX_PUSH_BYTES >> 20} MiB per request.")
+            form = await read_form(request, limit)
+            try:
+                upload = form.get("file")
+                if not isinstance(upload, StarletteUpload) or not upload.filename:
+                    raise Problem(422, "No file", f"Send the {kind[:-1]} as a multipart `file` field.")
+                name = Path(upload.filename).name
+                content = await upload.read()
+                sidecar = form.get("sidecar")
+            finally:
+                await form.close()
             (folder / kind / name).write_bytes(content)
-            sidecar = form.get("sidecar")
             sidecar_text = sidecar if isinstance(sidecar, str) else ""
             if kind == "calls" and sidecar_text.strip():
                 (folder / kind / f"{Path(name).stem}.json").write_text(sidecar_text, encoding="utf-8")
             raw = name.encode() + b"\0" + content + b"\0" + sidecar_text.encode()
         fingerprint = request_fingerprint("POST", request.url.path, raw)
+        cap = state.settings.max_evidence_file_bytes
         return await run_in_threadpool(
             _pushed, state, tenant, account_id, key, fingerprint,
-            lambda session, account: push_files(session, state.store, tenant, account, folder, kind),
+            lambda session, account: push_files(session, state.store, tenant, account, folder, kind, cap),
         )  # fmt: skip
-
-
-def _declared_size(request: Request) -> None:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_PUSH_BYTES:
-        raise Problem(413, "Too large", f"The limit is {MAX_PUSH_BYTES >> 20} MiB per request.")
-
-
-async def _body(request: Request) -> bytes:
-    _declared_size(request)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_PUSH_BYTES:
-            raise Problem(413, "Too large", f"The limit is {MAX_PUSH_BYTES >> 20} MiB per request.")
-    return bytes(body)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,11 +22,12 @@ from app.db import transaction
 from app.ids import new_id
 from app.plans import repository as plan_store
 from app.sources.models import CrmRecordRow, SourceRow
+from app.uploads import human_bytes
 from plans.models import AccountPlan
 from plans.vocabulary import DraftKind
 from retrieval.bundle import BundleError, load_bundle
 from retrieval.chunking import chunk_source
-from retrieval.evidence import Bundle
+from retrieval.evidence import Bundle, ImportIssue, Source, SourceType
 from retrieval.store import ChunkStore
 
 
@@ -88,8 +93,11 @@ def import_bundle(
     tenant: str,
     bundle: Bundle,
     progress: Callable[[int, int], None] | None = None,
+    max_evidence_bytes: int | None = None,
 ) -> ImportReport:
-    """Upsert everything in the bundle; unchanged evidence is left alone, so a re-import is a no-op."""
+    """Upsert everything in the bundle; unchanged evidence is left alone, so a re-import is a no-op.
+
+    A note or call whose text is over `max_evidence_bytes` (UTF-8) is skipped and reported."""
     started = time.perf_counter()
     account = accounts.get_by_external_id(session, tenant, bundle.account.id)
     created = account is None
@@ -109,6 +117,7 @@ def import_bundle(
         account_created=created,
         skipped=[str(issue) for issue in bundle.issues],
     )
+    sources = _within(bundle.sources, max_evidence_bytes, report.skipped)
     changed_sobjects: set[str] = set()
     changed_source_types: set[str] = set()
     for record in bundle.records:
@@ -135,7 +144,7 @@ def import_bundle(
         else:
             report.records.unchanged += 1
 
-    for source in bundle.sources:
+    for source in sources:
         digest = _digest([source.title, source.date, source.text, source.metadata])
         source_row = session.get(SourceRow, (tenant, source.id))
         if source_row is None:
@@ -165,12 +174,34 @@ def import_bundle(
             report.sources.unchanged += 1
     session.flush()
 
-    chunks = [chunk for source in bundle.sources for chunk in chunk_source(source)]
-    types = {source.id: str(source.type) for source in bundle.sources}
+    chunks = [chunk for source in sources for chunk in chunk_source(source)]
+    types = {source.id: str(source.type) for source in sources}
     report.chunks_embedded = store.upsert(tenant, account.id, chunks, source_types=types, progress=progress)
     report.affected_kinds = affected_kinds(changed_sobjects, changed_source_types)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _within(sources: list[Source], max_bytes: int | None, skipped: list[str]) -> list[Source]:
+    """The sources to import; a note or call over `max_bytes` of text goes to `skipped` instead.
+
+    One such file would otherwise hold the write lock and the embedder for minutes, for evidence no
+    reviewer reads whole."""
+    if max_bytes is None:
+        return sources
+    kept = []
+    for source in sources:
+        size = len(source.text.encode())
+        if source.type != SourceType.crm and size > max_bytes:
+            issue = ImportIssue(
+                path=source.origin or source.id,
+                message=f"{human_bytes(size)} of text, over the limit of {human_bytes(max_bytes)} "
+                f"for one {source.type}; skipped",
+            )
+            skipped.append(str(issue))
+        else:
+            kept.append(source)
+    return kept
 
 
 def import_folder(
@@ -180,27 +211,136 @@ def import_folder(
     folder: Path,
     root: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    max_evidence_bytes: int | None = None,
 ) -> ImportReport:
     """Read a bundle folder and import it in one transaction; `root` names the account's Account Id."""
     bundle = load_bundle(folder, root)
     with transaction(sessions) as session:
-        return import_bundle(session, store, tenant, bundle, progress)
+        return import_bundle(session, store, tenant, bundle, progress, max_evidence_bytes)
 
 
 class UnsafeArchive(ValueError):
-    """A zip whose members would land outside the folder it is extracted to."""
+    """A zip that cannot be unpacked as it is: a member escapes the folder, clashes, is misnamed or unreadable."""
 
 
-def extract_bundle_zip(archive: Path, into: Path) -> Path:
-    """Unpack an uploaded bundle zip safely and return the folder that holds `crm/`."""
+class ArchiveTooLarge(ValueError):
+    """A zip that holds, or unpacks to, more than its limits allow."""
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """What an uploaded zip may hold: members (files and folders), bytes per unpacked file, bytes in all."""
+
+    members: int
+    member_bytes: int
+    total_bytes: int
+
+
+# A bundle's text compresses perhaps 5-20 to 1; zeros compress over 1,000 to 1. Small files are
+# exempt, so a short file of repeated lines is never taken for a bomb.
+MAX_COMPRESSION_RATIO = 100
+_RATIO_EXEMPT_BYTES = 1 << 20
+# Linux and macOS file systems take 255 bytes per name; a bundle's paths are far shorter in all.
+_NAME_MAX = 255
+_PATH_MAX = 1024
+
+
+def extract_bundle_zip(archive: Path | IO[bytes], into: Path, limits: ZipLimits) -> Path:
+    """Unpack an uploaded bundle zip within `limits` and return the folder that holds `crm/`.
+
+    Every member is checked against the zip's directory before anything is written, then the bytes
+    actually unpacked are counted (the directory's sizes are not trusted). Errors name the member by
+    its path inside the zip, never by where it was unpacked; what was written is the caller's to remove."""
+    root = into.resolve()
     with zipfile.ZipFile(archive) as zf:
-        root = into.resolve()
-        for member in zf.infolist():
-            target = (root / member.filename).resolve()
-            if not target.is_relative_to(root):
-                raise UnsafeArchive(f"zip member {member.filename!r} escapes the bundle folder")
-        zf.extractall(root)
+        infos = zf.infolist()
+        if len(infos) > limits.members:
+            raise ArchiveTooLarge(f"the zip holds {len(infos):,} files and folders; the limit is {limits.members:,}")
+        members = [(member, _target(member, root)) for member in infos]
+        _check_directory(members, root, limits)
+        unpacked = 0
+        for member, target in members:
+            unpacked += _unpack(zf, member, target, limits.total_bytes - unpacked, limits)
     candidates = sorted(p.parent for p in root.rglob("crm") if p.is_dir())
     if not candidates:
         raise BundleError("the zip holds no crm/ folder; zip the bundle folder itself")
     return min(candidates, key=lambda p: len(p.parts))
+
+
+def _target(member: zipfile.ZipInfo, root: Path) -> Path:
+    name = member.filename
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) > _PATH_MAX or any(len(part) > _NAME_MAX for part in encoded.split(b"/")):
+        raise UnsafeArchive(
+            f"zip member {name!r} has too long a name: at most {_NAME_MAX} bytes per folder or file name "
+            f"and {_PATH_MAX:,} in all"
+        )
+    target = (root / name).resolve()
+    if not target.is_relative_to(root):
+        raise UnsafeArchive(f"zip member {name!r} escapes the bundle folder")
+    if target == root and not member.is_dir():
+        raise UnsafeArchive(f"zip member {name!r} has no file name")
+    return target
+
+
+def _check_directory(members: list[tuple[zipfile.ZipInfo, Path]], root: Path, limits: ZipLimits) -> None:
+    """Refuse from the zip's own directory, before writing: encryption, sizes, ratios, file/folder clashes."""
+    files: dict[Path, str] = {}
+    folders: set[Path] = set()
+    declared = 0
+    for member, target in members:
+        if member.flag_bits & 0x1:
+            raise UnsafeArchive(f"zip member {member.filename!r} is encrypted; zip the bundle without a password")
+        _check_size(member, member.file_size, limits)
+        declared += member.file_size
+        if declared > limits.total_bytes:
+            raise _too_much(limits)
+        folders.update(parent for parent in target.parents if parent.is_relative_to(root))
+        if member.is_dir():
+            folders.add(target)
+        else:
+            files[target] = member.filename
+    if clashes := sorted(set(files) & folders):
+        raise UnsafeArchive(f"zip member {files[clashes[0]]!r} is a file, and other members have it as their folder")
+
+
+def _unpack(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, room: int, limits: ZipLimits) -> int:
+    """Write one member, counting the bytes as they come; returns how many were written."""
+    written = 0
+    try:
+        if member.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            return 0
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(member) as source, target.open("wb") as out:
+            while block := source.read(1 << 16):
+                written += len(block)
+                _check_size(member, written, limits)
+                if written > room:
+                    raise _too_much(limits)
+                out.write(block)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise UnsafeArchive(f"zip member {member.filename!r} cannot be unpacked: {exc}") from exc
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # str(exc) would name the server's temporary folder; the reason alone does not.
+        raise UnsafeArchive(f"zip member {member.filename!r} cannot be unpacked: {exc.strerror}") from exc
+    return written
+
+
+def _check_size(member: zipfile.ZipInfo, size: int, limits: ZipLimits) -> None:
+    if size > limits.member_bytes:
+        raise ArchiveTooLarge(
+            f"zip member {member.filename!r} unpacks to more than {human_bytes(limits.member_bytes)}, "
+            "the limit for one file"
+        )
+    if size > _RATIO_EXEMPT_BYTES and size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+        raise ArchiveTooLarge(
+            f"zip member {member.filename!r} unpacks to over {MAX_COMPRESSION_RATIO} times its compressed size "
+            f"({human_bytes(member.compress_size)}); a bundle's files never compress that well, a zip bomb's do"
+        )
+
+
+def _too_much(limits: ZipLimits) -> ArchiveTooLarge:
+    return ArchiveTooLarge(f"the zip unpacks to more than {human_bytes(limits.total_bytes)} in all, the limit")
