@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     webhook_poll_interval_s: float = Field(
         default=5.0, gt=0, description="How often the deliverer looks for due retries and other processes' events."
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks go to loopback, private, link-local and local-name targets (on-prem installs, "
+        "tests). Off: only globally routable addresses are accepted and delivered to.",
+    )
     max_upload_bytes: int = Field(
         default=200 * _MIB,
         gt=0,

@@ -110,6 +110,7 @@ def build_state(
         max_attempts=settings.webhook_max_attempts,
         poll_interval_s=settings.webhook_poll_interval_s,
         owns_http=webhook_http is None,
+        allow_private=settings.webhook_allow_private,
     )
     return AppState(
         settings,

@@ -2,13 +2,16 @@
 
 Any number of service processes may run one: a delivery is claimed with a conditional UPDATE
 before it is sent, so only one process sends each attempt. No transaction is open while a
-request is in flight.
+request is in flight. Each attempt goes only to a vetted address (`targets.pin`), follows no
+redirect, and records the status code or the kind of network error, never the receiver's
+answer: the delivery log must not let a caller read or probe what the service can reach.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +22,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction, utcnow
-from app.webhooks import repository, service
+from app.webhooks import repository, service, targets
 from app.webhooks.models import WebhookDeliveryRow, WebhookEndpointRow
 from app.webhooks.signing import signature_header
 
@@ -53,6 +56,7 @@ class WebhookDeliverer:
         batch_size: int = 50,
         clock: Callable[[], datetime] = utcnow,
         owns_http: bool = False,
+        allow_private: bool = False,
     ) -> None:
         self._sessions = sessions
         self._http = http
@@ -62,6 +66,7 @@ class WebhookDeliverer:
         self._batch_size = batch_size
         self._clock = clock
         self._owns_http = owns_http
+        self._allow_private = allow_private
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -120,24 +125,39 @@ class WebhookDeliverer:
             )
 
     def _send(self, attempt: Attempt, now: datetime) -> None:
+        try:
+            target = targets.pin(attempt.url, allow_private=self._allow_private)
+        except targets.TargetRefused as exc:
+            self._settle(attempt, now, None, f"{exc}; not delivered")
+            return
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "Planwright-Event": attempt.event_type,
             "Planwright-Delivery": attempt.delivery_id,
             "Planwright-Signature": signature_header(attempt.secrets, attempt.body, int(now.timestamp())),
+            # The pool keys connections by address, not name: a kept-alive TLS connection to one
+            # name must not carry a request for another name served from the same address.
+            "Connection": "close",
+            **target.headers,
         }
         status_code: int | None = None
         error: str | None = None
         try:
             with self._http.stream(
-                "POST", attempt.url, content=attempt.body, headers=headers, timeout=self._timeout_s
+                "POST",
+                target.url,
+                content=attempt.body,
+                headers=headers,
+                timeout=self._timeout_s,
+                follow_redirects=False,
+                extensions=target.extensions,
             ) as response:
                 status_code = response.status_code
                 if not response.is_success:
-                    error = f"HTTP {status_code}" + _excerpt(response)
+                    error = _status_error(status_code)
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = _network_error(exc)
         self._settle(attempt, now, status_code, error)
 
     def _settle(self, attempt: Attempt, now: datetime, status_code: int | None, error: str | None) -> None:
@@ -180,12 +200,32 @@ class WebhookDeliverer:
             self._wake.set()
 
 
-def _excerpt(response: httpx.Response, limit: int = 200) -> str:
-    """The start of the receiver's answer, without reading a large body to the end."""
-    chunk = b""
-    for part in response.iter_bytes():
-        chunk += part
-        if len(chunk) >= limit:
-            break
-    text = chunk[:limit].decode("utf-8", errors="replace").strip()
-    return f": {text}" if text else ""
+def _status_error(status_code: int) -> str:
+    """The status and its standard phrase; the receiver's own phrase and body are never kept."""
+    phrase = httpx.codes.get_reason_phrase(status_code)
+    error = f"HTTP {status_code} {phrase}".rstrip()
+    return error + " (redirects are not followed)" if 300 <= status_code < 400 else error
+
+
+def _network_error(exc: httpx.HTTPError) -> str:
+    """What kind of network failure this was, without addresses or the library's wording."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    causes: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused"
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+        return "TLS certificate not valid for the host"
+    if any(isinstance(c, ssl.SSLError) for c in causes):
+        return "TLS handshake failed"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the answer was not valid HTTP"
+    if isinstance(exc, httpx.NetworkError):
+        return "connection lost"
+    return "request failed"

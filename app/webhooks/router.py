@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from app.deps import Integration, SessionDep
+from app.deps import Integration, SessionDep, StateDep
 from app.idempotency import remember, replayed, request_fingerprint
 from app.pagination import decode_cursor, encode_cursor
 from app.webhooks import repository, service
@@ -25,18 +25,23 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 def create_webhook(
     body: WebhookCreate,
     session: SessionDep,
+    state: StateDep,
     principal: Integration,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Any:
     """Register a receiver for `draft.ready`, `draft.failed` and `plan.updated` events.
 
-    The response holds the signing secret; it is shown only here (rotate it to get a new one).
-    A retry with the same `Idempotency-Key` gets the first response back.
+    The URL must be http(s), without `user:password@`, on a publicly routable host (an install
+    may allow private ones); anything else is a 422. The response holds the signing secret; it
+    is shown only here (rotate it to get a new one). A retry with the same `Idempotency-Key`
+    gets the first response back.
     """
     fingerprint = request_fingerprint("POST", "/v1/webhooks", body.model_dump_json().encode())
     if (earlier := replayed(session, principal.tenant, idempotency_key, fingerprint)) is not None:
         return JSONResponse(earlier.body, status_code=earlier.status_code)
-    row = service.create_endpoint(session, principal.tenant, principal.name, body)
+    row = service.create_endpoint(
+        session, principal.tenant, principal.name, body, allow_private=state.settings.webhook_allow_private
+    )
     created = WebhookCreated.model_validate(row)
     if idempotency_key:
         remember(session, principal.tenant, idempotency_key, fingerprint, 201, created.model_dump(mode="json"))

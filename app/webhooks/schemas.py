@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints, field_validator
 
+from app.webhooks.targets import redact
+
 EventType = Literal["draft.ready", "draft.failed", "plan.updated"]
 EVENT_TYPES: tuple[EventType, ...] = ("draft.ready", "draft.failed", "plan.updated")
 
@@ -12,7 +14,9 @@ WebhookUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000, allowed_schem
 
 
 class WebhookCreate(BaseModel):
-    url: WebhookUrl = Field(description="Where to POST events; http or https.")
+    url: WebhookUrl = Field(
+        description="Where to POST events: http or https, no `user:password@`, a publicly routable host."
+    )
     events: list[EventType] = Field(min_length=1, description="The event types to receive.")
     description: str | None = Field(default=None, max_length=500)
 
@@ -32,6 +36,12 @@ class WebhookPublic(BaseModel):
     events: list[EventType]
     description: str | None
     created_at: datetime
+
+    @field_validator("url")
+    @classmethod
+    def _without_credentials(cls, url: str) -> str:
+        # Such URLs are refused now, but rows stored before that may still hold them.
+        return redact(url)
 
 
 class WebhookCreated(WebhookPublic):
@@ -60,6 +70,13 @@ class DeliveryPublic(BaseModel):
     next_attempt_at: datetime | None = Field(description="When the next attempt is due; null once settled.")
     delivered_at: datetime | None
     created_at: datetime
+
+    @field_validator("last_error")
+    @classmethod
+    def _without_receiver_text(cls, error: str | None) -> str | None:
+        # Older releases appended the receiver's answer or the exception's text after ": ". What
+        # is recorded now never contains ": ", so this only cuts such tails from stored rows.
+        return error.split(": ", 1)[0] if error else error
 
 
 class DeliveryPage(BaseModel):

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.drafts.models import DraftRow
 from app.ids import new_id
-from app.problems import not_found
-from app.webhooks import repository
+from app.problems import Problem, not_found
+from app.webhooks import repository, targets
 from app.webhooks.models import WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow
 from app.webhooks.schemas import EventType, WebhookCreate
 
@@ -40,11 +40,23 @@ def retry_delay(attempts: int) -> timedelta:
     return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
 
 
-def create_endpoint(session: Session, tenant: str, actor: str, body: WebhookCreate) -> WebhookEndpointRow:
+def create_endpoint(
+    session: Session, tenant: str, actor: str, body: WebhookCreate, *, allow_private: bool
+) -> WebhookEndpointRow:
+    url = str(body.url)
+    try:
+        targets.check_url(url, allow_private=allow_private)
+    except targets.TargetRefused as exc:
+        raise Problem(
+            422,
+            "Webhook URL refused",
+            f"{exc}. Webhooks go only to http(s) URLs without credentials on publicly routable hosts.",
+            errors=[{"loc": ["body", "url"], "msg": str(exc), "type": "url_refused"}],
+        ) from exc
     row = WebhookEndpointRow(
         id=new_id("whk"),
         tenant=tenant,
-        url=str(body.url),
+        url=url,
         events=list(body.events),
         description=body.description,
         secret=new_secret(),

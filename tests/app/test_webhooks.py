@@ -1,11 +1,14 @@
 """Webhooks: endpoints per tenant, events recorded with the change that causes them, signed
-deliveries to a real receiver on loopback, retries on an injected clock, and no double sends."""
+deliveries to a real receiver on loopback, retries on an injected clock, no double sends, and
+targets limited to public addresses unless private ones are allowed."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +27,8 @@ from app.settings import Settings
 from app.state import AppState, build_state
 from app.webhooks import repository as webhook_rows
 from app.webhooks import service as webhooks
-from app.webhooks.models import WebhookDeliveryRow, WebhookEventRow
+from app.webhooks import targets
+from app.webhooks.models import WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow
 from app.webhooks.service import as_utc
 from app.webhooks.signing import verify
 from plans.vocabulary import DraftKind
@@ -44,11 +48,14 @@ class Received:
 
 
 class Receiver:
-    """A CRM plugin's webhook endpoint: records every request and answers with the next queued status."""
+    """A CRM plugin's webhook endpoint: records every request and answers with the next queued
+    status, with `body` and, when set, a `Location` header."""
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.statuses: list[int] = []
+        self.body = b"ok"
+        self.location: str | None = None
         self._arrived = threading.Condition()
         receiver = self
 
@@ -61,9 +68,11 @@ class Receiver:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                     receiver._arrived.notify_all()
                 self.send_response(status)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(receiver.body)))
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(receiver.body)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
@@ -73,8 +82,12 @@ class Receiver:
         self._thread.start()
 
     @property
+    def port(self) -> int:
+        return self._server.server_port
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/hooks/planwright"
+        return f"http://127.0.0.1:{self.port}/hooks/planwright"
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
         with self._arrived:
@@ -94,14 +107,29 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def allow_private() -> bool:
+    """The test receiver listens on 127.0.0.1, so most tests allow private targets; the tests of
+    the default refuse them with `@pytest.mark.parametrize("allow_private", [False])`."""
+    return True
+
+
+@pytest.fixture
+def settings(settings: Settings, allow_private: bool) -> Settings:
     """Nothing is sent in the background: each test drives the deliverer with run_once(now=...)."""
-    return settings.model_copy(update={"webhooks_enabled": False, "webhook_max_attempts": 3, "webhook_timeout_s": 5})
+    return settings.model_copy(
+        update={
+            "webhooks_enabled": False,
+            "webhook_max_attempts": 3,
+            "webhook_timeout_s": 5,
+            "webhook_allow_private": allow_private,
+        }
+    )
 
 
 @pytest.fixture
 def webhook_http() -> Iterator[httpx.Client]:
-    with httpx.Client() as http:
+    # A client that would follow redirects: the deliverer must refuse to, whatever client it is given.
+    with httpx.Client(follow_redirects=True) as http:
         yield http
 
 
@@ -376,7 +404,7 @@ def test_a_receiver_answering_500_is_retried_with_backoff_then_given_up(
     assert app_state.webhooks.run_once(now=t0) == 1
     [pending] = _deliveries(client, keys.integration, hook["id"])["items"]
     assert (pending["status"], pending["attempts"], pending["last_status_code"]) == ("pending", 1, 500)
-    assert pending["last_error"].startswith("HTTP 500")
+    assert pending["last_error"] == "HTTP 500 Internal Server Error"
     assert as_utc(datetime.fromisoformat(pending["next_attempt_at"])) == t0 + timedelta(seconds=10)
 
     assert app_state.webhooks.run_once(now=t0 + timedelta(seconds=9)) == 0
@@ -425,7 +453,7 @@ def test_an_unreachable_receiver_is_recorded_and_retried(client: TestClient, app
 
     [delivery] = _deliveries(client, keys.integration, hook["id"])["items"]
     assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("pending", 1, None)
-    assert delivery["last_error"].startswith("ConnectError")
+    assert delivery["last_error"] == "connection refused"
 
 
 def test_a_claimed_delivery_cannot_be_claimed_again(
@@ -510,3 +538,298 @@ def test_the_service_delivers_in_the_background_when_enabled(
 
     assert request.json["data"]["draft_id"] == draft["id"]
     assert verify(hook["secret"], request.headers["Planwright-Signature"], request.body)
+
+
+# --- targets: public addresses only, unless allowed --------------------------------------------
+
+PUBLIC_NAME = "hooks.crm.example.com"
+
+
+@pytest.fixture
+def resolved(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every name the deliverer resolves answers with `resolved.addresses`; the lookups are recorded.
+    Any other lookup of a name (rather than a numeric address) fails the test: no real DNS."""
+    lookups: list[tuple[str, int]] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def fake_resolve(host: str, port: int) -> list[str]:
+        lookups.append((host, port))
+        return list(fake_resolve.addresses)  # type: ignore[attr-defined]
+
+    def numeric_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, bytes):
+            host = host.decode()
+        if targets.ip_literal(host) is None:
+            raise AssertionError(f"{host!r} was resolved outside targets.resolve")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    fake_resolve.addresses = ["127.0.0.1"]  # type: ignore[attr-defined]
+    monkeypatch.setattr(targets, "resolve", fake_resolve)
+    monkeypatch.setattr(socket, "getaddrinfo", numeric_only)
+    return lookups
+
+
+def _answer_with(monkeypatch: pytest.MonkeyPatch, addresses: list[str]) -> None:
+    monkeypatch.setattr(targets.resolve, "addresses", addresses)
+
+
+REFUSED_AT_CREATE = [
+    ("http://169.254.169.254/latest/meta-data/", "address 169.254.169.254 is link-local"),
+    ("http://127.0.0.1:6379/", "address 127.0.0.1 is loopback"),
+    ("http://[::1]/hooks", "address ::1 is loopback"),
+    ("http://10.0.0.5/hooks", "address 10.0.0.5 is private"),
+    ("http://192.168.1.20/hooks", "address 192.168.1.20 is private"),
+    ("http://172.16.0.1/hooks", "address 172.16.0.1 is private"),
+    ("http://100.64.0.1/hooks", "address 100.64.0.1 is shared address space"),
+    ("http://0.0.0.0:8000/", "address 0.0.0.0 is unspecified"),
+    ("http://224.0.0.1/", "address 224.0.0.1 is multicast"),
+    ("http://2130706433/", "address 127.0.0.1 is loopback"),
+    ("http://0x7f000001/", "address 127.0.0.1 is loopback"),
+    ("http://0177.0.0.1/", "address 127.0.0.1 is loopback"),
+    ("http://127.1/", "address 127.0.0.1 is loopback"),
+    ("http://[::ffff:127.0.0.1]/", "is loopback (it embeds 127.0.0.1)"),
+    ("http://[::ffff:169.254.169.254]/", "is link-local (it embeds 169.254.169.254)"),
+    ("http://[fe80::1]/", "address fe80::1 is link-local"),
+    ("http://[fd00::1]/", "address fd00::1 is private"),
+    ("http://localhost:8000/hooks", "host localhost is a local name"),
+    ("http://LOCALHOST./hooks", "host localhost is a local name"),
+    ("http://admin.localhost/", "host admin.localhost is a local name"),
+    ("http://printer.local/", "host printer.local is a local name"),
+    ("http://metadata.google.internal/computeMetadata/v1/", "host metadata.google.internal is a local name"),
+    ("https://user:hunter2@crm.example.com/hooks", "must not carry credentials"),
+    ("https://hunter2@crm.example.com/hooks", "must not carry credentials"),
+]
+
+
+@pytest.mark.parametrize("allow_private", [False])
+@pytest.mark.parametrize(("url", "why"), REFUSED_AT_CREATE)
+def test_urls_that_reach_internal_addresses_are_refused_at_registration(
+    client: TestClient, keys: Keys, url: str, why: str
+) -> None:
+    response = client.post(
+        "/v1/webhooks", json={"url": url, "events": ["draft.ready"]}, headers=Keys.header(keys.integration)
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["title"] == "Webhook URL refused"
+    assert why in problem["detail"]
+    assert problem["errors"][0]["loc"] == ["body", "url"]
+    assert "hunter2" not in response.text
+    assert client.get("/v1/webhooks", headers=Keys.header(keys.integration)).json() == []
+
+
+@pytest.mark.parametrize("allow_private", [False])
+@pytest.mark.parametrize(
+    ("addresses", "error"),
+    [
+        (["127.0.0.1"], "address 127.0.0.1 is loopback; not delivered"),
+        (["93.184.216.34", "10.0.0.5"], "address 10.0.0.5 is private; not delivered"),
+        (
+            ["::ffff:169.254.169.254"],
+            "address ::ffff:a9fe:a9fe is link-local (it embeds 169.254.169.254); not delivered",
+        ),
+    ],
+)
+def test_a_public_name_that_resolves_to_an_internal_address_is_not_delivered(
+    client: TestClient,
+    app_state: AppState,
+    keys: Keys,
+    receiver: Receiver,
+    resolved: list[tuple[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    addresses: list[str],
+    error: str,
+) -> None:
+    url = f"http://{PUBLIC_NAME}:{receiver.port}/hooks/planwright"
+    hook = _register(client, keys.integration, url, ["draft.ready"])
+    _answer_with(monkeypatch, addresses)
+    _draft(client, keys)
+    t0 = utcnow()
+
+    assert app_state.webhooks.run_once(now=t0) == 1
+
+    assert resolved == [(PUBLIC_NAME, receiver.port)]
+    [pending] = _deliveries(client, keys.integration, hook["id"])["items"]
+    assert (pending["status"], pending["attempts"], pending["last_status_code"]) == ("pending", 1, None)
+    assert pending["last_error"] == error
+    # Refusals follow the usual backoff and give up after the last attempt.
+    assert app_state.webhooks.run_once(now=t0 + timedelta(seconds=10)) == 1
+    assert app_state.webhooks.run_once(now=t0 + timedelta(seconds=70)) == 1
+    assert app_state.webhooks.run_once(now=t0 + timedelta(days=1)) == 0
+    [failed] = _deliveries(client, keys.integration, hook["id"])["items"]
+    assert (failed["status"], failed["attempts"], failed["last_error"]) == ("failed", 3, error)
+    assert receiver.requests == []
+
+
+def test_with_private_targets_allowed_a_name_is_delivered_to_the_address_it_resolved_to(
+    client: TestClient, app_state: AppState, keys: Keys, receiver: Receiver, resolved: list[tuple[str, int]]
+) -> None:
+    url = f"http://{PUBLIC_NAME}:{receiver.port}/hooks/planwright"
+    hook = _register(client, keys.integration, url, ["draft.ready"])
+    _draft(client, keys)
+
+    assert app_state.webhooks.run_once() == 1
+
+    # Resolved once, by targets.resolve; the HTTP client connected to that address (a second
+    # lookup of the name would have failed the test) and still named the host.
+    assert resolved == [(PUBLIC_NAME, receiver.port)]
+    [request] = receiver.requests
+    assert request.headers["Host"] == f"{PUBLIC_NAME}:{receiver.port}"
+    assert request.path == "/hooks/planwright"
+    [delivery] = _deliveries(client, keys.integration, hook["id"])["items"]
+    assert (delivery["status"], delivery["last_status_code"]) == ("delivered", 200)
+
+
+@pytest.mark.parametrize("allow_private", [False])
+def test_by_default_a_stored_loopback_url_is_not_delivered(
+    client: TestClient, app_state: AppState, keys: Keys, receiver: Receiver
+) -> None:
+    hook = _store_endpoint(app_state, receiver.url)
+    _draft(client, keys)
+
+    assert app_state.webhooks.run_once() == 1
+
+    [delivery] = _deliveries(client, keys.integration, hook)["items"]
+    assert delivery["last_error"] == "address 127.0.0.1 is loopback; not delivered"
+    assert receiver.requests == []
+
+
+def test_a_stored_url_with_credentials_is_listed_without_them_and_not_delivered(
+    client: TestClient, app_state: AppState, keys: Keys, receiver: Receiver
+) -> None:
+    hook = _store_endpoint(app_state, f"http://planwright:hunter2@127.0.0.1:{receiver.port}/hooks/planwright")
+    _draft(client, keys)
+
+    listed = client.get("/v1/webhooks", headers=Keys.header(keys.integration))
+    assert [w["url"] for w in listed.json()] == [receiver.url]
+    assert "hunter2" not in listed.text
+
+    assert app_state.webhooks.run_once() == 1
+    deliveries = client.get(f"/v1/webhooks/{hook}/deliveries", headers=Keys.header(keys.integration))
+    [delivery] = deliveries.json()["items"]
+    assert delivery["last_error"].startswith("the URL must not carry credentials")
+    assert "hunter2" not in deliveries.text
+    assert receiver.requests == []
+
+
+def test_answers_recorded_by_an_older_release_are_not_shown(
+    client: TestClient, app_state: AppState, keys: Keys
+) -> None:
+    hook = _store_endpoint(app_state, "https://crm.example.com/hooks")
+    with transaction(app_state.sessions) as session:
+        webhooks.record_event(session, "acme-sales", "draft.ready", {})
+    with transaction(app_state.sessions) as session:
+        [delivery] = session.scalars(select(WebhookDeliveryRow)).all()
+        delivery.last_error = "HTTP 500: -ERR requirepass hunter2"
+
+    response = client.get(f"/v1/webhooks/{hook}/deliveries", headers=Keys.header(keys.integration))
+
+    assert [d["last_error"] for d in response.json()["items"]] == ["HTTP 500"]
+    assert "hunter2" not in response.text
+
+
+def test_the_delivery_log_never_shows_what_the_receiver_answered(
+    client: TestClient, app_state: AppState, keys: Keys, receiver: Receiver
+) -> None:
+    hook = _register(client, keys.integration, receiver.url, ["draft.ready"])
+    receiver.statuses = [500]
+    receiver.body = b"-ERR wrong number of arguments\r\nrequirepass hunter2\r\n"
+    _draft(client, keys)
+
+    assert app_state.webhooks.run_once() == 1
+
+    response = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=Keys.header(keys.integration))
+    [delivery] = response.json()["items"]
+    assert (delivery["last_status_code"], delivery["last_error"]) == (500, "HTTP 500 Internal Server Error")
+    assert "hunter2" not in response.text and "ERR" not in response.text
+
+
+def test_a_redirect_is_not_followed(client: TestClient, app_state: AppState, keys: Keys, receiver: Receiver) -> None:
+    hook = _register(client, keys.integration, receiver.url, ["draft.ready"])
+    receiver.statuses = [302]
+    receiver.location = f"http://127.0.0.1:{receiver.port}/internal/admin"
+    _draft(client, keys)
+
+    assert app_state.webhooks.run_once() == 1
+
+    assert [r.path for r in receiver.requests] == ["/hooks/planwright"]
+    [delivery] = _deliveries(client, keys.integration, hook["id"])["items"]
+    assert (delivery["status"], delivery["last_status_code"]) == ("pending", 302)
+    assert delivery["last_error"] == "HTTP 302 Found (redirects are not followed)"
+
+
+@pytest.mark.parametrize("allow_private", [False])
+def test_a_public_target_is_sent_to_its_vetted_address_with_its_name_for_tls(
+    settings: Settings, resolved: list[tuple[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(204)
+
+    _answer_with(monkeypatch, ["93.184.216.34", "2606:2800:220:1::1"])
+    with _client_sending_with(settings, httpx.MockTransport(answer)) as (client, keys):
+        hook = _register(client, keys.integration, f"https://{PUBLIC_NAME}/hooks?x=1", ["draft.ready"])
+        _draft(client, keys)
+        assert client.app.state.planwright.webhooks.run_once() == 1  # type: ignore[attr-defined]
+        [delivery] = _deliveries(client, keys.integration, hook["id"])["items"]
+
+    [request] = sent
+    assert str(request.url) == "https://93.184.216.34/hooks?x=1"
+    assert request.headers["Host"] == PUBLIC_NAME
+    assert request.extensions["sni_hostname"] == PUBLIC_NAME
+    assert request.headers["Connection"] == "close"
+    assert (delivery["status"], delivery["last_status_code"]) == ("delivered", 204)
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        (httpx.ConnectTimeout("timed out connecting to 10.9.8.7:6379"), "timed out"),
+        (httpx.ReadTimeout("read timed out from 10.9.8.7:6379"), "timed out"),
+        (httpx.RemoteProtocolError("illegal status line: b'-ERR unknown command'"), "the answer was not valid HTTP"),
+        (httpx.ReadError("[Errno 104] Connection reset by peer 10.9.8.7"), "connection lost"),
+    ],
+)
+def test_network_errors_are_logged_by_kind_without_detail(
+    settings: Settings, receiver: Receiver, failure: httpx.HTTPError, error: str
+) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise failure
+
+    with _client_sending_with(settings, httpx.MockTransport(fail)) as (client, keys):
+        hook = _register(client, keys.integration, receiver.url, ["draft.ready"])
+        _draft(client, keys)
+        client.app.state.planwright.webhooks.run_once()  # type: ignore[attr-defined]
+        [delivery] = _deliveries(client, keys.integration, hook["id"])["items"]
+
+    assert (delivery["status"], delivery["last_status_code"], delivery["last_error"]) == ("pending", None, error)
+
+
+def _store_endpoint(app_state: AppState, url: str) -> str:
+    """An endpoint stored before URLs were vetted, as an older release could have."""
+    with transaction(app_state.sessions) as session:
+        row = WebhookEndpointRow(
+            id="whk_legacy",
+            tenant="acme-sales",
+            url=url,
+            events=["draft.ready"],
+            secret=webhooks.new_secret(),
+            created_by="test",
+            created_at=utcnow(),
+        )
+        session.add(row)
+    return row.id
+
+
+@contextmanager
+def _client_sending_with(settings: Settings, transport: httpx.BaseTransport) -> Iterator[tuple[TestClient, Keys]]:
+    with httpx.Client(transport=transport, follow_redirects=True) as http:
+        app = create_app(
+            settings, state_factory=lambda s: build_state(s, embedder=HashingEmbedder(), webhook_http=http)
+        )
+        with TestClient(app) as client:
+            yield client, Keys(client.app.state.planwright, "acme-sales")  # type: ignore[attr-defined]
