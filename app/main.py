@@ -34,7 +34,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = factory(settings)
         app.state.planwright = state
-        state.runner.resume_interrupted()
+        state.sweeper.start()  # at once, then every draft_sweep_interval_s: resumes what a stopped process left
         if settings.webhooks_enabled:
             state.webhooks.start()
         try:

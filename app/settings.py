@@ -37,7 +37,25 @@ class Settings(BaseSettings):
         description="`worker`: API processes only record drafts as running; `planwright worker` runs them.",
     )
     draft_lease_s: float = Field(
-        default=600.0, gt=0, description="How long a claimed draft is its claimer's before another may take it."
+        default=600.0,
+        gt=0,
+        description="How long a claim on a draft lasts unless renewed (it is renewed while the draft runs); a "
+        "crashed process's drafts are taken over once it runs out.",
+    )
+    draft_max_attempts: int = Field(
+        default=3, ge=1, description="Claims before a draft whose runners keep dying is failed instead of resumed."
+    )
+    draft_time_limit_s: float = Field(
+        default=1800.0, gt=0, description="A draft still running after this long is failed with that reason."
+    )
+    draft_tenant_concurrency: int = Field(
+        default=1, ge=1, description="Drafts of one tenant that run at once, so one tenant cannot hold every worker."
+    )
+    draft_sweep_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often each API process queues drafts for due evidence triggers and resumes drafts "
+        "nobody holds.",
     )
     worker_poll_interval_s: float = Field(
         default=2.0, gt=0, description="How often `planwright worker` looks for drafts to run."

@@ -15,6 +15,8 @@ from agents.llm import LlmConfig, make_chat_model
 from app.auth.service import Role, issue_key
 from app.db import make_engine, make_sessionmaker, transaction
 from app.drafts.runner import DraftRunner
+from app.drafts.service import DraftLimits
+from app.drafts.sweeper import DraftSweeper
 from app.drafts.triggers import DraftScheduler
 from app.metrics import metrics_registry
 from app.migrate import upgrade
@@ -34,17 +36,28 @@ class AppState:
     store: ChunkStore
     runner: DraftRunner
     scheduler: DraftScheduler
+    sweeper: DraftSweeper
     llm: LlmConfig
     chat_model: BaseChatModel | None
     webhooks: WebhookDeliverer
     metrics: CollectorRegistry
 
     def close(self) -> None:
-        self.scheduler.flush(submit=False)
+        self.sweeper.close()
+        self.scheduler.close()
         self.runner.close()
         self.webhooks.close()
         self.store.close()
         self.engine.dispose()
+
+
+def draft_limits(settings: Settings) -> DraftLimits:
+    return DraftLimits(
+        lease_s=settings.draft_lease_s,
+        max_attempts=settings.draft_max_attempts,
+        time_limit_s=settings.draft_time_limit_s,
+        tenant_concurrency=settings.draft_tenant_concurrency,
+    )
 
 
 def llm_config(settings: Settings) -> LlmConfig:
@@ -100,9 +113,10 @@ def build_state(
         llm=llm,
         field_map=CrmFieldMap.load(settings.crm_field_map),
         in_process=settings.draft_execution == "inprocess",
-        lease_s=settings.draft_lease_s,
+        limits=draft_limits(settings),
     )
     scheduler = DraftScheduler(sessions, runner.submit, settings.default_engine, settings.auto_draft_delay_s)
+    sweeper = DraftSweeper(scheduler, runner, settings.draft_sweep_interval_s)
     webhooks = WebhookDeliverer(
         sessions,
         webhook_http or httpx.Client(follow_redirects=False, headers={"User-Agent": USER_AGENT}),
@@ -120,6 +134,7 @@ def build_state(
         store,
         runner,
         scheduler,
+        sweeper,
         llm,
         chat_model,
         webhooks,

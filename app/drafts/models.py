@@ -32,12 +32,29 @@ class DraftRow(Base):
     # Who runs a `running` draft, until when: another process may claim it once the lease runs out.
     claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # How many times a process claimed it: a draft that keeps being interrupted is failed, not resumed forever.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     changes: Mapped[list[DraftChangeRow]] = relationship(
         back_populates="draft", order_by="DraftChangeRow.position", cascade="all, delete-orphan"
     )
+
+
+class DraftTriggerRow(Base):
+    """New evidence for an account: draft `kind` once the account has been quiet until `not_before`.
+
+    Written in the import's own transaction, so evidence a client was told is imported is drafted
+    even when the process dies during the quiet period.
+    """
+
+    __tablename__ = "draft_triggers"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class DraftChangeRow(Base):

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from sqlalchemy import CursorResult, select, update
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
-from app.drafts.models import DecisionRow, DraftRow
+from app.drafts.models import DecisionRow, DraftRow, DraftTriggerRow
 
 
 def page(
@@ -57,6 +62,48 @@ def claim_version(session: Session, tenant: str, draft_id: str, version: int) ->
         update(DraftRow)
         .where(DraftRow.tenant == tenant, DraftRow.id == draft_id, DraftRow.version == version)
         .values(version=version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def record_triggers(
+    session: Session, tenant: str, account_id: str, kinds: Iterable[str], not_before: datetime
+) -> None:
+    """Ask for drafts of `kinds` once the account is quiet until `not_before` (a later change pushes it on).
+
+    An upsert, so two imports of one account at once both land, on SQLite and PostgreSQL alike.
+    """
+    rows = [{"tenant": tenant, "account_id": account_id, "kind": kind, "not_before": not_before} for kind in kinds]
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DraftTriggerRow).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant", "account_id", "kind"], set_={"not_before": statement.excluded.not_before}
+        )
+    )
+
+
+def due_triggers(session: Session, now: datetime, *, everything: bool = False) -> list[DraftTriggerRow]:
+    query = select(DraftTriggerRow).order_by(DraftTriggerRow.not_before)
+    if not everything:
+        query = query.where(DraftTriggerRow.not_before <= now)
+    return list(session.scalars(query))
+
+
+def take_trigger(session: Session, trigger: DraftTriggerRow) -> bool:
+    """Remove a due trigger to act on it, unless newer evidence moved it on or another process took it."""
+    result = session.execute(
+        delete(DraftTriggerRow)
+        .where(
+            DraftTriggerRow.tenant == trigger.tenant,
+            DraftTriggerRow.account_id == trigger.account_id,
+            DraftTriggerRow.kind == trigger.kind,
+            DraftTriggerRow.not_before == trigger.not_before,
+        )
         .execution_options(synchronize_session=False)
     )
     assert isinstance(result, CursorResult)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from agents.field_map import CrmFieldMap
 from agents.llm import LlmConfig
 from app.db import utcnow
-from app.drafts.service import DEFAULT_LEASE_S, claimable_draft_ids, execute_draft
+from app.drafts.service import DraftLimits, claimable_draft_ids, execute_draft, is_claimable
 from retrieval.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,11 @@ log = logging.getLogger(__name__)
 
 class DraftRunner:
     """Runs drafts in this process. With `in_process=False` (PLANWRIGHT_DRAFT_EXECUTION=worker) it
-    runs nothing: drafts stay recorded as `running` for a `planwright worker` to claim."""
+    runs nothing: drafts stay recorded as `running` for a `planwright worker` to claim.
+
+    A draft it could not claim although nobody holds it (its tenant is at its concurrency limit)
+    waits here and is tried again when one of this process's drafts finishes, or by the sweeper.
+    """
 
     def __init__(
         self,
@@ -33,7 +39,7 @@ class DraftRunner:
         llm: LlmConfig | None = None,
         field_map: CrmFieldMap | None = None,
         in_process: bool = True,
-        lease_s: float = DEFAULT_LEASE_S,
+        limits: DraftLimits | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
@@ -42,10 +48,12 @@ class DraftRunner:
         self._llm = llm
         self._field_map = field_map
         self._in_process = in_process
-        self._lease_s = lease_s
+        self._limits = limits or DraftLimits()
         self._clock = clock
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draft")
-        self._futures: set[Future[bool]] = set()
+        self._lock = threading.Lock()
+        self._futures: dict[str, Future[bool]] = {}
+        self._waiting: set[str] = set()
 
     @property
     def in_process(self) -> bool:
@@ -57,9 +65,13 @@ class DraftRunner:
             left: Future[bool] = Future()
             left.set_result(False)
             return left
-        future = self._pool.submit(self.run, draft_id)
-        self._futures.add(future)
-        future.add_done_callback(self._futures.discard)
+        with self._lock:
+            if (running := self._futures.get(draft_id)) is not None:
+                return running  # already queued here: once is enough
+            self._waiting.discard(draft_id)
+            future = self._pool.submit(self._run_or_wait, draft_id)
+            self._futures[draft_id] = future
+        future.add_done_callback(lambda _f: self._finished(draft_id))
         return future
 
     def run(self, draft_id: str) -> bool:
@@ -71,7 +83,7 @@ class DraftRunner:
             chat_model=self._chat_model,
             llm=self._llm,
             field_map=self._field_map,
-            lease_s=self._lease_s,
+            limits=self._limits,
             clock=self._clock,
         )
 
@@ -87,8 +99,41 @@ class DraftRunner:
         return len(ids)
 
     def wait_idle(self, timeout: float = 60.0) -> None:
-        for future in list(self._futures):
-            future.result(timeout=timeout)
+        """Wait until this process runs no draft and none waits for its tenant's turn."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                futures, waiting = list(self._futures.values()), set(self._waiting)
+            if not futures and not waiting:
+                return
+            for future in futures:
+                future.result(timeout=max(deadline - time.monotonic(), 0.0))
+            if waiting and not futures:
+                self._retry_waiting()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"drafts still waiting for their tenant's turn: {sorted(waiting)}")
+                time.sleep(0.05)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def _run_or_wait(self, draft_id: str) -> bool:
+        settled = self.run(draft_id)
+        if not settled:
+            with self._sessions() as session:
+                if is_claimable(session, draft_id, self._clock()):
+                    with self._lock:
+                        self._waiting.add(draft_id)
+        return settled
+
+    def _finished(self, draft_id: str) -> None:
+        with self._lock:
+            self._futures.pop(draft_id, None)
+        self._retry_waiting(besides=draft_id)
+
+    def _retry_waiting(self, besides: str | None = None) -> None:
+        """Give drafts waiting for their tenant's turn another try (not the one that just failed to claim)."""
+        with self._lock:
+            waiting = sorted(self._waiting - set(self._futures) - {besides})
+        for draft_id in waiting:
+            self.submit(draft_id)

@@ -6,14 +6,17 @@ import logging
 import os
 import secrets
 import socket
+import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import ValidationError
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from agents.context import AccountEvidence
 from agents.drafting import run_draft
@@ -41,7 +44,22 @@ from retrieval.store import ChunkStore
 log = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("running", "pending_review")
+NOT_OURS = "draft %s is no longer ours (taken over, or failed at its time limit); %s is dropped"
 DEFAULT_LEASE_S = 600.0
+
+
+@dataclass(frozen=True)
+class DraftLimits:
+    """How drafts share a service: leases, retries after interruptions, run time, and per-tenant concurrency."""
+
+    lease_s: float = DEFAULT_LEASE_S  # a claim lasts this long unless renewed; renewed while the draft runs
+    max_attempts: int = 3  # claims before a draft that never finishes is failed instead of resumed again
+    time_limit_s: float = 1800.0  # a draft still running after this is failed with that reason
+    tenant_concurrency: int = 1  # drafts of one tenant running at once, so one tenant cannot hold every worker
+
+    @property
+    def renew_every_s(self) -> float:
+        return min(self.lease_s / 3, 30.0)
 
 
 def request_draft(
@@ -84,14 +102,46 @@ def _claimable(now: datetime) -> Any:
     return (DraftRow.status == "running") & or_(DraftRow.lease_until.is_(None), DraftRow.lease_until < now)
 
 
-def claim_draft(session: Session, draft_id: str, claimer: str, now: datetime, lease_until: datetime) -> bool:
-    """Take a running draft to execute. The WHERE re-checks that it is running and nobody holds an
-    unexpired lease on it, so when processes race exactly one UPDATE matches; a crashed claimer's
-    draft becomes claimable again once its lease runs out."""
+def _tenant_has_room(now: datetime, tenant_concurrency: int) -> Any:
+    others = aliased(DraftRow)
+    running = (
+        select(func.count())
+        .where(others.tenant == DraftRow.tenant, others.status == "running", others.lease_until >= now)
+        .scalar_subquery()
+    )
+    return running < tenant_concurrency
+
+
+def claim_draft(
+    session: Session,
+    draft_id: str,
+    claimer: str,
+    now: datetime,
+    lease_until: datetime,
+    tenant_concurrency: int | None = None,
+) -> bool:
+    """Take a running draft to execute. The WHERE re-checks that it is running, nobody holds an
+    unexpired lease on it and (with `tenant_concurrency`) its tenant has room, so when processes
+    race exactly one UPDATE matches; a crashed claimer's draft becomes claimable again once its
+    lease runs out. Every claim counts as an attempt."""
+    condition = _claimable(now)
+    if tenant_concurrency is not None:
+        condition = condition & _tenant_has_room(now, tenant_concurrency)
     result = session.execute(
         update(DraftRow)
-        .where(DraftRow.id == draft_id, _claimable(now))
-        .values(claimed_by=claimer, lease_until=lease_until)
+        .where(DraftRow.id == draft_id, condition)
+        .values(claimed_by=claimer, lease_until=lease_until, attempts=DraftRow.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def renew_claim(session: Session, draft_id: str, claimer: str, lease_until: datetime) -> bool:
+    """Extend `claimer`'s lease on a draft it is still running; False once it lost the draft."""
+    result = session.execute(
+        update(DraftRow)
+        .where(DraftRow.id == draft_id, DraftRow.status == "running", DraftRow.claimed_by == claimer)
+        .values(lease_until=lease_until)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
@@ -115,6 +165,68 @@ def claimable_draft_ids(session: Session, now: datetime, limit: int | None = Non
     return list(session.scalars(query))
 
 
+def is_claimable(session: Session, draft_id: str, now: datetime) -> bool:
+    return session.scalar(select(DraftRow.id).where(DraftRow.id == draft_id, _claimable(now))) is not None
+
+
+class LeaseKeeper:
+    """While a draft's agent works, renews the claim every `renew_every_s`, and fails the draft once it has
+    run for `time_limit_s` (the agent's late result is then dropped, as for any lost claim)."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], draft_id: str, claimer: str, limits: DraftLimits,
+        clock: Callable[[], datetime],
+    ) -> None:  # fmt: skip
+        self._sessions = sessions
+        self._draft_id = draft_id
+        self._claimer = claimer
+        self._limits = limits
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._keep, name=f"lease-{draft_id}", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _keep(self) -> None:
+        deadline = time.monotonic() + self._limits.time_limit_s
+        while not self._stop.wait(min(self._limits.renew_every_s, max(deadline - time.monotonic(), 0.0))):
+            try:
+                if time.monotonic() >= deadline:
+                    limit = self._limits.time_limit_s
+                    reason = f"the draft ran longer than its time limit ({limit:g} s) and was stopped"
+                    fail_claimed(self._sessions, self._draft_id, self._claimer, reason)
+                    return
+                with transaction(self._sessions) as session:
+                    lease_until = self._clock() + timedelta(seconds=self._limits.lease_s)
+                    if not renew_claim(session, self._draft_id, self._claimer, lease_until):
+                        return
+            except Exception:  # the database may be briefly away: the lease lasts until the next try
+                log.exception("could not renew the lease on draft %s", self._draft_id)
+
+
+def fail_claimed(
+    sessions: sessionmaker[Session], draft_id: str, claimer: str, reason: str, usage: dict[str, Any] | None = None
+) -> bool:
+    """Settle a draft `claimer` holds as failed, with the reason a reviewer reads; False if it lost the claim."""
+    with transaction(sessions) as session:
+        if not release_claim(session, draft_id, claimer):
+            log.warning(NOT_OURS, draft_id, "its failure")
+            return False
+        draft = session.get(DraftRow, draft_id)
+        assert draft is not None
+        draft.status, draft.error, draft.updated_at = "failed", reason, utcnow()
+        if usage is not None:
+            draft.usage = usage
+        webhooks.draft_failed(session, draft)
+    return True
+
+
 def execute_draft(
     sessions: sessionmaker[Session],
     store: ChunkStore,
@@ -123,20 +235,25 @@ def execute_draft(
     chat_model: BaseChatModel | None = None,
     llm: LlmConfig | None = None,
     field_map: CrmFieldMap | None = None,
-    lease_s: float = DEFAULT_LEASE_S,
+    limits: DraftLimits | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> bool:
     """Claim a draft in `running` state, run the agent and store its result; failures mark it failed.
 
-    Returns whether this call settled the draft. It does nothing when the draft is not running or
-    another process holds it, and drops its result if its claim was taken over meanwhile."""
+    Returns whether this call settled the draft. It does nothing when the draft is not running,
+    another process holds it or its tenant has no room, and drops its result if its claim was
+    taken over meanwhile. A draft claimed more than `max_attempts` times (its runners kept dying)
+    is failed rather than run again."""
+    limits = limits or DraftLimits()
     claimer = new_claimer()
     with transaction(sessions) as session:
         now = clock()
-        if not claim_draft(session, draft_id, claimer, now, now + timedelta(seconds=lease_s)):
+        lease_until = now + timedelta(seconds=limits.lease_s)
+        if not claim_draft(session, draft_id, claimer, now, lease_until, limits.tenant_concurrency):
             return False
         draft = session.get(DraftRow, draft_id)
         assert draft is not None
+        attempts = draft.attempts
         account = session.get(Account, draft.account_id)
         assert account is not None
         records = sources.records_of(session, draft.tenant, account.id)
@@ -145,45 +262,42 @@ def execute_draft(
         as_of = draft.as_of or default_as_of(evidence_sources)
         parent = next((r for r in records if r.id == account.external_id), None)
         tenant, account_id, kind, engine = draft.tenant, account.id, draft.kind, draft.engine
+    if attempts > limits.max_attempts:
+        reason = (
+            f"the draft was started {attempts - 1} times and never finished (the process running it stopped "
+            "each time); it is not retried: request it again"
+        )
+        return fail_claimed(sessions, draft_id, claimer, reason)
 
     try:
-        if parent is None:
-            raise ValueError(f"the account's own CRM record {account.external_id} was never imported")
-        evidence = AccountEvidence(
-            tenant=tenant,
-            account_id=account_id,
-            account=parent,
-            records=records,
-            sources={s.id: s for s in evidence_sources},
-            as_of=as_of,
-            field_map=field_map or CrmFieldMap(),
-        )
-        retriever = HybridRetriever(store, tenant, account_id)
-        if engine == "openai" and chat_model is None:
-            raise DraftFailed("the openai engine is not configured: set PLANWRIGHT_OPENAI_API_KEY or _BASE_URL")
-        result = run_draft(DraftKind(kind), evidence, plan, retriever, engine=engine, chat_model=chat_model, llm=llm)
+        with LeaseKeeper(sessions, draft_id, claimer, limits, clock):
+            if parent is None:
+                raise ValueError(f"the account's own CRM record {account.external_id} was never imported")
+            evidence = AccountEvidence(
+                tenant=tenant,
+                account_id=account_id,
+                account=parent,
+                records=records,
+                sources={s.id: s for s in evidence_sources},
+                as_of=as_of,
+                field_map=field_map or CrmFieldMap(),
+            )
+            retriever = HybridRetriever(store, tenant, account_id)
+            if engine == "openai" and chat_model is None:
+                raise DraftFailed("the openai engine is not configured: set PLANWRIGHT_OPENAI_API_KEY or _BASE_URL")
+            result = run_draft(
+                DraftKind(kind), evidence, plan, retriever, engine=engine, chat_model=chat_model, llm=llm
+            )
     except Exception as exc:  # a failed draft is recorded for the reviewer, never lost
         if isinstance(exc, DraftFailed):
             log.warning("draft %s failed: %s", draft_id, exc.reason)
-            reason, usage = exc.reason, exc.usage.model_dump(mode="json")
-        else:
-            log.exception("draft %s failed", draft_id)
-            reason, usage = f"{type(exc).__name__}: {exc}", None
-        with transaction(sessions) as session:
-            if not release_claim(session, draft_id, claimer):
-                log.warning("draft %s was claimed by another process while it ran; its failure is dropped", draft_id)
-                return False
-            draft = session.get(DraftRow, draft_id)
-            assert draft is not None
-            draft.status, draft.error, draft.updated_at = "failed", reason, utcnow()
-            if usage is not None:
-                draft.usage = usage
-            webhooks.draft_failed(session, draft)
-        return True
+            return fail_claimed(sessions, draft_id, claimer, exc.reason, exc.usage.model_dump(mode="json"))
+        log.exception("draft %s failed", draft_id)
+        return fail_claimed(sessions, draft_id, claimer, f"{type(exc).__name__}: {exc}")
 
     with transaction(sessions) as session:
         if not release_claim(session, draft_id, claimer):
-            log.warning("draft %s was claimed by another process while it ran; its result is dropped", draft_id)
+            log.warning(NOT_OURS, draft_id, "its result")
             return False
         draft = session.get(DraftRow, draft_id)
         assert draft is not None

@@ -1,16 +1,25 @@
-"""New evidence queues drafts: debounced per account, one draft per affected kind."""
+"""New evidence queues drafts: debounced per account, one draft per affected kind, never forgotten.
+
+An import records a trigger row per affected kind in its own transaction (`evidence_changed`);
+once the account has been quiet for the delay, the trigger is taken and a draft queued. A timer
+fires the trigger on time in this process; the sweeper (`app.drafts.sweeper`) fires any trigger
+that is due in every process, so a crash during the quiet period delays the draft, never loses it.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from itertools import groupby
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from agents.drafting import ENGINES
 from app.accounts.models import Account
-from app.db import transaction
+from app.db import transaction, utcnow
+from app.drafts import repository
 from app.drafts.service import request_draft
 from plans.vocabulary import DraftKind
 
@@ -25,12 +34,16 @@ def queue_drafts(
     sessions: sessionmaker[Session], tenant: str, account_id: str, kinds: Iterable[DraftKind], engine: str
 ) -> list[str]:
     """Create a `running` draft for each kind the engine can draft; the caller runs them."""
-    wanted = [k for k in DraftKind if k in set(kinds) & supported_kinds(engine)]
     with transaction(sessions) as session:
-        account = session.get(Account, account_id)
-        if account is None or account.tenant != tenant:
-            return []
-        return [request_draft(session, account, kind, engine, "evidence").id for kind in wanted]
+        return _queue(session, tenant, account_id, kinds, engine)
+
+
+def _queue(session: Session, tenant: str, account_id: str, kinds: Iterable[str], engine: str) -> list[str]:
+    wanted = [k for k in DraftKind if k in set(kinds) & supported_kinds(engine)]
+    account = session.get(Account, account_id)
+    if account is None or account.tenant != tenant:
+        return []
+    return [request_draft(session, account, kind, engine, "evidence").id for kind in wanted]
 
 
 class DraftScheduler:
@@ -43,48 +56,64 @@ class DraftScheduler:
         submit: Callable[[str], object],
         engine: str,
         delay_s: float,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._submit = submit
         self._engine = engine
         self._delay_s = delay_s
+        self._clock = clock
         self._lock = threading.Lock()
-        self._pending: dict[tuple[str, str], set[DraftKind]] = {}
         self._timers: dict[tuple[str, str], threading.Timer] = {}
+        self._closed = False
 
-    def evidence_changed(self, tenant: str, account_id: str, kinds: Iterable[DraftKind]) -> None:
+    def evidence_changed(
+        self, session: Session, tenant: str, account_id: str, kinds: Iterable[DraftKind]
+    ) -> datetime:
+        """Record, in the caller's transaction, that the account's evidence changed for these kinds;
+        return when their drafts are due."""
+        due = self._clock() + timedelta(seconds=self._delay_s)
+        repository.record_triggers(session, tenant, account_id, [str(k) for k in kinds], due)
         key = (tenant, account_id)
         with self._lock:
-            self._pending.setdefault(key, set()).update(kinds)
+            if self._closed:
+                return due
             if (timer := self._timers.pop(key, None)) is not None:
                 timer.cancel()
-            timer = threading.Timer(self._delay_s, self._fire, args=(key,))
+            # A little after the quiet period, so the trigger the timer looks for is due.
+            timer = threading.Timer(self._delay_s + 0.05, self._fire_logged)
             timer.daemon = True
             self._timers[key] = timer
             timer.start()
+        return due
 
-    def _fire(self, key: tuple[str, str], submit: bool = True) -> list[str]:
-        with self._lock:
-            self._timers.pop(key, None)
-            kinds = self._pending.pop(key, set())
-        if not kinds:
-            return []
-        try:
-            ids = queue_drafts(self._sessions, key[0], key[1], kinds, self._engine)
-        except Exception:  # the timer thread has no caller to report to; the log is the record
-            log.exception("could not queue drafts for account %s", key[1])
-            return []
+    def fire_due(self, submit: bool = True, *, everything: bool = False) -> list[str]:
+        """Queue a draft for every trigger whose quiet period is over (`everything`: for every trigger)."""
+        with transaction(self._sessions) as session:
+            due = repository.due_triggers(session, self._clock(), everything=everything)
+            ids: list[str] = []
+            for (tenant, account_id), triggers in groupby(due, key=lambda t: (t.tenant, t.account_id)):
+                kinds = [t.kind for t in triggers if repository.take_trigger(session, t)]
+                ids += _queue(session, tenant, account_id, kinds, self._engine)
         if submit:
             for draft_id in ids:
                 self._submit(draft_id)
         return ids
 
     def flush(self, submit: bool = True) -> list[str]:
-        """Queue everything waiting now. At shutdown (submit=False) the drafts are only recorded
-        as running; the next process start runs them, so no evidence change is forgotten."""
+        """Queue everything waiting now, quiet period or not."""
+        return self.fire_due(submit, everything=True)
+
+    def close(self) -> None:
+        """Stop the timers; the triggers stay recorded for the next process to fire."""
         with self._lock:
-            keys = list(self._pending)
-            for key in keys:
-                if (timer := self._timers.pop(key, None)) is not None:
-                    timer.cancel()
-        return [draft_id for key in keys for draft_id in self._fire(key, submit)]
+            self._closed = True
+            for timer in self._timers.values():
+                timer.cancel()
+            self._timers.clear()
+
+    def _fire_logged(self) -> None:
+        try:
+            self.fire_due()
+        except Exception:  # the timer thread has no caller; the sweeper fires the trigger later
+            log.exception("could not queue drafts for due evidence triggers")

@@ -32,9 +32,11 @@ class DraftWorker:
         concurrency: int = 1,
         poll_interval_s: float = 2.0,
         clock: Callable[[], datetime] = utcnow,
+        fire_triggers: Callable[[], object] | None = None,
     ) -> None:
         self._sessions = sessions
         self._run = run
+        self._fire_triggers = fire_triggers
         self._concurrency = concurrency
         self._poll_interval_s = poll_interval_s
         self._clock = clock
@@ -44,6 +46,8 @@ class DraftWorker:
         """Run drafts until none is left to claim (or `stop` is set); return how many this worker settled."""
         tried: set[str] = set()
         settled = 0
+        if self._fire_triggers is not None:
+            self._fire_triggers()  # evidence whose quiet period is over becomes drafts to claim
         while stop is None or not stop.is_set():
             with self._sessions() as session:
                 claimable = claimable_draft_ids(session, self._clock())
@@ -83,6 +87,7 @@ def worker_for(state: AppState) -> DraftWorker:
         state.runner.run,
         concurrency=state.settings.draft_workers,
         poll_interval_s=state.settings.worker_poll_interval_s,
+        fire_triggers=lambda: state.scheduler.fire_due(submit=False),
     )
 
 

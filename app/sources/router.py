@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.db import transaction
@@ -90,8 +91,6 @@ async def import_bundle_zip(request: Request, state: StateDep, principal: Integr
         )
     finally:
         await form.close()
-    if state.settings.auto_draft and report.affected_kinds:
-        state.scheduler.evidence_changed(principal.tenant, report.account_id, report.affected_kinds)
     return report
 
 
@@ -103,7 +102,13 @@ def _import_zip(state: StateDep, tenant: str, archive: IO[bytes], root: str | No
         try:
             folder = extract_bundle_zip(archive, folder, limits)
             return import_folder(
-                state.sessions, state.store, tenant, folder, root, max_evidence_bytes=settings.max_evidence_file_bytes
+                state.sessions,
+                state.store,
+                tenant,
+                folder,
+                root,
+                max_evidence_bytes=settings.max_evidence_file_bytes,
+                after=_drafts_asked_for(state, tenant),
             )
         except zipfile.BadZipFile as exc:
             raise Problem(422, "Not a zip file", "Upload the bundle folder as a .zip.") from exc
@@ -137,12 +142,24 @@ def _pushed(
             return JSONResponse(earlier.body, status_code=earlier.status_code)
         account = account_or_404(session, tenant, account_id)
         report = push(session, account)
+        _drafts_asked_for(state, tenant)(session, report)
         body = report.model_dump(mode="json")
         if key:
             remember(session, tenant, key, fingerprint, 200, body)
-    if state.settings.auto_draft and report.affected_kinds:
-        state.scheduler.evidence_changed(tenant, report.account_id, report.affected_kinds)
     return JSONResponse(body)
+
+
+def _drafts_asked_for(state: StateDep, tenant: str) -> Callable[[Session, ImportReport], None]:
+    """Records, in the import's own transaction, the drafts its changed evidence asks for: once the
+    client has its 200, a crash can delay those drafts but not lose them."""
+
+    def record(session: Session, report: ImportReport) -> None:
+        if state.settings.auto_draft and report.affected_kinds:
+            report.drafts_due_at = state.scheduler.evidence_changed(
+                session, tenant, report.account_id, report.affected_kinds
+            )
+
+    return record
 
 
 @router.post("/accounts/{account_id}/records", response_model=ImportReport)

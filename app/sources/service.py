@@ -10,6 +10,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -49,7 +50,14 @@ class ImportReport(BaseModel):
     affected_kinds: list[DraftKind] = Field(
         default_factory=list, description="Draft kinds whose evidence changed; each gets a new draft."
     )
-    drafts_queued: list[str] = Field(default_factory=list, description="Ids of the drafts this import queued.")
+    drafts_queued: list[str] = Field(
+        default_factory=list, description="Ids of the drafts this import started at once (the CLI's `import`)."
+    )
+    drafts_due_at: datetime | None = Field(
+        default=None,
+        description="When the drafts of `affected_kinds` are queued: after the account's quiet period, unless "
+        "more evidence arrives first (API imports and pushes). Recorded with the import, so never lost.",
+    )
     seconds: float = 0.0
 
     @property
@@ -212,11 +220,16 @@ def import_folder(
     root: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     max_evidence_bytes: int | None = None,
+    after: Callable[[Session, ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Read a bundle folder and import it in one transaction; `root` names the account's Account Id."""
+    """Read a bundle folder and import it in one transaction; `root` names the account's Account Id.
+    `after` runs in that transaction once the import is done (e.g. to record the drafts it asks for)."""
     bundle = load_bundle(folder, root)
     with transaction(sessions) as session:
-        return import_bundle(session, store, tenant, bundle, progress, max_evidence_bytes)
+        report = import_bundle(session, store, tenant, bundle, progress, max_evidence_bytes)
+        if after is not None:
+            after(session, report)
+        return report
 
 
 class UnsafeArchive(ValueError):

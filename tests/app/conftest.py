@@ -74,7 +74,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, embedder="hashing", draft_workers=2, auto_draft=False
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        embedder="hashing",
+        draft_workers=2,
+        draft_tenant_concurrency=2,
+        draft_sweep_interval_s=3600,  # sweeps once, at start; tests that need the sweeper sweep themselves
+        auto_draft=False,
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.auth.service import Role, issue_key
 from app.db import transaction
+from app.drafts.models import DraftRow
 from app.state import AppState
 
 MINI_BUNDLE = Path(__file__).parents[1] / "retrieval" / "fixtures" / "mini_bundle"
@@ -68,3 +69,12 @@ def imported_and_drafted(
     )
     assert started.status_code == 202, started.text
     return report, wait_for_draft(client, keys.reviewer, started.json()["id"])
+
+
+def draft_row(state: AppState, draft_id: str) -> DraftRow:
+    """The draft as stored, its changes loaded."""
+    with state.sessions() as session:
+        draft = session.get(DraftRow, draft_id)
+        assert draft is not None
+        _ = list(draft.changes)
+        return draft

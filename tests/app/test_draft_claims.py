@@ -20,13 +20,13 @@ from app.cli import cli
 from app.db import transaction
 from app.drafts import service
 from app.drafts.models import DraftRow
-from app.drafts.service import claim_draft, claimable_draft_ids, execute_draft, request_draft
+from app.drafts.service import DraftLimits, claim_draft, claimable_draft_ids, execute_draft, request_draft
 from app.drafts.worker import DraftWorker, run_until_signalled, worker_for
 from app.main import create_app
 from app.settings import Settings
 from app.state import AppState
 from plans.vocabulary import DraftKind
-from tests.app.support import Keys, upload
+from tests.app.support import Keys, draft_row, upload
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
@@ -63,11 +63,7 @@ def _unrun_draft(client: TestClient) -> tuple[AppState, str]:
 
 
 def _row(state: AppState, draft_id: str) -> DraftRow:
-    with state.sessions() as session:
-        draft = session.get(DraftRow, draft_id)
-        assert draft is not None
-        _ = list(draft.changes)
-        return draft
+    return draft_row(state, draft_id)
 
 
 def _claim(state: AppState, draft_id: str, claimer: str, now: datetime) -> bool:
@@ -143,7 +139,8 @@ def test_a_process_that_lost_its_claim_stores_nothing(
 
     monkeypatch.setattr(service, "run_draft", slow_run_draft)
 
-    settled = execute_draft(state.sessions, state.store, draft_id, lease_s=LEASE.total_seconds(), clock=lambda: T0)
+    limits = DraftLimits(lease_s=LEASE.total_seconds())
+    settled = execute_draft(state.sessions, state.store, draft_id, limits=limits, clock=lambda: T0)
 
     assert settled is False
     draft = _row(state, draft_id)
