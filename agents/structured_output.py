@@ -180,8 +180,8 @@ def probe(chat_model: BaseChatModel) -> StructuredOutput:
     """Send a tiny request in each mode until the server accepts one.
 
     A refusal of the request itself (HTTP 400/404/422, or a 500 some servers answer with for an
-    unknown parameter) rules a mode out; a connection failure or timeout is not an answer and is
-    raised, so the next draft probes again.
+    unknown parameter) rules a mode out; a connection failure, a timeout or a 502/503/504 is not
+    an answer and is raised, so the next draft probes again.
     """
     refusals: list[str] = []
     messages: list[BaseMessage] = [HumanMessage('Reply with the JSON object {"ok": true}.')]
@@ -193,10 +193,17 @@ def probe(chat_model: BaseChatModel) -> StructuredOutput:
         except (openai.BadRequestError, openai.NotFoundError, openai.UnprocessableEntityError) as exc:
             refusals.append(f"{mode.value}: HTTP {exc.status_code}")
         except openai.InternalServerError as exc:
+            if exc.status_code != 500:
+                raise  # 502, 503, 504: the endpoint is down or overloaded, which says nothing about the mode
             refusals.append(f"{mode.value}: HTTP {exc.status_code}")
         else:
             return mode
-    raise UnsupportedEndpoint("the endpoint accepts no structured-output mode (" + "; ".join(refusals) + ")")
+    failing = " (every mode got HTTP 500: the server may be failing rather than refusing them)" if all(
+        r.endswith("HTTP 500") for r in refusals
+    ) else ""
+    raise UnsupportedEndpoint(
+        "the endpoint accepts no structured-output mode (" + "; ".join(refusals) + ")" + failing
+    )
 
 
 def _ask(chat_model: BaseChatModel, mode: StructuredOutput, messages: list[BaseMessage]) -> None:

@@ -7,6 +7,7 @@ writes them again; see tests/agents/cassettes/README.md for re-recording against
 
 from __future__ import annotations
 
+import http.server
 import json
 import socket
 import threading
@@ -200,6 +201,54 @@ def test_a_timeout_fails_or_falls_back_without_hanging(silent_server: str, fallb
     )
     assert result.usage.llm_calls == 1 and result.usage.prompt_tokens == 0
     assert 200 <= result.usage.latency_ms < 5000
+
+
+@pytest.fixture
+def failing_server() -> Iterator[tuple[str, list[str]]]:
+    """A loopback server answering every request with a 503: the provider is down."""
+    seen: list[str] = []
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append(self.path)
+            status = 503
+            body = json.dumps({"error": {"message": f"upstream failure {len(seen)}", "type": "server_error"}})
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("fallback", [False, True], ids=["fails", "falls-back"])
+def test_server_errors_are_retried_then_fail_or_fall_back_with_the_reason(
+    failing_server: tuple[str, list[str]], fallback: bool
+) -> None:
+    url, seen = failing_server
+    account = support.ACCOUNTS[STAKEHOLDERS]()
+    config = support.llm_config(base_url=url, timeout_s=5, max_retries=2, fallback_to_offline=fallback)
+    run = lambda: run_draft(  # noqa: E731
+        STAKEHOLDERS, account.evidence, account.plan, account.retriever(), engine="openai",
+        chat_model=make_chat_model(config), llm=config,
+    )
+    if not fallback:
+        with pytest.raises(DraftFailed, match=r"HTTP 503 from the model endpoint: .*upstream failure 3"):
+            run()
+    else:
+        result = run()
+        assert result.engine == "offline" and "HTTP 503 from the model endpoint" in result.warnings[0]
+    assert len(seen) == 3  # the first try and max_retries=2 more, then no more
 
 
 def test_a_call_without_a_cassette_fails_the_test(tmp_path: Path) -> None:
