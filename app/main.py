@@ -14,6 +14,7 @@ from app.accounts.router import router as accounts_router
 from app.deps import StateDep
 from app.drafts.router import router as drafts_router
 from app.metrics import render
+from app.outages import install_outage_handler
 from app.problems import Problem, install_problem_handlers
 from app.settings import Settings
 from app.sources.router import router as sources_router
@@ -50,6 +51,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_outage_handler(app)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(accounts_router)
     app.include_router(drafts_router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +25,22 @@ _Scalar = (str, int, float, bool)
 
 class ScopeError(ValueError):
     """A store or retriever call without a usable tenant and account scope."""
+
+
+class StoreFullError(OSError):
+    """The vector store's disk is full: nothing more can be written until space is freed."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc`, or what it wraps, says the disk is full: Chroma raises it from SQLite, hnswlib or the OS."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(sign in str(seen).lower() for sign in ("disk is full", "no space left on device", "quota exceeded")):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class EmbedderMismatchError(ValueError):
@@ -303,12 +320,17 @@ class ChunkStore:
     ) -> None:
         if len(vectors) != len(ids):
             raise ValueError(f"embedder returned {len(vectors)} vectors for {len(ids)} texts")
-        self._collection.upsert(
-            ids=ids,
-            embeddings=[list(v) for v in vectors],  # type: ignore[arg-type]
-            documents=[latest[cid].text for cid in ids],
-            metadatas=[metadatas[cid] for cid in ids],  # type: ignore[misc]
-        )
+        try:
+            self._collection.upsert(
+                ids=ids,
+                embeddings=[list(v) for v in vectors],  # type: ignore[arg-type]
+                documents=[latest[cid].text for cid in ids],
+                metadatas=[metadatas[cid] for cid in ids],  # type: ignore[misc]
+            )
+        except Exception as exc:
+            if is_disk_full(exc):
+                raise StoreFullError(errno.ENOSPC, "the vector store's disk is full") from exc
+            raise
 
 
 def _chroma_id(tenant: str, account_id: str, chunk_id: str) -> str:
