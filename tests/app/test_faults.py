@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +28,31 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class Server:
-    """`planwright serve` in its own process, on a database that outlives it."""
+class Process:
+    """A `planwright` command in its own process, on a database that outlives it."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+    def kill_9(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
+
+
+class Server(Process):
+    """`planwright serve` on a free loopback port, once it answers."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        super().__init__(env, "serve", "--port", str(self.port))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -51,15 +66,6 @@ class Server:
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(method, self.url + path, headers={"Authorization": f"Bearer {KEY}"}, timeout=60, **kwargs)
-
-    def kill_9(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(30)
 
 
 @pytest.fixture
@@ -79,8 +85,8 @@ def server_env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
+def servers() -> Iterator[list[Process]]:
+    started: list[Process] = []
     yield started
     for server in started:
         server.stop()
@@ -91,7 +97,7 @@ def _drafts(server: Server) -> list[dict[str, Any]]:
 
 
 def test_an_import_acknowledged_just_before_a_kill_9_is_still_drafted(
-    server_env: dict[str, str], servers: list[Server]
+    server_env: dict[str, str], servers: list[Process]
 ) -> None:
     first = Server(server_env)
     servers.append(first)
@@ -112,3 +118,90 @@ def test_an_import_acknowledged_just_before_a_kill_9_is_still_drafted(
     assert sorted(d["kind"] for d in drafts) == sorted(report["affected_kinds"])
     again = second.request("POST", "/v1/import", files=bundle)
     assert again.json()["affected_kinds"] == []  # the evidence is in, and so are its drafts
+
+
+@pytest.fixture
+def model_that_hangs_once() -> Iterator[tuple[str, list[float]]]:
+    """An OpenAI-compatible endpoint whose first request never gets an answer (the process asking
+    is killed meanwhile) and whose later ones get a 503, so the draft falls back to the offline engine."""
+    asked: list[float] = []
+    release = threading.Event()
+
+    class Model(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            asked.append(time.monotonic())
+            if len(asked) == 1:
+                release.wait(120)
+                return
+            self.send_response(503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Model)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", asked
+    release.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("who", ["worker", "api"])
+def test_a_process_killed_mid_draft_leaves_a_draft_that_completes_exactly_once(
+    server_env: dict[str, str],
+    servers: list[Process],
+    model_that_hangs_once: tuple[str, list[float]],
+    who: str,
+) -> None:
+    model_url, asked = model_that_hangs_once
+    env = {
+        **server_env,
+        "PLANWRIGHT_AUTO_DRAFT": "false",
+        "PLANWRIGHT_DRAFT_EXECUTION": "worker" if who == "worker" else "inprocess",
+        "PLANWRIGHT_DRAFT_LEASE_S": "2",
+        "PLANWRIGHT_WORKER_POLL_INTERVAL_S": "0.3",
+        "PLANWRIGHT_OPENAI_BASE_URL": model_url,
+        "PLANWRIGHT_OPENAI_MODEL": "test-model",
+        "PLANWRIGHT_LLM_STRUCTURED_OUTPUT": "json_mode",
+        "PLANWRIGHT_LLM_TIMEOUT_S": "90",
+        "PLANWRIGHT_LLM_MAX_RETRIES": "0",
+        "PLANWRIGHT_LLM_FALLBACK_TO_OFFLINE": "true",
+    }
+    api = Server(env)
+    servers.append(api)
+    bundle = {"bundle": ("b.zip", zip_bundle(MINI_BUNDLE), "application/zip")}
+    account = api.request("POST", "/v1/import", files=bundle).json()["account_id"]
+    first = Process(env, "worker") if who == "worker" else api
+    servers.append(first)
+    draft = api.request("POST", f"/v1/accounts/{account}/drafts", json={"kind": "stakeholder_map", "engine": "openai"})
+    assert draft.status_code == 202, draft.text
+    _wait(lambda: len(asked) == 1, "the first process to ask the model")
+
+    first.kill_9()  # mid-draft: it holds the draft's lease and waits on the model
+    second = Process(env, "worker") if who == "worker" else Server(env)
+    servers.append(second)
+    reader = api if who == "worker" else second
+    assert isinstance(reader, Server)
+    _wait(lambda: reader.request("GET", f"/v1/drafts/{draft.json()['id']}").json()["status"] != "running",
+          "the draft to be taken over and finished")  # fmt: skip
+
+    finished = reader.request("GET", f"/v1/drafts/{draft.json()['id']}").json()
+    assert finished["status"] == "pending_review" and finished["changes"], finished
+    assert finished["engine"] == "offline" and "HTTP 503 from the model endpoint" in finished["warnings"][0]
+    assert len(asked) == 2  # the dead process's question, then the survivor's: drafted once more, not twice
+    drafts = reader.request("GET", "/v1/drafts", params={"status": "pending_review"}).json()["items"]
+    assert [d["id"] for d in drafts] == [draft.json()["id"]]
+
+
+def _wait(condition: Callable[[], bool], what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
