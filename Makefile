@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-llama llm-local bench-big demo serve test lint eval eval-openai eval-gate bench clean
+.PHONY: install install-llama llm-local bench-big bench-load demo serve test lint eval eval-openai eval-gate bench clean
 
 install: $(VENV)/.installed
 
@@ -96,6 +96,10 @@ bench: install $(PEERS)/.installed
 # A big account (issue 8): the demo bundle plus 300 hour-long calls, imported and drafted.
 bench-big: install
 	$(BIN)/python -m benchmarks.big_account --calls 300
+
+# Two uvicorn workers on PostgreSQL and a Chroma server under 60 s of mixed traffic (issue 9).
+bench-load: install
+	$(BIN)/python -m benchmarks.mixed_load --seconds 60
 
 clean:
 	rm -rf $(VENV) $(PEERS) data reports

@@ -27,6 +27,16 @@ def install_outage_handler(app: FastAPI) -> None:
     # refused, lock timeout), as opposed to a bad statement or a broken constraint.
     @app.exception_handler(OperationalError)
     async def _database_away(request: Request, exc: OperationalError) -> JSONResponse:
+        if str(getattr(exc.orig, "sqlstate", "") or "").startswith("40"):  # deadlock or serialization failure
+            log.warning("concurrent update on %s %s: %s", request.method, request.url.path, exc.orig)
+            response = problem_response(
+                409,
+                "Concurrent update",
+                "Another request changed the same data at the same moment; nothing was saved. Retry.",
+                request.url.path,
+            )
+            response.headers["Retry-After"] = "1"
+            return response
         log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc.orig)
         response = problem_response(
             503,

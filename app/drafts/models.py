@@ -55,6 +55,8 @@ class DraftTriggerRow(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
     not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # The first change not yet drafted: a stream of changes postpones the draft up to a limit, not forever.
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class DraftChangeRow(Base):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -69,15 +69,33 @@ def claim_version(session: Session, tenant: str, draft_id: str, version: int) ->
 
 
 def record_triggers(
-    session: Session, tenant: str, account_id: str, kinds: Iterable[str], not_before: datetime
-) -> None:
-    """Ask for drafts of `kinds` once the account is quiet until `not_before` (a later change pushes it on).
+    session: Session,
+    tenant: str,
+    account_id: str,
+    kinds: Iterable[str],
+    now: datetime,
+    quiet_s: float,
+    max_wait_s: float,
+) -> datetime:
+    """Ask for drafts of `kinds` once the account has been quiet for `quiet_s`; a later change pushes
+    that on, but never past `max_wait_s` after the first change not yet drafted. Returns when they are due.
 
     An upsert, so two imports of one account at once both land, on SQLite and PostgreSQL alike.
     """
-    rows = [{"tenant": tenant, "account_id": account_id, "kind": kind, "not_before": not_before} for kind in kinds]
-    if not rows:
-        return
+    kinds = list(kinds)
+    if not kinds:
+        return now
+    waiting = session.scalars(
+        select(DraftTriggerRow.first_at).where(
+            DraftTriggerRow.tenant == tenant, DraftTriggerRow.account_id == account_id, DraftTriggerRow.kind.in_(kinds)
+        )
+    ).all()
+    first_at = min([as_utc(t) for t in waiting] + [now])
+    due = min(now + timedelta(seconds=quiet_s), first_at + timedelta(seconds=max_wait_s))
+    rows = [
+        {"tenant": tenant, "account_id": account_id, "kind": kind, "not_before": due, "first_at": first_at}
+        for kind in kinds
+    ]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(DraftTriggerRow).values(rows)
     session.execute(
@@ -85,6 +103,7 @@ def record_triggers(
             index_elements=["tenant", "account_id", "kind"], set_={"not_before": statement.excluded.not_before}
         )
     )
+    return due
 
 
 def due_triggers(session: Session, now: datetime, *, everything: bool = False) -> list[DraftTriggerRow]:
@@ -108,3 +127,8 @@ def take_trigger(session: Session, trigger: DraftTriggerRow) -> bool:
     )
     assert isinstance(result, CursorResult)
     return result.rowcount == 1
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; every one we store is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

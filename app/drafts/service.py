@@ -366,7 +366,11 @@ def decide(
     session: Session, tenant: str, actor: str, draft_id: str, version: int, decisions: list[DecisionIn]
 ) -> DraftRow:
     """Record decisions on a draft's changes and apply accepted and edited ones as a new plan version."""
-    draft = get_draft(session, tenant, draft_id, for_update=True)
+    # Locks in one order, account then draft, and FOR NO KEY UPDATE, which a row's foreign-key readers
+    # (a new draft, change or decision pointing at it) do not wait for: no deadlock with drafts settling.
+    draft = get_draft(session, tenant, draft_id)
+    account = session.get(Account, draft.account_id, with_for_update={"key_share": True})
+    assert account is not None
     _check_open(draft, version)
     if not repository.claim_version(session, tenant, draft.id, version):
         session.refresh(draft)  # someone decided between our read and our write: say what it is now
@@ -395,9 +399,8 @@ def decide(
         elif decision.action == "edit":
             to_apply.append(_edited(change, decision.after))
 
-    # Drafts of one account are decided one at a time: the plan version read here is the one we extend.
-    account = session.get(Account, draft.account_id, with_for_update=True)
-    assert account is not None
+    # Drafts of one account are decided one at a time (the account lock above): the plan version read
+    # here is the one we extend.
     plan = plan_store.latest(session, account.id)
     try:
         new_plan = apply_changes(plan, to_apply)

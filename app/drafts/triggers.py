@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,7 +48,8 @@ def _queue(session: Session, tenant: str, account_id: str, kinds: Iterable[str],
 
 class DraftScheduler:
     """Waits `delay_s` after the last evidence change of an account before drafting, so a plugin
-    pushing fifty notes in a row causes one draft per kind, not fifty."""
+    pushing fifty notes in a row causes one draft per kind, not fifty; a plugin that never stops
+    pushing still gets drafts, `max_wait_s` (12 quiet periods, at least a minute) after its first change."""
 
     def __init__(
         self,
@@ -57,11 +58,13 @@ class DraftScheduler:
         engine: str,
         delay_s: float,
         clock: Callable[[], datetime] = utcnow,
+        max_wait_s: float | None = None,
     ) -> None:
         self._sessions = sessions
         self._submit = submit
         self._engine = engine
         self._delay_s = delay_s
+        self._max_wait_s = max_wait_s if max_wait_s is not None else max(12 * delay_s, 60.0)
         self._clock = clock
         self._lock = threading.Lock()
         self._timers: dict[tuple[str, str], threading.Timer] = {}
@@ -72,16 +75,18 @@ class DraftScheduler:
     ) -> datetime:
         """Record, in the caller's transaction, that the account's evidence changed for these kinds;
         return when their drafts are due."""
-        due = self._clock() + timedelta(seconds=self._delay_s)
-        repository.record_triggers(session, tenant, account_id, [str(k) for k in kinds], due)
+        due = repository.record_triggers(
+            session, tenant, account_id, [str(k) for k in kinds], self._clock(), self._delay_s, self._max_wait_s
+        )
         key = (tenant, account_id)
         with self._lock:
             if self._closed:
                 return due
             if (timer := self._timers.pop(key, None)) is not None:
                 timer.cancel()
-            # A little after the quiet period, so the trigger the timer looks for is due.
-            timer = threading.Timer(self._delay_s + 0.05, self._fire_logged)
+            # A little after it is due, so the trigger the timer looks for is due.
+            wait = max((due - self._clock()).total_seconds(), 0.0) + 0.05
+            timer = threading.Timer(wait, self._fire_logged)
             timer.daemon = True
             self._timers[key] = timer
             timer.start()

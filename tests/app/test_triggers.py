@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.db import transaction
+from app.drafts.repository import due_triggers, record_triggers, take_trigger
 from app.main import create_app
 from app.settings import Settings
 from app.state import AppState
@@ -105,3 +108,24 @@ def test_requesting_a_second_draft_of_a_kind_supersedes_the_first(client: TestCl
         client.get(f"/v1/drafts/{second['id']}", headers=Keys.header(keys.reviewer)).json()["status"]
         == "pending_review"
     )
+
+
+def test_a_stream_of_changes_postpones_drafts_up_to_the_maximum_wait_not_forever(
+    client: TestClient, keys: Keys, app_state: AppState
+) -> None:
+    account = upload(client, keys.integration)["account_id"]
+    t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    due = []
+    for seconds in (0, 8, 16, 24):  # a plugin pushing every 8 s; the quiet period is 10 s
+        with transaction(app_state.sessions) as session:
+            due.append(record_triggers(session, "acme-sales", account, ["stakeholder_map"],
+                                       t0 + timedelta(seconds=seconds), quiet_s=10, max_wait_s=20))  # fmt: skip
+
+    assert [(d - t0).total_seconds() for d in due] == [10, 18, 20, 20]
+    with transaction(app_state.sessions) as session:
+        (trigger,) = due_triggers(session, t0 + timedelta(seconds=20))
+        assert take_trigger(session, trigger)
+    with transaction(app_state.sessions) as session:  # the next change starts a new wait
+        again = record_triggers(session, "acme-sales", account, ["stakeholder_map"],
+                                t0 + timedelta(seconds=30), quiet_s=10, max_wait_s=20)  # fmt: skip
+    assert (again - t0).total_seconds() == 40

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=40), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_draft_triggers_account_id_accounts")
         ),
