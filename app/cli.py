@@ -299,16 +299,70 @@ def create_key(
     tenant: TenantOpt = "demo",
 ) -> None:
     """Issue an API key and print it once."""
-    from app.auth.service import Role, issue_key
+    from app.auth.service import Role, create_key
     from app.db import transaction
+
+    unknown = sorted(set(role) - set(Role))
+    if unknown:
+        typer.echo(f"error: unknown role {', '.join(unknown)}; use admin, reviewer or integration", err=True)
+        raise typer.Exit(2)
+    state = _state()
+    try:
+        with transaction(state.sessions) as session:
+            row, key = create_key(session, tenant, name, [Role(r) for r in role])
+    finally:
+        state.close()
+    typer.echo(f"issued {row.id} ({name}); the key is shown only now:", err=True)
+    typer.echo(key)
+
+
+@keys_cli.command("list")
+def list_keys(tenant: TenantOpt = "demo") -> None:
+    """The tenant's keys: id, name, roles, created, last used, revoked. Never the keys themselves."""
+    from app.auth.repository import keys_page
+
+    state = _state()
+    try:
+        with state.sessions() as session:
+            rows = keys_page(session, tenant, after=None, limit=100_000)
+    finally:
+        state.close()
+    if not rows:
+        typer.echo(f"no keys in tenant {tenant!r}")
+        return
+
+    def when(moment: object) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
+
+    typer.echo(f"{'id':<34} {'name':<24} {'roles':<28} {'created':<16}  {'last used':<16}  revoked")
+    for r in rows:
+        roles = ",".join(r.roles)
+        typer.echo(
+            f"{r.id:<34} {r.name:<24} {roles:<28} {when(r.created_at):<16}  {when(r.last_used_at):<16}  "
+            f"{when(r.revoked_at)}"
+        )
+
+
+@keys_cli.command("revoke")
+def revoke_key(
+    key_id: Annotated[str, typer.Argument(help="The key's id, as `keys list` shows it.")], tenant: TenantOpt = "demo"
+) -> None:
+    """Revoke a key: it is refused from now on and the UI sessions opened with it end."""
+    from app.auth import service
+    from app.db import transaction
+    from app.problems import Problem
 
     state = _state()
     try:
         with transaction(state.sessions) as session:
-            key = issue_key(session, tenant, name, [Role(r) for r in role])
+            row = service.revoke_key(session, tenant, key_id)
+            name = row.name
+    except Problem as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
     finally:
         state.close()
-    typer.echo(key)
+    typer.echo(f"revoked {key_id} ({name})")
 
 
 @cli.command()

@@ -9,10 +9,9 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal, Role, authenticate
+from app.db import transaction
 from app.problems import Problem
 from app.state import AppState
-
-UI_COOKIE = "planwright_key"
 
 
 def get_state(request: Request) -> AppState:
@@ -33,18 +32,15 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_principal(
-    request: Request, state: StateDep, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
+def get_principal(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The API's caller, from `Authorization: Bearer` only: a browser's UI cookie is never enough for /v1."""
     key = None
     if authorization and authorization.lower().startswith("bearer "):
         key = authorization[7:].strip()
-    if key is None:
-        key = request.cookies.get(UI_COOKIE)
     if not key:
         raise Problem(401, "Unauthorized", "Send `Authorization: Bearer <api key>`.")
-    with state.sessions() as session:
-        principal = authenticate(session, key)
+    with transaction(state.sessions) as session:
+        principal = authenticate(session, key, record_use=True)
     if principal is None:
         raise Problem(401, "Unauthorized", "That API key is unknown or revoked.")
     return principal
@@ -63,6 +59,7 @@ def requires(*roles: Role):  # type: ignore[no-untyped-def]
     return check
 
 
+Admin = Annotated[Principal, Depends(requires(Role.admin))]
 Reviewer = Annotated[Principal, Depends(requires(Role.reviewer))]
 Integration = Annotated[Principal, Depends(requires(Role.integration))]
 Reader = Annotated[Principal, Depends(requires(Role.reviewer, Role.integration))]

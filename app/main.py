@@ -11,11 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.accounts.router import router as accounts_router
+from app.auth.router import router as keys_router
 from app.deps import StateDep
 from app.drafts.router import router as drafts_router
 from app.metrics import render
 from app.outages import install_outage_handler
 from app.problems import Problem, install_problem_handlers
+from app.security import SecurityHeaders
 from app.settings import Settings
 from app.sources.router import router as sources_router
 from app.state import AppState, build_state
@@ -51,10 +53,12 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(SecurityHeaders)  # outermost of ours: every answer gets the headers, errors included
     install_outage_handler(app)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(accounts_router)
     app.include_router(drafts_router)
+    app.include_router(keys_router)
     app.include_router(sources_router)
     app.include_router(ui_router)
     app.include_router(webhooks_router)

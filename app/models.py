@@ -1,7 +1,7 @@
 """Every table of the service, imported in one place for Alembic and for create-all in tools."""
 
 from app.accounts.models import Account
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, UiSession
 from app.db import Base
 from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
 from app.idempotency import IdempotencyRow
@@ -20,6 +20,7 @@ __all__ = [
     "IdempotencyRow",
     "PlanVersionRow",
     "SourceRow",
+    "UiSession",
     "WebhookDeliveryRow",
     "WebhookEndpointRow",
     "WebhookEventRow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.structured_output import StructuredOutput
@@ -112,6 +112,17 @@ class Settings(BaseSettings):
     bootstrap_tenant: str = "demo"
     metrics_token: SecretStr | None = Field(
         default=None, description="If set, /metrics needs `Authorization: Bearer <token>`; else it is open."
+    )
+    public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="The URL browsers reach the service at, when a proxy in front changes the scheme or host: "
+        "UI forms may also come from its origin, and an https one marks the session cookie Secure.",
+    )
+    session_idle_timeout_s: float = Field(
+        default=2 * 3600, gt=0, description="A UI session unused for this long ends; the reviewer signs in again."
+    )
+    session_max_age_s: float = Field(
+        default=12 * 3600, gt=0, description="A UI session ends this long after sign-in, however busy."
     )
 
     salesforce_instance_url: str | None = Field(

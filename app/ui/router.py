@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.accounts.router import export_qbr_brief
 from app.auth.service import Principal, Role, authenticate
-from app.deps import UI_COOKIE, SessionDep, StateDep
+from app.auth.sessions import ActiveSession, Timeouts, end_session, find_session, open_session
+from app.db import transaction
+from app.deps import SessionDep, StateDep
 from app.drafts import repository as drafts_repo
 from app.drafts import service as drafts
 from app.drafts.schemas import DecisionIn
@@ -21,12 +29,19 @@ from app.drafts.views import draft_public
 from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
 from app.problems import Problem
+from app.security import SAFE_METHODS, same_origin
+from app.settings import Settings
 from app.sources import repository as sources
 from plans.definitions import define
 from plans.models import AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell
 from plans.render import brief_citations, brief_sections, describe_change, qbr_markdown, stakeholder_label
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+SESSION_COOKIE = "planwright_session"
+LOGIN_CSRF_COOKIE = "planwright_login_csrf"
+LEGACY_KEY_COOKIE = "planwright_key"  # releases before server-side sessions kept the API key itself here
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+STATIC = Path(__file__).parent / "static"
+
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["stakeholder_label"] = stakeholder_label
 templates.env.globals["define"] = define
@@ -40,43 +55,119 @@ async def redirect_to_login(_request: Request, _exc: Exception) -> Response:
     return RedirectResponse("/ui/login", status_code=303)
 
 
+def _timeouts(settings: Settings) -> Timeouts:
+    return Timeouts(
+        idle=timedelta(seconds=settings.session_idle_timeout_s), absolute=timedelta(seconds=settings.session_max_age_s)
+    )
+
+
+def current_session(request: Request, state: StateDep) -> ActiveSession | None:
+    """The session the request's cookie names, if it is live; looked up once per request."""
+    if not hasattr(request.state, "ui_session"):
+        token = request.cookies.get(SESSION_COOKIE)
+        found = None
+        if token:
+            with transaction(state.sessions) as session:
+                found = find_session(session, token, _timeouts(state.settings))
+        request.state.ui_session = found
+    return request.state.ui_session  # type: ignore[no-any-return]
+
+
+async def csrf_protect(request: Request, state: StateDep) -> None:
+    """A state-changing UI request must come from a page of this site (Origin check) and carry the CSRF
+    token of the form it came from: the session's, or the sign-in form's (a double-submit cookie, so
+    nobody can sign a victim in as someone else)."""
+    if request.method in SAFE_METHODS:
+        return
+    public_url = state.settings.public_url
+    if not same_origin(request, str(public_url) if public_url else None):
+        raise Problem(403, "Forbidden", "This form was not sent from this site: its Origin is missing or foreign.")
+    sent = (await request.form()).get("csrf_token")
+    if request.url.path == "/ui/login":
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    else:
+        active = await run_in_threadpool(current_session, request, state)
+        if active is None:
+            raise LoginRequired
+        expected = active.csrf_token
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise Problem(403, "Forbidden", "The form's CSRF token is missing or wrong; reload the page and send it again.")
+
+
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+
 def ui_principal(request: Request, state: StateDep) -> Principal:
-    key = request.cookies.get(UI_COOKIE)
-    if key:
-        with state.sessions() as session:
-            principal = authenticate(session, key)
-        if principal is not None:
-            return principal
-    raise LoginRequired
+    active = current_session(request, state)
+    if active is None:
+        raise LoginRequired
+    return active.principal
 
 
 UiPrincipal = Annotated[Principal, Depends(ui_principal)]
 
 
 def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    active: ActiveSession | None = getattr(request.state, "ui_session", None)
+    context.setdefault("csrf_token", active.csrf_token if active else None)
     return templates.TemplateResponse(request, name, context)
 
 
+def _cookie_kwargs(request: Request, settings: Settings, path: str = "/") -> dict[str, Any]:
+    secure = request.url.scheme == "https" or (
+        settings.public_url is not None and settings.public_url.scheme == "https"
+    )
+    return {"path": path, "secure": secure, "httponly": True, "samesite": "lax"}
+
+
+@router.get("/static/planwright.css", response_class=FileResponse)
+def stylesheet() -> FileResponse:
+    return FileResponse(STATIC / "planwright.css", media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, error: str | None = None) -> HTMLResponse:
-    return _page(request, "login.html", error=error)
+def login_form(request: Request, state: StateDep, error: str | None = None) -> HTMLResponse:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not _TOKEN.fullmatch(token):
+        token = secrets.token_urlsafe(32)
+    response = _page(request, "login.html", error=error, csrf_token=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, **_cookie_kwargs(request, state.settings, "/ui/login"))
+    return response
 
 
 @router.post("/login")
 def login(request: Request, state: StateDep, api_key: Annotated[str, Form()]) -> Response:
-    with state.sessions() as session:
-        principal = authenticate(session, api_key.strip())
+    """Sign in with an API key; the browser gets a session cookie that holds a random token, never the key."""
+    with transaction(state.sessions) as session:
+        principal = authenticate(session, api_key.strip(), record_use=True)
+        if principal is not None:
+            if earlier := request.cookies.get(SESSION_COOKIE):
+                end_session(session, earlier)
+            token, _ = open_session(session, principal, _timeouts(state.settings))
     if principal is None:
-        return _page(request, "login.html", error="That key is unknown or revoked.")
+        return _page(
+            request,
+            "login.html",
+            error="That key is unknown or revoked.",
+            csrf_token=request.cookies[LOGIN_CSRF_COOKIE],
+        )
     response = RedirectResponse("/ui", status_code=303)
-    response.set_cookie(UI_COOKIE, api_key.strip(), httponly=True, samesite="strict", max_age=8 * 3600)
+    cookie = _cookie_kwargs(request, state.settings)
+    response.set_cookie(SESSION_COOKIE, token, max_age=int(state.settings.session_max_age_s), **cookie)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, **{**cookie, "path": "/ui/login"})
+    response.delete_cookie(LEGACY_KEY_COOKIE, **cookie)
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, state: StateDep) -> Response:
+    """End the session on the server, then forget the cookie."""
+    with transaction(state.sessions) as session:
+        end_session(session, request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/ui/login", status_code=303)
-    response.delete_cookie(UI_COOKIE)
+    cookie = _cookie_kwargs(request, state.settings)
+    response.delete_cookie(SESSION_COOKIE, **cookie)
+    response.delete_cookie(LEGACY_KEY_COOKIE, **cookie)
     return response
 
 
@@ -227,6 +318,22 @@ def plan_page(
     )
 
 
+@router.get("/accounts/{account_id}/plan/qbr-brief.md", response_class=PlainTextResponse)
+def plan_qbr_brief(
+    account_id: str, session: SessionDep, principal: UiPrincipal, version: int | None = None
+) -> PlainTextResponse:
+    """The plan page's Markdown export: the API's, for the signed-in reviewer (/v1 takes no cookie)."""
+    return export_qbr_brief(account_id, session, principal, version)
+
+
+def _back_link(request: Request) -> str:
+    """Where the page was opened from, when that is a UI page of this site; else the queue."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and (referer.path == "/ui" or referer.path.startswith("/ui/")):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/ui"
+
+
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
 def source_page(
     request: Request, source_id: str, session: SessionDep, principal: UiPrincipal, quote: str | None = None
@@ -238,4 +345,13 @@ def source_page(
     if quote and quote in row.text:
         i = row.text.index(quote)
         before, match, after = row.text[:i], quote, row.text[i + len(quote) :]
-    return _page(request, "source.html", principal=principal, source=row, before=before, match=match, after=after)
+    return _page(
+        request,
+        "source.html",
+        principal=principal,
+        source=row,
+        before=before,
+        match=match,
+        after=after,
+        back=_back_link(request),
+    )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from app.auth.service import Role, issue_key
@@ -16,6 +18,8 @@ from app.state import AppState
 
 MINI_BUNDLE = Path(__file__).parents[1] / "retrieval" / "fixtures" / "mini_bundle"
 DEMO_BUNDLES = Path(__file__).parents[2] / "evals" / "datasets" / "demo"
+UI_ORIGIN = {"Origin": "http://testserver"}  # what a browser sends with a form of TestClient's site
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Keys:
@@ -78,3 +82,30 @@ def draft_row(state: AppState, draft_id: str) -> DraftRow:
         assert draft is not None
         _ = list(draft.changes)
         return draft
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a UI page's forms carry."""
+    found = _CSRF_FIELD.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def ui_login(client: TestClient, key: str) -> str:
+    """Sign in through the login form as a browser does (the form's token, this site's Origin);
+    returns the session's CSRF token, for `ui_post`."""
+    form = client.get("/ui/login")
+    page = client.post("/ui/login", data={"api_key": key, "csrf_token": csrf_token(form.text)}, headers=UI_ORIGIN)
+    assert page.status_code == 200 and page.url.path == "/ui", page.text
+    return csrf_token(page.text)
+
+
+def ui_post(client: TestClient, path: str, token: str, data: dict[str, str] | None = None) -> httpx.Response:
+    """Submit a UI form as a browser does: with the session's CSRF token, from this site's Origin."""
+    return client.post(path, data={**(data or {}), "csrf_token": token}, headers=UI_ORIGIN)
+
+
+def ui_decide(client: TestClient, token: str, draft: dict[str, Any], **actions: str) -> httpx.Response:
+    """Submit the review form of a draft: `change_id="accept"` or `"reject"` for each change decided."""
+    form = {"version": str(draft["version"]), **{f"action_{change_id}": a for change_id, a in actions.items()}}
+    return ui_post(client, f"/ui/drafts/{draft['id']}/decisions", token, form)

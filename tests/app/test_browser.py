@@ -76,9 +76,14 @@ def test_a_reviewer_accepts_a_change_in_the_browser(live_server: tuple[str, obje
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
         page = browser.new_page()
+        blocked: list[str] = []  # what the Content-Security-Policy refused: nothing, or the UI is broken
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
         page.goto(f"{base}/ui")
         page.fill("input[name=api_key]", keys.reviewer)
         page.click("button.primary")
+        expect(page.locator("h1")).to_have_text("Review queue")
+        # The stylesheet loaded (it is a file now: the policy allows no inline style).
+        assert page.locator("header").evaluate("e => getComputedStyle(e).display") == "flex"
         page.click(f"a[href='/ui/drafts/{draft['id']}']")
         card = page.locator(f"section[data-change='{change['id']}']")
         expect(card).to_contain_text(change["after"]["name"])
@@ -88,4 +93,9 @@ def test_a_reviewer_accepts_a_change_in_the_browser(live_server: tuple[str, obje
         expect(page.locator("h1")).to_have_text(report["name"])
         expect(page.locator("text=Plan version 2")).to_be_visible()
         expect(page.locator("table").first).to_contain_text(change["after"]["name"])
+        page.click("text=Sign out")
+        expect(page.locator("h1")).to_have_text("Sign in")
+        page.goto(f"{base}/ui")
+        expect(page.locator("h1")).to_have_text("Sign in")
+        assert blocked == []
         browser.close()

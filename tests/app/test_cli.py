@@ -160,3 +160,45 @@ def test_pull_hubspot_pulls_imports_and_drafts(monkeypatch: pytest.MonkeyPatch) 
     assert "Halvorsen Maritime ASA" in result.output and "drafts queued for review" in result.output
     missing = runner.invoke(cli, ["pull", "hubspot", "--company", COMPANY], env={"PLANWRIGHT_HUBSPOT_TOKEN": ""})
     assert missing.exit_code == 2
+
+
+def test_keys_are_issued_listed_and_revoked_from_the_cli(_data_dir: Path) -> None:
+    from app.auth.service import authenticate
+    from app.settings import Settings
+    from app.state import build_state
+
+    created = runner.invoke(cli, ["keys", "create", "--name", "crm plugin", "--role", "integration", "-t", "acme"])
+    assert created.exit_code == 0, created.output
+    key = created.stdout.strip()
+    assert key.startswith("pw_") and "\n" not in key
+    key_id = created.stderr.split()[1]
+
+    listed = runner.invoke(cli, ["keys", "list", "-t", "acme"])
+    assert listed.exit_code == 0, listed.output
+    (line,) = [row for row in listed.output.splitlines() if row.startswith(key_id)]
+    assert "crm plugin" in line and "integration" in line and line.rstrip().endswith("-")
+    assert key not in listed.output
+    assert "no keys" in runner.invoke(cli, ["keys", "list", "-t", "other"]).output
+
+    def still_valid() -> bool:
+        state = build_state(Settings())
+        try:
+            with state.sessions() as session:
+                return authenticate(session, key) is not None
+        finally:
+            state.close()
+
+    elsewhere = runner.invoke(cli, ["keys", "revoke", key_id, "-t", "other"])
+    assert elsewhere.exit_code == 2 and f"No api key '{key_id}' in this tenant" in elsewhere.output
+    assert still_valid()
+
+    revoked = runner.invoke(cli, ["keys", "revoke", key_id, "-t", "acme"])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output, revoked.output
+    assert not still_valid()
+    (line,) = [row for row in runner.invoke(cli, ["keys", "list", "-t", "acme"]).output.splitlines() if key_id in row]
+    assert not line.rstrip().endswith("-")  # the revoked column holds a date now
+
+
+def test_keys_create_refuses_an_unknown_role() -> None:
+    result = runner.invoke(cli, ["keys", "create", "--name", "x", "--role", "root"])
+    assert result.exit_code == 2 and "unknown role root" in result.output

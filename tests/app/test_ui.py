@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from plans.definitions import define
-from tests.app.support import Keys, imported_and_drafted, upload
+from tests.app.support import UI_ORIGIN, Keys, csrf_token, imported_and_drafted, ui_decide, ui_login, upload
 
 
 def test_pages_redirect_to_sign_in_without_a_session(client: TestClient) -> None:
@@ -18,7 +18,10 @@ def test_pages_redirect_to_sign_in_without_a_session(client: TestClient) -> None
 
 
 def test_a_wrong_key_shows_an_error_on_the_form(client: TestClient) -> None:
-    response = client.post("/ui/login", data={"api_key": "pw_wrong"})
+    form = client.get("/ui/login")
+    response = client.post(
+        "/ui/login", data={"api_key": "pw_wrong", "csrf_token": csrf_token(form.text)}, headers=UI_ORIGIN
+    )
     assert "unknown or revoked" in response.text
 
 
@@ -27,7 +30,7 @@ def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient,
     change = next(c for c in draft["changes"] if c["verified"] and c["kind"] == "add_stakeholder")
     rejected = next(c for c in draft["changes"] if c["id"] != change["id"])
 
-    assert client.post("/ui/login", data={"api_key": keys.reviewer}).status_code == 200
+    token = ui_login(client, keys.reviewer)
     queue = client.get("/ui")
     assert report["name"] in queue.text and f"/ui/drafts/{draft['id']}" in queue.text
 
@@ -37,14 +40,7 @@ def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient,
     assert quote.split("\n")[0][:40] in page.text.replace("&#39;", "'").replace("&amp;", "&")
     assert change["after"]["name"] in page.text
 
-    decided = client.post(
-        f"/ui/drafts/{draft['id']}/decisions",
-        data={
-            "version": str(draft["version"]),
-            f"action_{change['id']}": "accept",
-            f"action_{rejected['id']}": "reject",
-        },
-    )
+    decided = ui_decide(client, token, draft, **{change["id"]: "accept", rejected["id"]: "reject"})
     assert decided.status_code == 200
     assert decided.url.path == f"/ui/accounts/{report['account_id']}/plan"
     assert "Plan version 2" in decided.text
@@ -58,16 +54,10 @@ def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient,
 def test_a_stale_form_shows_the_conflict_instead_of_losing_it(client: TestClient, keys: Keys) -> None:
     report, draft = imported_and_drafted(client, keys)
     first, second = draft["changes"][0], draft["changes"][1]
-    client.post("/ui/login", data={"api_key": keys.reviewer})
-    client.post(
-        f"/ui/drafts/{draft['id']}/decisions",
-        data={"version": str(draft["version"]), f"action_{first['id']}": "reject"},
-    )
+    token = ui_login(client, keys.reviewer)
+    ui_decide(client, token, draft, **{first["id"]: "reject"})
 
-    stale = client.post(
-        f"/ui/drafts/{draft['id']}/decisions",
-        data={"version": str(draft["version"]), f"action_{second['id']}": "reject"},
-    )
+    stale = ui_decide(client, token, draft, **{second["id"]: "reject"})
 
     assert "Reload it" in stale.text
     assert (
@@ -81,18 +71,34 @@ def test_the_source_page_highlights_the_cited_quote(client: TestClient, keys: Ke
     hit = client.get(
         f"/v1/accounts/{report['account_id']}/search", params={"q": "renewal"}, headers=Keys.header(keys.reviewer)
     ).json()["hits"][0]
-    client.post("/ui/login", data={"api_key": keys.reviewer})
+    ui_login(client, keys.reviewer)
     quote = hit["text"].split("\n")[0][:30]
     page = client.get(f"/ui/sources/{hit['source_id']}", params={"quote": quote})
     assert page.status_code == 200
     assert '<mark id="quote">' in page.text
+    assert '<a href="/ui">← Back</a>' in page.text
+
+
+def test_the_source_pages_back_link_returns_to_the_ui_page_it_was_opened_from(client: TestClient, keys: Keys) -> None:
+    report = upload(client, keys.integration)
+    source_id = client.get(
+        f"/v1/accounts/{report['account_id']}/search", params={"q": "renewal"}, headers=Keys.header(keys.reviewer)
+    ).json()["hits"][0]["source_id"]
+    ui_login(client, keys.reviewer)
+
+    def back(referer: str) -> str:
+        return client.get(f"/ui/sources/{source_id}", headers={"Referer": referer}).text
+
+    assert '<a href="/ui/drafts/drf_1?error=x">← Back</a>' in back("http://testserver/ui/drafts/drf_1?error=x")
+    assert '<a href="/ui">← Back</a>' in back("http://elsewhere.example/ui/drafts/drf_1")
+    assert '<a href="/ui">← Back</a>' in back("http://testserver/v1/accounts")
 
 
 def test_a_whitespace_draft_shows_the_matrix_with_proposed_cells_outlined(client: TestClient, keys: Keys) -> None:
     draft = imported_and_drafted(client, keys, "whitespace")[1]
     cells = [c["after"] for c in draft["changes"]]
     assert cells
-    client.post("/ui/login", data={"api_key": keys.reviewer})
+    ui_login(client, keys.reviewer)
 
     page = client.get(f"/ui/drafts/{draft['id']}").text
 
@@ -107,7 +113,7 @@ def test_a_whitespace_draft_shows_the_matrix_with_proposed_cells_outlined(client
 def test_a_qbr_draft_shows_each_section_with_its_citations(client: TestClient, keys: Keys) -> None:
     draft = imported_and_drafted(client, keys, "qbr_brief")[1]
     brief = draft["changes"][0]["after"]
-    client.post("/ui/login", data={"api_key": keys.reviewer})
+    ui_login(client, keys.reviewer)
 
     page = client.get(f"/ui/drafts/{draft['id']}").text
 
@@ -121,17 +127,14 @@ def test_a_qbr_draft_shows_each_section_with_its_citations(client: TestClient, k
 def test_every_value_a_reviewer_sees_carries_its_definition(client: TestClient, keys: Keys) -> None:
     report, draft = imported_and_drafted(client, keys)
     change = next(c for c in draft["changes"] if c["verified"] and c["kind"] == "add_stakeholder")
-    client.post("/ui/login", data={"api_key": keys.reviewer})
+    token = ui_login(client, keys.reviewer)
     page = client.get(f"/ui/drafts/{draft['id']}").text
     stance = change["after"]["stance"]
     definition = define("stance", stance)
     assert definition and f'title="{escape(definition)}"' in page
     assert f'title="{escape(define("stance"))}"' in page
 
-    client.post(
-        f"/ui/drafts/{draft['id']}/decisions",
-        data={"version": str(draft["version"]), f"action_{change['id']}": "accept"},
-    )
+    ui_decide(client, token, draft, **{change["id"]: "accept"})
     plan = client.get(f"/ui/accounts/{report['account_id']}/plan").text
     assert f'title="{escape(definition)}"' in plan
     assert f'title="{escape(define("buying_role"))}"' in plan

@@ -1,0 +1,41 @@
+"""Queries over API keys and UI sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import ApiKey, UiSession
+
+
+def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
+    return session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+
+
+def get_key(session: Session, tenant: str, key_id: str) -> ApiKey | None:
+    return session.scalar(select(ApiKey).where(ApiKey.tenant == tenant, ApiKey.id == key_id))
+
+
+def keys_page(session: Session, tenant: str, after: str | None, limit: int) -> list[ApiKey]:
+    query = select(ApiKey).where(ApiKey.tenant == tenant).order_by(ApiKey.id).limit(limit)
+    if after:
+        query = query.where(ApiKey.id > after)
+    return list(session.scalars(query))
+
+
+def get_session(session: Session, session_id: str) -> UiSession | None:
+    return session.get(UiSession, session_id)
+
+
+def delete_session(session: Session, session_id: str) -> None:
+    session.execute(delete(UiSession).where(UiSession.id == session_id))
+
+
+def delete_sessions_of_key(session: Session, key_id: str) -> int:
+    return session.execute(delete(UiSession).where(UiSession.key_id == key_id)).rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+def delete_expired_sessions(session: Session, now: datetime, idle_since: datetime) -> None:
+    session.execute(delete(UiSession).where(or_(UiSession.expires_at <= now, UiSession.last_seen_at <= idle_since)))
