@@ -15,6 +15,7 @@ from app.auth.router import router as keys_router
 from app.deps import StateDep
 from app.drafts.router import router as drafts_router
 from app.metrics import render
+from app.openapi import install_openapi
 from app.outages import install_outage_handler
 from app.problems import Problem, install_problem_handlers
 from app.security import SecurityHeaders
@@ -53,6 +54,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(SecurityHeaders)  # outermost of ours: every answer gets the headers, errors included
     install_outage_handler(app)
     app.add_exception_handler(LoginRequired, redirect_to_login)

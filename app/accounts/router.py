@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app.accounts import repository as accounts
@@ -22,15 +24,17 @@ from app.idempotency import remember, replayed, request_fingerprint
 from app.pagination import decode_cursor, encode_cursor
 from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
-from app.problems import Problem, not_found
+from app.problems import Problem, not_found, problems
 from app.sources import repository as sources
 from plans.render import brief_citations, qbr_markdown
 from retrieval.hybrid import HybridRetriever
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
+Version = Annotated[int, Path(ge=1, le=2**31 - 1, description="A plan version number.")]
 
-@router.get("", response_model=AccountPage)
+
+@router.get("", response_model=AccountPage, responses=problems(400))
 def list_accounts(
     session: SessionDep,
     principal: Reader,
@@ -43,7 +47,7 @@ def list_accounts(
     return AccountPage(items=items, next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None)
 
 
-@router.get("/{account_id}", response_model=AccountPublic)
+@router.get("/{account_id}", response_model=AccountPublic, responses=problems(404))
 def get_account(account_id: str, session: SessionDep, principal: Reader) -> AccountPublic:
     """One account."""
     account = drafts.account_or_404(session, principal.tenant, account_id)
@@ -60,7 +64,7 @@ def _plan_public(account_id: str, row: PlanVersionRow) -> PlanPublic:
     )
 
 
-@router.get("/{account_id}/plan", response_model=PlanPublic)
+@router.get("/{account_id}/plan", response_model=PlanPublic, responses=problems(404))
 def get_plan(account_id: str, session: SessionDep, principal: Reader) -> PlanPublic:
     """The accepted plan at its newest version."""
     account = drafts.account_or_404(session, principal.tenant, account_id)
@@ -70,15 +74,15 @@ def get_plan(account_id: str, session: SessionDep, principal: Reader) -> PlanPub
     return _plan_public(account.id, row)
 
 
-@router.get("/{account_id}/plan/versions", response_model=list[PlanVersionSummary])
+@router.get("/{account_id}/plan/versions", response_model=list[PlanVersionSummary], responses=problems(404))
 def list_plan_versions(account_id: str, session: SessionDep, principal: Reader) -> list[PlanVersionSummary]:
     """The plan's history, newest first."""
     account = drafts.account_or_404(session, principal.tenant, account_id)
     return [PlanVersionSummary.model_validate(r, from_attributes=True) for r in plan_store.history(session, account.id)]
 
 
-@router.get("/{account_id}/plan/versions/{version}", response_model=PlanPublic)
-def get_plan_version(account_id: str, version: int, session: SessionDep, principal: Reader) -> PlanPublic:
+@router.get("/{account_id}/plan/versions/{version}", response_model=PlanPublic, responses=problems(404))
+def get_plan_version(account_id: str, version: Version, session: SessionDep, principal: Reader) -> PlanPublic:
     """A past version of the plan."""
     account = drafts.account_or_404(session, principal.tenant, account_id)
     row = session.get(PlanVersionRow, (account.id, version))
@@ -90,10 +94,16 @@ def get_plan_version(account_id: str, version: int, session: SessionDep, princip
 @router.get(
     "/{account_id}/plan/qbr-brief.md",
     response_class=PlainTextResponse,
-    responses={200: {"content": {"text/markdown": {}}}, 404: {"description": "No accepted QBR brief yet."}},
+    responses={
+        200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
+        **problems(404, descriptions={404: "No such account or plan version, or no accepted QBR brief yet."}),
+    },
 )
 def export_qbr_brief(
-    account_id: str, session: SessionDep, principal: Reader, version: int | None = None
+    account_id: str,
+    session: SessionDep,
+    principal: Reader,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> PlainTextResponse:
     """The accepted QBR brief as Markdown, every claim footnoted to its quoted source, for export."""
     account = drafts.account_or_404(session, principal.tenant, account_id)
@@ -109,11 +119,19 @@ def export_qbr_brief(
     return PlainTextResponse(
         markdown,
         media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers={"Content-Disposition": inline_disposition(filename)},
     )
 
 
-@router.get("/{account_id}/search", response_model=SearchResults)
+def inline_disposition(filename: str) -> str:
+    """`Content-Disposition: inline` naming the file in ASCII for every client (anything else becomes `_`)
+    and exactly, in UTF-8, for those that read RFC 6266's `filename*`: an account's external id may hold
+    any character, and a header must be Latin-1 without quotes or line breaks."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@router.get("/{account_id}/search", response_model=SearchResults, responses=problems(404))
 def search(
     account_id: str,
     session: SessionDep,
@@ -128,7 +146,7 @@ def search(
     return SearchResults(query=q, hits=[SearchHit.model_validate(h.model_dump()) for h in hits])
 
 
-@router.post("/{account_id}/drafts", status_code=202, response_model=DraftAccepted)
+@router.post("/{account_id}/drafts", status_code=202, response_model=DraftAccepted, responses=problems(404, 409))
 def create_draft(
     account_id: str,
     body: DraftCreate,

@@ -8,11 +8,12 @@ from app.auth import repository, service
 from app.auth.schemas import KeyCreate, KeyCreated, KeyPage, KeyPublic
 from app.deps import Admin, SessionDep
 from app.pagination import decode_cursor, encode_cursor
+from app.problems import problems
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 
-@router.get("", response_model=KeyPage)
+@router.get("", response_model=KeyPage, responses=problems(400))
 def list_keys(
     session: SessionDep,
     principal: Admin,
@@ -37,7 +38,7 @@ def create_key(body: KeyCreate, session: SessionDep, principal: Admin) -> KeyCre
     return KeyCreated(**KeyPublic.model_validate(row).model_dump(exclude={"revoked"}), key=plaintext)
 
 
-@router.delete("/{key_id}", status_code=204, response_class=Response)
+@router.delete("/{key_id}", status_code=204, response_class=Response, responses=problems(404))
 def revoke_key(key_id: str, session: SessionDep, principal: Admin) -> Response:
     """Revoke a key: requests with it get 401 from now on, and the UI sessions opened with it end. Admins only."""
     service.revoke_key(session, principal.tenant, key_id)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.db import Base, UtcDateTime, utcnow
 
 
 class DraftRow(Base):
@@ -31,11 +31,11 @@ class DraftRow(Base):
     requested_by: Mapped[str] = mapped_column(String(200), default="system")
     # Who runs a `running` draft, until when: another process may claim it once the lease runs out.
     claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     # How many times a process claimed it: a draft that keeps being interrupted is failed, not resumed forever.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     changes: Mapped[list[DraftChangeRow]] = relationship(
         back_populates="draft", order_by="DraftChangeRow.position", cascade="all, delete-orphan"
@@ -54,9 +54,9 @@ class DraftTriggerRow(Base):
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
-    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     # The first change not yet drafted: a stream of changes postpones the draft up to a limit, not forever.
-    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class DraftChangeRow(Base):
@@ -89,4 +89,4 @@ class DecisionRow(Base):
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     actor: Mapped[str] = mapped_column(String(200))
     plan_version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -17,14 +17,14 @@ from app.drafts.schemas import (
 )
 from app.drafts.views import draft_public, draft_summary
 from app.idempotency import remember, replayed, request_fingerprint
-from app.pagination import decode_cursor, encode_cursor
-from app.problems import Problem
+from app.pagination import decode_cursor, decode_row_cursor, encode_cursor
+from app.problems import Problem, problems
 from plans.vocabulary import DraftKind
 
 router = APIRouter(prefix="/v1", tags=["drafts"])
 
 
-@router.get("/drafts", response_model=DraftPage)
+@router.get("/drafts", response_model=DraftPage, responses=problems(400))
 def list_drafts(
     session: SessionDep,
     principal: Reader,
@@ -50,13 +50,13 @@ def list_drafts(
     )
 
 
-@router.get("/drafts/{draft_id}", response_model=DraftPublic)
+@router.get("/drafts/{draft_id}", response_model=DraftPublic, responses=problems(404))
 def get_draft(draft_id: str, session: SessionDep, principal: Reader) -> DraftPublic:
     """One draft with its changes, their citations, verification and decisions."""
     return draft_public(service.get_draft(session, principal.tenant, draft_id))
 
 
-@router.post("/drafts/{draft_id}/decisions", response_model=DraftPublic)
+@router.post("/drafts/{draft_id}/decisions", response_model=DraftPublic, responses=problems(404, 409))
 def decide(
     draft_id: str,
     body: DecisionsIn,
@@ -84,7 +84,7 @@ def decide(
     return draft
 
 
-@router.get("/audit-log", response_model=AuditPage)
+@router.get("/audit-log", response_model=AuditPage, responses=problems(400))
 def audit_log(
     session: SessionDep,
     principal: Reader,
@@ -93,9 +93,8 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     """Every review decision, append-only: who decided what, when, and the plan version it made."""
-    after = decode_cursor(cursor)
     rows = repository.audit_page(
-        session, principal.tenant, after=int(after) if after else None, limit=limit + 1, account_id=account_id
+        session, principal.tenant, after=decode_row_cursor(cursor), limit=limit + 1, account_id=account_id
     )
     return AuditPage(
         items=[AuditEntry.model_validate(r, from_attributes=True) for r in rows[:limit]],

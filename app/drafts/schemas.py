@@ -102,7 +102,7 @@ class DecisionIn(BaseModel):
 
 
 class DecisionsIn(BaseModel):
-    version: int = Field(description="The draft version the reviewer saw; a stale one gets 409.")
+    version: int = Field(ge=1, le=2**31 - 1, description="The draft version the reviewer saw; a stale one gets 409.")
     decisions: list[DecisionIn] = Field(min_length=1)
 
 

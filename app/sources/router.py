@@ -17,7 +17,7 @@ from app.db import transaction
 from app.deps import Integration, Reader, SessionDep, StateDep
 from app.drafts.service import account_or_404
 from app.idempotency import remember, replayed, request_fingerprint
-from app.problems import Problem, not_found
+from app.problems import Problem, not_found, problems
 from app.sources import repository
 from app.sources.ingest import NoteIn, RecordBatch, note_file, push_files, push_records
 from app.sources.schemas import SourcePublic
@@ -35,7 +35,7 @@ from retrieval.bundle import BundleError
 router = APIRouter(prefix="/v1", tags=["sources"])
 
 
-@router.get("/sources/{source_id}", response_model=SourcePublic)
+@router.get("/sources/{source_id}", response_model=SourcePublic, responses=problems(404))
 def get_source(source_id: str, session: SessionDep, principal: Reader) -> SourcePublic:
     """One piece of evidence, as cited by changes."""
     row = repository.get(session, principal.tenant, source_id)
@@ -71,7 +71,7 @@ _BUNDLE_FORM: dict[str, Any] = {
 }
 
 
-@router.post("/import", response_model=ImportReport, openapi_extra=_BUNDLE_FORM)
+@router.post("/import", response_model=ImportReport, openapi_extra=_BUNDLE_FORM, responses=problems(400, 413))
 async def import_bundle_zip(request: Request, state: StateDep, principal: Integration) -> ImportReport:
     """Import an uploaded account bundle; re-importing the same bundle changes nothing.
 
@@ -162,7 +162,7 @@ def _drafts_asked_for(state: StateDep, tenant: str) -> Callable[[Session, Import
     return record
 
 
-@router.post("/accounts/{account_id}/records", response_model=ImportReport)
+@router.post("/accounts/{account_id}/records", response_model=ImportReport, responses=problems(404, 409, 413))
 async def push_account_records(
     account_id: str,
     request: Request,
@@ -188,7 +188,9 @@ async def push_account_records(
     )  # fmt: skip
 
 
-@router.post("/accounts/{account_id}/notes", response_model=ImportReport)
+@router.post(
+    "/accounts/{account_id}/notes", response_model=ImportReport, responses=problems(400, 404, 409, 413, 415)
+)
 async def push_note(
     account_id: str,
     request: Request,
@@ -201,7 +203,9 @@ async def push_note(
     return await _push_file(account_id, request, state, principal.tenant, idempotency_key, "notes")
 
 
-@router.post("/accounts/{account_id}/calls", response_model=ImportReport)
+@router.post(
+    "/accounts/{account_id}/calls", response_model=ImportReport, responses=problems(400, 404, 409, 413, 415)
+)
 async def push_call(
     account_id: str,
     request: Request,

@@ -278,10 +278,12 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
         return RedirectResponse(
             f"/ui/drafts/{draft_id}?error=Choose+accept+or+reject+for+at+least+one+change", status_code=303
         )
+    version = str(form.get("version", ""))
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
+        raise Problem(422, "Invalid version", "The form's `version` must be the draft's version number.")
     try:
         with state.sessions() as session, session.begin():
-            version = int(str(form.get("version", "0")))
-            draft = drafts.decide(session, principal.tenant, principal.name, draft_id, version, decisions)
+            draft = drafts.decide(session, principal.tenant, principal.name, draft_id, int(version), decisions)
             account_id = draft.account_id
     except Problem as exc:
         return RedirectResponse(f"/ui/drafts/{draft_id}?error={exc.detail or exc.title}", status_code=303)

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.deps import Integration, SessionDep, StateDep
 from app.idempotency import remember, replayed, request_fingerprint
 from app.pagination import decode_cursor, encode_cursor
+from app.problems import problems
 from app.webhooks import repository, service
 from app.webhooks.schemas import (
     DeliveryPage,
@@ -21,7 +22,7 @@ from app.webhooks.schemas import (
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-@router.post("", status_code=201, response_model=WebhookCreated)
+@router.post("", status_code=201, response_model=WebhookCreated, responses=problems(409))
 def create_webhook(
     body: WebhookCreate,
     session: SessionDep,
@@ -54,14 +55,14 @@ def list_webhooks(session: SessionDep, principal: Integration) -> list[WebhookPu
     return [WebhookPublic.model_validate(r) for r in repository.endpoints(session, principal.tenant)]
 
 
-@router.delete("/{webhook_id}", status_code=204, response_class=Response)
+@router.delete("/{webhook_id}", status_code=204, response_class=Response, responses=problems(404))
 def delete_webhook(webhook_id: str, session: SessionDep, principal: Integration) -> Response:
     """Remove an endpoint; deliveries still pending for it are dropped."""
     service.delete_endpoint(session, principal.tenant, webhook_id)
     return Response(status_code=204)
 
 
-@router.post("/{webhook_id}/rotate-secret", response_model=SecretRotated)
+@router.post("/{webhook_id}/rotate-secret", response_model=SecretRotated, responses=problems(404))
 def rotate_secret(webhook_id: str, session: SessionDep, principal: Integration) -> SecretRotated:
     """Issue a new signing secret. For 24 hours deliveries carry two `v1=` signatures, one made
     with the new secret and one with the old, so the receiver can switch without losing events."""
@@ -70,7 +71,7 @@ def rotate_secret(webhook_id: str, session: SessionDep, principal: Integration) 
     return SecretRotated(id=row.id, secret=row.secret, previous_secret_expires_at=row.previous_secret_expires_at)
 
 
-@router.get("/{webhook_id}/deliveries", response_model=DeliveryPage)
+@router.get("/{webhook_id}/deliveries", response_model=DeliveryPage, responses=problems(400, 404))
 def list_deliveries(
     webhook_id: str,
     session: SessionDep,

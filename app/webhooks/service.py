@@ -4,12 +4,13 @@ caller's transaction so an event is sent exactly when the change that caused it 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.drafts.models import DraftRow
 from app.ids import new_id
 from app.problems import Problem, not_found
@@ -87,7 +88,10 @@ def rotate_secret(session: Session, tenant: str, endpoint_id: str) -> WebhookEnd
     row.previous_secret = row.secret
     row.previous_secret_expires_at = utcnow() + ROTATION_GRACE
     row.secret = new_secret()
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError as exc:  # deleted by a request that committed after we read the row
+        raise not_found("Webhook", endpoint_id) from exc
     return row
 
 
@@ -98,11 +102,6 @@ def signing_secrets(endpoint: WebhookEndpointRow, now: datetime) -> list[str]:
     if endpoint.previous_secret and expires is not None and as_utc(expires) > now:
         keys.append(endpoint.previous_secret)
     return keys
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back naive; every timestamp we store is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def record_event(session: Session, tenant: str, type_: EventType, data: dict[str, Any]) -> WebhookEventRow | None:
