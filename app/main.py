@@ -14,10 +14,10 @@ from app.accounts.router import router as accounts_router
 from app.auth.router import router as keys_router
 from app.deps import StateDep
 from app.drafts.router import router as drafts_router
-from app.metrics import render
+from app.metrics import scrape
 from app.openapi import install_openapi
 from app.outages import install_outage_handler
-from app.problems import Problem, install_problem_handlers
+from app.problems import install_problem_handlers, problems
 from app.security import SecurityHeaders
 from app.settings import Settings
 from app.sources.router import router as sources_router
@@ -74,13 +74,18 @@ def create_app(
         """Liveness: the process is up."""
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}, **problems(401, 403)},
+    )
     def metrics(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Response:
         """Prometheus metrics: accounts, drafts by kind/engine/status, tokens and cost, decisions,
-        webhook deliveries. Needs `Authorization: Bearer <PLANWRIGHT_METRICS_TOKEN>` when that is set."""
-        token = state.settings.metrics_token
-        if token is not None and authorization != f"Bearer {token.get_secret_value()}":
-            raise Problem(401, "Unauthorized", "Send `Authorization: Bearer <metrics token>`.")
-        return Response(render(state.metrics), media_type=CONTENT_TYPE_LATEST)
+        webhook deliveries. `Authorization: Bearer <PLANWRIGHT_METRICS_TOKEN>` sees every tenant;
+        a tenant's admin API key sees that tenant's; with PLANWRIGHT_METRICS_PUBLIC anyone sees
+        totals without tenant names."""
+        text = scrape(state.sessions, state.metrics, state.settings, authorization)
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
 
     return app

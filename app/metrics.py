@@ -2,32 +2,56 @@
 
 The database is the one place every API process and worker writes to, so counting there gives
 the same answer whichever process is scraped, with no instrumentation spread through the code.
+
+Who sees what: the operator's METRICS_TOKEN sees every tenant, accounts labelled by tenant; a
+tenant's admin key sees that tenant's figures only; anyone else gets 401, unless METRICS_PUBLIC
+opens the endpoint, and then they see totals with no tenant named.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import Account
+from app.auth.service import Role, authenticate
 from app.drafts.models import DecisionRow, DraftRow
+from app.problems import Problem
+from app.settings import Settings
 from app.webhooks.models import WebhookDeliveryRow
+
+_Query = TypeVar("_Query", bound=Select)  # type: ignore[type-arg]
 
 
 class PlanwrightCollector(Collector):
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    """Every tenant's figures, or one tenant's (`tenant`); accounts are counted per tenant name
+    only with `name_tenants`, else as one total."""
+
+    def __init__(self, sessions: sessionmaker[Session], tenant: str | None = None, name_tenants: bool = True) -> None:
         self._sessions = sessions
+        self._tenant = tenant
+        self._name_tenants = name_tenants
+
+    def _scoped(self, query: _Query, table: Any) -> _Query:
+        return query if self._tenant is None else query.where(table.tenant == self._tenant)
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         with self._sessions() as session:
-            accounts = GaugeMetricFamily("planwright_accounts", "Accounts per tenant.", labels=["tenant"])
-            for tenant, count in session.execute(select(Account.tenant, func.count()).group_by(Account.tenant)):
-                accounts.add_metric([tenant], count)
+            if self._name_tenants:
+                accounts = GaugeMetricFamily("planwright_accounts", "Accounts per tenant.", labels=["tenant"])
+                query = self._scoped(select(Account.tenant, func.count()).group_by(Account.tenant), Account)
+                for tenant, count in session.execute(query):
+                    accounts.add_metric([tenant], count)
+            else:
+                total = session.scalar(self._scoped(select(func.count()).select_from(Account), Account))
+                accounts = GaugeMetricFamily("planwright_accounts", "Accounts of all tenants.", value=total or 0)
             yield accounts
 
             drafts = GaugeMetricFamily(
@@ -44,7 +68,9 @@ class PlanwrightCollector(Collector):
                 )
             }
             totals: dict[tuple[str, str], dict[str, float]] = {}
-            rows = session.execute(select(DraftRow.kind, DraftRow.engine, DraftRow.status, DraftRow.usage))
+            rows = session.execute(
+                self._scoped(select(DraftRow.kind, DraftRow.engine, DraftRow.status, DraftRow.usage), DraftRow)
+            )
             counts: dict[tuple[str, str, str], int] = {}
             for kind, engine, status, draft_usage in rows:
                 counts[(kind, engine, status)] = counts.get((kind, engine, status), 0) + 1
@@ -64,7 +90,8 @@ class PlanwrightCollector(Collector):
             decisions = CounterMetricFamily(
                 "planwright_review_decisions", "Review decisions by action.", labels=["action"]
             )
-            for action, count in session.execute(select(DecisionRow.action, func.count()).group_by(DecisionRow.action)):
+            by_action = self._scoped(select(DecisionRow.action, func.count()).group_by(DecisionRow.action), DecisionRow)
+            for action, count in session.execute(by_action):
                 decisions.add_metric([action], count)
             yield decisions
 
@@ -72,17 +99,43 @@ class PlanwrightCollector(Collector):
                 "planwright_webhook_deliveries", "Webhook deliveries by status.", labels=["status"]
             )
             for status, count in session.execute(
-                select(WebhookDeliveryRow.status, func.count()).group_by(WebhookDeliveryRow.status)
+                self._scoped(
+                    select(WebhookDeliveryRow.status, func.count()).group_by(WebhookDeliveryRow.status),
+                    WebhookDeliveryRow,
+                )
             ):
                 deliveries.add_metric([status], count)
             yield deliveries
 
 
-def metrics_registry(sessions: sessionmaker[Session]) -> CollectorRegistry:
+def metrics_registry(
+    sessions: sessionmaker[Session], tenant: str | None = None, name_tenants: bool = True
+) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(PlanwrightCollector(sessions))
+    registry.register(PlanwrightCollector(sessions, tenant, name_tenants))
     return registry
 
 
 def render(registry: CollectorRegistry) -> bytes:
     return generate_latest(registry)
+
+
+def scrape(
+    sessions: sessionmaker[Session], operator_view: CollectorRegistry, settings: Settings, authorization: str | None
+) -> bytes:
+    """The metrics this caller may see; 401 without a credential (unless METRICS_PUBLIC), 403 for a
+    key that is not an admin's."""
+    key = authorization[7:].strip() if authorization and authorization.lower().startswith("bearer ") else ""
+    token = settings.metrics_token
+    if key and token is not None and secrets.compare_digest(key.encode(), token.get_secret_value().encode()):
+        return render(operator_view)
+    if key:
+        with sessions() as session:
+            principal = authenticate(session, key)
+        if principal is not None:
+            if Role.admin not in principal.roles:
+                raise Problem(403, "Forbidden", "Metrics need an admin key or the metrics token.")
+            return render(metrics_registry(sessions, tenant=principal.tenant))
+    if settings.metrics_public:
+        return render(metrics_registry(sessions, name_tenants=False))
+    raise Problem(401, "Unauthorized", "Send `Authorization: Bearer <admin api key or metrics token>`.")

@@ -111,7 +111,13 @@ class Settings(BaseSettings):
     )
     bootstrap_tenant: str = "demo"
     metrics_token: SecretStr | None = Field(
-        default=None, description="If set, /metrics needs `Authorization: Bearer <token>`; else it is open."
+        default=None,
+        description="`Authorization: Bearer <token>` on /metrics sees every tenant's figures; a tenant's admin key "
+        "sees that tenant's. Without either, /metrics answers 401 unless metrics_public is on.",
+    )
+    metrics_public: bool = Field(
+        default=False,
+        description="Serve /metrics to callers without a credential too, as totals that name no tenant.",
     )
     public_url: AnyHttpUrl | None = Field(
         default=None,
