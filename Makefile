@@ -60,6 +60,7 @@ lint: install
 eval: install
 	$(BIN)/planwright eval run --dataset evals/blind --engine offline --embedder minilm --out reports/eval-blind
 	$(BIN)/planwright eval paraphrases --folder evals/paraphrases --out reports/eval-paraphrases
+	$(BIN)/planwright eval stance-corpus --out reports/eval-stance-corpus
 	$(BIN)/planwright eval run --dataset evals/datasets --engine offline --embedder minilm --out reports/eval
 
 # The openai engine, its LLM calls replayed from cassettes (no key, no network): on the demo
@@ -76,6 +77,7 @@ eval-openai: install
 eval-gate: eval eval-openai
 	$(BIN)/planwright eval compare evals/baselines/offline-blind.json reports/eval-blind/report.json
 	$(BIN)/planwright eval compare evals/baselines/paraphrases.json reports/eval-paraphrases/report.json
+	$(BIN)/planwright eval compare evals/baselines/stance-corpus.json reports/eval-stance-corpus/report.json
 	$(BIN)/planwright eval compare evals/baselines/offline.json reports/eval/report.json
 	$(BIN)/planwright eval compare evals/baselines/openai-cassettes.json reports/eval-openai-cassettes/report.json
 	$(BIN)/planwright eval compare evals/baselines/openai-blind-gemma.json reports/eval-openai-blind/report.json

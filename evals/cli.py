@@ -240,6 +240,30 @@ def paraphrases_command(
     typer.echo(f"{len(run.outcomes)} items, {len(data['failures'])} failed; report: {path}")
 
 
+@eval_cli.command("stance-corpus")
+def stance_corpus_command(
+    writers: Annotated[str, typer.Option(help="Comma-separated writers to score (writer-N); default: held out.")]
+    = "writer-4,writer-5,writer-6,writer-7",
+    embedder: Annotated[str, typer.Option(help="minilm or hashing")] = "minilm",
+    out: Annotated[Path, typer.Option(help="Folder for report.json.")] = Path("reports/eval-stance-corpus"),
+) -> None:
+    """The engine's stance accuracy on the stance corpus (passages by writers who never saw the rules)."""
+    from evals.stance_corpus import load_corpus, score_engine
+
+    passages = load_corpus(writers=[w.strip() for w in writers.split(",") if w.strip()])
+    if not passages:
+        raise typer.BadParameter(f"no passages for {writers!r}", param_hint="--writers")
+    data = score_engine(passages, embedder)
+    metrics = {"stance_corpus.accuracy": data["accuracy"], "stance_corpus.unknown_share": data["unknown_share"]}
+    metrics |= {f"stance_corpus.{writer}": value for writer, value in data["by_writer"].items()}
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "report.json"
+    path.write_text(json.dumps({"metrics": metrics, **data}, indent=2, ensure_ascii=False), encoding="utf-8")
+    for name, value in metrics.items():
+        typer.echo(f"{name:<32}  {format_metric(value)}")
+    typer.echo(f"{data['items']} passages; report: {path}")
+
+
 @eval_cli.command("compare")
 def compare_command(
     base: Annotated[Path, typer.Argument(help="Baseline report.json.")],

@@ -22,7 +22,7 @@ ZERO_TOLERANCE_COUNTS = (
     "qbr.transcript_lines_as_claims",
     "qbr.claims_restating_a_whole_line",
 )
-LOWER_IS_BETTER = ("injection.changed_share", *ZERO_TOLERANCE_COUNTS)
+LOWER_IS_BETTER = ("injection.changed_share", "stance_corpus.unknown_share", *ZERO_TOLERANCE_COUNTS)
 INFORMATIONAL = ("cost.*", "*.drafts", "retrieval.queries")
 _EPSILON = 1e-9
 

@@ -176,18 +176,14 @@ def write_bundle(item: Item, folder: Path) -> Path:
     ]
     (crm / "Account.json").write_text(_records("Account", accounts), encoding="utf-8")
     contacts = []
-    for i, (name, title, unit) in enumerate(CAST):
-        first, last = name.split(" ", 1)
-        contacts.append(
-            {
-                "Id": _sf_id("003", i),
-                "AccountId": unit_ids.get(unit, parent),
-                "FirstName": first,
-                "LastName": last,
-                "Name": name,
-                "Title": title,
-            }
-        )
+    cast = list(CAST)
+    if item.subject and not any(same_person(name, item.subject) for name, _, _ in cast):
+        cast.append((item.subject, "", ACCOUNT))  # a subject outside the cast is a Contact too (the stance corpus)
+    for i, (name, title, unit) in enumerate(cast):
+        first, _, last = name.partition(" ")
+        contact = {"Id": _sf_id("003", i), "AccountId": unit_ids.get(unit, parent), "FirstName": first,
+                   "LastName": last or first, "Name": name}  # fmt: skip
+        contacts.append({**contact, "Title": title} if title else contact)
     (crm / "Contact.json").write_text(_records("Contact", contacts), encoding="utf-8")
     products = [{"Id": _sf_id("01t", i), "Name": name, "IsActive": True} for i, name in enumerate(PRODUCTS)]
     (crm / "Product2.json").write_text(_records("Product2", products), encoding="utf-8")
@@ -304,7 +300,17 @@ def run_paraphrases(
     progress: Callable[[str], None] | None = None,
 ) -> ParaphraseRun:
     """Draft every item of the set and judge it."""
-    cues = load_items(folder)
+    return run_items(load_items(folder), embedder, embedder_instance=embedder_instance, progress=progress)
+
+
+def run_items(
+    cues: dict[str, list[Item]],
+    embedder: str = "hashing",
+    *,
+    embedder_instance: Embedder | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ParaphraseRun:
+    """Draft every item (cue → items) and judge it."""
     inner = embedder_instance if embedder_instance is not None else load_embedder(embedder)
     expected = Expected(as_of=AS_OF)
     run = ParaphraseRun()
