@@ -785,12 +785,14 @@ _ENGAGED_AFTER = re.compile(
 )
 _ENGAGED_BEFORE = re.compile(
     r"\b(?:met|meeting|met\s+up|call|calls|catch[- ]up|chat|lunch|dinner|coffee|workshop|session|demo|1:1|one-on-one"
-    r"|spoke|speaking|talked|talking|sync|email|message|reply|note)\s+(?:with|from|to)\s+(?:\w+\s+)?$"
+    r"|spoke|speaking|talked|talking|sync|email|message|reply|note)\s+(?:with|w/|from|to)\s*(?:\w+\s+)?$"
     r"|\b(?:from|per|cc)\s*:?\s*$|\b(?:emailed|called|phoned|pinged|messaged|briefed|met|interviewed|thanked|asked|told)\s+$",
     re.IGNORECASE,
 )
 
 
+# "Rashid: 'send me the proposal'" or "Jin — “what's the roadmap?”": their own words, so they spoke to us.
+_QUOTED_AFTER = re.compile(r"^\s*(?:\([^)]{0,40}\)\s*)?[:—–-]\s*['‘“\"]\w")
 _POSSESSIVE = re.compile(r"^['’]s?\b")
 _POSSESSIVE_MESSAGE = re.compile(
     r"^['’]s?\s+(?:reply|email|e-mail|message|answer|response|note|text|voicemail)\b", re.IGNORECASE
@@ -810,7 +812,7 @@ def directly_engaged(sentence: str, mention: Mention) -> bool:
     before = sentence[max(0, mention.start - 40) : mention.start]
     if _POSSESSIVE.match(after):  # "Robert's EA says": someone else spoke
         return bool(_POSSESSIVE_MESSAGE.match(after))
-    return bool(_ENGAGED_AFTER.search(after) or _ENGAGED_BEFORE.search(before))
+    return bool(_ENGAGED_AFTER.search(after) or _ENGAGED_BEFORE.search(before) or _QUOTED_AFTER.match(after))
 
 
 _WANTS_MORE = re.compile(

@@ -466,3 +466,18 @@ def test_wanting_more_of_what_we_sell_is_positive_but_wanting_a_discount_is_not(
         Stance.supporter
     ]
     assert stance_cues("Greg wants 15% off the renewal.", ours=ours) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "engaged"),
+    [
+        ("Rashid: 'send me the proposal, I'll look at it'. Standard.", "Rashid", True),  # his own words
+        ("Jin — “what's the roadmap for EV fleets?” – will revert.", "Jin", True),
+        ("Call w/ Yusuf: the budget is 1.2m, not 900k.", "Yusuf", True),  # a SAM's "with"
+        ("Kofi: owns the depot budget.", "Kofi", False),  # a label about him is not him talking to us
+        ("Dana (VP Ops) — budget owner for the pilot.", "Dana", False),
+    ],
+)
+def test_engagement_is_their_own_words_or_a_conversation_with_them(sentence: str, name: str, engaged: bool) -> None:
+    start = sentence.index(name)
+    assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
