@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UtcDateTime, utcnow
@@ -13,6 +13,8 @@ class DraftRow(Base):
     """A drafting run and its provenance; its changes wait in the review queue."""
 
     __tablename__ = "drafts"
+    # The queue's query: one tenant's drafts of a status, in id order (cursor paging).
+    __table_args__ = (Index("ix_drafts_tenant_status_id", "tenant", "status", "id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(100), index=True)

@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.drafts.models import DecisionRow, DraftRow, DraftTriggerRow
+from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow, DraftTriggerRow
 
 
 def page(
@@ -22,13 +22,7 @@ def page(
     account_id: str | None = None,
     kind: str | None = None,
 ) -> list[DraftRow]:
-    query = (
-        select(DraftRow)
-        .where(DraftRow.tenant == tenant)
-        .options(selectinload(DraftRow.changes))
-        .order_by(DraftRow.id)
-        .limit(limit)
-    )
+    query = select(DraftRow).where(DraftRow.tenant == tenant).order_by(DraftRow.id).limit(limit)
     if after:
         query = query.where(DraftRow.id > after)
     if status:
@@ -38,6 +32,23 @@ def page(
     if kind:
         query = query.where(DraftRow.kind == kind)
     return list(session.scalars(query))
+
+
+def change_counts(session: Session, draft_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Each draft's (changes, undecided changes), counted in SQL: the queue never loads a change's payload."""
+    ids = list(draft_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            DraftChangeRow.draft_id,
+            func.count(),
+            func.sum(case((DraftChangeRow.decision.is_(None), 1), else_=0)),
+        )
+        .where(DraftChangeRow.draft_id.in_(ids))
+        .group_by(DraftChangeRow.draft_id)
+    )
+    return {draft_id: (int(total), int(undecided or 0)) for draft_id, total, undecided in rows}
 
 
 def audit_page(

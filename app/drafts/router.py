@@ -15,7 +15,7 @@ from app.drafts.schemas import (
     DraftPublic,
     DraftStatus,
 )
-from app.drafts.views import draft_public, draft_summary
+from app.drafts.views import draft_public, draft_summaries
 from app.idempotency import remember, replayed, request_fingerprint
 from app.pagination import decode_cursor, decode_row_cursor, encode_cursor
 from app.problems import Problem, problems
@@ -45,7 +45,7 @@ def list_drafts(
         kind=str(kind) if kind else None,
     )
     return DraftPage(
-        items=[draft_summary(r) for r in rows[:limit]],
+        items=draft_summaries(session, rows[:limit]),
         next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None,
     )
 

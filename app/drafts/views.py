@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from app.drafts import repository
 from app.drafts.models import DraftChangeRow, DraftRow
 from app.drafts.schemas import ChangePublic, DraftPublic, DraftSummary, UsagePublic
 
@@ -45,7 +48,13 @@ def draft_public(draft: DraftRow) -> DraftPublic:
     )
 
 
-def draft_summary(draft: DraftRow) -> DraftSummary:
+def draft_summaries(session: Session, rows: list[DraftRow]) -> list[DraftSummary]:
+    """The queue's lines: each draft with its change counts, counted in one query."""
+    counts = repository.change_counts(session, [row.id for row in rows])
+    return [draft_summary(row, *counts.get(row.id, (0, 0))) for row in rows]
+
+
+def draft_summary(draft: DraftRow, change_count: int, undecided_count: int) -> DraftSummary:
     return DraftSummary(
         id=draft.id,
         account_id=draft.account_id,
@@ -53,7 +62,7 @@ def draft_summary(draft: DraftRow) -> DraftSummary:
         status=draft.status,
         version=draft.version,
         engine=draft.engine,
-        change_count=len(draft.changes),
-        undecided_count=sum(1 for c in draft.changes if c.decision is None),
+        change_count=change_count,
+        undecided_count=undecided_count,
         created_at=draft.created_at,
     )

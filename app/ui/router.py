@@ -25,7 +25,7 @@ from app.deps import SessionDep, StateDep
 from app.drafts import repository as drafts_repo
 from app.drafts import service as drafts
 from app.drafts.schemas import DecisionIn
-from app.drafts.views import draft_public
+from app.drafts.views import draft_public, draft_summaries
 from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
 from app.problems import Problem
@@ -185,7 +185,7 @@ def queue(
         request,
         "queue.html",
         principal=principal,
-        drafts=rows,
+        drafts=draft_summaries(session, rows),
         accounts=accounts,
         status=status,
         statuses=["pending_review", "running", "decided", "failed", "superseded", ""],

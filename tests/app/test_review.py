@@ -173,3 +173,17 @@ def test_if_match_must_agree_with_the_body_version(client: TestClient, keys: Key
         headers={**Keys.header(keys.reviewer), "If-Match": f'"{draft["version"] + 5}"'},
     )
     assert response.status_code == 409
+
+
+def test_the_queue_counts_each_drafts_changes_and_what_is_left_to_decide(client: TestClient, keys: Keys) -> None:
+    _, draft = _draft(client, keys)
+    first = draft["changes"][0]
+    _decide(client, keys, draft, {"change_id": first["id"], "action": "reject"})
+
+    (line,) = client.get("/v1/drafts", params={"status": "pending_review"}, headers=Keys.header(keys.reviewer)).json()[
+        "items"
+    ]
+
+    assert (line["id"], line["change_count"], line["undecided_count"]) == (
+        draft["id"], len(draft["changes"]), len(draft["changes"]) - 1
+    )  # fmt: skip
