@@ -773,6 +773,10 @@ _NEUTRAL = re.compile(
 # engagement"): the person spoke, wrote or met with us — the subject of a communication verb, or
 # the other party of a meeting, call or message. Merely being mentioned ("the CFO, Ana, signs
 # off") is not engagement.
+_MEETING = (
+    r"(?:call|calls|meeting|meetings|demo|workshop|session|review|qbr|sync|kick-?off|steering|webinar|presentation"
+    r"|briefing|standup|stand-up|walkthrough|workshop|negotiation|visit|tour|dinner|lunch|offsite|conference\s+call)"
+)
 _ENGAGED_AFTER = re.compile(
     r"^\W{0,3}(?:\w+\W+){0,6}?(?:said|says|told|tells|asked|asks|sent|sends|replied|replies|wrote|writes|emailed"
     r"|e-mailed|messaged|pinged|called|rang|phoned|join(?:ed|s)\s+(?:us|the\s+(?:call|meeting|demo|workshop|session))"
@@ -780,17 +784,32 @@ _ENGAGED_AFTER = re.compile(
     r"|explained|responded|answered|noted|thanked|walked\s+us|came\s+back|got\s+back|reached\s+out|demoed"
     r"|requested|requests|promised|complained|hosted|invited|introduced|spoke|speaks|talked|discussed|admitted"
     r"|stressed|insisted|offered|suggested|proposed|flagged|warned|sat\s+(?:in|through)|left\s+the\s+(?:call|meeting)"
-    r"|(?:was|were)\s+(?:on|in|at)\s+the\s+(?:call|meeting|demo|workshop|session))\b",
+    r"|(?:was|were)\s+(?:on|in|at)\s+the\s+(?:call|meeting|demo|workshop|session)"
+    r"|called\s+(?:me|us)\s+back|got\s+back\s+to\s+(?:me|us)|returned\s+(?:my|our|the)\s+(?:call|voicemail|vm|email|e-mail)"
+    r"|visited\s+(?:us|our)|(?:made|did)\s+the\s+(?:\w+\s+)?tour\s+with\s+us|booked\s+(?:a|the|another)?\s*(?:\w+\s+){0,2}"
+    r"(?:call|meeting|slot|session|demo))\b",
     re.IGNORECASE,
 )
 _ENGAGED_BEFORE = re.compile(
     r"\b(?:met|meeting|met\s+up|call|calls|catch[- ]up|chat|lunch|dinner|coffee|workshop|session|demo|1:1|one-on-one"
-    r"|spoke|speaking|talked|talking|sync|email|message|reply|note)\s+(?:with|w/|from|to)\s*(?:\w+\s+)?$"
+    r"|spoke|speaking|talked|talking|sync|email|message|reply|note)"
+    r"\s+(?:with|w/|from|to)\s*(?:\w+\s+)?$"
     r"|\b(?:from|per|cc)\s*:?\s*$|\b(?:emailed|called|phoned|pinged|messaged|briefed|met|interviewed|thanked|asked|told)\s+$",
     re.IGNORECASE,
 )
 
 
+# Taking part in a meeting with us, as the person's own predicate (only an aside may come between):
+# "Tunde on the SSO call", "Mrs. Dimitrova joined the web meeting", "Dr. Friedman dialled into the
+# quarterly review", "Ms. O'Brien, from purchasing, took part in the negotiation call". A meeting
+# named further on ("Dana's name came up on the call") is not them taking part.
+_TOOK_PART = re.compile(
+    r"^\s*(?:\([^)]{0,40}\)\s*|,[^,]{0,40},\s*|\s+from\s+(?:the\s+)?[\w-]+\s+)?"
+    r"(?:(?:is|was|were|has\s+been|had\s+been)\s+(?:present\s+)?(?:on|in|at)|on|joined|joins|dial(?:l)?ed\s+in(?:to)?"
+    r"|took\s+part\s+in|takes\s+part\s+in|attended|sat\s+in\s+on)\s+(?:the\s+|our\s+|a\s+|an\s+|this\s+|every\s+)?"
+    r"(?:[\w-]+\s+){0,2}?" + _MEETING + r"\b",
+    re.IGNORECASE,
+)
 # "Rashid: 'send me the proposal'" or "Jin — “what's the roadmap?”": their own words, so they spoke to us.
 _QUOTED_AFTER = re.compile(r"^\s*(?:\([^)]{0,40}\)\s*)?[:—–-]\s*['‘“\"]\w")
 _POSSESSIVE = re.compile(r"^['’]s?\b")
@@ -812,7 +831,12 @@ def directly_engaged(sentence: str, mention: Mention) -> bool:
     before = sentence[max(0, mention.start - 40) : mention.start]
     if _POSSESSIVE.match(after):  # "Robert's EA says": someone else spoke
         return bool(_POSSESSIVE_MESSAGE.match(after))
-    return bool(_ENGAGED_AFTER.search(after) or _ENGAGED_BEFORE.search(before) or _QUOTED_AFTER.match(after))
+    return bool(
+        _ENGAGED_AFTER.search(after)
+        or _ENGAGED_BEFORE.search(before)
+        or _QUOTED_AFTER.match(after)
+        or _TOOK_PART.match(after)
+    )
 
 
 _WANTS_MORE = re.compile(
@@ -1111,6 +1135,14 @@ def read_hits(
                     reading.engaged[mention.key] = context.finding(
                         mention.key, "engaged", True, Cue(mention.start, mention.end, True)
                     )
+            if (
+                not found and last_person is not None and last_person not in reading.engaged
+                and source.type is not SourceType.crm and (pronoun := _STARTS_WITH_PRONOUN.match(sentence.text))
+                and directly_engaged(sentence.text, Mention(last_person, pronoun.end() - 3, pronoun.end()))
+            ):  # "Frau Simon was there. She asked only about payment terms."
+                reading.engaged[last_person] = context.finding(
+                    last_person, "engaged", True, Cue(0, len(sentence.text), True)
+                )
             if speaker is not None and speaker.key not in reading.engaged:
                 reading.engaged[speaker.key] = context.finding(
                     speaker.key, "engaged", True, Cue(0, len(sentence.text), True)

@@ -113,7 +113,12 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "zachary": ("zach", "zack"),
 }
 
-HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"})
+HONORIFICS = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame",
+    # as non-native English and other languages' notes write them: "Frau Zimmermann", "Mme Laurent", "Sra. Díaz"
+    "frau", "herr", "mme", "madame", "monsieur", "mlle", "señor", "señora", "senor", "senora", "sr", "sra", "srta",
+    "senhor", "senhora", "signor", "signora", "dott", "ing",
+})
 SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "mba"})
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
@@ -283,6 +288,10 @@ def _mention_pattern(name: str, first_alone: bool, surname_alone: bool) -> re.Pa
         options.append(rf"{first_alt}\s+{_spelled(surname[-1])}")
     honorific = _alternation(HONORIFICS)
     options.append(rf"(?:{honorific})\.?\s+{last_alt}")
+    if len(surname) > 1:  # "Mr. Nguyen" for Thanh Long Nguyen, "Mrs. Kim" for Ji-hye Kim
+        options.append(rf"(?:{honorific})\.?\s+{_spelled(surname[-1])}")
+    # Japanese business address: "Nakamura-san"
+    options.append(rf"{_spelled(surname[-1])}-(?:san|sama)")
     if first_alone and len(plain_first) > 1:
         options.append(f"(?:{first_forms})")
     if surname_alone:

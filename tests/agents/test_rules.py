@@ -481,3 +481,21 @@ def test_wanting_more_of_what_we_sell_is_positive_but_wanting_a_discount_is_not(
 def test_engagement_is_their_own_words_or_a_conversation_with_them(sentence: str, name: str, engaged: bool) -> None:
     start = sentence.index(name)
     assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "engaged"),
+    [
+        ("Tunde on the SSO call. Purely technical, fine.", "Tunde", True),
+        ("Dr. Ilana Friedman dialled into the quarterly review.", "Ilana Friedman", True),
+        ("Ms. O'Brien from the purchasing took part in the negotiation call.", "O'Brien", True),
+        ("Mrs. Dimitrova joined the web meeting with the camera off.", "Dimitrova", True),
+        ("Frau Schwarz called me back regarding the invoice questions.", "Schwarz", True),
+        ("Dana's name came up on the call.", "Dana", False),  # a meeting further on is not her taking part
+        ("Dana was in Berlin last week.", "Dana", False),
+        ("Dana is on the board of a charity.", "Dana", False),
+    ],
+)
+def test_taking_part_in_a_meeting_with_us_is_engagement(sentence: str, name: str, engaged: bool) -> None:
+    start = sentence.index(name)
+    assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged

@@ -161,3 +161,17 @@ def test_a_display_label_gives_the_name_first_name_first(label: str, name: str) 
 
 def test_a_directory_s_last_first_order_is_a_mention() -> None:
     assert mentions("Whitfield, Dana — her out-of-office reads ...", "Dana Whitfield") == [(0, 15)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Frau Zimmermann has confirmed the site visit.", "Birgit Zimmermann"),
+        ("Mr. Nguyen was in the steering meeting.", "Thanh Long Nguyen"),  # the last word of a long name
+        ("Mrs. Kim joined the call for 15 minutes.", "Ji-hye Kim"),
+        ("Nakamura-san asked for the minutes.", "Kenji Nakamura"),
+        ("Sra. Díaz confirmed the order.", "Ana Díaz"),
+    ],
+)
+def test_a_surname_with_an_honorific_in_any_language_is_a_mention(text: str, name: str) -> None:
+    assert len(mentions(text, name)) == 1
