@@ -138,3 +138,16 @@ def test_every_value_a_reviewer_sees_carries_its_definition(client: TestClient, 
     plan = client.get(f"/ui/accounts/{report['account_id']}/plan").text
     assert f'title="{escape(definition)}"' in plan
     assert f'title="{escape(define("buying_role"))}"' in plan
+
+
+def test_each_comment_box_is_labelled_and_enter_in_it_cannot_submit_the_page(client: TestClient, keys: Keys) -> None:
+    _, draft = imported_and_drafted(client, keys)
+    ui_login(client, keys.reviewer)
+
+    page = client.get(f"/ui/drafts/{draft['id']}").text
+
+    for change in draft["changes"]:
+        field = f"comment_{change['id']}"
+        assert f'<label class="small" for="{field}">Comment (optional)</label>' in page
+        assert f'<textarea id="{field}" name="{field}"' in page  # Enter adds a line; it does not submit
+    assert 'type="text" name="comment_' not in page
