@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import repository
 from app.auth.models import ApiKey
-from app.db import as_utc, utcnow
+from app.db import utcnow
 from app.ids import new_id
 from app.problems import not_found
 
@@ -74,7 +74,7 @@ def authenticate(session: Session, key: str, *, record_use: bool = False) -> Pri
     if row is None or row.revoked_at is not None:
         return None
     now = utcnow()
-    if record_use and (row.last_used_at is None or now - as_utc(row.last_used_at) >= LAST_USED_RESOLUTION):
+    if record_use and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION):
         row.last_used_at = now
     return Principal(tenant=row.tenant, name=row.name, roles=frozenset(Role(r) for r in row.roles), key_id=row.id)
 

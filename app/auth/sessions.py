@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.auth import repository
 from app.auth.models import UiSession
 from app.auth.service import Principal, Role, hash_key
-from app.db import as_utc, utcnow
+from app.db import utcnow
 
 # `last_seen_at` moves at most once a minute, so reading pages does not write on every request.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -61,8 +61,8 @@ def find_session(session: Session, token: str, timeouts: Timeouts) -> ActiveSess
     if row is None:
         return None
     now = utcnow()
-    last_seen = as_utc(row.last_seen_at)
-    if as_utc(row.expires_at) <= now or last_seen + timeouts.idle <= now:
+    last_seen = row.last_seen_at
+    if row.expires_at <= now or last_seen + timeouts.idle <= now:
         session.delete(row)
         return None
     if now - last_seen >= min(TOUCH_EVERY, timeouts.idle / 2):
@@ -78,4 +78,4 @@ def _active(row: UiSession) -> ActiveSession:
     principal = Principal(
         tenant=row.tenant, name=row.principal, roles=frozenset(Role(r) for r in row.roles), key_id=row.key_id
     )
-    return ActiveSession(principal=principal, csrf_token=row.csrf_token, expires_at=as_utc(row.expires_at))
+    return ActiveSession(principal=principal, csrf_token=row.csrf_token, expires_at=row.expires_at)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import CursorResult, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -101,7 +101,7 @@ def record_triggers(
             DraftTriggerRow.tenant == tenant, DraftTriggerRow.account_id == account_id, DraftTriggerRow.kind.in_(kinds)
         )
     ).all()
-    first_at = min([as_utc(t) for t in waiting] + [now])
+    first_at = min([*waiting, now])
     due = min(now + timedelta(seconds=quiet_s), first_at + timedelta(seconds=max_wait_s))
     rows = [
         {"tenant": tenant, "account_id": account_id, "kind": kind, "not_before": due, "first_at": first_at}
@@ -139,7 +139,3 @@ def take_trigger(session: Session, trigger: DraftTriggerRow) -> bool:
     assert isinstance(result, CursorResult)
     return result.rowcount == 1
 
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; every one we store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

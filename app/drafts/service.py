@@ -352,11 +352,8 @@ def supersede_older(session: Session, draft: DraftRow) -> None:
         older.status, older.updated_at = "superseded", utcnow()
 
 
-def get_draft(session: Session, tenant: str, draft_id: str, *, for_update: bool = False) -> DraftRow:
-    query = select(DraftRow).where(DraftRow.tenant == tenant, DraftRow.id == draft_id)
-    if for_update:
-        query = query.with_for_update()
-    draft = session.scalar(query)
+def get_draft(session: Session, tenant: str, draft_id: str) -> DraftRow:
+    draft = session.scalar(select(DraftRow).where(DraftRow.tenant == tenant, DraftRow.id == draft_id))
     if draft is None:
         raise not_found("Draft", draft_id)
     return draft

@@ -99,7 +99,7 @@ def signing_secrets(endpoint: WebhookEndpointRow, now: datetime) -> list[str]:
     """The current secret, then the previous one while its grace period lasts."""
     keys = [endpoint.secret]
     expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret and expires is not None and as_utc(expires) > now:
+    if endpoint.previous_secret and expires is not None and expires > now:
         keys.append(endpoint.previous_secret)
     return keys
 
