@@ -39,9 +39,13 @@ def serve(
     """Run the API and the review UI."""
     import uvicorn
 
+    from app.logs import configure_logging
     from app.main import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    # log_config=None: uvicorn's own lines go through the handler configured above, as text or JSON.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None)
 
 
 @cli.command()
@@ -50,8 +54,11 @@ def worker(
 ) -> None:
     """Run the drafts API processes record (PLANWRIGHT_DRAFT_EXECUTION=worker); run any number of these."""
     from app.drafts.worker import run_until_signalled, worker_for
+    from app.logs import configure_logging
 
-    state = _state()
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    state = _state(settings)
     drafter = worker_for(state)
     try:
         if once:

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from app.auth.service import Principal, Role, authenticate
-from app.db import transaction
+from app.auth.service import Principal, Role
 from app.problems import Problem
 from app.state import AppState
 
@@ -39,8 +38,7 @@ def get_principal(state: StateDep, authorization: Annotated[str | None, Header()
         key = authorization[7:].strip()
     if not key:
         raise Problem(401, "Unauthorized", "Send `Authorization: Bearer <api key>`.")
-    with transaction(state.sessions) as session:
-        principal = authenticate(session, key, record_use=True)
+    principal = state.api_keys.authenticate(state.sessions, key)
     if principal is None:
         raise Problem(401, "Unauthorized", "That API key is unknown or revoked.")
     return principal

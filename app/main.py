@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import FastAPI, Header
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.accounts.router import router as accounts_router
@@ -17,11 +17,13 @@ from app.drafts.router import router as drafts_router
 from app.metrics import scrape
 from app.openapi import install_openapi
 from app.outages import install_outage_handler
-from app.problems import install_problem_handlers, problems
+from app.problems import install_problem_handlers, problem_response, problems
+from app.readiness import run_checks
 from app.security import SecurityHeaders
 from app.settings import Settings
 from app.sources.router import router as sources_router
 from app.state import AppState, build_state
+from app.telemetry import HttpMetrics
 from app.ui.router import LoginRequired, redirect_to_login
 from app.ui.router import router as ui_router
 from app.webhooks.router import router as webhooks_router
@@ -57,6 +59,7 @@ def create_app(
     install_openapi(app)
     app.add_middleware(SecurityHeaders)  # outermost of ours: every answer gets the headers, errors included
     install_outage_handler(app)
+    app.add_middleware(HttpMetrics)  # outermost: times every answer, the 500s of the middlewares inside included
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(accounts_router)
     app.include_router(drafts_router)
@@ -75,6 +78,22 @@ def create_app(
         return {"status": "ok"}
 
     @app.get(
+        "/readyz",
+        tags=["operations"],
+        responses=problems(503, descriptions={503: "Not ready: `checks` names what does not answer."}),
+    )
+    def readyz(state: StateDep) -> JSONResponse:
+        """Readiness: 200 when the database and the vector store answer, else 503 naming the one that does not.
+        Point a load balancer's or orchestrator's health check here, and liveness at /healthz."""
+        checks = run_checks(state.readiness)
+        if all(outcome == "ok" for outcome in checks.values()):
+            return JSONResponse({"status": "ok", "checks": checks})
+        failed = ", ".join(name for name, outcome in checks.items() if outcome != "ok")
+        response = problem_response(503, "Not ready", f"Not answering: {failed}.", "/readyz", checks=checks)
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.get(
         "/metrics",
         tags=["operations"],
         response_class=Response,
@@ -82,10 +101,12 @@ def create_app(
     )
     def metrics(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Response:
         """Prometheus metrics: accounts, drafts by kind/engine/status, tokens and cost, decisions,
-        webhook deliveries. `Authorization: Bearer <PLANWRIGHT_METRICS_TOKEN>` sees every tenant;
+        webhook deliveries, the draft queue's depth and oldest age; with the token or when public, this
+        process's latency histograms (HTTP by route, drafts by kind and engine) and embedding throughput.
+        `Authorization: Bearer <PLANWRIGHT_METRICS_TOKEN>` sees every tenant;
         a tenant's admin API key sees that tenant's; with PLANWRIGHT_METRICS_PUBLIC anyone sees
         totals without tenant names."""
-        text = scrape(state.sessions, state.metrics, state.settings, authorization)
+        text = scrape(state.sessions, state.metrics, state.settings, authorization, state.telemetry.registry)
         return Response(text, media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import Account
 from app.auth.service import Role, authenticate
-from app.drafts.models import DecisionRow, DraftRow
+from app.db import utcnow
+from app.drafts.models import DecisionRow, DraftRow, DraftTriggerRow
 from app.problems import Problem
 from app.settings import Settings
 from app.webhooks.models import WebhookDeliveryRow
@@ -106,6 +107,34 @@ class PlanwrightCollector(Collector):
             ):
                 deliveries.add_metric([status], count)
             yield deliveries
+            yield from self._queue(session)
+
+    def _queue(self, session: Session) -> Iterator[GaugeMetricFamily]:
+        """The drafting queue: drafts waiting for a process to claim them (none holds an unexpired
+        lease), drafts being drafted, the age of the oldest waiting one, and evidence triggers in
+        their quiet period."""
+        now = utcnow()
+        waiting = (DraftRow.status == "running") & (DraftRow.lease_until.is_(None) | (DraftRow.lease_until < now))
+        depth = GaugeMetricFamily(
+            "planwright_draft_queue_depth", "Running drafts by state: queued (unclaimed) or drafting.", labels=["state"]
+        )
+        running = session.scalar(self._scoped(select(func.count()).where(DraftRow.status == "running"), DraftRow))
+        queued = session.scalar(self._scoped(select(func.count()).where(waiting), DraftRow))
+        depth.add_metric(["queued"], queued or 0)
+        depth.add_metric(["drafting"], (running or 0) - (queued or 0))
+        yield depth
+        oldest = session.scalar(self._scoped(select(func.min(DraftRow.created_at)).where(waiting), DraftRow))
+        yield GaugeMetricFamily(
+            "planwright_draft_queue_oldest_age_seconds",
+            "Age of the oldest queued draft (0 when none waits).",
+            value=max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0,
+        )
+        triggers = session.scalar(self._scoped(select(func.count()).select_from(DraftTriggerRow), DraftTriggerRow))
+        yield GaugeMetricFamily(
+            "planwright_draft_triggers_pending",
+            "Accounts x kinds with new evidence waiting for their quiet period before a draft is queued.",
+            value=triggers or 0,
+        )
 
 
 def metrics_registry(
@@ -121,14 +150,20 @@ def render(registry: CollectorRegistry) -> bytes:
 
 
 def scrape(
-    sessions: sessionmaker[Session], operator_view: CollectorRegistry, settings: Settings, authorization: str | None
+    sessions: sessionmaker[Session],
+    operator_view: CollectorRegistry,
+    settings: Settings,
+    authorization: str | None,
+    process: CollectorRegistry | None = None,
 ) -> bytes:
     """The metrics this caller may see; 401 without a credential (unless METRICS_PUBLIC), 403 for a
-    key that is not an admin's."""
+    key that is not an admin's. The `process` histograms (latencies, embedding) name no tenant and
+    mix every tenant's work, so the metrics token and public scrapes see them and a tenant's admin does not."""
+    extra = render(process) if process is not None else b""
     key = authorization[7:].strip() if authorization and authorization.lower().startswith("bearer ") else ""
     token = settings.metrics_token
     if key and token is not None and secrets.compare_digest(key.encode(), token.get_secret_value().encode()):
-        return render(operator_view)
+        return render(operator_view) + extra
     if key:
         with sessions() as session:
             principal = authenticate(session, key)
@@ -137,5 +172,5 @@ def scrape(
                 raise Problem(403, "Forbidden", "Metrics need an admin key or the metrics token.")
             return render(metrics_registry(sessions, tenant=principal.tenant))
     if settings.metrics_public:
-        return render(metrics_registry(sessions, name_tenants=False))
+        return render(metrics_registry(sessions, name_tenants=False)) + extra
     raise Problem(401, "Unauthorized", "Send `Authorization: Bearer <admin api key or metrics token>`.")

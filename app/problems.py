@@ -148,6 +148,7 @@ _STATUS_MEANING = {
     415: "This operation does not take that content type.",
     422: "The request is well-formed but invalid; `errors` names each failing input.",
     500: "An internal error; the body names the request id to quote when reporting it.",
+    503: "A dependency (the database, the vector store) does not answer now; retry after `Retry-After` seconds.",
 }
 
 

@@ -119,6 +119,18 @@ class Settings(BaseSettings):
         default=False,
         description="Serve /metrics to callers without a credential too, as totals that name no tenant.",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per log line (time, level, logger, message, request_id, draft_id) for "
+        "log collectors; `text` for people.",
+    )
+    log_level: str = Field(default="WARNING", description="The level of the service's own loggers (uvicorn's: INFO).")
+    api_key_cache_ttl_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process reuses an API key's lookup; a key revoked through another process is "
+        "refused by this one within this time (through this one: at once). 0 looks every request up.",
+    )
     public_url: AnyHttpUrl | None = Field(
         default=None,
         description="The URL browsers reach the service at, when a proxy in front changes the scheme or host: "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from langchain_core.language_models import BaseChatModel
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agents.field_map import CrmFieldMap
 from agents.llm import LlmConfig, make_chat_model
+from app.auth.keycache import KeyCache
 from app.auth.service import Role, issue_key
 from app.db import make_engine, make_sessionmaker, transaction
 from app.drafts.runner import DraftRunner
@@ -20,7 +21,9 @@ from app.drafts.sweeper import DraftSweeper
 from app.drafts.triggers import DraftScheduler
 from app.metrics import metrics_registry
 from app.migrate import upgrade
+from app.readiness import Check, chroma_server_check, database_check, embedded_store_check
 from app.settings import Settings
+from app.telemetry import ObservedEmbedder, Telemetry
 from app.webhooks.deliverer import USER_AGENT, WebhookDeliverer
 from retrieval.embedders import load_embedder
 from retrieval.protocols import Embedder
@@ -41,6 +44,10 @@ class AppState:
     chat_model: BaseChatModel | None
     webhooks: WebhookDeliverer
     metrics: CollectorRegistry
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    api_keys: KeyCache = field(default_factory=lambda: KeyCache(0))
+    readiness: list[Check] = field(default_factory=list)
+    probe_http: httpx.Client | None = None
 
     def close(self) -> None:
         self.sweeper.close()
@@ -49,6 +56,8 @@ class AppState:
         self.webhooks.close()
         self.store.close()
         self.engine.dispose()
+        if self.probe_http is not None:
+            self.probe_http.close()
 
 
 def draft_limits(settings: Settings) -> DraftLimits:
@@ -90,11 +99,16 @@ def build_state(
     if migrate:
         upgrade(engine)
     sessions = make_sessionmaker(engine)
-    embedder = embedder or load_embedder(settings.embedder)
+    telemetry = Telemetry()
+    embedder = ObservedEmbedder(embedder or load_embedder(settings.embedder), telemetry.observe_embedding)
+    probe_http = None
     if settings.chroma_url:
         store = ChunkStore.http(settings.chroma_url, embedder)
+        probe_http = httpx.Client(follow_redirects=False)
+        store_check = chroma_server_check(settings.chroma_url, probe_http)
     else:
         store = ChunkStore.persistent(settings.chroma_path, embedder)
+        store_check = embedded_store_check(settings.chroma_path)
     if settings.bootstrap_api_key:
         with transaction(sessions) as session:
             issue_key(session, settings.bootstrap_tenant, "bootstrap", [Role.admin], settings.bootstrap_api_key)
@@ -114,6 +128,7 @@ def build_state(
         field_map=CrmFieldMap.load(settings.crm_field_map),
         in_process=settings.draft_execution == "inprocess",
         limits=draft_limits(settings),
+        observe=telemetry.observe_draft,
     )
     scheduler = DraftScheduler(sessions, runner.submit, settings.default_engine, settings.auto_draft_delay_s)
     sweeper = DraftSweeper(scheduler, runner, settings.draft_sweep_interval_s)
@@ -139,4 +154,8 @@ def build_state(
         chat_model,
         webhooks,
         metrics_registry(sessions),
+        telemetry=telemetry,
+        api_keys=KeyCache(settings.api_key_cache_ttl_s),
+        readiness=[database_check(engine), store_check],
+        probe_http=probe_http,
     )

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.auth import repository, service
 from app.auth.schemas import KeyCreate, KeyCreated, KeyPage, KeyPublic
-from app.deps import Admin, SessionDep
+from app.deps import Admin, SessionDep, StateDep
 from app.pagination import decode_cursor, encode_cursor
 from app.problems import problems
 
@@ -39,7 +39,8 @@ def create_key(body: KeyCreate, session: SessionDep, principal: Admin) -> KeyCre
 
 
 @router.delete("/{key_id}", status_code=204, response_class=Response, responses=problems(404))
-def revoke_key(key_id: str, session: SessionDep, principal: Admin) -> Response:
+def revoke_key(key_id: str, session: SessionDep, state: StateDep, principal: Admin) -> Response:
     """Revoke a key: requests with it get 401 from now on, and the UI sessions opened with it end. Admins only."""
     service.revoke_key(session, principal.tenant, key_id)
+    state.api_keys.forget(key_id)  # other processes refuse it once their lookup is PLANWRIGHT_API_KEY_CACHE_TTL_S old
     return Response(status_code=204)

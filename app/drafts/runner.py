@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -10,12 +11,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from langchain_core.language_models import BaseChatModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agents.field_map import CrmFieldMap
 from agents.llm import LlmConfig
 from app.db import utcnow
+from app.drafts.models import DraftRow
 from app.drafts.service import DraftLimits, claimable_draft_ids, execute_draft, is_claimable
+from app.logs import draft_context
 from retrieval.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -41,8 +45,10 @@ class DraftRunner:
         in_process: bool = True,
         limits: DraftLimits | None = None,
         clock: Callable[[], datetime] = utcnow,
+        observe: Callable[[str, str, str, float], None] | None = None,
     ) -> None:
         self._sessions = sessions
+        self._observe = observe
         self._store = store
         self._chat_model = chat_model
         self._llm = llm
@@ -69,23 +75,41 @@ class DraftRunner:
             if (running := self._futures.get(draft_id)) is not None:
                 return running  # already queued here: once is enough
             self._waiting.discard(draft_id)
-            future = self._pool.submit(self._run_or_wait, draft_id)
+            # The draft's log lines keep the id of the request that started it.
+            future = self._pool.submit(contextvars.copy_context().run, self._run_or_wait, draft_id)
             self._futures[draft_id] = future
         future.add_done_callback(lambda _f: self._finished(draft_id))
         return future
 
     def run(self, draft_id: str) -> bool:
-        """Claim and run one draft now, in the calling thread."""
-        return execute_draft(
-            self._sessions,
-            self._store,
-            draft_id,
-            chat_model=self._chat_model,
-            llm=self._llm,
-            field_map=self._field_map,
-            limits=self._limits,
-            clock=self._clock,
-        )
+        """Claim and run one draft now, in the calling thread; a draft it settles is timed and logged."""
+        with draft_context(draft_id):
+            started = time.perf_counter()
+            settled = execute_draft(
+                self._sessions,
+                self._store,
+                draft_id,
+                chat_model=self._chat_model,
+                llm=self._llm,
+                field_map=self._field_map,
+                limits=self._limits,
+                clock=self._clock,
+            )
+            if settled:
+                self._settled(draft_id, time.perf_counter() - started)
+            return settled
+
+    def _settled(self, draft_id: str, seconds: float) -> None:
+        with self._sessions() as session:
+            row = session.execute(
+                select(DraftRow.kind, DraftRow.engine, DraftRow.status).where(DraftRow.id == draft_id)
+            ).one_or_none()
+        if row is None:
+            return
+        kind, engine, status = row
+        log.info("draft %s settled as %s in %.2f s", kind, status, seconds, extra={"engine": engine})
+        if self._observe is not None:
+            self._observe(kind, engine, status, seconds)
 
     def resume_interrupted(self) -> int:
         """Drafts left `running` by a stopped process — never claimed, or whose claimer's lease ran

@@ -18,6 +18,7 @@ from app.migrate import upgrade
 from app.settings import Settings
 from app.state import AppState, build_state
 from retrieval.embedders import HashingEmbedder
+from tests.app.chroma_server import ChromaServer
 from tests.app.support import Keys
 
 PG_ADMIN_URL = os.environ.get("PLANWRIGHT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -108,3 +109,11 @@ def keys(app_state: AppState) -> Keys:
 @pytest.fixture
 def other_keys(app_state: AppState) -> Keys:
     return Keys(app_state, "other-tenant")
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A real `chroma run` on a free loopback port, stopped after the test."""
+    server = ChromaServer(tmp_path / "chroma-server")
+    yield server
+    server.stop()
