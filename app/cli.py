@@ -37,13 +37,14 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Run the API and the review UI."""
-    import uvicorn
-
     from app.logs import configure_logging
-    from app.main import create_app
 
     settings = Settings()
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.log_format, settings.log_level)  # first: importing the app logs already
+    import uvicorn
+
+    from app.main import create_app
+
     # log_config=None: uvicorn's own lines go through the handler configured above, as text or JSON.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None)
 
@@ -53,11 +54,12 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Run the drafts waiting now, then exit (cron, tests).")] = False,
 ) -> None:
     """Run the drafts API processes record (PLANWRIGHT_DRAFT_EXECUTION=worker); run any number of these."""
-    from app.drafts.worker import run_until_signalled, worker_for
     from app.logs import configure_logging
 
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
+    from app.drafts.worker import run_until_signalled, worker_for
+
     state = _state(settings)
     drafter = worker_for(state)
     try:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from app.problems import current_request_id
 
@@ -23,7 +23,12 @@ LogFormat = Literal["text", "json"]
 _draft_id: ContextVar[str | None] = ContextVar("planwright_draft_id", default=None)
 
 # What a LogRecord carries of its own; anything else was passed in `extra=` and goes into the JSON.
-_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# uvicorn's `color_message` repeats the message with terminal colours.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 _CONTEXT_FIELDS = ("request_id", "draft_id")
 
 
@@ -85,8 +90,9 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
-def log_handler(log_format: LogFormat) -> logging.Handler:
-    handler = logging.StreamHandler()
+def log_handler(log_format: LogFormat, stream: IO[str] | None = None) -> logging.Handler:
+    """A handler writing to `stream` (stderr) in `log_format`, every line with its request and draft ids."""
+    handler = logging.StreamHandler(stream)
     handler.addFilter(ContextFilter())
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     return handler

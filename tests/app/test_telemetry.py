@@ -1,0 +1,123 @@
+"""/metrics after real requests, a real import and a real draft: the histograms and the queue gauges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+
+from app.drafts.worker import worker_for
+from app.main import create_app
+from app.settings import Settings
+from app.state import AppState
+from tests.app.support import Keys, upload, wait_for_draft
+
+TOKEN = {"Authorization": "Bearer scrape-me"}
+DETAIL = "/v1/drafts/{draft_id}"
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of a scrape, by name and labels."""
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(scraped: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
+    return scraped.get((name, frozenset(labels.items())), 0.0)
+
+
+def _client(settings: Settings, state_factory: Callable[[Settings], AppState], **changes: object) -> TestClient:
+    changes = {"metrics_token": SecretStr("scrape-me"), **changes}
+    return TestClient(create_app(settings.model_copy(update=changes), state_factory=state_factory))
+
+
+@pytest.fixture
+def scraped_client(settings: Settings, state_factory: Callable[[Settings], AppState]) -> Iterator[TestClient]:
+    with _client(settings, state_factory) as test_client:
+        yield test_client
+
+
+def test_http_draft_and_embedding_histograms_after_real_requests_and_a_real_draft(scraped_client: TestClient) -> None:
+    client = scraped_client
+    keys = Keys(client.app.state.planwright, "acme-sales")  # type: ignore[attr-defined]
+    report = upload(client, keys.integration)
+    started = client.post(
+        f"/v1/accounts/{report['account_id']}/drafts", json={"kind": "whitespace"}, headers=Keys.header(keys.reviewer)
+    )
+    draft = wait_for_draft(client, keys.reviewer, started.json()["id"])
+    for _ in range(3):  # wait_for_draft read it once already: four 200s in all
+        assert client.get(f"/v1/drafts/{draft['id']}", headers=Keys.header(keys.reviewer)).status_code == 200
+    assert client.get("/v1/drafts/no-such-draft", headers=Keys.header(keys.reviewer)).status_code == 404
+    assert client.get("/no/such/path/1234").status_code == 404
+    searched = client.get(f"/v1/accounts/{report['account_id']}/search", params={"q": "renewal"},
+                          headers=Keys.header(keys.reviewer))  # fmt: skip
+    assert searched.status_code == 200
+
+    scraped = samples(client.get("/metrics", headers=TOKEN).text)
+
+    http = "planwright_http_request_duration_seconds"
+    assert value(scraped, f"{http}_count", method="GET", route=DETAIL, status_class="2xx") == 4
+    assert value(scraped, f"{http}_count", method="GET", route=DETAIL, status_class="4xx") == 1
+    assert value(scraped, f"{http}_count", method="POST", route="/v1/import", status_class="2xx") == 1
+    assert value(scraped, f"{http}_count", method="GET", route="<unmatched>", status_class="4xx") == 1
+    assert value(scraped, f"{http}_bucket", method="GET", route=DETAIL, status_class="2xx", le="+Inf") == 4
+    assert value(scraped, f"{http}_sum", method="GET", route=DETAIL, status_class="2xx") > 0
+    routes = {dict(labels).get("route") for (name, labels) in scraped if name.startswith(http)}
+    assert not any(draft["id"] in str(route) or "1234" in str(route) for route in routes)  # templates, not paths
+
+    assert draft["status"] == "pending_review"
+    drafts = "planwright_draft_duration_seconds"
+    labels = {"kind": "whitespace", "engine": "offline", "status": "pending_review"}
+    assert value(scraped, f"{drafts}_count", **labels) == 1
+    assert value(scraped, f"{drafts}_sum", **labels) > 0
+
+    # The import embedded its chunks, the draft and the search embedded their queries.
+    texts = value(scraped, "planwright_embed_call_texts_sum")
+    calls = value(scraped, "planwright_embed_call_duration_seconds_count")
+    assert report["chunks_embedded"] > 0 and texts > report["chunks_embedded"]
+    assert calls >= 3 and value(scraped, "planwright_embed_call_texts_count") == calls
+    assert value(scraped, "planwright_embed_call_duration_seconds_sum") > 0
+
+    assert value(scraped, "planwright_draft_queue_depth", state="queued") == 0
+    assert value(scraped, "planwright_draft_queue_depth", state="drafting") == 0
+    assert value(scraped, "planwright_draft_queue_oldest_age_seconds") == 0
+
+
+def test_the_queue_depth_and_oldest_age_come_from_sql_and_a_worker_drains_them(
+    settings: Settings, state_factory: Callable[[Settings], AppState]
+) -> None:
+    with _client(settings, state_factory, draft_execution="worker") as client:
+        state: AppState = client.app.state.planwright  # type: ignore[attr-defined]
+        keys = Keys(state, "acme-sales")
+        account = upload(client, keys.integration)["account_id"]
+        for kind in ("stakeholder_map", "qbr_brief"):
+            posted = client.post(
+                f"/v1/accounts/{account}/drafts", json={"kind": kind}, headers=Keys.header(keys.reviewer)
+            )
+            assert posted.status_code == 202
+
+        waiting = samples(client.get("/metrics", headers=TOKEN).text)
+        drafter = worker_for(state)  # what `planwright worker` runs
+        try:
+            assert drafter.drain() == 2
+        finally:
+            drafter.close()
+        drained = samples(client.get("/metrics", headers=TOKEN).text)
+        admin_view = client.get("/metrics", headers=Keys.header(keys.admin)).text
+
+    assert value(waiting, "planwright_draft_queue_depth", state="queued") == 2
+    assert 0 < value(waiting, "planwright_draft_queue_oldest_age_seconds") < 600
+    assert value(drained, "planwright_draft_queue_depth", state="queued") == 0
+    assert value(drained, "planwright_draft_queue_oldest_age_seconds") == 0
+    for kind in ("stakeholder_map", "qbr_brief"):
+        labels = {"kind": kind, "engine": "offline", "status": "pending_review"}
+        assert value(drained, "planwright_draft_duration_seconds_count", **labels) == 1
+    # A tenant's admin sees its own queue, but not the process's histograms, which mix every tenant's work.
+    assert "planwright_draft_queue_depth" in admin_view
+    assert "planwright_http_request_duration_seconds" not in admin_view
