@@ -85,6 +85,25 @@ def migrate() -> None:
     typer.echo(f"database at {settings.resolved_database_url} is up to date")
 
 
+@cli.command()
+def reindex() -> None:
+    """Move the vector store to one collection per account, and re-embed chunks another embedder made
+    (after changing PLANWRIGHT_EMBEDDER). Safe to run again; resumes after a crash."""
+    from retrieval.embedders import load_embedder
+    from retrieval.reindex import reindex as run_reindex
+    from retrieval.store import ChunkStore
+
+    settings = Settings()
+    embedder = load_embedder(settings.embedder)
+    if settings.chroma_url:
+        store = ChunkStore.http(settings.chroma_url, embedder, verify=False)
+    else:
+        store = ChunkStore.persistent(settings.chroma_path, embedder, verify=False)
+    with store:
+        report = run_reindex(store.client, embedder, store.namespace, progress=typer.echo)
+    typer.echo(report.summary())
+
+
 @cli.command("import")
 def import_(
     folder: Annotated[Path, typer.Argument(help="An account bundle folder (crm/, notes/, calls/).")],

@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def ingest_once(folders: list[Path], embedder_name: str) -> tuple[float, int, int]:
     """Seconds to ingest every bundle into a fresh in-memory store, with chunk and character counts."""
     embedder = load_embedder(embedder_name)
-    store = ChunkStore.ephemeral(embedder, collection=f"bench-{uuid.uuid4().hex[:8]}")
+    store = ChunkStore.ephemeral(embedder, namespace=f"bench-{uuid.uuid4().hex[:8]}")
     started = time.perf_counter()
     chunks = chars = 0
     for folder in folders:

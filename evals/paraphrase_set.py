@@ -320,7 +320,7 @@ def run_items(
                 progress(f"paraphrases/{cue}: {len(items)} items")
             for item in items:
                 bundle = write_bundle(item, Path(scratch) / f"{cue}-{item.id}-{uuid.uuid4().hex[:6]}")
-                store = StableChunkStore.ephemeral(inner, collection=f"para-{uuid.uuid4().hex[:12]}")
+                store = StableChunkStore.ephemeral(inner, namespace=f"para-{uuid.uuid4().hex[:12]}")
                 try:
                     drafted = draft_bundle(bundle, expected, store, f"para-{item.id}", "offline", CUE_KINDS[cue])
                 finally:

@@ -454,7 +454,7 @@ def run_eval(
 
     def stores() -> ChunkStore:
         # One collection per pass: what a bundle retrieves must not depend on what else was stored.
-        return StableChunkStore.ephemeral(cached or inner, collection=f"eval-{uuid.uuid4().hex[:12]}")
+        return StableChunkStore.ephemeral(cached or inner, namespace=f"eval-{uuid.uuid4().hex[:12]}")
 
     run = EvalRun(
         dataset=dataset,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
-from retrieval.evidence import Chunk, Hit
-from retrieval.lexical import Bm25Index
+from retrieval.evidence import Hit
+from retrieval.lexical import LexicalView
 from retrieval.store import ChunkStore, require_scope
 
 
@@ -20,7 +19,11 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], rrf_k: int = 60) -
 
 
 class HybridRetriever:
-    """A Retriever fixed to one tenant and account, built on a ChunkStore."""
+    """A Retriever fixed to one tenant and account, built on a ChunkStore.
+
+    Cheap to build per request or draft: the lexical index comes from the store's cache, and a
+    retriever keeps the view it first used, so every search of one draft sees the same chunks.
+    """
 
     def __init__(
         self,
@@ -39,9 +42,7 @@ class HybridRetriever:
         self.k_vector = k_vector
         self.k_lexical = k_lexical
         self.rrf_k = rrf_k
-        self._lock = threading.Lock()
-        self._chunks: dict[str, Chunk] | None = None
-        self._bm25: Bm25Index | None = None
+        self._view: LexicalView | None = None
 
     def search(self, query: str, k: int = 8) -> list[Hit]:
         return self.search_many([query], k)
@@ -51,7 +52,9 @@ class HybridRetriever:
         queries = [q for q in dict.fromkeys(queries) if q.strip()]
         if k <= 0 or not queries:
             return []
-        chunks, bm25 = self._lexical()
+        if self._view is None:
+            self._view = self._store.lexical(self.tenant, self.account_id)
+        chunks, bm25 = self._view.chunks, self._view.index
         rankings: list[list[str]] = []
         vector_hits: dict[str, Hit] = {}
         for hits in self._store.query_many(self.tenant, self.account_id, queries, self.k_vector):
@@ -78,11 +81,3 @@ class HybridRetriever:
                 # Stored after this retriever indexed the account: still a valid vector hit.
                 out.append(vector_hits[chunk_id].model_copy(update={"score": score}))
         return out
-
-    def _lexical(self) -> tuple[dict[str, Chunk], Bm25Index]:
-        with self._lock:
-            if self._chunks is None or self._bm25 is None:
-                chunks = self._store.chunks(self.tenant, self.account_id)
-                self._chunks = {chunk.id: chunk for chunk in chunks}
-                self._bm25 = Bm25Index((chunk.id, chunk.text) for chunk in chunks)
-            return self._chunks, self._bm25

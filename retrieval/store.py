@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import hashlib
+import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
+from chromadb.errors import NotFoundError
 
 from retrieval.evidence import Chunk, Hit
+from retrieval.lexical import LexicalCache, LexicalView
 from retrieval.protocols import Embedder
 
 # Texts per embedder call: large, and sorted by length, so the embedder's own similar-length
@@ -47,6 +55,10 @@ class EmbedderMismatchError(ValueError):
     """The collection was filled by a different embedder than the one now in use."""
 
 
+class StoreLayoutError(ValueError):
+    """The vector store is laid out as an earlier release left it; `planwright reindex` migrates it."""
+
+
 def require_scope(tenant: str | None, account_id: str | None) -> tuple[str, str]:
     """Return the scope, or raise ScopeError when either part is missing or malformed."""
     for name, value in (("tenant", tenant), ("account_id", account_id)):
@@ -59,13 +71,10 @@ def require_scope(tenant: str | None, account_id: str | None) -> tuple[str, str]
     return tenant, account_id  # type: ignore[return-value]
 
 
-def scope_filter(tenant: str, account_id: str, chunk_ids: Sequence[str] | None = None) -> dict[str, Any]:
-    """The where clause of every Chroma read and delete, optionally narrowed to some chunks."""
-    clauses: list[dict[str, Any]] = [{"tenant": tenant}, {"account_id": account_id}]
-    if chunk_ids is not None:
-        # Filtering on chunk ids in metadata: Chroma's ids= together with where= is slow.
-        clauses.append({"chunk_id": {"$in": list(chunk_ids)}})
-    return {"$and": clauses}
+def collection_name(namespace: str, tenant: str, account_id: str) -> str:
+    """The Chroma collection of one account: a digest, since Chroma names allow 63 plain characters."""
+    digest = hashlib.sha256(f"{namespace}\0{tenant}\0{account_id}".encode()).hexdigest()[:40]
+    return f"pw-{digest}"
 
 
 def embedder_name(embedder: Embedder) -> str:
@@ -78,30 +87,37 @@ def chroma_settings() -> Settings:
 
 
 class ChunkStore:
-    """Chunks of every tenant's accounts in one Chroma collection, embedded by us."""
+    """Chunks in Chroma, one collection per (tenant, account), embedded by us.
+
+    A query's cost follows its account, not the whole store: with every tenant in one collection
+    behind a tenant-and-account filter, a search of a 500-chunk account in a 100k-chunk store took
+    44x longer than the same search in the account's own collection. Every collection carries its
+    scope, the embedder that filled it and a `generation` that changes on every write, so a
+    process can tell whether an index it built from the chunks (the lexical one) is still current.
+    """
 
     page_size = 5_000  # rows per Chroma read
 
-    def __init__(self, client: ClientAPI, embedder: Embedder, collection: str = "chunks") -> None:
+    def __init__(self, client: ClientAPI, embedder: Embedder, namespace: str = "chunks", *, verify: bool = True):
         self._client = client
         self._embedder = embedder
-        # embedding_function=None: we always pass vectors, so Chroma never loads its own model.
-        self._collection = client.get_or_create_collection(
-            collection,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedder": embedder_name(embedder), "dimension": embedder.dimension},
-        )
-        self._check_collection()
+        self.namespace = namespace
+        self._lock = threading.Lock()
+        self._collections: dict[tuple[str, str], Collection] = {}
+        self._lexical = LexicalCache()
+        if verify:
+            self.verify_layout()
 
     @classmethod
-    def persistent(cls, path: Path, embedder: Embedder, collection: str = "chunks") -> ChunkStore:
+    def persistent(
+        cls, path: Path, embedder: Embedder, namespace: str = "chunks", *, verify: bool = True
+    ) -> ChunkStore:
         path.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
-        return cls(client, embedder, collection)
+        return cls(client, embedder, namespace, verify=verify)
 
     @classmethod
-    def http(cls, url: str, embedder: Embedder, collection: str = "chunks") -> ChunkStore:
+    def http(cls, url: str, embedder: Embedder, namespace: str = "chunks", *, verify: bool = True) -> ChunkStore:
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"CHROMA_URL must be an http(s) URL, got {url!r}")
@@ -112,17 +128,21 @@ class ChunkStore:
             ssl=ssl,
             settings=chroma_settings(),
         )
-        return cls(client, embedder, collection)
+        return cls(client, embedder, namespace, verify=verify)
 
     @classmethod
-    def ephemeral(cls, embedder: Embedder, collection: str = "chunks") -> ChunkStore:
-        """An in-memory store; in-process ephemeral clients share state, so vary `collection`."""
+    def ephemeral(cls, embedder: Embedder, namespace: str = "chunks") -> ChunkStore:
+        """An in-memory store; in-process ephemeral clients share state, so vary `namespace`."""
         client = chromadb.EphemeralClient(settings=chroma_settings())
-        return cls(client, embedder, collection)
+        return cls(client, embedder, namespace)
 
     @property
     def embedder(self) -> Embedder:
         return self._embedder
+
+    @property
+    def client(self) -> ClientAPI:
+        return self._client
 
     def close(self) -> None:
         """Release the client; a persistent store's files are free to reopen afterwards."""
@@ -137,24 +157,31 @@ class ChunkStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _check_collection(self) -> None:
-        config = self._collection.configuration or {}
-        hnsw = config.get("hnsw") or {}
-        if hnsw and hnsw.get("space") != "cosine":
-            raise ValueError(
-                f"collection {self._collection.name!r} uses {hnsw.get('space')!r} distance; scores assume cosine"
+    def verify_layout(self) -> None:
+        """Refuse a store this code would misread: the shared one-collection layout of earlier
+        releases, or accounts embedded by another embedder. `planwright reindex` fixes both."""
+        legacy = [c.name for c in self._client.list_collections() if is_legacy(c, self.namespace)]
+        if legacy:
+            raise StoreLayoutError(
+                f"the vector store keeps every account in the shared collection {legacy[0]!r} of an earlier "
+                "release; run `planwright reindex` to move each account into its own collection"
             )
-        meta = self._collection.metadata or {}
-        expected = {
-            "embedder": embedder_name(self._embedder),
-            "dimension": self._embedder.dimension,
-        }
-        found = {key: meta.get(key) for key in expected}
-        if found != expected:
+        expected = self.embedder_identity()
+        stale = [c for c in self.account_collections() if embedded_by(c) != expected]
+        if stale:
+            found = sorted({f"{e} ({d} dimensions)" for e, d in (embedded_by(c) for c in stale)})
             raise EmbedderMismatchError(
-                f"collection {self._collection.name!r} was built with {found}, not {expected}; "
-                "use another collection or re-import into a fresh store"
+                f"{len(stale)} account(s) in the vector store were embedded by {', '.join(found)}, not "
+                f"{expected[0]} ({expected[1]} dimensions); run `planwright reindex` to re-embed them"
             )
+
+    def account_collections(self) -> list[Collection]:
+        """Every account collection of this store's namespace."""
+        return [
+            c
+            for c in self._client.list_collections()
+            if (c.metadata or {}).get("namespace") == self.namespace
+        ]
 
     def upsert(
         self,
@@ -165,62 +192,65 @@ class ChunkStore:
         *,
         prune: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        known_vectors: Mapping[str, Sequence[float]] | None = None,
     ) -> int:
         """Store the chunks, embedding only new or changed texts; return how many were embedded.
 
         With `prune`, chunks of the account that are not in `chunks` are deleted, so a
         re-import of a whole account leaves no stale chunks behind. `progress(done, total)` is
-        called as the texts to embed are embedded.
+        called as the texts to embed are embedded. `known_vectors` (by chunk id) are vectors this
+        store's embedder already made for those chunks' texts, written as they are.
         """
         tenant, account_id = require_scope(tenant, account_id)
+        collection = self._collection(tenant, account_id, create=True)
+        assert collection is not None
         latest: dict[str, Chunk] = {}
         for chunk in chunks:
             latest[_chroma_id(tenant, account_id, chunk.id)] = chunk
         ids = list(latest)
         metadatas = {cid: _metadata(tenant, account_id, chunk, source_types) for cid, chunk in latest.items()}
 
-        scope = scope_filter(tenant, account_id)
-        # One scoped read of the whole account: Chroma's get by ids *and* where costs
-        # milliseconds per id, and pruning needs the account's full id list anyway.
-        got = self._get_all(scope, ["documents", "metadatas"])
+        got = self._get_all(collection, ["documents", "metadatas"])
         existing = {
             cid: (doc, dict(meta))
             for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         }
 
-        to_embed = [cid for cid in ids if cid not in existing or existing[cid][0] != latest[cid].text]
+        changed = [cid for cid in ids if cid not in existing or existing[cid][0] != latest[cid].text]
+        known = known_vectors or {}
+        to_embed = [cid for cid in changed if latest[cid].id not in known]
+        copied = [cid for cid in changed if latest[cid].id in known]
+        for batch in _batches(copied, self._batch_size()):
+            self._write(collection, batch, [known[latest[cid].id] for cid in batch], latest, metadatas)
         restamp = [
             cid
             for cid in ids
             if cid in existing and existing[cid][0] == latest[cid].text and existing[cid][1] != metadatas[cid]
         ]
+        stale = [cid for cid in existing if cid not in latest] if prune else []
 
         by_length = sorted(to_embed, key=lambda cid: len(latest[cid].text))
         done = 0
         for batch in _batches(by_length, _EMBED_CALL):
             vectors = self._embedder.embed([latest[cid].text for cid in batch])
             for written in _batches(list(range(len(batch))), self._batch_size()):
-                self._write([batch[i] for i in written], [vectors[i] for i in written], latest, metadatas)
+                self._write(collection, [batch[i] for i in written], [vectors[i] for i in written], latest, metadatas)
             done += len(batch)
             if progress is not None:
                 progress(done, len(by_length))
         # Metadata-only changes (a new locator, a source type) keep their vectors; upsert
         # rather than update so stale metadata keys do not survive Chroma's merge.
         for batch in _batches(restamp, self._batch_size()):
-            stored = self._collection.get(
-                where=scope_filter(tenant, account_id, [latest[cid].id for cid in batch]),
-                include=["embeddings"],
-            )
+            stored = collection.get(ids=batch, include=["embeddings"])  # type: ignore[list-item]
             embeddings = stored["embeddings"]
             if embeddings is None:
                 raise RuntimeError("Chroma returned no embeddings for stored chunks")
             vectors_by_id = dict(zip(stored["ids"], list(embeddings), strict=True))
-            self._write(batch, [list(vectors_by_id[cid]) for cid in batch], latest, metadatas)
-
-        if prune:
-            stale = [str(meta["chunk_id"]) for cid, (_, meta) in existing.items() if cid not in latest]
-            for batch in _batches(stale, self._batch_size()):
-                self._collection.delete(where=scope_filter(tenant, account_id, batch))
+            self._write(collection, batch, [vectors_by_id[cid] for cid in batch], latest, metadatas)
+        for batch in _batches(stale, self._batch_size()):
+            collection.delete(ids=batch)
+        if changed or restamp or stale:
+            self._bump(collection)
         return len(to_embed)
 
     def query(self, tenant: str, account_id: str, text: str, k: int) -> list[Hit]:
@@ -230,14 +260,20 @@ class ChunkStore:
     def query_many(self, tenant: str, account_id: str, texts: Sequence[str], k: int) -> list[list[Hit]]:
         """One ranked list of hits per text, embedded in one call."""
         tenant, account_id = require_scope(tenant, account_id)
-        if k <= 0 or not texts:
+        collection = self._collection(tenant, account_id)
+        if k <= 0 or not texts or collection is None:
             return [[] for _ in texts]
-        result = self._collection.query(
-            query_embeddings=self._embedder.embed(list(texts)),  # type: ignore[arg-type]
-            n_results=k,
-            where=scope_filter(tenant, account_id),
-            include=["documents", "metadatas", "distances"],
+        result = self._read(
+            tenant,
+            account_id,
+            lambda c: c.query(
+                query_embeddings=self._embedder.embed(list(texts)),  # type: ignore[arg-type]
+                n_results=k,
+                include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
+            ),
         )
+        if result is None:
+            return [[] for _ in texts]
         ranked: list[list[Hit]] = []
         for docs, metas, distances in zip(
             result["documents"] or [],
@@ -247,7 +283,7 @@ class ChunkStore:
         ):
             hits = []
             for doc, meta, distance in zip(docs, metas, distances, strict=True):
-                # The where filter already scoped the query; this guards against a filter bug.
+                # The collection is the scope; this guards against a naming or copying bug.
                 if meta.get("tenant") != tenant or meta.get("account_id") != account_id:
                     continue
                 hits.append(
@@ -264,46 +300,142 @@ class ChunkStore:
 
     def chunks(self, tenant: str, account_id: str) -> list[Chunk]:
         """Every chunk of one account, ordered by chunk id."""
+        return self._snapshot(tenant, account_id)
+
+    def lexical(self, tenant: str, account_id: str) -> LexicalView:
+        """The account's chunks and their BM25 index, rebuilt only when the account's chunks changed
+        (in this process or any other writing to the same Chroma)."""
         tenant, account_id = require_scope(tenant, account_id)
-        got = self._get_all(scope_filter(tenant, account_id), ["documents", "metadatas"])
+        generation = self.generation(tenant, account_id)
+        return self._lexical.get(
+            (tenant, account_id), generation, lambda: LexicalView.of(self._snapshot(tenant, account_id))
+        )
+
+    def generation(self, tenant: str, account_id: str) -> str | None:
+        """A token that changes whenever the account's chunks change; None when it has none."""
+        tenant, account_id = require_scope(tenant, account_id)
+        try:
+            fresh = self._client.get_collection(collection_name(self.namespace, tenant, account_id))
+        except NotFoundError:
+            return None
+        return str((fresh.metadata or {}).get("generation", ""))
+
+    def count(self, tenant: str, account_id: str) -> int:
+        tenant, account_id = require_scope(tenant, account_id)
+        return self._read(tenant, account_id, lambda c: c.count()) or 0
+
+    def delete_sources(self, tenant: str, account_id: str, source_ids: Sequence[str]) -> None:
+        """Remove every chunk of these sources of one account."""
+        tenant, account_id = require_scope(tenant, account_id)
+        collection = self._collection(tenant, account_id)
+        if collection is None or not source_ids:
+            return
+        for batch in _batches(list(source_ids), self._batch_size()):
+            collection.delete(where={"source_id": {"$in": batch}})  # type: ignore[dict-item]
+        self._bump(collection)
+
+    def delete_account(self, tenant: str, account_id: str) -> None:
+        tenant, account_id = require_scope(tenant, account_id)
+        with self._lock:
+            self._collections.pop((tenant, account_id), None)
+        with contextlib.suppress(NotFoundError):
+            self._client.delete_collection(collection_name(self.namespace, tenant, account_id))
+        self._lexical.forget((tenant, account_id))
+
+    def _snapshot(self, tenant: str, account_id: str) -> list[Chunk]:
+        tenant, account_id = require_scope(tenant, account_id)
+        got = self._read(tenant, account_id, lambda c: self._get_all(c, ["documents", "metadatas"]))
+        if got is None:
+            return []
         out = [
-            _chunk(doc or "", meta)
+            stored_chunk(doc or "", meta)
             for doc, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)
             if meta.get("tenant") == tenant and meta.get("account_id") == account_id
         ]
         return sorted(out, key=lambda chunk: chunk.id)
 
-    def count(self, tenant: str, account_id: str) -> int:
-        tenant, account_id = require_scope(tenant, account_id)
-        return len(self._ids(tenant, account_id))
+    def _collection(self, tenant: str, account_id: str, *, create: bool = False) -> Collection | None:
+        """The account's collection (cached), created on first write; None when it has none yet."""
+        key = (tenant, account_id)
+        with self._lock:
+            found = self._collections.get(key)
+        if found is not None:
+            return found
+        name = collection_name(self.namespace, tenant, account_id)
+        if create:
+            found = self._client.get_or_create_collection(
+                name,
+                embedding_function=None,  # we always pass vectors, so Chroma never loads its own model
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata=self._collection_metadata(tenant, account_id, generation=uuid.uuid4().hex),
+            )
+        else:
+            try:
+                found = self._client.get_collection(name, embedding_function=None)  # type: ignore[arg-type]
+            except NotFoundError:
+                return None
+        self._check_collection(found)
+        with self._lock:
+            self._collections[key] = found
+        return found
 
-    def delete_sources(self, tenant: str, account_id: str, source_ids: Sequence[str]) -> None:
-        """Remove every chunk of these sources of one account."""
-        tenant, account_id = require_scope(tenant, account_id)
-        for batch in _batches(list(source_ids), self._batch_size()):
-            where = scope_filter(tenant, account_id)
-            where["$and"].append({"source_id": {"$in": batch}})
-            self._collection.delete(where=where)
+    def _read(self, tenant: str, account_id: str, read: Callable[[Collection], T]) -> T | None:
+        """`read` on the account's collection; a collection another process deleted (and perhaps
+        recreated) since this one cached it is looked up again once."""
+        collection = self._collection(tenant, account_id)
+        if collection is None:
+            return None
+        try:
+            return read(collection)
+        except NotFoundError:
+            with self._lock:
+                self._collections.pop((tenant, account_id), None)
+            collection = self._collection(tenant, account_id)
+            return None if collection is None else read(collection)
 
-    def delete_account(self, tenant: str, account_id: str) -> None:
-        tenant, account_id = require_scope(tenant, account_id)
-        self._collection.delete(where=scope_filter(tenant, account_id))
+    def _collection_metadata(self, tenant: str, account_id: str, *, generation: str) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "tenant": tenant,
+            "account_id": account_id,
+            "embedder": embedder_name(self._embedder),
+            "dimension": self._embedder.dimension,
+            "generation": generation,
+        }
 
-    def _ids(self, tenant: str, account_id: str) -> list[str]:
-        return list(self._get_all(scope_filter(tenant, account_id), [])["ids"])
+    def _bump(self, collection: Collection) -> None:
+        """Mark the account's chunks as changed, after the change, so a reader that saw the old
+        generation rebuilds what it derived from them."""
+        meta = dict(collection.metadata or {})
+        meta["generation"] = uuid.uuid4().hex
+        collection.modify(metadata=meta)
 
-    def _get_all(self, where: dict[str, Any], include: list[str]) -> dict[str, list[Any]]:
-        """Every match of `where`, read a page at a time: one unpaged get of a big account (~32k chunks
+    def _check_collection(self, collection: Collection) -> None:
+        config = collection.configuration or {}
+        hnsw = config.get("hnsw") or {}
+        if hnsw and hnsw.get("space") != "cosine":
+            space = hnsw.get("space")
+            raise ValueError(f"collection {collection.name!r} uses {space!r} distance; scores assume cosine")
+        if embedded_by(collection) != self.embedder_identity():
+            raise EmbedderMismatchError(
+                f"the account's chunks were embedded by {embedded_by(collection)}, not {self.embedder_identity()}; "
+                "run `planwright reindex` to re-embed them"
+            )
+
+    def embedder_identity(self) -> tuple[str, int]:
+        return embedder_name(self._embedder), self._embedder.dimension
+
+    def _get_all(self, collection: Collection, include: list[str]) -> dict[str, list[Any]]:
+        """Every row of a collection, read a page at a time: one unpaged get of a big account (~32k chunks
         and up) makes Chroma's SQLite exceed its limit on bound variables, and every draft fails."""
-        found: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
+        found: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
         offset = 0
         while True:
-            page = self._collection.get(
-                where=where, include=include, limit=self.page_size, offset=offset  # type: ignore[arg-type]
-            )
+            page = collection.get(include=include, limit=self.page_size, offset=offset)  # type: ignore[arg-type]
             found["ids"] += page["ids"]
-            for key in ("documents", "metadatas"):
-                found[key] += list(page.get(key) or [])  # type: ignore[call-overload]
+            for key in ("documents", "metadatas", "embeddings"):
+                value: Any = page.get(key)  # type: ignore[call-overload]
+                found[key] += list(value) if value is not None else []
             if len(page["ids"]) < self.page_size:
                 return found
             offset += self.page_size
@@ -313,17 +445,18 @@ class ChunkStore:
 
     def _write(
         self,
+        collection: Collection,
         ids: list[str],
-        vectors: Sequence[Sequence[float]],
+        vectors: Sequence[Sequence[float]] | np.ndarray,
         latest: Mapping[str, Chunk],
         metadatas: Mapping[str, dict[str, Any]],
     ) -> None:
         if len(vectors) != len(ids):
             raise ValueError(f"embedder returned {len(vectors)} vectors for {len(ids)} texts")
         try:
-            self._collection.upsert(
+            collection.upsert(
                 ids=ids,
-                embeddings=[list(v) for v in vectors],  # type: ignore[arg-type]
+                embeddings=np.asarray(vectors, dtype=np.float32),
                 documents=[latest[cid].text for cid in ids],
                 metadatas=[metadatas[cid] for cid in ids],  # type: ignore[misc]
             )
@@ -331,6 +464,17 @@ class ChunkStore:
             if is_disk_full(exc):
                 raise StoreFullError(errno.ENOSPC, "the vector store's disk is full") from exc
             raise
+
+
+def embedded_by(collection: Collection) -> tuple[str, int]:
+    """Which embedder filled a collection, and its dimension."""
+    meta = collection.metadata or {}
+    return str(meta.get("embedder")), int(meta.get("dimension") or 0)
+
+
+def is_legacy(collection: Collection, namespace: str) -> bool:
+    """Whether a collection is the shared, filter-scoped collection of releases before per-account ones."""
+    return collection.name == namespace and "namespace" not in (collection.metadata or {})
 
 
 def _chroma_id(tenant: str, account_id: str, chunk_id: str) -> str:
@@ -356,11 +500,12 @@ def _metadata(tenant: str, account_id: str, chunk: Chunk, source_types: Mapping[
     return meta
 
 
-def _chunk(text: str, meta: Mapping[str, Any]) -> Chunk:
+def stored_chunk(text: str, meta: Mapping[str, Any], *, with_source_type: bool = True) -> Chunk:
+    """The chunk a stored row holds; `with_source_type` adds the source's type to its metadata."""
     extra = {
         key.removeprefix(_CHUNK_META_PREFIX): value for key, value in meta.items() if key.startswith(_CHUNK_META_PREFIX)
     }
-    if "source_type" in meta:
+    if with_source_type and "source_type" in meta:
         extra.setdefault("source_type", meta["source_type"])
     return Chunk(
         id=str(meta["chunk_id"]),

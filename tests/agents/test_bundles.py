@@ -44,7 +44,7 @@ def _value(stakeholder: Stakeholder, field: str) -> str | None:
 
 def test_mini_bundle_through_the_real_hybrid_retriever() -> None:
     evidence, chunks, expected = _evidence(MINI)
-    store = ChunkStore.ephemeral(HashingEmbedder(), collection=f"agents-{uuid.uuid4().hex[:8]}")
+    store = ChunkStore.ephemeral(HashingEmbedder(), namespace=f"agents-{uuid.uuid4().hex[:8]}")
     store.upsert("t1", MINI.name, chunks)
     retriever = HybridRetriever(store, "t1", MINI.name)
 

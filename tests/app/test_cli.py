@@ -202,3 +202,20 @@ def test_keys_are_issued_listed_and_revoked_from_the_cli(_data_dir: Path) -> Non
 def test_keys_create_refuses_an_unknown_role() -> None:
     result = runner.invoke(cli, ["keys", "create", "--name", "x", "--role", "root"])
     assert result.exit_code == 2 and "unknown role root" in result.output
+
+
+def test_after_an_embedder_change_reindex_re_embeds_and_the_account_drafts_again(
+    _data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(cli, ["import", str(MINI_BUNDLE), "--tenant", "acme", "--no-draft"]).exit_code == 0
+    monkeypatch.setenv("PLANWRIGHT_EMBEDDER", "minilm")
+    refused = runner.invoke(cli, ["draft", "001A000001", "--tenant", "acme", "--kind", "stakeholder_map"])
+    assert refused.exit_code != 0 and "planwright reindex" in str(refused.exception)
+
+    result = runner.invoke(cli, ["reindex"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 re-embedded" in result.output
+    again = runner.invoke(cli, ["draft", "001A000001", "--tenant", "acme", "--kind", "stakeholder_map"])
+    assert again.exit_code == 0, again.output
+    assert "nothing to do" in runner.invoke(cli, ["reindex"]).output

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from chromadb.api.models.Collection import Collection
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -60,19 +61,18 @@ def test_requests_during_an_outage_get_503_and_the_next_ones_succeed_without_a_r
 def test_a_full_vector_store_disk_imports_nothing_says_so_and_a_later_import_completes(
     client: TestClient, keys: Keys, app_state: AppState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    collection = app_state.store._collection  # noqa: SLF001 (the fault is injected where Chroma writes)
-    real_upsert = collection.upsert
+    real_upsert = Collection.upsert  # the fault is injected where Chroma writes
     writes: list[int] = []
 
-    def fills_the_disk(**kwargs: Any) -> None:
+    def fills_the_disk(self: Collection, **kwargs: Any) -> None:
         writes.append(len(kwargs["ids"]))
         if len(writes) == 1:
-            real_upsert(**kwargs)  # the first batch lands, then the disk is full
+            real_upsert(self, **kwargs)  # the first batch lands, then the disk is full
             return
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(app_state.store, "_batch_size", lambda: 2)
-    monkeypatch.setattr(collection, "upsert", fills_the_disk)
+    monkeypatch.setattr(Collection, "upsert", fills_the_disk)
     full = client.post("/v1/import", headers=Keys.header(keys.integration),
                        files={"bundle": ("b.zip", zip_bundle(MINI_BUNDLE), "application/zip")})  # fmt: skip
 
@@ -80,7 +80,7 @@ def test_a_full_vector_store_disk_imports_nothing_says_so_and_a_later_import_com
     assert "disk is full" in full.json()["detail"] and "nothing was imported" in full.json()["detail"]
     assert client.get("/v1/accounts", headers=Keys.header(keys.reviewer)).json()["items"] == []
 
-    monkeypatch.setattr(collection, "upsert", real_upsert)  # space was freed
+    monkeypatch.setattr(Collection, "upsert", real_upsert)  # space was freed
     again = upload(client, keys.integration)
     assert again["account_created"] and again["sources"]["added"] > 0
     hits = client.get(f"/v1/accounts/{again['account_id']}/search", params={"q": "renewal", "k": 3},

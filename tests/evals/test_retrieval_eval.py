@@ -71,7 +71,7 @@ def test_matches_ranx_on_a_real_bundle_run() -> None:
     from retrieval.store import ChunkStore
 
     queries = load_queries(FIXTURE)
-    with ChunkStore.ephemeral(HashingEmbedder(), collection="evals-ranx") as store:
+    with ChunkStore.ephemeral(HashingEmbedder(), namespace="evals-ranx") as store:
         ingest(load_bundle(FIXTURE), store, EVAL_TENANT, "ranx-check")
         scores = evaluate_queries(HybridRetriever(store, EVAL_TENANT, "ranx-check"), queries)
         store.delete_account(EVAL_TENANT, "ranx-check")

@@ -139,7 +139,7 @@ ACCOUNT = [
 
 @pytest.fixture
 def store() -> ChunkStore:
-    store = ChunkStore.ephemeral(ConceptEmbedder(), collection=f"test-{uuid.uuid4().hex}")
+    store = ChunkStore.ephemeral(ConceptEmbedder(), namespace=f"test-{uuid.uuid4().hex}")
     store.upsert("acme", "acc-1", ACCOUNT)
     return store
 
@@ -213,21 +213,22 @@ def test_retriever_scope_is_validated_at_construction(store, tenant, account_id)
         HybridRetriever(store, tenant, account_id)
 
 
-def test_lexical_index_is_built_once_per_retriever(store, monkeypatch):
-    calls = []
-    real_chunks = store.chunks
+def test_the_lexical_index_is_built_once_for_every_retriever_of_an_unchanged_account(store):
+    builds = store._lexical.builds  # noqa: SLF001
+    for _ in range(3):  # a retriever per request, as the API builds them
+        HybridRetriever(store, "acme", "acc-1").search_many(["security", "Okonkwo"])
+    assert store._lexical.builds == builds + 1  # noqa: SLF001
 
-    def counting_chunks(tenant: str, account_id: str) -> list[Chunk]:
-        calls.append((tenant, account_id))
-        return real_chunks(tenant, account_id)
 
-    monkeypatch.setattr(store, "chunks", counting_chunks)
+def test_a_retriever_keeps_one_view_while_a_new_one_sees_a_write(store):
     retriever = HybridRetriever(store, "acme", "acc-1")
-
-    assert calls == []
     retriever.search("renewal")
-    retriever.search_many(["security", "Okonkwo"])
-    assert calls == [("acme", "acc-1")]
+    text = "Quixotic ledger code QX-77"
+    store.upsert("acme", "acc-1", [Chunk(id="z1", source_id="n9", text=text, start=0, end=len(text), locator="l 1")])
+
+    fresh = HybridRetriever(store, "acme", "acc-1").search("QX-77", k=1)
+    assert fresh[0].chunk_id == "z1"
+    assert retriever._view is not None and "z1" not in retriever._view.chunks  # noqa: SLF001
 
 
 def test_hybrid_retriever_is_a_retriever(store):

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from retrieval.evidence import Chunk
-from retrieval.store import ChunkStore, EmbedderMismatchError, ScopeError
+from retrieval.store import ChunkStore, EmbedderMismatchError, ScopeError, StoreLayoutError
 
 
 class CountingEmbedder:
@@ -49,7 +49,7 @@ def embedder() -> CountingEmbedder:
 @pytest.fixture
 def store(embedder: CountingEmbedder) -> ChunkStore:
     # Ephemeral clients share one in-process system, so every test gets its own collection.
-    return ChunkStore.ephemeral(embedder, collection=f"test-{uuid.uuid4().hex}")
+    return ChunkStore.ephemeral(embedder, namespace=f"test-{uuid.uuid4().hex}")
 
 
 CORPUS = [
@@ -163,10 +163,70 @@ def test_scope_error_is_a_value_error():
     assert issubclass(ScopeError, ValueError)
 
 
-def test_reopening_a_collection_with_another_embedder_is_refused(store):
-    name = store._collection.name
-    with pytest.raises(EmbedderMismatchError):
-        ChunkStore(store._client, CountingEmbedder(dimension=32), collection=name)
+def test_reopening_a_store_with_another_embedder_is_refused_with_the_fix(store):
+    store.upsert("acme", "acc-1", CORPUS)
+    with pytest.raises(EmbedderMismatchError, match="planwright reindex"):
+        ChunkStore(store.client, CountingEmbedder(dimension=32), store.namespace)
+
+
+def test_each_account_has_its_own_collection_so_a_query_never_filters_the_whole_store(store):
+    store.upsert("acme", "acc-1", CORPUS)
+    store.upsert("acme", "acc-2", CORPUS[:1])
+    store.upsert("globex", "acc-1", CORPUS[:2])
+
+    counts = {
+        (c.metadata["tenant"], c.metadata["account_id"]): c.count() for c in store.account_collections()
+    }
+    assert counts == {("acme", "acc-1"): 3, ("acme", "acc-2"): 1, ("globex", "acc-1"): 2}
+
+
+def test_an_account_never_written_reads_as_empty_and_creates_nothing(store):
+    assert store.query("acme", "nobody", "renewal", 5) == []
+    assert store.chunks("acme", "nobody") == []
+    assert store.count("acme", "nobody") == 0
+    assert store.generation("acme", "nobody") is None
+    store.delete_account("acme", "nobody")
+    assert store.account_collections() == []
+
+
+def test_the_generation_changes_on_every_write_and_only_then(store):
+    store.upsert("acme", "acc-1", CORPUS)
+    first = store.generation("acme", "acc-1")
+
+    store.upsert("acme", "acc-1", CORPUS)  # nothing changed
+    assert store.generation("acme", "acc-1") == first
+
+    store.upsert("acme", "acc-1", [chunk("c4", "a new note")])
+    second = store.generation("acme", "acc-1")
+    store.delete_sources("acme", "acc-1", ["call-1"])
+    third = store.generation("acme", "acc-1")
+    assert len({first, second, third}) == 3
+
+
+def test_the_lexical_index_is_rebuilt_only_when_the_account_changes_even_in_another_process(store, embedder):
+    store.upsert("acme", "acc-1", CORPUS)
+    other_process = ChunkStore(store.client, embedder, store.namespace)  # a second store on the same Chroma
+
+    first = store.lexical("acme", "acc-1")
+    assert store.lexical("acme", "acc-1") is first
+
+    other_process.upsert("acme", "acc-1", [chunk("c9", "Zorblax procurement code")])
+    fresh = store.lexical("acme", "acc-1")
+    assert fresh is not first
+    assert fresh.index.search("zorblax", 1)[0][0] == "c9"
+
+    other_process.delete_account("acme", "acc-1")
+    assert store.lexical("acme", "acc-1").chunks == {}
+    assert store.query("acme", "acc-1", "zorblax", 3) == []
+
+
+def test_a_store_of_the_shared_collection_layout_is_refused_until_reindexed(embedder):
+    client = ChunkStore.ephemeral(embedder, namespace=f"legacy-{uuid.uuid4().hex[:8]}").client
+    namespace = f"old-{uuid.uuid4().hex[:8]}"
+    client.create_collection(namespace, embedding_function=None, metadata={"embedder": "x", "dimension": 8})
+
+    with pytest.raises(StoreLayoutError, match="planwright reindex"):
+        ChunkStore(client, embedder, namespace)
 
 
 def test_http_factory_rejects_a_url_without_a_host(embedder):
@@ -189,7 +249,7 @@ def test_persistent_store_survives_reopening(tmp_path):
 
 def test_reads_of_a_big_account_are_paged_and_miss_nothing() -> None:
     """An unpaged read of ~32k chunks exceeds SQLite's bound-variable limit inside Chroma."""
-    store = ChunkStore.ephemeral(CountingEmbedder(), collection=f"paged-{uuid.uuid4().hex[:8]}")
+    store = ChunkStore.ephemeral(CountingEmbedder(), namespace=f"paged-{uuid.uuid4().hex[:8]}")
     store.page_size = 3
     store.upsert("t1", "acc", [chunk(f"c{n:02d}", f"text {n}") for n in range(10)])
     store.upsert("t1", "other", [chunk("x", "another account")])
@@ -203,7 +263,7 @@ def test_reads_of_a_big_account_are_paged_and_miss_nothing() -> None:
 
 
 def test_embedding_reports_progress_and_embeds_short_texts_first(embedder: CountingEmbedder) -> None:
-    store = ChunkStore.ephemeral(embedder, collection=f"progress-{uuid.uuid4().hex[:8]}")
+    store = ChunkStore.ephemeral(embedder, namespace=f"progress-{uuid.uuid4().hex[:8]}")
     seen: list[tuple[int, int]] = []
     texts = ["a much longer text than the others", "short", "a medium text"]
 
