@@ -1,4 +1,4 @@
-"""The `planwright` command line: serve, worker, import, draft, keys, demo."""
+"""The `planwright` command line: serve, worker, import, draft, keys, users, demo."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ from app.settings import Settings
 cli = typer.Typer(help="Planwright keeps strategic account plans current.", no_args_is_help=True)
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+users_cli = typer.Typer(help="Reviewer accounts, who sign in to the UI with email and password.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
 
+DEMO_REVIEWER = "reviewer@demo.example"
 DEMO_BUNDLES = Path(__file__).resolve().parent.parent / "evals" / "datasets" / "demo"
 
 TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="The tenant to act in.")]
@@ -393,6 +396,88 @@ def revoke_key(
     typer.echo(f"revoked {key_id} ({name})")
 
 
+@users_cli.command("create")
+def create_user(
+    email: Annotated[str, typer.Option(help="The email the reviewer signs in with.")],
+    tenant: Annotated[str, typer.Option("--tenant", "-t", help="The tenant the reviewer works in.")],
+    role: Annotated[str, typer.Option(help="reviewer or admin.")] = "reviewer",
+    name: Annotated[str | None, typer.Option(help="The name shown on their decisions; defaults to the email.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of a prompt.")
+    ] = False,
+    new_tenant: Annotated[
+        bool, typer.Option("--new-tenant", help="Allow a tenant that has no keys, accounts or users yet.")
+    ] = False,
+) -> None:
+    """Add a reviewer account. The password is asked for (never echoed) or read from standard input."""
+    import sys
+
+    from app.auth.service import Role
+    from app.auth.users import USER_ROLES, UserError, create_user
+    from app.db import transaction
+
+    if role not in USER_ROLES:
+        typer.echo(f"error: unknown role {role!r}; use {' or '.join(USER_ROLES)}", err=True)
+        raise typer.Exit(2)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True, default="", show_default=False)
+    state = _state()
+    try:
+        with transaction(state.sessions) as session:
+            user = create_user(session, tenant, email, password, Role(role), name, new_tenant=new_tenant)
+            user_id, stored_email = user.id, user.email
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        state.close()
+    typer.echo(f"created {user_id}: {stored_email} ({role}) in tenant {tenant}")
+
+
+@users_cli.command("list")
+def list_users(tenant: TenantOpt = "demo") -> None:
+    """The tenant's reviewer accounts: id, email, name, role, last sign-in. Never a password or its hash."""
+    from app.auth.repository import users_of
+
+    state = _state()
+    try:
+        with state.sessions() as session:
+            rows = users_of(session, tenant)
+    finally:
+        state.close()
+    if not rows:
+        typer.echo(f"no users in tenant {tenant!r}")
+        return
+    typer.echo(f"{'id':<34} {'email':<32} {'name':<24} {'role':<9} last sign-in")
+    for r in rows:
+        last = f"{r.last_login_at:%Y-%m-%d %H:%M}" if r.last_login_at else "-"
+        typer.echo(f"{r.id:<34} {r.email:<32} {r.name:<24} {r.role:<9} {last}")
+
+
+def _demo_reviewer(state, login_file: Path) -> str:  # type: ignore[no-untyped-def]
+    """The demo reviewer's password: the one kept in `login_file` while its account exists, else a new account."""
+    from app.auth.repository import user_by_email
+    from app.auth.service import Role
+    from app.auth.users import create_user, set_password
+    from app.db import transaction
+
+    lines = login_file.read_text().split() if login_file.exists() else []
+    with transaction(state.sessions) as session:
+        if len(lines) == 2 and lines[0] == DEMO_REVIEWER and user_by_email(session, DEMO_REVIEWER):
+            return lines[1]
+        existing = user_by_email(session, DEMO_REVIEWER)
+        password = secrets.token_urlsafe(12)
+        if existing is not None:  # the file was lost: a new password for the same account
+            set_password(session, existing, password)
+        else:
+            create_user(session, "demo", DEMO_REVIEWER, password, Role.reviewer, "Demo Reviewer", new_tenant=True)
+    login_file.write_text(f"{DEMO_REVIEWER}\n{password}\n")
+    os.chmod(login_file, 0o600)
+    return password
+
+
 @cli.command()
 def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -419,12 +504,15 @@ def demo(
                 issue_key(session, "demo", "demo reviewer", [Role.admin], key)
         key_file.write_text(key + "\n")
         os.chmod(key_file, 0o600)
+        password = _demo_reviewer(state, settings.data_dir / "demo-reviewer-login")  # printed below
     finally:
         state.close()
+    login_file = settings.data_dir / "demo-reviewer-login"
     typer.echo(
-        f"\n  Review UI:  http://{host}:{port}/ui   (sign in with the API key)\n"
+        f"\n  Review UI:  http://{host}:{port}/ui\n"
+        f"  Sign in as: {DEMO_REVIEWER}   password: {password}   (also in {login_file})\n"
         f"  API docs:   http://{host}:{port}/docs\n"
-        f"  API key:    {key}   (also in {key_file})\n"
+        f"  API key:    {key}   (an admin key, for the API or the UI's key sign-in; also in {key_file})\n"
     )
     if serve_after:
         serve(host=host, port=port)

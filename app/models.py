@@ -1,7 +1,7 @@
 """Every table of the service, imported in one place for Alembic and for create-all in tools."""
 
 from app.accounts.models import Account
-from app.auth.models import ApiKey, UiSession
+from app.auth.models import ApiKey, LoginThrottle, UiSession, User
 from app.db import Base
 from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
 from app.idempotency import IdempotencyRow
@@ -18,9 +18,11 @@ __all__ = [
     "DraftChangeRow",
     "DraftRow",
     "IdempotencyRow",
+    "LoginThrottle",
     "PlanVersionRow",
     "SourceRow",
     "UiSession",
+    "User",
     "WebhookDeliveryRow",
     "WebhookEndpointRow",
     "WebhookEventRow",

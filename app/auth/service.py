@@ -33,6 +33,7 @@ class Principal(BaseModel):
     name: str
     roles: frozenset[Role]
     key_id: str | None = None
+    user_id: str | None = None  # a reviewer account signed in with a password, rather than an API key
 
     def has_any(self, *roles: Role) -> bool:
         return Role.admin in self.roles or any(r in self.roles for r in roles)

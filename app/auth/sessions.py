@@ -1,7 +1,7 @@
 """Reviewer sessions for the UI, independent of how the reviewer proved who they are.
 
 The browser holds a random token; the database holds only its SHA-256, so neither a stolen
-database row nor the cookie reveals an API key. Each session has its own CSRF token, an idle
+database row nor the cookie reveals an API key or a password. Each session has its own CSRF token, an idle
 timeout and an absolute one.
 """
 
@@ -46,6 +46,7 @@ def open_session(session: Session, principal: Principal, timeouts: Timeouts) -> 
         principal=principal.name,
         roles=sorted(str(r) for r in principal.roles),
         key_id=principal.key_id,
+        user_id=principal.user_id,
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
         last_seen_at=now,
@@ -76,6 +77,10 @@ def end_session(session: Session, token: str) -> None:
 
 def _active(row: UiSession) -> ActiveSession:
     principal = Principal(
-        tenant=row.tenant, name=row.principal, roles=frozenset(Role(r) for r in row.roles), key_id=row.key_id
+        tenant=row.tenant,
+        name=row.principal,
+        roles=frozenset(Role(r) for r in row.roles),
+        key_id=row.key_id,
+        user_id=row.user_id,
     )
     return ActiveSession(principal=principal, csrf_token=row.csrf_token, expires_at=row.expires_at)

@@ -71,6 +71,10 @@ class DraftChangeRow(Base):
     issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     decision: Mapped[str | None] = mapped_column(String(10), default=None)
     decided_after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # A reviewer's edit saved before deciding: accepting the change then applies this payload instead.
+    edited_after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    edited_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
 
     draft: Mapped[DraftRow] = relationship(back_populates="changes")
@@ -90,5 +94,7 @@ class DecisionRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     actor: Mapped[str] = mapped_column(String(200))
+    # The reviewer account that decided in the UI; None for API keys.
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
     plan_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

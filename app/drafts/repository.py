@@ -139,3 +139,9 @@ def take_trigger(session: Session, trigger: DraftTriggerRow) -> bool:
     assert isinstance(result, CursorResult)
     return result.rowcount == 1
 
+
+
+def decisions_of(session: Session, tenant: str, draft_id: str) -> dict[str, DecisionRow]:
+    """Who decided each decided change of a draft, when, and with what comment."""
+    query = select(DecisionRow).where(DecisionRow.tenant == tenant, DecisionRow.draft_id == draft_id)
+    return {row.change_id: row for row in session.scalars(query.order_by(DecisionRow.id))}

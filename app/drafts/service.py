@@ -35,7 +35,7 @@ from app.problems import Problem, not_found
 from app.sources import repository as sources
 from app.webhooks import service as webhooks
 from plans.apply import ConflictError, InvalidChangeError, apply_changes
-from plans.models import PAYLOAD_MODEL, Change
+from plans.models import PAYLOAD_MODEL, Change, target_of
 from plans.vocabulary import DraftKind
 from retrieval.evidence import Source, SourceType
 from retrieval.hybrid import HybridRetriever
@@ -360,9 +360,17 @@ def get_draft(session: Session, tenant: str, draft_id: str) -> DraftRow:
 
 
 def decide(
-    session: Session, tenant: str, actor: str, draft_id: str, version: int, decisions: list[DecisionIn]
+    session: Session,
+    tenant: str,
+    actor: str,
+    draft_id: str,
+    version: int,
+    decisions: list[DecisionIn],
+    user_id: str | None = None,
 ) -> DraftRow:
-    """Record decisions on a draft's changes and apply accepted and edited ones as a new plan version."""
+    """Record decisions on a draft's changes and apply accepted and edited ones as a new plan version.
+
+    `actor` is who decided as the audit log names them; `user_id` their reviewer account, if they have one."""
     # Locks in one order, account then draft, and FOR NO KEY UPDATE, which a row's foreign-key readers
     # (a new draft, change or decision pointing at it) do not wait for: no deadlock with drafts settling.
     draft = get_draft(session, tenant, draft_id)
@@ -435,6 +443,7 @@ def decide(
                 after=row.decided_after,
                 comment=decision.comment,
                 actor=actor,
+                user_id=user_id,
                 plan_version=new_plan.version,
             )
         )
@@ -442,6 +451,48 @@ def decide(
         draft.status = "decided"
     session.flush()
     return draft
+
+
+def save_edit(
+    session: Session,
+    tenant: str,
+    actor: str,
+    draft_id: str,
+    change_id: str,
+    version: int,
+    after: dict[str, Any] | None,
+) -> DraftRow:
+    """Keep a reviewer's edit of an undecided change until it is decided (None, or the drafted value, discards
+    it); accepting the change then applies the edit. The draft moves to its next version, so a form that still
+    shows the drafted value is stale and gets 409 instead of accepting what its reviewer never saw."""
+    draft = get_draft(session, tenant, draft_id)
+    _check_open(draft, version)
+    row = next((r for r in draft.changes if r.id == change_id), None)
+    if row is None:
+        raise not_found("Change", change_id)
+    if row.decision is not None:
+        raise Problem(409, "Change already decided", f"Change {change_id} is already decided.")
+    change = Change.model_validate(row.change)
+    edited = _edited(change, after).after if after is not None else None
+    if edited is not None and target_of(edited) != change.target:
+        raise Problem(422, "Edit moves the change", f"An edit of change {change_id} keeps its target {change.target}.")
+    if not repository.claim_version(session, tenant, draft.id, version):
+        session.refresh(draft)
+        _check_open(draft, version)
+    session.refresh(draft)
+    if edited is None or edited == change.after:
+        row.edited_after, row.edited_by, row.edited_at = None, None, None
+    else:
+        row.edited_after, row.edited_by, row.edited_at = edited.model_dump(mode="json"), actor, utcnow()
+    session.flush()
+    return draft
+
+
+def accepting(row: DraftChangeRow, comment: str | None = None) -> DecisionIn:
+    """The decision that accepts a change as the reviewer sees it: with their saved edit, if they made one."""
+    if row.edited_after is not None:
+        return DecisionIn(change_id=row.id, action="edit", after=row.edited_after, comment=comment)
+    return DecisionIn(change_id=row.id, action="accept", comment=comment)
 
 
 def _check_open(draft: DraftRow, version: int) -> None:

@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.accounts.router import export_qbr_brief
+from app.auth import users
 from app.auth.service import Principal, Role, authenticate
 from app.auth.sessions import ActiveSession, Timeouts, end_session, find_session, open_session
 from app.db import transaction
 from app.deps import SessionDep, StateDep
 from app.drafts import repository as drafts_repo
 from app.drafts import service as drafts
-from app.drafts.schemas import DecisionIn
+from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
+from app.drafts.schemas import ChangePublic, DecisionIn
 from app.drafts.views import draft_public, draft_summaries
 from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
@@ -32,9 +34,18 @@ from app.problems import Problem
 from app.security import SAFE_METHODS, same_origin
 from app.settings import Settings
 from app.sources import repository as sources
+from app.ui import edits
 from plans.definitions import define
-from plans.models import AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell
-from plans.render import brief_citations, brief_sections, describe_change, qbr_markdown, stakeholder_label
+from plans.diff import changed_fields
+from plans.models import PAYLOAD_MODEL, AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell
+from plans.render import (
+    FIELD_LABELS,
+    brief_citations,
+    brief_sections,
+    describe_change,
+    qbr_markdown,
+    stakeholder_label,
+)
 
 SESSION_COOKIE = "planwright_session"
 LOGIN_CSRF_COOKIE = "planwright_login_csrf"
@@ -136,21 +147,39 @@ def login_form(request: Request, state: StateDep, error: str | None = None) -> H
 
 
 @router.post("/login")
-def login(request: Request, state: StateDep, api_key: Annotated[str, Form()]) -> Response:
-    """Sign in with an API key; the browser gets a session cookie that holds a random token, never the key."""
+def login(
+    request: Request,
+    state: StateDep,
+    email: Annotated[str | None, Form(max_length=400)] = None,
+    password: Annotated[str | None, Form(max_length=4096)] = None,
+    api_key: Annotated[str | None, Form(max_length=400)] = None,
+) -> Response:
+    """Sign in with email and password, or with an API key (administrators, integrations); the browser
+    gets a session cookie that holds a random token, never the key or the password."""
+    error, status = None, 200
     with transaction(state.sessions) as session:
-        principal = authenticate(session, api_key.strip(), record_use=True)
+        if api_key is not None:
+            principal = authenticate(session, api_key.strip(), record_use=True)
+            if principal is None:
+                error = "That key is unknown or revoked."
+        else:
+            attempt = users.sign_in(session, email or "", password or "")
+            principal = attempt.principal
+            if attempt.locked_until is not None:
+                error = f"Too many failed sign-ins for this email: try again after {attempt.locked_until:%H:%M} UTC."
+                status = 429
+            elif principal is None:
+                error = "That email and password do not match an account."
         if principal is not None:
             if earlier := request.cookies.get(SESSION_COOKIE):
                 end_session(session, earlier)
             token, _ = open_session(session, principal, _timeouts(state.settings))
     if principal is None:
-        return _page(
-            request,
-            "login.html",
-            error="That key is unknown or revoked.",
-            csrf_token=request.cookies[LOGIN_CSRF_COOKIE],
+        form = _page(
+            request, "login.html", error=error, email=email or "", csrf_token=request.cookies[LOGIN_CSRF_COOKIE]
         )
+        form.status_code = status
+        return form
     response = RedirectResponse("/ui", status_code=303)
     cookie = _cookie_kwargs(request, state.settings)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(state.settings.session_max_age_s), **cookie)
@@ -200,12 +229,13 @@ def review(
     draft = draft_public(row)
     account = session.get(Account, row.account_id)
     cited = [c.source_id for ch in draft.changes for c in ch.citations]
+    decided = drafts_repo.decisions_of(session, principal.tenant, draft_id)
     cards = []
     changes = []
     for change_row, public in zip(row.changes, draft.changes, strict=True):
         change = Change.model_validate(change_row.change)
         changes.append(change)
-        cards.append({"change": public, "rows": describe_change(change), "label": _target_label(change)})
+        cards.append(_card(change, change_row, public, decided.get(change.id)))
         cited += [citation.source_id for citation in _brief_citations(change)]
     source_rows = sources.titles(session, principal.tenant, cited)
     base = plan_store.get_version(session, row.account_id, row.base_plan_version or 1) or AccountPlan()
@@ -222,6 +252,26 @@ def review(
         matrix=whitespace_matrix(base, changes) if row.kind == "whitespace" else None,
         briefs=[brief_sections(c.after) for c in changes if isinstance(c.after, QbrBrief)],
     )
+
+
+def _card(change: Change, row: DraftChangeRow, public: ChangePublic, decision: DecisionRow | None) -> dict[str, Any]:
+    """A change as its card shows it: the value a reviewer's edit made (decided or saved), marked as edited,
+    in place of the drafted one; and who decided, when, with what comment."""
+    edit = row.decided_after if row.decision == "edit" else row.edited_after if row.decision is None else None
+    shown = change.model_copy(update={"after": PAYLOAD_MODEL[change.kind].model_validate(edit)}) if edit else change
+    edited_labels = {FIELD_LABELS.get(name, name) for name, _, _ in changed_fields(change.after, shown.after)}
+    drafted = {label: new for label, _, new in describe_change(change)}
+    return {
+        "change": public,
+        "rows": describe_change(shown),
+        "label": _target_label(shown),
+        "edited": edited_labels if edit else set(),
+        "drafted": drafted,
+        "pending_edit": row.edited_by if row.decision is None and row.edited_after else None,
+        "edited_at": row.edited_at,
+        "decision": decision,
+        "editable": edits.payload_model(change) is not None,
+    }
 
 
 def _brief_citations(change: Change) -> list[Citation]:
@@ -267,12 +317,14 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
     decisions: list[DecisionIn] = []
     for change in undecided:
         action = form.get(f"action_{change.id}")
-        if bulk == "accept_verified" and not change.issues:
+        if bulk == "accept_verified" and not change.issues:  # with the reviewer's edit, if they saved one
             action = "accept"
         elif bulk == "reject_all":
             action = "reject"
-        if action in ("accept", "reject"):
-            comment = str(form.get(f"comment_{change.id}") or "") or None
+        comment = str(form.get(f"comment_{change.id}") or "") or None
+        if action == "accept":
+            decisions.append(drafts.accepting(change, comment))
+        elif action == "reject":
             decisions.append(DecisionIn(change_id=change.id, action=action, comment=comment))
     if not decisions:
         return RedirectResponse(
@@ -283,13 +335,111 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
         raise Problem(422, "Invalid version", "The form's `version` must be the draft's version number.")
     try:
         with state.sessions() as session, session.begin():
-            draft = drafts.decide(session, principal.tenant, principal.name, draft_id, int(version), decisions)
+            draft = drafts.decide(
+                session, principal.tenant, principal.name, draft_id, int(version), decisions, principal.user_id
+            )
             account_id = draft.account_id
     except Problem as exc:
         return RedirectResponse(f"/ui/drafts/{draft_id}?error={exc.detail or exc.title}", status_code=303)
     if any(d.action == "accept" for d in decisions):
         return RedirectResponse(f"/ui/accounts/{account_id}/plan", status_code=303)
     return RedirectResponse(f"/ui/drafts/{draft_id}", status_code=303)
+
+
+def _editable_change(
+    session: Session, principal: Principal, draft_id: str, change_id: str
+) -> tuple[DraftRow, DraftChangeRow]:
+    if not principal.has_any(Role.reviewer):
+        raise Problem(403, "Forbidden", "Editing a change needs the reviewer role.")
+    draft = drafts.get_draft(session, principal.tenant, draft_id)
+    row = next((r for r in draft.changes if r.id == change_id), None)
+    if row is None:
+        raise Problem(404, "Change not found", f"Draft {draft_id} has no change {change_id!r}.")
+    if edits.payload_model(Change.model_validate(row.change)) is None:
+        raise Problem(422, "Not editable here", "A QBR brief is edited through the API (action `edit`) for now.")
+    if draft.status != "pending_review" or row.decision is not None:
+        raise Problem(409, "Already decided", f"Change {change_id} is decided, or the draft is {draft.status}.")
+    return draft, row
+
+
+def _edit_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    draft: DraftRow,
+    row: DraftChangeRow,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The edit form, filled with the saved edit or the drafted value, or with what the reviewer typed."""
+    change = Change.model_validate(row.change)
+    model = edits.payload_model(change)
+    assert model is not None and change.after is not None
+    changes = [Change.model_validate(r.change) for r in draft.changes]
+    people = edits.people_of(plan_store.latest(session, draft.account_id), changes)
+    shown = values if values is not None else (row.edited_after or change.after.model_dump(mode="json"))
+    response = _page(
+        request,
+        "edit.html",
+        principal=principal,
+        draft=draft,
+        account=session.get(Account, draft.account_id),
+        change=change,
+        label=_target_label(change),
+        fixed=[(FIELD_LABELS.get(n, n), getattr(change.after, n)) for n in edits.FIXED[model]],
+        fields=edits.form_fields(model, shown, people, errors),
+        errors=errors or {},
+        error=error,
+        edited=row.edited_after is not None,
+    )
+    response.status_code = status_code
+    return response
+
+
+@router.get("/drafts/{draft_id}/changes/{change_id}/edit", response_class=HTMLResponse)
+def edit_form(
+    request: Request, draft_id: str, change_id: str, session: SessionDep, principal: UiPrincipal
+) -> HTMLResponse:
+    draft, row = _editable_change(session, principal, draft_id, change_id)
+    return _edit_page(request, session, principal, draft, row)
+
+
+@router.post("/drafts/{draft_id}/changes/{change_id}/edit")
+async def save_edit(
+    request: Request, draft_id: str, change_id: str, state: StateDep, principal: UiPrincipal
+) -> Response:
+    """Save an edit of one change (or discard it); the change is decided later with the others on the page.
+    Invalid input comes back as the form, with what was typed and each error announced."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    version = form.get("version", "")
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
+        raise Problem(422, "Invalid version", "The form's `version` must be the draft's version number.")
+    with state.sessions() as session:
+        try:
+            with session.begin():
+                draft, row = _editable_change(session, principal, draft_id, change_id)
+                change = Change.model_validate(row.change)
+                model = edits.payload_model(change)
+                assert model is not None and change.after is not None
+                changes = [Change.model_validate(r.change) for r in draft.changes]
+                people = edits.people_of(plan_store.latest(session, draft.account_id), changes)
+                after: dict[str, Any] | None = None
+                if not form.get("discard"):
+                    after, typed, errors = edits.parse_form(model, change.after, form, people)
+                    if errors:
+                        return _edit_page(request, session, principal, draft, row, typed, errors, status_code=422)
+                drafts.save_edit(session, principal.tenant, principal.name, draft_id, change_id, int(version), after)
+        except Problem as exc:  # a stale form, most often: show it again with what was typed
+            with session.begin():
+                draft, row = _editable_change(session, principal, draft_id, change_id)
+                model = edits.payload_model(Change.model_validate(row.change))
+                assert model is not None
+                typed = {k: form.get(k, "") for k in edits.EDITABLE[model]}
+                message = f"{exc.detail or exc.title} Your edit is below, not saved."
+                return _edit_page(request, session, principal, draft, row, typed, error=message, status_code=exc.status)
+    return RedirectResponse(f"/ui/drafts/{draft_id}#change-{change_id}", status_code=303)
 
 
 @router.get("/accounts/{account_id}/plan", response_class=HTMLResponse)
