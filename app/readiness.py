@@ -72,3 +72,9 @@ def embedded_store_check(path: Path) -> Check:
             raise FileNotFoundError("the embedded vector store's folder is gone")
 
     return Check("vector_store", probe)
+
+
+def dependency_checks(engine: Engine, chroma_url: str | None, chroma_path: Path, http: httpx.Client) -> list[Check]:
+    """What a process needs to serve: its database, and its vector store (a Chroma server or the embedded one)."""
+    store = chroma_server_check(chroma_url, http) if chroma_url else embedded_store_check(chroma_path)
+    return [database_check(engine), store]

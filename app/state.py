@@ -21,7 +21,7 @@ from app.drafts.sweeper import DraftSweeper
 from app.drafts.triggers import DraftScheduler
 from app.metrics import metrics_registry
 from app.migrate import upgrade
-from app.readiness import Check, chroma_server_check, database_check, embedded_store_check
+from app.readiness import Check, dependency_checks
 from app.settings import Settings
 from app.telemetry import ObservedEmbedder, Telemetry
 from app.webhooks.deliverer import USER_AGENT, WebhookDeliverer
@@ -101,14 +101,11 @@ def build_state(
     sessions = make_sessionmaker(engine)
     telemetry = Telemetry()
     embedder = ObservedEmbedder(embedder or load_embedder(settings.embedder), telemetry.observe_embedding)
-    probe_http = None
     if settings.chroma_url:
         store = ChunkStore.http(settings.chroma_url, embedder)
-        probe_http = httpx.Client(follow_redirects=False)
-        store_check = chroma_server_check(settings.chroma_url, probe_http)
     else:
         store = ChunkStore.persistent(settings.chroma_path, embedder)
-        store_check = embedded_store_check(settings.chroma_path)
+    probe_http = httpx.Client(follow_redirects=False)
     if settings.bootstrap_api_key:
         with transaction(sessions) as session:
             issue_key(session, settings.bootstrap_tenant, "bootstrap", [Role.admin], settings.bootstrap_api_key)
@@ -156,6 +153,6 @@ def build_state(
         metrics_registry(sessions),
         telemetry=telemetry,
         api_keys=KeyCache(settings.api_key_cache_ttl_s),
-        readiness=[database_check(engine), store_check],
+        readiness=dependency_checks(engine, settings.chroma_url, settings.chroma_path, probe_http),
         probe_http=probe_http,
     )

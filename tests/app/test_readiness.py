@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from app.cli import cli
 from app.main import create_app
 from app.settings import Settings
 from app.state import AppState, build_state
@@ -79,3 +81,22 @@ def test_a_stopped_chroma_server_is_503_naming_the_vector_store_and_ready_again_
     assert before.status_code == 200, before.text
     assert _not_ready(during, "vector_store")["database"] == "ok"
     assert after.status_code == 200, after.text
+
+
+def test_planwright_ready_exits_0_when_both_answer_and_1_naming_a_database_on_a_closed_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chroma_server: ChromaServer
+) -> None:
+    """What the worker's container health check runs."""
+    monkeypatch.setenv("PLANWRIGHT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PLANWRIGHT_CHROMA_URL", chroma_server.url)
+    monkeypatch.delenv("PLANWRIGHT_DATABASE_URL", raising=False)
+    ready = CliRunner().invoke(cli, ["ready"])
+    monkeypatch.setenv("PLANWRIGHT_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/planwright")
+    refused = CliRunner().invoke(cli, ["ready"])
+    chroma_server.stop()
+    monkeypatch.delenv("PLANWRIGHT_DATABASE_URL")
+    no_store = CliRunner().invoke(cli, ["ready"])
+
+    assert ready.exit_code == 0 and ready.output == "database: ok\nvector_store: ok\n", ready.output
+    assert refused.exit_code == 1 and "database: failed: OperationalError" in refused.output
+    assert no_store.exit_code == 1 and "vector_store: failed: ConnectError" in no_store.output
