@@ -24,7 +24,7 @@ from app.settings import Settings
 from app.sources.router import router as sources_router
 from app.state import AppState, build_state
 from app.telemetry import HttpMetrics
-from app.ui.router import LoginRequired, redirect_to_login
+from app.ui.router import LoginRequired, error_page, redirect_to_login
 from app.ui.router import router as ui_router
 from app.webhooks.router import router as webhooks_router
 
@@ -55,7 +55,7 @@ def create_app(
         "and QBR updates from account evidence, for a SAM to review.",
         lifespan=lifespan,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, html_pages={"/ui": error_page})  # /v1 keeps problem+json
     install_openapi(app)
     app.add_middleware(SecurityHeaders)  # outermost of ours: every answer gets the headers, errors included
     install_outage_handler(app)

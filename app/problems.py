@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -103,37 +103,43 @@ class RequestIdMiddleware:
             _request_id.reset(token)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+# Renders an error as an HTML page for browser routes: (request, status, title, detail) -> response.
+HtmlErrorPage = Callable[[Request, int, str, "str | None"], Response]
+
+
+def install_problem_handlers(app: FastAPI, html_pages: Mapping[str, HtmlErrorPage] | None = None) -> None:
+    """Answer errors as problem+json, except under a prefix of `html_pages` (a browser's pages), where its
+    renderer answers with an HTML page saying the same."""
     app.add_middleware(RequestIdMiddleware)
+    pages = dict(html_pages or {})
+
+    def answer(request: Request, status: int, title: str, detail: str | None, **extra: Any) -> Response:
+        path = request.url.path
+        for prefix, page in pages.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return page(request, status, title, detail)
+        return problem_response(status, title, detail, path, **extra)
 
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, request.url.path, **exc.extra)
+    async def _problem(request: Request, exc: Problem) -> Response:
+        return answer(request, exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
-        response = problem_response(
-            exc.status_code, title.get(exc.status_code, "Error"), str(exc.detail), request.url.path
-        )
+        response = answer(request, exc.status_code, title.get(exc.status_code, "Error"), str(exc.detail))
         if exc.headers:
             response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(NulInText)
-    async def _nul(request: Request, exc: NulInText) -> JSONResponse:
-        return problem_response(422, "Invalid text", f"{exc} Nothing was saved.", request.url.path)
+    async def _nul(request: Request, exc: NulInText) -> Response:
+        return answer(request, 422, "Invalid text", f"{exc} Nothing was saved.")
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return problem_response(
-            422,
-            "Invalid request",
-            "The request does not match the schema.",
-            request.url.path,
-            errors=errors,
-        )
+        return answer(request, 422, "Invalid request", "The request does not match the schema.", errors=errors)
 
 
 _STATUS_MEANING = {

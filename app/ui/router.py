@@ -30,7 +30,7 @@ from app.drafts.schemas import ChangePublic, DecisionIn
 from app.drafts.views import draft_public, draft_summaries
 from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
-from app.problems import Problem
+from app.problems import Problem, current_request_id
 from app.security import SAFE_METHODS, same_origin
 from app.settings import Settings
 from app.sources import repository as sources
@@ -64,6 +64,24 @@ class LoginRequired(Exception):
 
 async def redirect_to_login(_request: Request, _exc: Exception) -> Response:
     return RedirectResponse("/ui/login", status_code=303)
+
+
+def error_page(request: Request, status: int, title: str, detail: str | None) -> Response:
+    """An error on a UI route as a page of the UI (the API's answer is problem+json)."""
+    active: ActiveSession | None = getattr(request.state, "ui_session", None)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": title,
+            "detail": detail,
+            "request_id": current_request_id(),
+            "principal": active.principal if active else None,
+            "csrf_token": active.csrf_token if active else None,
+        },
+        status_code=status,
+    )
 
 
 def _timeouts(settings: Settings) -> Timeouts:
@@ -341,7 +359,7 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
             account_id = draft.account_id
     except Problem as exc:
         return RedirectResponse(f"/ui/drafts/{draft_id}?error={exc.detail or exc.title}", status_code=303)
-    if any(d.action == "accept" for d in decisions):
+    if any(d.action in ("accept", "edit") for d in decisions):
         return RedirectResponse(f"/ui/accounts/{account_id}/plan", status_code=303)
     return RedirectResponse(f"/ui/drafts/{draft_id}", status_code=303)
 
@@ -355,10 +373,10 @@ def _editable_change(
     row = next((r for r in draft.changes if r.id == change_id), None)
     if row is None:
         raise Problem(404, "Change not found", f"Draft {draft_id} has no change {change_id!r}.")
-    if edits.payload_model(Change.model_validate(row.change)) is None:
-        raise Problem(422, "Not editable here", "A QBR brief is edited through the API (action `edit`) for now.")
     if draft.status != "pending_review" or row.decision is not None:
         raise Problem(409, "Already decided", f"Change {change_id} is decided, or the draft is {draft.status}.")
+    if edits.payload_model(Change.model_validate(row.change)) is None:
+        raise Problem(422, "Not editable here", "A QBR brief is edited through the API (action `edit`) for now.")
     return draft, row
 
 

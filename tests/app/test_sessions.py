@@ -166,10 +166,10 @@ def test_a_decision_without_the_csrf_token_is_refused_and_nothing_is_decided(cli
     wrong = ui_post(client, path, "not-the-session-token", form)
     other_session = ui_post(client, path, ui_login(TestClient(client.app), keys.reviewer), form)
 
-    for refused in (missing, wrong, other_session):
+    for refused in (missing, wrong, other_session):  # a page of the UI, as every UI error is
         assert refused.status_code == 403
-        assert refused.headers["content-type"] == "application/problem+json"
-        assert "CSRF token" in refused.json()["detail"]
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "CSRF token" in refused.text
     assert _undecided(client, keys, draft["id"])
 
 
@@ -194,7 +194,7 @@ def test_a_decision_from_another_origin_is_refused_and_nothing_is_decided(
     refused = client.post(f"/ui/drafts/{draft['id']}/decisions", data=form, headers=headers)
 
     assert refused.status_code == 403
-    assert "Origin" in refused.json()["detail"]
+    assert "Origin" in refused.text
     assert _undecided(client, keys, draft["id"])
 
 
