@@ -55,6 +55,11 @@ def serve(
 @cli.command()
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run the drafts waiting now, then exit (cron, tests).")] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve this worker's histograms (draft latency, embedding) for Prometheus on this port."),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface the metrics port listens on.")] = "127.0.0.1",
 ) -> None:
     """Run the drafts API processes record (PLANWRIGHT_DRAFT_EXECUTION=worker); run any number of these."""
     from app.logs import configure_logging
@@ -62,9 +67,11 @@ def worker(
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
     from app.drafts.worker import run_until_signalled, worker_for
+    from app.telemetry import serve_metrics
 
     state = _state(settings)
     drafter = worker_for(state)
+    stop_metrics = serve_metrics(state.telemetry.registry, metrics_host, metrics_port) if metrics_port else None
     try:
         if once:
             typer.echo(f"drafts run: {drafter.drain()}")
@@ -73,6 +80,8 @@ def worker(
             state.webhooks.start()
         run_until_signalled(drafter)
     finally:
+        if stop_metrics is not None:
+            stop_metrics()
         drafter.close()
         state.close()
 

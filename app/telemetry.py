@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Histogram, start_http_server
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from retrieval.protocols import Embedder
@@ -140,3 +140,17 @@ def _telemetry_of(scope: Scope) -> Telemetry | None:
     """The running app's telemetry (built with its state in the lifespan); None before it started."""
     state = getattr(getattr(scope.get("app"), "state", None), "planwright", None)
     return getattr(state, "telemetry", None)
+
+
+def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> Callable[[], None]:
+    """Serve `registry` at http://host:port/metrics from a background thread (for `planwright worker`,
+    which has no HTTP of its own); returns what stops it. The registry holds this process's
+    histograms only, which name no tenant, so the port asks for no credential."""
+    server, thread = start_http_server(port, addr=host, registry=registry)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+    return stop

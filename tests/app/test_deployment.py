@@ -61,7 +61,8 @@ def test_the_services_of_a_scaled_deployment_each_have_a_health_check(services: 
 
 def test_every_command_is_one_the_cli_and_chroma_have(services: dict[str, dict[str, Any]]) -> None:
     assert services["api-1"]["command"][:2] == ["planwright", "serve"]
-    assert services["worker"]["command"] == ["planwright", "worker"]
+    assert services["worker"]["command"][:2] == ["planwright", "worker"]
+    assert "--metrics-port" in services["worker"]["command"]
     assert services["migrate"]["command"] == ["planwright", "migrate"]
     for name in PLANWRIGHT:
         _runs_in_the_cli(services[name]["command"])

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,6 +19,7 @@ from app.drafts.worker import worker_for
 from app.main import create_app
 from app.settings import Settings
 from app.state import AppState
+from tests.app.chroma_server import ChromaServer, free_port
 from tests.app.support import Keys, upload, wait_for_draft
 
 TOKEN = {"Authorization": "Bearer scrape-me"}
@@ -121,3 +128,54 @@ def test_the_queue_depth_and_oldest_age_come_from_sql_and_a_worker_drains_them(
     # A tenant's admin sees its own queue, but not the process's histograms, which mix every tenant's work.
     assert "planwright_draft_queue_depth" in admin_view
     assert "planwright_http_request_duration_seconds" not in admin_view
+
+
+def test_a_planwright_worker_serves_its_draft_histogram_on_its_metrics_port(
+    settings: Settings, state_factory: Callable[[Settings], AppState], chroma_server: ChromaServer, tmp_path: Path
+) -> None:
+    """The scaled deployment: an API process records the draft, a real `planwright worker` runs it."""
+    shared = {"chroma_url": chroma_server.url, "draft_execution": "worker"}
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANWRIGHT_")}
+    env.update(
+        PLANWRIGHT_DATA_DIR=str(tmp_path / "worker-data"),
+        PLANWRIGHT_DATABASE_URL=settings.resolved_database_url,
+        PLANWRIGHT_CHROMA_URL=chroma_server.url,
+        PLANWRIGHT_EMBEDDER="hashing",
+        PLANWRIGHT_DRAFT_EXECUTION="worker",
+        PLANWRIGHT_WORKER_POLL_INTERVAL_S="0.2",
+        PLANWRIGHT_WEBHOOKS_ENABLED="false",
+    )
+    with _client(settings, state_factory, **shared) as client:
+        keys = Keys(client.app.state.planwright, "acme-sales")  # type: ignore[attr-defined]
+        account = upload(client, keys.integration)["account_id"]
+        posted = client.post(
+            f"/v1/accounts/{account}/drafts", json={"kind": "qbr_brief"}, headers=Keys.header(keys.reviewer)
+        )
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker", "--metrics-port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            labels = {"kind": "qbr_brief", "engine": "offline", "status": "pending_review"}
+            deadline, scraped = time.monotonic() + 60, {}
+            while value(scraped, "planwright_draft_duration_seconds_count", **labels) < 1:
+                assert worker.poll() is None, worker.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "the worker did not report the draft in 60 s"
+                time.sleep(0.2)
+                try:
+                    scraped = samples(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text)
+                except httpx.HTTPError:
+                    continue
+            draft = client.get(f"/v1/drafts/{posted.json()['id']}", headers=Keys.header(keys.reviewer)).json()
+        finally:
+            worker.terminate()
+            worker.wait(30)
+
+    assert worker.returncode == 0
+    assert draft["status"] == "pending_review"
+    assert value(scraped, "planwright_draft_duration_seconds_sum", **labels) > 0
+    assert value(scraped, "planwright_embed_call_texts_sum") > 0  # the draft's retrieval queries
+    assert "planwright_accounts" not in str(scraped)  # the port shows process histograms, no tenant's figures
