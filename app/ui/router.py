@@ -339,7 +339,7 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
             action = "accept"
         elif bulk == "reject_all":
             action = "reject"
-        comment = str(form.get(f"comment_{change.id}") or "") or None
+        comment = str(form.get(f"comment_{change.id}") or "").strip() or None
         if action == "accept":
             decisions.append(drafts.accepting(change, comment))
         elif action == "reject":

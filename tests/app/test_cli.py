@@ -69,10 +69,15 @@ def test_demo_loads_every_demo_account_once(_data_dir: Path) -> None:
     drafts = _drafts(_data_dir)
     assert drafts.count(("stakeholder_map", "pending_review")) == names
 
+    email, password = (_data_dir / "demo-reviewer-login").read_text().split()
+    assert f"Sign in as: {email}   password: {password}" in first.output  # a reviewer account, not only a key
+
     again = runner.invoke(cli, ["demo", "--no-serve"])
     assert again.exit_code == 0, again.output
     assert _drafts(_data_dir) == drafts
     assert (_data_dir / "demo-api-key").read_text().strip() == key
+    assert (_data_dir / "demo-reviewer-login").read_text().split() == [email, password]
+    assert password in again.output
 
 
 def test_a_bundle_that_cannot_import_says_why_file_by_file(tmp_path: Path) -> None:
