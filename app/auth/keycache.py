@@ -26,6 +26,9 @@ class KeyCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, Principal]] = {}  # key hash -> (expires at, principal)
+        # Keys revoked here, until when they are not remembered: a request that read the key before the
+        # revocation committed must not put it back.
+        self._forgotten: dict[str, float] = {}
 
     def get(self, key_hash: str) -> Principal | None:
         with self._lock:
@@ -42,6 +45,8 @@ class KeyCache:
             return
         with self._lock:
             now = self._clock()
+            if self._forgotten.get(principal.key_id or "", now) > now:
+                return
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries = {h: e for h, e in self._entries.items() if e[0] > now}
                 if len(self._entries) >= MAX_ENTRIES:
@@ -49,9 +54,12 @@ class KeyCache:
             self._entries[key_hash] = (now + self._ttl_s, principal)
 
     def forget(self, key_id: str) -> None:
-        """Drop the key with this id (it was just revoked here)."""
+        """Drop the key with this id (it was just revoked here), and do not remember it again for a TTL."""
         with self._lock:
+            now = self._clock()
             self._entries = {h: e for h, e in self._entries.items() if e[1].key_id != key_id}
+            self._forgotten = {k: until for k, until in self._forgotten.items() if until > now}
+            self._forgotten[key_id] = now + self._ttl_s
 
     def authenticate(self, sessions: sessionmaker[Session], key: str) -> Principal | None:
         """The key's principal, from memory when this process looked it up less than the TTL ago."""

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.auth.keycache import KeyCache
+from app.auth.service import hash_key
 from app.main import create_app
 from app.settings import Settings
 from app.state import AppState
@@ -95,3 +96,20 @@ def test_the_service_caches_for_the_configured_ttl_and_never_an_unknown_key(app_
     assert cache.authenticate(app_state.sessions, "pw_nobody") is None
     issued = Keys(app_state, "acme-sales").reviewer
     assert cache.authenticate(app_state.sessions, issued) is not None  # a key issued after a miss works at once
+
+
+def test_a_lookup_that_raced_a_revocation_here_is_not_remembered(app_state: AppState) -> None:
+    """A request that read the key just before the revoking transaction committed cannot cache it again."""
+    clock = Clock()
+    cache = KeyCache(TTL_S, clock=clock)
+    key = Keys(app_state, "acme-sales").reviewer
+    principal = cache.authenticate(app_state.sessions, key)
+    assert principal is not None and principal.key_id is not None
+
+    cache.forget(principal.key_id)  # the revoke, before its commit
+    cache.put(hash_key(key), principal)  # the racing request, with what it read before the commit
+
+    assert cache.get(hash_key(key)) is None
+    clock.now += TTL_S + 0.01  # by then every lookup reads the committed revocation
+    cache.put(hash_key(key), principal)
+    assert cache.get(hash_key(key)) == principal
