@@ -66,5 +66,15 @@ def throttle(session: Session, throttle_id: str) -> LoginThrottle | None:
     return session.get(LoginThrottle, throttle_id)
 
 
+def delete_stale_throttles(session: Session, now: datetime, window_start: datetime) -> None:
+    """Forget failures older than the window that hold no lock, so guessed emails do not pile up."""
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.first_failure_at < window_start,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+        )
+    )
+
+
 def clear_throttle(session: Session, throttle_id: str) -> None:
     session.execute(delete(LoginThrottle).where(LoginThrottle.id == throttle_id))

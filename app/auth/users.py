@@ -160,6 +160,7 @@ def sign_in(session: Session, email: str, password: str, now: datetime | None = 
 
 def _count_failure(session: Session, throttle_id: str, now: datetime) -> datetime | None:
     """Count a failed sign-in in one upsert (two at once both count); the lock time once it reaches the limit."""
+    repository.delete_stale_throttles(session, now, now - FAILURE_WINDOW)
     table = LoginThrottle.__table__
     fresh = table.c.first_failure_at > now - FAILURE_WINDOW
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

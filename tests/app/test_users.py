@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.auth import users
@@ -239,3 +239,19 @@ def test_users_create_takes_the_password_on_stdin_and_explains_refusals(data_dir
     assert empty.exit_code == 2 and "A password is required" in empty.output
     role = runner.invoke(cli, [*base, "--role", "integration"], input=f"{PASSWORD}\n")
     assert role.exit_code == 2 and "use reviewer or admin" in role.output
+
+
+def test_failures_older_than_the_window_are_forgotten(app_state: AppState) -> None:
+    from datetime import timedelta
+
+    from app.auth.models import LoginThrottle
+    from app.db import utcnow
+
+    now = utcnow()
+    with transaction(app_state.sessions) as session:
+        for email in ("a@acme.example", "b@acme.example"):
+            users.sign_in(session, email, "wrong password here", now)
+        users.sign_in(
+            session, "c@acme.example", "wrong password here", now + users.FAILURE_WINDOW + timedelta(seconds=1)
+        )
+        assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 1
