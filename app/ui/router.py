@@ -43,6 +43,7 @@ from plans.render import (
     brief_citations,
     brief_sections,
     describe_change,
+    format_value,
     qbr_markdown,
     stakeholder_label,
 )
@@ -277,8 +278,9 @@ def _card(change: Change, row: DraftChangeRow, public: ChangePublic, decision: D
     in place of the drafted one; and who decided, when, with what comment."""
     edit = row.decided_after if row.decision == "edit" else row.edited_after if row.decision is None else None
     shown = change.model_copy(update={"after": PAYLOAD_MODEL[change.kind].model_validate(edit)}) if edit else change
-    edited_labels = {FIELD_LABELS.get(name, name) for name, _, _ in changed_fields(change.after, shown.after)}
-    drafted = {label: new for label, _, new in describe_change(change)}
+    edited_fields = changed_fields(change.after, shown.after)
+    edited_labels = {FIELD_LABELS.get(name, name) for name, _, _ in edited_fields}
+    drafted = {FIELD_LABELS.get(name, name): format_value(old) for name, old, _ in edited_fields}
     return {
         "change": public,
         "rows": describe_change(shown),
