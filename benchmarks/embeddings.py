@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
         default=sys.executable,
         help="interpreter for the sentence-transformers + torch peer",
     )
+    parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args(argv)
     # Peers run with a scratch working directory, so a relative interpreter path must be made
     # absolute here; abspath, not resolve(): a venv's python is a symlink that must stay one.
@@ -265,6 +266,13 @@ def main(argv: list[str] | None = None) -> None:
                 f"{args.python} cannot import sentence_transformers and torch (see --python)"
             )
     print(render(results, skipped))
+    if args.json:
+        rows = [
+            {"engine": r.engine, "sentences_per_s": round(r.sentences_per_s, 1), "load_s": round(r.load_s, 2),
+             "rss_delta_mib": round(r.rss_delta_mib, 1)}
+            for r in results
+        ]  # fmt: skip
+        args.json.write_text(json.dumps({"rows": rows, "skipped": skipped}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -108,8 +108,8 @@ class LexicalCache:
     seconds on a big account. A view is rebuilt only when the store says the account changed.
     """
 
-    def __init__(self, max_accounts: int = 32) -> None:
-        self.max_accounts = max_accounts
+    def __init__(self, max_chunks: int = 250_000) -> None:
+        self.max_chunks = max_chunks  # across the views kept; the view in use is kept whatever its size
         self._lock = threading.Lock()
         self._views: OrderedDict[Hashable, tuple[str | None, LexicalView]] = OrderedDict()
         self.builds = 0
@@ -127,8 +127,9 @@ class LexicalCache:
             self.builds += 1
             self._views[key] = (generation, view)
             self._views.move_to_end(key)
-            while len(self._views) > self.max_accounts:
-                self._views.popitem(last=False)
+            held = sum(len(v.index) for _, v in self._views.values())
+            while held > self.max_chunks and len(self._views) > 1:
+                held -= len(self._views.popitem(last=False)[1][1].index)
         return view
 
     def forget(self, key: Hashable) -> None:

@@ -214,13 +214,13 @@ def test_after_an_embedder_change_reindex_re_embeds_and_the_account_drafts_again
 ) -> None:
     assert runner.invoke(cli, ["import", str(MINI_BUNDLE), "--tenant", "acme", "--no-draft"]).exit_code == 0
     monkeypatch.setenv("PLANWRIGHT_EMBEDDER", "minilm")
-    refused = runner.invoke(cli, ["draft", "001A000001", "--tenant", "acme", "--kind", "stakeholder_map"])
+    refused = runner.invoke(cli, ["draft", "001000000000001AAA", "--tenant", "acme", "--kind", "stakeholder_map"])
     assert refused.exit_code != 0 and "planwright reindex" in str(refused.exception)
 
     result = runner.invoke(cli, ["reindex"])
 
     assert result.exit_code == 0, result.output
     assert "1 re-embedded" in result.output
-    again = runner.invoke(cli, ["draft", "001A000001", "--tenant", "acme", "--kind", "stakeholder_map"])
+    again = runner.invoke(cli, ["draft", "001000000000001AAA", "--tenant", "acme", "--kind", "stakeholder_map"])
     assert again.exit_code == 0, again.output
     assert "nothing to do" in runner.invoke(cli, ["reindex"]).output
