@@ -204,13 +204,18 @@ class ChunkStore:
         tenant, account_id = require_scope(tenant, account_id)
         collection = self._collection(tenant, account_id, create=True)
         assert collection is not None
+        try:
+            got = self._get_all(collection, ["documents", "metadatas"])
+        except NotFoundError:  # another process deleted the account since this one cached its collection
+            self._forget(tenant, account_id)
+            collection = self._collection(tenant, account_id, create=True)
+            assert collection is not None
+            got = self._get_all(collection, ["documents", "metadatas"])
         latest: dict[str, Chunk] = {}
         for chunk in chunks:
             latest[_chroma_id(tenant, account_id, chunk.id)] = chunk
         ids = list(latest)
         metadatas = {cid: _metadata(tenant, account_id, chunk, source_types) for cid, chunk in latest.items()}
-
-        got = self._get_all(collection, ["documents", "metadatas"])
         existing = {
             cid: (doc, dict(meta))
             for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
@@ -330,14 +335,16 @@ class ChunkStore:
         collection = self._collection(tenant, account_id)
         if collection is None or not source_ids:
             return
-        for batch in _batches(list(source_ids), self._batch_size()):
-            collection.delete(where={"source_id": {"$in": batch}})  # type: ignore[dict-item]
-        self._bump(collection)
+        try:
+            for batch in _batches(list(source_ids), self._batch_size()):
+                collection.delete(where={"source_id": {"$in": batch}})  # type: ignore[dict-item]
+            self._bump(collection)
+        except NotFoundError:  # the account was deleted meanwhile: nothing of it is left to delete
+            self._forget(tenant, account_id)
 
     def delete_account(self, tenant: str, account_id: str) -> None:
         tenant, account_id = require_scope(tenant, account_id)
-        with self._lock:
-            self._collections.pop((tenant, account_id), None)
+        self._forget(tenant, account_id)
         with contextlib.suppress(NotFoundError):
             self._client.delete_collection(collection_name(self.namespace, tenant, account_id))
         self._lexical.forget((tenant, account_id))
@@ -388,10 +395,13 @@ class ChunkStore:
         try:
             return read(collection)
         except NotFoundError:
-            with self._lock:
-                self._collections.pop((tenant, account_id), None)
+            self._forget(tenant, account_id)
             collection = self._collection(tenant, account_id)
             return None if collection is None else read(collection)
+
+    def _forget(self, tenant: str, account_id: str) -> None:
+        with self._lock:
+            self._collections.pop((tenant, account_id), None)
 
     def _collection_metadata(self, tenant: str, account_id: str, *, generation: str) -> dict[str, Any]:
         return {

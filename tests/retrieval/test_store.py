@@ -273,3 +273,15 @@ def test_embedding_reports_progress_and_embeds_short_texts_first(embedder: Count
 
     assert seen == [(3, 3)]
     assert embedder.embedded == sorted(texts, key=len)
+
+
+def test_a_process_whose_cached_account_another_process_deleted_writes_and_reads_it_afresh(store, embedder):
+    store.upsert("acme", "acc-1", CORPUS)
+    other_process = ChunkStore(store.client, embedder, store.namespace)
+
+    other_process.delete_account("acme", "acc-1")
+    store.delete_sources("acme", "acc-1", ["call-1"])  # nothing left to delete: not an error
+    store.upsert("acme", "acc-1", CORPUS[:1])
+
+    assert [c.id for c in other_process.chunks("acme", "acc-1")] == ["c1"]
+    assert store.count("acme", "acc-1") == 1
