@@ -30,8 +30,13 @@ TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="The tenant to ac
 
 def _state(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     from app.state import build_state
+    from retrieval.store import EmbedderMismatchError, StoreLayoutError
 
-    return build_state(settings or Settings())
+    try:
+        return build_state(settings or Settings())
+    except (StoreLayoutError, EmbedderMismatchError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @cli.command()
@@ -122,19 +127,21 @@ def migrate() -> None:
 def reindex() -> None:
     """Move the vector store to one collection per account, and re-embed chunks another embedder made
     (after changing PLANWRIGHT_EMBEDDER). Safe to run again; resumes after a crash."""
+    typer.echo(_reindex(Settings(), progress=typer.echo).summary())
+
+
+def _reindex(settings: Settings, progress: Callable[[str], None] | None = None):  # type: ignore[no-untyped-def]
     from retrieval.embedders import load_embedder
     from retrieval.reindex import reindex as run_reindex
     from retrieval.store import ChunkStore
 
-    settings = Settings()
     embedder = load_embedder(settings.embedder)
     if settings.chroma_url:
         store = ChunkStore.http(settings.chroma_url, embedder, verify=False)
     else:
         store = ChunkStore.persistent(settings.chroma_path, embedder, verify=False)
     with store:
-        report = run_reindex(store.client, embedder, store.namespace, progress=typer.echo)
-    typer.echo(report.summary())
+        return run_reindex(store.client, embedder, store.namespace, progress=progress)
 
 
 @cli.command("import")
@@ -520,6 +527,9 @@ def demo(
     from app.db import transaction
 
     settings = Settings()
+    moved = _reindex(settings)  # a ./data from an earlier release is brought up to date first
+    if moved.accounts_moved or moved.accounts_reembedded:
+        typer.echo(f"vector store: {moved.summary()}")
     state = _state(settings)
     key_file = settings.data_dir / "demo-api-key"
     started = time.perf_counter()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import chromadb
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from retrieval.store import chroma_settings
 from tests.app.support import DEMO_BUNDLES, MINI_BUNDLE
 
 runner = CliRunner()
@@ -215,7 +217,7 @@ def test_after_an_embedder_change_reindex_re_embeds_and_the_account_drafts_again
     assert runner.invoke(cli, ["import", str(MINI_BUNDLE), "--tenant", "acme", "--no-draft"]).exit_code == 0
     monkeypatch.setenv("PLANWRIGHT_EMBEDDER", "minilm")
     refused = runner.invoke(cli, ["draft", "001000000000001AAA", "--tenant", "acme", "--kind", "stakeholder_map"])
-    assert refused.exit_code != 0 and "planwright reindex" in str(refused.exception)
+    assert refused.exit_code == 2 and "run `planwright reindex`" in refused.output
 
     result = runner.invoke(cli, ["reindex"])
 
@@ -224,3 +226,18 @@ def test_after_an_embedder_change_reindex_re_embeds_and_the_account_drafts_again
     again = runner.invoke(cli, ["draft", "001000000000001AAA", "--tenant", "acme", "--kind", "stakeholder_map"])
     assert again.exit_code == 0, again.output
     assert "nothing to do" in runner.invoke(cli, ["reindex"]).output
+
+
+def test_the_demo_moves_a_vector_store_of_the_shared_collection_layout_and_loads(_data_dir: Path) -> None:
+    from retrieval.embedders import HashingEmbedder
+    from tests.retrieval.test_reindex import legacy_store
+
+    client = chromadb.PersistentClient(path=str(_data_dir / "chroma"), settings=chroma_settings())
+    legacy_store(client, "chunks", HashingEmbedder())  # what releases before per-account collections left
+    client.close()
+
+    result = runner.invoke(cli, ["demo", "--no-serve"])
+
+    assert result.exit_code == 0, result.output
+    assert "vector store: 3 account(s) moved into their own collections" in result.output
+    assert "loaded 2 demo accounts" in result.output
