@@ -1,4 +1,4 @@
-"""The numpy MiniLM matches sentence-transformers; the hashing embedder is deterministic."""
+"""MiniLM, on numpy and on ONNX Runtime, matches sentence-transformers; the hashing embedder is deterministic."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval import onnx_minilm
 from retrieval.embedders import (
     HashingEmbedder,
     MiniLmEmbedder,
     ModelNotAvailableError,
+    _read_json,
+    default_model_dir,
     gelu,
     load_embedder,
 )
@@ -25,8 +28,24 @@ SENTENCES: list[str] = REFERENCE["sentences"]
 
 
 @pytest.fixture(scope="module")
-def minilm() -> MiniLmEmbedder:
-    return MiniLmEmbedder.load()
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def numpy_minilm() -> MiniLmEmbedder:
+    return MiniLmEmbedder.load(engine="numpy")
+
+
+@pytest.fixture(scope="module")
+def onnx_minilm_embedder(onnx_cache: Path) -> MiniLmEmbedder:
+    return MiniLmEmbedder.load(engine="onnx", cache_dir=onnx_cache)
+
+
+@pytest.fixture(scope="module", params=["numpy", "onnx"])
+def minilm(request: pytest.FixtureRequest) -> MiniLmEmbedder:
+    fixture = "numpy_minilm" if request.param == "numpy" else "onnx_minilm_embedder"
+    return request.getfixturevalue(fixture)  # type: ignore[no-any-return]
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -94,7 +113,7 @@ def test_results_do_not_depend_on_order_or_batching(minilm: MiniLmEmbedder) -> N
 
     shuffled = minilm.embed_array([texts[i] for i in permutation])
     one_by_one = np.vstack([minilm.embed_array([t]) for t in texts])
-    small_batches = MiniLmEmbedder(minilm._tokenizer, minilm._weights, max_seq_length=256, batch_size=3).embed_array(
+    small_batches = MiniLmEmbedder(minilm._tokenizer, minilm._encoder, max_seq_length=256, batch_size=3).embed_array(
         texts
     )
 
@@ -186,11 +205,102 @@ def test_hashing_embedder_ignores_case_and_rewards_shared_words() -> None:
     assert float(a @ c) < 0.999
 
 
-def test_load_embedder_by_name() -> None:
-    hashing, minilm = load_embedder("hashing"), load_embedder("minilm")
+def test_load_embedder_by_name(onnx_cache: Path, onnx_minilm_embedder: MiniLmEmbedder) -> None:
+    hashing, minilm = load_embedder("hashing"), load_embedder("minilm", cache_dir=onnx_cache)
 
     assert isinstance(hashing, HashingEmbedder) and hashing.name == "hashing-384"
     assert isinstance(minilm, MiniLmEmbedder) and minilm.name == "all-MiniLM-L6-v2"
+    assert minilm.engine.startswith("onnxruntime")
+
+
+def test_minilm_falls_back_to_numpy_without_onnxruntime(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, numpy_minilm: MiniLmEmbedder
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+
+    minilm = load_embedder("minilm", cache_dir=tmp_path)
+
+    assert isinstance(minilm, MiniLmEmbedder)
+    assert minilm.engine.startswith("numpy") and minilm.name == numpy_minilm.name
+    assert list(tmp_path.iterdir()) == []
+    np.testing.assert_array_equal(minilm.embed_array(SENTENCES[:3]), numpy_minilm.embed_array(SENTENCES[:3]))
+
+
+def test_onnx_path_computes_the_numpy_encoders_vectors_so_they_share_a_name(
+    numpy_minilm: MiniLmEmbedder, onnx_minilm_embedder: MiniLmEmbedder
+) -> None:
+    long_texts = [n > numpy_minilm.max_seq_length for n in REFERENCE["untruncated_token_counts"]]
+
+    cosines = _cosines(
+        onnx_minilm_embedder.embed_array(SENTENCES).astype(np.float64),
+        numpy_minilm.embed_array(SENTENCES).astype(np.float64),
+    )
+
+    assert sum(long_texts) >= 2
+    worst = int(cosines.argmin())
+    assert cosines.min() >= 0.99999, f"{SENTENCES[worst][:60]!r}: cosine {cosines[worst]:.9f}"
+    assert onnx_minilm_embedder.name == numpy_minilm.name == "all-MiniLM-L6-v2"
+    assert onnx_minilm_embedder.engine.startswith("onnxruntime") and numpy_minilm.engine.startswith("numpy")
+
+
+def test_the_export_is_written_once_and_reused(
+    onnx_cache: Path, onnx_minilm_embedder: MiniLmEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [exported] = onnx_cache.glob("*.onnx")
+    written = exported.stat().st_mtime_ns
+
+    def no_second_export(*_: object) -> None:
+        raise AssertionError("the cached export was built again")
+
+    monkeypatch.setattr(onnx_minilm, "build_graph", no_second_export)
+    again = MiniLmEmbedder.load(engine="onnx", cache_dir=onnx_cache)
+
+    assert [path.name for path in onnx_cache.iterdir()] == [exported.name]
+    assert exported.stat().st_mtime_ns == written
+    np.testing.assert_array_equal(again.embed_array(SENTENCES[:4]), onnx_minilm_embedder.embed_array(SENTENCES[:4]))
+
+
+def test_the_export_is_reproducible_and_keyed_by_weights_and_exporter_version(
+    onnx_cache: Path, onnx_minilm_embedder: MiniLmEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_dir = default_model_dir()
+    [exported] = onnx_cache.glob("*.onnx")
+    weights = onnx_minilm._BertWeights.from_safetensors(
+        model_dir / "model.safetensors", _read_json(model_dir / "config.json")
+    )
+    key = onnx_minilm.cache_key(model_dir)
+
+    rebuilt = onnx_minilm.build_graph(weights).SerializeToString()
+    monkeypatch.setattr(onnx_minilm, "EXPORTER_VERSION", onnx_minilm.EXPORTER_VERSION + ".next")
+
+    assert rebuilt == exported.read_bytes()
+    assert key in exported.name
+    assert onnx_minilm.cache_key(model_dir) != key
+
+
+def test_the_graph_takes_any_batch_and_sequence_length(onnx_cache: Path, onnx_minilm_embedder: MiniLmEmbedder) -> None:
+    import onnx
+
+    [exported] = onnx_cache.glob("*.onnx")
+    graph = onnx.load(str(exported), load_external_data=False).graph
+
+    for tensor in graph.input:
+        assert [dim.dim_param for dim in tensor.type.tensor_type.shape.dim] == ["batch", "sequence"]
+    assert [dim.dim_param or dim.dim_value for dim in graph.output[0].type.tensor_type.shape.dim] == ["batch", 384]
+
+
+def test_an_unwritable_cache_builds_the_graph_in_memory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, onnx_minilm_embedder: MiniLmEmbedder
+) -> None:
+    def read_only(*_: object) -> None:
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(onnx_minilm, "export", read_only)
+
+    minilm = MiniLmEmbedder.load(engine="onnx", cache_dir=tmp_path)
+
+    assert minilm.engine.startswith("onnxruntime")
+    np.testing.assert_allclose(minilm.embed_array(SENTENCES[:3]), onnx_minilm_embedder.embed_array(SENTENCES[:3]))
 
 
 def test_load_embedder_lists_the_choices_for_an_unknown_name() -> None:
