@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from langchain_core.language_models import BaseChatModel
 
 from agents.context import AccountEvidence
+from agents.decisions import DecisionMemory, remember_decisions
 from agents.llm import LLM_KINDS, DraftFailed, LlmConfig, LlmFailure, draft_with_llm
 from agents.qbr import qbr_changes, qbr_queries
 from agents.results import DraftResult, Usage
@@ -126,12 +127,14 @@ def run_draft(
     *,
     chat_model: BaseChatModel | None = None,
     llm: LlmConfig | None = None,
+    memory: DecisionMemory | None = None,
 ) -> DraftResult:
     """Draft changes of `kind` for one account with `engine`, every change verified against the evidence.
 
     The `openai` engine needs `chat_model` (build it once with `agents.llm.make_chat_model`) and
     reads `llm` for prices and fallback; when its call fails it falls back to the offline engine,
-    or raises DraftFailed when `llm.fallback_to_offline` is off.
+    or raises DraftFailed when `llm.fallback_to_offline` is off. With `memory`, what reviewers rejected or
+    edited is not proposed again without newer evidence (agents/decisions.py), whichever engine drafted.
     """
     kind = DraftKind(kind)
     config = llm or LlmConfig()
@@ -159,7 +162,9 @@ def run_draft(
         proposal = offline(context)
         proposal.usage = failure.usage
         proposal.warnings.insert(0, f"openai engine failed: {failure.reason}; drafted with the offline engine")
-    checked = verify(proposal.changes, evidence)
+    changes, conflicts, remembered = remember_decisions(proposal.changes, memory, evidence)
+    proposal.warnings.extend(remembered)
+    checked = [c.model_copy(update={"conflicts": conflicts.get(c.change.id, [])}) for c in verify(changes, evidence)]
     usage = proposal.usage.model_copy(
         update={"latency_ms": round((time.perf_counter() - started) * 1000, 3)}
     )

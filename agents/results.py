@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from plans.models import Change
@@ -38,11 +40,25 @@ ISSUE_CODES = (
 )
 
 
+class DecisionConflict(BaseModel):
+    """A reviewer's earlier decision that a re-proposed change goes against, on evidence newer than it."""
+
+    decided_at: datetime
+    action: str
+    actor: str
+    comment: str | None = None
+    about: str = ""  # what of the change goes against it: "Stance champion", "add Jane Doe"
+    newer_source_ids: list[str] = Field(default_factory=list)
+    message: str  # "conflicts with your decision of 1 Oct 2026 (rejected by Dana Whitfield: 'she left in May')"
+
+
 class CheckedChange(BaseModel):
-    """A proposed change with what the verifier found wrong with it (nothing, when verified)."""
+    """A proposed change with what the verifier found wrong with it (nothing, when verified), and the earlier
+    decisions it conflicts with (see agents/decisions.py)."""
 
     change: Change
     issues: list[VerificationIssue] = Field(default_factory=list)
+    conflicts: list[DecisionConflict] = Field(default_factory=list)
 
     @property
     def verified(self) -> bool:

@@ -38,6 +38,8 @@ class DraftRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The newer draft of the same kind that replaced this one in the queue; its undecided work was carried there.
+    superseded_by: Mapped[str | None] = mapped_column(String(40), default=None)
 
     changes: Mapped[list[DraftChangeRow]] = relationship(
         back_populates="draft", order_by="DraftChangeRow.position", cascade="all, delete-orphan"
@@ -76,6 +78,13 @@ class DraftChangeRow(Base):
     edited_by: Mapped[str | None] = mapped_column(String(200), default=None)
     edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    # Earlier decisions this change goes against on newer evidence (agents.results.DecisionConflict, as JSON).
+    conflicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # A reviewer's choice kept undecided: carried over from a draft this one superseded, shown pre-selected.
+    choice: Mapped[str | None] = mapped_column(String(10), default=None)
+    choice_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    chosen_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    carried_from: Mapped[str | None] = mapped_column(String(40), default=None)
 
     draft: Mapped[DraftRow] = relationship(back_populates="changes")
 

@@ -145,3 +145,17 @@ def decisions_of(session: Session, tenant: str, draft_id: str) -> dict[str, Deci
     """Who decided each decided change of a draft, when, and with what comment."""
     query = select(DecisionRow).where(DecisionRow.tenant == tenant, DecisionRow.draft_id == draft_id)
     return {row.change_id: row for row in session.scalars(query.order_by(DecisionRow.id))}
+
+
+def account_decisions(session: Session, tenant: str, account_id: str) -> list[tuple[DecisionRow, DraftChangeRow]]:
+    """Every decision on the account's drafts with the change it decided, oldest first."""
+    query = (
+        select(DecisionRow, DraftChangeRow)
+        .join(
+            DraftChangeRow,
+            (DraftChangeRow.draft_id == DecisionRow.draft_id) & (DraftChangeRow.id == DecisionRow.change_id),
+        )
+        .where(DecisionRow.tenant == tenant, DecisionRow.account_id == account_id)
+        .order_by(DecisionRow.id)
+    )
+    return [(decision, change) for decision, change in session.execute(query).tuples()]

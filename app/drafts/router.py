@@ -14,6 +14,7 @@ from app.drafts.schemas import (
     DraftPage,
     DraftPublic,
     DraftStatus,
+    OverlapPublic,
 )
 from app.drafts.views import draft_public, draft_summaries
 from app.idempotency import remember, replayed, request_fingerprint
@@ -69,16 +70,28 @@ def decide(
 
     The body's `version` (or an `If-Match` header holding it) must be the draft's current
     version; a stale one gets 409 so two reviewers never overwrite each other. A retry with the
-    same `Idempotency-Key` gets the first response back instead of a 409.
+    same `Idempotency-Key` gets the first response back instead of a 409. With `on_stale: apply_undecided`, a
+    stale version applies the decisions on changes nobody decided or edited since and answers with the others as
+    `overlap` (who decided them, how, with what comment); a superseded draft's 409 names its `superseded_by`.
     """
     fingerprint = request_fingerprint("POST", f"/v1/drafts/{draft_id}/decisions", body.model_dump_json().encode())
     if (earlier := replayed(session, principal.tenant, idempotency_key, fingerprint)) is not None:
         return JSONResponse(earlier.body, status_code=earlier.status_code)
     if if_match is not None and if_match.strip('"W/ ') != str(body.version):
         raise Problem(409, "Stale draft version", "If-Match and the body's version disagree.")
-    draft = draft_public(
-        service.decide(session, principal.tenant, principal.name, draft_id, body.version, body.decisions)
-    )
+    current = service.get_draft(session, principal.tenant, draft_id)
+    if body.on_stale == "apply_undecided" and current.status == "pending_review" and current.version != body.version:
+        outcome = service.decide_undecided(session, principal.tenant, principal.name, draft_id, body.decisions)
+        draft = draft_public(outcome.draft)
+        draft.overlap = [
+            OverlapPublic(change_id=o.change_id, action=o.action, actor=o.actor, at=o.at, comment=o.comment,  # type: ignore[arg-type]
+                          yours=o.yours)
+            for o in outcome.overlap
+        ]
+    else:
+        draft = draft_public(
+            service.decide(session, principal.tenant, principal.name, draft_id, body.version, body.decisions)
+        )
     if idempotency_key:
         remember(session, principal.tenant, idempotency_key, fingerprint, 200, draft.model_dump(mode="json"))
     return draft

@@ -35,6 +35,18 @@ class VerificationIssuePublic(BaseModel):
     message: str
 
 
+class ConflictPublic(BaseModel):
+    """An earlier decision a re-proposed change goes against, on evidence newer than the decision."""
+
+    decided_at: datetime
+    action: Action
+    actor: str
+    comment: str | None = None
+    about: str = Field(default="", description="What of the change goes against it, e.g. `Stance champion`.")
+    newer_source_ids: list[str] = Field(description="The cited sources newer than the decision.")
+    message: str = Field(description="`conflicts with your decision of 1 Oct 2026 (rejected by …: '…')`")
+
+
 class ChangePublic(BaseModel):
     id: str
     kind: ChangeKind
@@ -48,6 +60,15 @@ class ChangePublic(BaseModel):
     issues: list[VerificationIssuePublic]
     decision: Action | None
     decided_after: dict[str, Any] | None = None
+    conflicts: list[ConflictPublic] = Field(
+        default_factory=list,
+        description="Earlier decisions this change goes against: it is proposed again only on newer evidence.",
+    )
+    choice: Literal["accept", "reject"] | None = Field(
+        default=None, description="A reviewer's choice kept undecided (carried over from a superseded draft)."
+    )
+    choice_comment: str | None = None
+    carried_from: str | None = Field(default=None, description="The superseded draft this change's choice came from.")
 
 
 class UsagePublic(BaseModel):
@@ -74,7 +95,13 @@ class DraftPublic(BaseModel):
     error: str | None
     created_at: datetime
     updated_at: datetime
+    superseded_by: str | None = Field(default=None, description="The newer draft that replaced this one.")
     changes: list[ChangePublic]
+    overlap: list[OverlapPublic] = Field(
+        default_factory=list,
+        description="Only in the answer to decisions sent with `on_stale: apply_undecided`: those not applied "
+        "because someone decided (or edited) their change first.",
+    )
 
 
 class DraftSummary(BaseModel):
@@ -87,6 +114,17 @@ class DraftSummary(BaseModel):
     change_count: int
     undecided_count: int
     created_at: datetime
+
+
+class OverlapPublic(BaseModel):
+    change_id: str
+    action: Literal["accept", "reject", "edit", "edited"] = Field(
+        description="What the other reviewer did; `edited`: saved an edit, not decided."
+    )
+    actor: str
+    at: datetime | None
+    comment: str | None
+    yours: DecisionIn
 
 
 class DraftPage(BaseModel):
@@ -104,6 +142,11 @@ class DecisionIn(BaseModel):
 class DecisionsIn(BaseModel):
     version: int = Field(ge=1, le=2**31 - 1, description="The draft version the reviewer saw; a stale one gets 409.")
     decisions: list[DecisionIn] = Field(min_length=1)
+    on_stale: Literal["conflict", "apply_undecided"] = Field(
+        default="conflict",
+        description="On a stale `version`: `conflict` answers 409; `apply_undecided` applies the decisions on "
+        "changes nobody decided or edited since, and answers with the rest as `overlap`.",
+    )
 
 
 class AuditEntry(BaseModel):

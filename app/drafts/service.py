@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from agents.context import AccountEvidence
+from agents.decisions import DecisionMemory, PriorDecision
 from agents.drafting import run_draft
 from agents.field_map import CrmFieldMap
 from agents.llm import DraftFailed, LlmConfig
@@ -259,6 +260,7 @@ def execute_draft(
         records = sources.records_of(session, draft.tenant, account.id)
         evidence_sources = sources.sources_of(session, draft.tenant, account.id)
         plan = plan_store.latest(session, account.id)
+        memory = decision_memory(session, draft.tenant, account.id)
         as_of = draft.as_of or default_as_of(evidence_sources)
         parent = next((r for r in records if r.id == account.external_id), None)
         tenant, account_id, kind, engine = draft.tenant, account.id, draft.kind, draft.engine
@@ -286,8 +288,9 @@ def execute_draft(
             if engine == "openai" and chat_model is None:
                 raise DraftFailed("the openai engine is not configured: set PLANWRIGHT_OPENAI_API_KEY or _BASE_URL")
             result = run_draft(
-                DraftKind(kind), evidence, plan, retriever, engine=engine, chat_model=chat_model, llm=llm
-            )
+                DraftKind(kind), evidence, plan, retriever, engine=engine, chat_model=chat_model, llm=llm,
+                memory=memory,
+            )  # fmt: skip
     except Exception as exc:  # a failed draft is recorded for the reviewer, never lost
         if isinstance(exc, DraftFailed):
             log.warning("draft %s failed: %s", draft_id, exc.reason)
@@ -322,6 +325,7 @@ def _store_result(draft: DraftRow, result: DraftResult, as_of: date, plan_versio
                 position=position,
                 change=change.model_dump(mode="json"),
                 issues=[issue.model_dump(mode="json") for issue in checked.issues],
+                conflicts=[conflict.model_dump(mode="json") for conflict in checked.conflicts],
                 confidence=change.confidence,
             )
         )
@@ -336,8 +340,30 @@ def _store_result(draft: DraftRow, result: DraftResult, as_of: date, plan_versio
     draft.updated_at = utcnow()
 
 
+def decision_memory(session: Session, tenant: str, account_id: str) -> DecisionMemory:
+    """What a new draft of the account must remember: every decision on its earlier drafts, and when each source
+    got its current content (agents/decisions.py says what they make a draft do)."""
+    decisions = []
+    for decision, row in repository.account_decisions(session, tenant, account_id):
+        change = Change.model_validate(row.change)
+        after = PAYLOAD_MODEL[change.kind].model_validate(decision.after) if decision.after is not None else None
+        decisions.append(
+            PriorDecision(
+                change=change,
+                action=decision.action,  # type: ignore[arg-type]
+                actor=decision.actor,
+                decided_at=decision.created_at,
+                comment=decision.comment,
+                after=after,
+            )
+        )
+    return DecisionMemory(decisions, sources.imported_times(session, tenant, account_id))
+
+
 def supersede_older(session: Session, draft: DraftRow) -> None:
-    """Only the newest pending draft of a kind stays in the queue; older ones are superseded."""
+    """Only the newest pending draft of a kind stays in the queue; older ones are superseded, and what a reviewer
+    left on their undecided changes (a saved edit, a kept choice and its comment) moves to the same change of the
+    newer draft (same id: the same proposal), which the older one then names as `superseded_by`."""
     rivals = session.scalars(
         select(DraftRow).where(
             DraftRow.tenant == draft.tenant,
@@ -348,8 +374,39 @@ def supersede_older(session: Session, draft: DraftRow) -> None:
         )
     )
     for rival in rivals:
-        older = rival if rival.id < draft.id else draft
-        older.status, older.updated_at = "superseded", utcnow()
+        older, newer = (rival, draft) if rival.id < draft.id else (draft, rival)
+        older.status, older.updated_at, older.superseded_by = "superseded", utcnow(), newer.id
+        carry_over(older, newer)
+
+
+def carry_over(older: DraftRow, newer: DraftRow, choices: dict[str, DecisionIn] | None = None, actor: str = "") -> int:
+    """Move undecided work from `older` to the same changes of `newer`: saved edits and kept choices, and the
+    reviewer's `choices` (by change id) when given. A change the newer draft proposes differently gets nothing:
+    the reviewer never saw it. Returns how many changes got something."""
+    rows = {row.id: row for row in newer.changes if row.decision is None}
+    carried = 0
+    for old in older.changes:
+        row = rows.get(old.id)
+        choice = (choices or {}).get(old.id)
+        if row is None or old.decision is not None:
+            continue
+        moved = False
+        if old.edited_after is not None and row.edited_after is None:
+            row.edited_after, row.edited_by, row.edited_at = old.edited_after, old.edited_by, old.edited_at
+            moved = True
+        if choice is not None:
+            row.choice, row.choice_comment, row.chosen_by = choice.action, choice.comment, actor
+            if choice.action == "edit" and choice.after is not None:
+                row.choice = "accept"
+                row.edited_after, row.edited_by, row.edited_at = choice.after, actor, utcnow()
+            moved = True
+        elif old.choice is not None and row.choice is None:
+            row.choice, row.choice_comment, row.chosen_by = old.choice, old.choice_comment, old.chosen_by
+            moved = True
+        if moved:
+            row.carried_from = older.id
+            carried += 1
+    return carried
 
 
 def get_draft(session: Session, tenant: str, draft_id: str) -> DraftRow:
@@ -449,8 +506,112 @@ def decide(
         )
     if all(row.decision is not None for row in draft.changes):
         draft.status = "decided"
+    for row in draft.changes:
+        if row.decision is not None:
+            row.choice = row.choice_comment = row.chosen_by = None
     session.flush()
     return draft
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """A change someone else decided (or edited) after the reviewer loaded the draft: what they did, who, when."""
+
+    change_id: str
+    action: str  # accept, reject, edit; or "edited" for an edit saved but not decided
+    actor: str
+    at: datetime | None
+    comment: str | None
+    yours: DecisionIn
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a reviewer's decisions sent on a stale version: applied, and overlapping (not applied)."""
+
+    draft: DraftRow
+    applied: list[DecisionIn]
+    overlap: list[Overlap]
+
+
+def decide_undecided(
+    session: Session,
+    tenant: str,
+    actor: str,
+    draft_id: str,
+    decisions: list[DecisionIn],
+    user_id: str | None = None,
+    seen_edits: dict[str, str] | None = None,
+) -> Outcome:
+    """Apply the decisions on changes nobody decided since the reviewer loaded the draft, at its current version;
+    the others are the overlap, returned with who decided them and how. With `seen_edits` (change id → the
+    `edit_marker` the reviewer's page showed), a change whose saved edit changed since is overlap too: accepting it
+    would apply an edit the reviewer never saw. Without it, an accept of a change holding a saved edit is overlap."""
+    draft = get_draft(session, tenant, draft_id)
+    _check_open(draft, draft.version)
+    rows = {row.id: row for row in draft.changes}
+    decided = repository.decisions_of(session, tenant, draft_id)
+    applied: list[DecisionIn] = []
+    overlap: list[Overlap] = []
+    for decision in decisions:
+        row = rows.get(decision.change_id)
+        if row is None:
+            raise Problem(422, "Unknown change", f"Draft {draft_id} has no change {decision.change_id!r}.")
+        if row.decision is not None:
+            by = decided.get(row.id)
+            overlap.append(
+                Overlap(
+                    row.id, row.decision, by.actor if by else "someone", by.created_at if by else None,
+                    by.comment if by else None, decision,
+                )  # fmt: skip
+            )
+            continue
+        seen = (seen_edits or {}).get(row.id) if seen_edits is not None else None
+        changed = edit_marker(row) != seen if seen_edits is not None else row.edited_after is not None
+        if changed and decision.action != "edit" and row.edited_after is not None:
+            overlap.append(Overlap(row.id, "edited", row.edited_by or "someone", row.edited_at, None, decision))
+            continue
+        applied.append(decision)
+    if applied:
+        draft = decide(session, tenant, actor, draft_id, draft.version, applied, user_id)
+    return Outcome(draft, applied, overlap)
+
+
+def edit_marker(row: DraftChangeRow) -> str:
+    """What a page showed of a change's saved edit, to tell later whether it changed since: '' for none."""
+    return f"{row.edited_by}@{row.edited_at.isoformat()}" if row.edited_after is not None and row.edited_at else ""
+
+
+@dataclass(frozen=True)
+class Carried:
+    """Choices sent to a superseded draft, kept on its successor: how many were carried, and which were not."""
+
+    successor: DraftRow
+    carried: int
+    not_carried: list[str]  # change ids the successor does not propose the same way
+
+
+def successor_of(session: Session, tenant: str, draft: DraftRow) -> DraftRow | None:
+    """The open draft that replaced `draft`, following the chain of drafts superseded since."""
+    seen = {draft.id}
+    while draft.superseded_by and draft.superseded_by not in seen:
+        draft = get_draft(session, tenant, draft.superseded_by)
+        seen.add(draft.id)
+    return draft if draft.status == "pending_review" and len(seen) > 1 else None
+
+
+def carry_choices(session: Session, tenant: str, actor: str, draft_id: str, decisions: list[DecisionIn]) -> Carried:
+    """Keep a reviewer's choices on a draft superseded while they worked as undecided choices (with their comments)
+    on the same changes of its successor, which shows them pre-selected; 409 when no open successor exists."""
+    draft = get_draft(session, tenant, draft_id)
+    successor = successor_of(session, tenant, draft)
+    if successor is None:
+        raise Problem(409, "Draft is not open for review", f"Draft {draft.id} is {draft.status}.")
+    choices = {d.change_id: d for d in decisions}
+    carried = carry_over(draft, successor, choices, actor)
+    proposed = {row.id for row in successor.changes if row.decision is None}
+    session.flush()
+    return Carried(successor, carried, [c for c in choices if c not in proposed])
 
 
 def save_edit(
@@ -497,7 +658,8 @@ def accepting(row: DraftChangeRow, comment: str | None = None) -> DecisionIn:
 
 def _check_open(draft: DraftRow, version: int) -> None:
     if draft.status != "pending_review":
-        raise Problem(409, "Draft is not open for review", f"Draft {draft.id} is {draft.status}.")
+        more = {"superseded_by": draft.superseded_by} if draft.superseded_by else {}
+        raise Problem(409, "Draft is not open for review", f"Draft {draft.id} is {draft.status}.", **more)
     if version != draft.version:
         raise Problem(
             409,

@@ -24,6 +24,10 @@ def change_public(row: DraftChangeRow) -> ChangePublic:
         issues=row.issues,
         decision=row.decision,
         decided_after=row.decided_after,
+        conflicts=row.conflicts or [],
+        choice=row.choice,
+        choice_comment=row.choice_comment,
+        carried_from=row.carried_from,
     )
 
 
@@ -44,6 +48,7 @@ def draft_public(draft: DraftRow) -> DraftPublic:
         error=draft.error,
         created_at=draft.created_at,
         updated_at=draft.updated_at,
+        superseded_by=draft.superseded_by,
         changes=[change_public(row) for row in draft.changes],
     )
 

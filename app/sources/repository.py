@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,3 +48,11 @@ def titles(session: Session, tenant: str, source_ids: list[str]) -> dict[str, So
         return {}
     rows = session.scalars(select(SourceRow).where(SourceRow.tenant == tenant, SourceRow.id.in_(set(source_ids))))
     return {r.id: r for r in rows}
+
+
+def imported_times(session: Session, tenant: str, account_id: str) -> dict[str, datetime]:
+    """When each source of the account got its current content: newer evidence than a reviewer's decision."""
+    query = select(SourceRow.id, SourceRow.imported_at).where(
+        SourceRow.tenant == tenant, SourceRow.account_id == account_id
+    )
+    return {source_id: imported for source_id, imported in session.execute(query).tuples()}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts import repository as accounts
 from app.accounts.models import Account
-from app.db import transaction
+from app.db import transaction, utcnow
 from app.ids import new_id
 from app.plans import repository as plan_store
 from app.sources.models import CrmRecordRow, SourceRow
@@ -176,6 +176,7 @@ def import_bundle(
             source_row.title, source_row.date, source_row.text = source.title, source.date, source.text
             source_row.meta, source_row.origin, source_row.content_hash = source.metadata, source.origin, digest
             source_row.type, source_row.account_id = str(source.type), account.id
+            source_row.imported_at = utcnow()  # new content is new evidence (agents/decisions.py)
             report.sources.updated += 1
             changed_source_types.add(str(source.type))
         else:
