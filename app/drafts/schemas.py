@@ -68,6 +68,7 @@ class ChangePublic(BaseModel):
         default=None, description="A reviewer's choice kept undecided (carried over from a superseded draft)."
     )
     choice_comment: str | None = None
+    chosen_by: str | None = None
     carried_from: str | None = Field(default=None, description="The superseded draft this change's choice came from.")
 
 

@@ -490,6 +490,7 @@ def decide(
         after = edited[row.id].after if decision.action == "edit" else None
         row.decision = decision.action
         row.decided_after = after.model_dump(mode="json") if after is not None else None
+        row.choice = row.choice_comment = row.chosen_by = None  # a kept choice is spent once the change is decided
         session.add(
             DecisionRow(
                 tenant=tenant,
@@ -506,9 +507,6 @@ def decide(
         )
     if all(row.decision is not None for row in draft.changes):
         draft.status = "decided"
-    for row in draft.changes:
-        if row.decision is not None:
-            row.choice = row.choice_comment = row.chosen_by = None
     session.flush()
     return draft
 
@@ -546,7 +544,9 @@ def decide_undecided(
     """Apply the decisions on changes nobody decided since the reviewer loaded the draft, at its current version;
     the others are the overlap, returned with who decided them and how. With `seen_edits` (change id → the
     `edit_marker` the reviewer's page showed), a change whose saved edit changed since is overlap too: accepting it
-    would apply an edit the reviewer never saw. Without it, an accept of a change holding a saved edit is overlap."""
+    would apply an edit the reviewer never saw. Without it, an accept of a change holding a saved edit is overlap.
+    The reviewer's choice and comment on each overlapping change are kept on it (`choice`, `chosen_by`), so the page
+    can show them beside what the other reviewer did: nothing they wrote is lost."""
     draft = get_draft(session, tenant, draft_id)
     _check_open(draft, draft.version)
     rows = {row.id: row for row in draft.changes}
@@ -566,14 +566,18 @@ def decide_undecided(
                 )  # fmt: skip
             )
             continue
-        seen = (seen_edits or {}).get(row.id) if seen_edits is not None else None
-        changed = edit_marker(row) != seen if seen_edits is not None else row.edited_after is not None
+        changed = edit_marker(row) != seen_edits.get(row.id, "") if seen_edits is not None else True
         if changed and decision.action != "edit" and row.edited_after is not None:
             overlap.append(Overlap(row.id, "edited", row.edited_by or "someone", row.edited_at, None, decision))
             continue
         applied.append(decision)
     if applied:
         draft = decide(session, tenant, actor, draft_id, draft.version, applied, user_id)
+    for kept in overlap:
+        row = rows[kept.change_id]
+        row.choice = "reject" if kept.yours.action == "reject" else "accept"
+        row.choice_comment, row.chosen_by, row.carried_from = kept.yours.comment, actor, None
+    session.flush()
     return Outcome(draft, applied, overlap)
 
 

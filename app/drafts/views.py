@@ -27,6 +27,7 @@ def change_public(row: DraftChangeRow) -> ChangePublic:
         conflicts=row.conflicts or [],
         choice=row.choice,
         choice_comment=row.choice_comment,
+        chosen_by=row.chosen_by,
         carried_from=row.carried_from,
     )
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -333,13 +333,15 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
     bulk = form.get("bulk")
     with state.sessions() as session, session.begin():
         row = drafts.get_draft(session, principal.tenant, draft_id)
-        undecided = [c for c in row.changes if c.decision is None]
+        changes = list(row.changes)
     decisions: list[DecisionIn] = []
-    for change in undecided:
+    # Every change the page offered, decided since or not: a choice on a change someone else decided first is
+    # shown beside their decision rather than dropped.
+    for change in changes:
         action = form.get(f"action_{change.id}")
-        if bulk == "accept_verified" and not change.issues:  # with the reviewer's edit, if they saved one
+        if bulk == "accept_verified" and not change.issues and change.decision is None:  # with a saved edit
             action = "accept"
-        elif bulk == "reject_all":
+        elif bulk == "reject_all" and change.decision is None:
             action = "reject"
         comment = str(form.get(f"comment_{change.id}") or "").strip() or None
         if action == "accept":
@@ -360,10 +362,37 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
             )
             account_id = draft.account_id
     except Problem as exc:
-        return RedirectResponse(f"/ui/drafts/{draft_id}?error={exc.detail or exc.title}", status_code=303)
+        if exc.status != 409:
+            return RedirectResponse(f"/ui/drafts/{draft_id}?error={exc.detail or exc.title}", status_code=303)
+        seen_edits = {c.id: str(form.get(f"edit_{c.id}") or "") for c in changes}
+        return _after_conflict(state, principal, draft_id, decisions, seen_edits)
     if any(d.action in ("accept", "edit") for d in decisions):
         return RedirectResponse(f"/ui/accounts/{account_id}/plan", status_code=303)
     return RedirectResponse(f"/ui/drafts/{draft_id}", status_code=303)
+
+
+def _after_conflict(
+    state: StateDep, principal: Principal, draft_id: str, decisions: list[DecisionIn], seen_edits: dict[str, str]
+) -> Response:
+    """Someone changed the draft while the reviewer worked: keep everything they chose. On a newer version, apply
+    the decisions nobody overlapped and show the overlap; on a superseded draft, carry the choices (and comments)
+    over to its successor and open it."""
+    try:
+        with state.sessions() as session, session.begin():
+            draft = drafts.get_draft(session, principal.tenant, draft_id)
+            if draft.status == "superseded":
+                carried = drafts.carry_choices(session, principal.tenant, principal.name, draft_id, decisions)
+                query = urlencode(
+                    {"carried": carried.carried, "from": draft_id, "not_carried": len(carried.not_carried)}
+                )
+                return RedirectResponse(f"/ui/drafts/{carried.successor.id}?{query}", status_code=303)
+            outcome = drafts.decide_undecided(
+                session, principal.tenant, principal.name, draft_id, decisions, principal.user_id, seen_edits
+            )
+    except Problem as exc:
+        return RedirectResponse(f"/ui/drafts/{draft_id}?{urlencode({'error': exc.detail or exc.title})}", 303)
+    query = urlencode({"applied": len(outcome.applied), "overlap": len(outcome.overlap)})
+    return RedirectResponse(f"/ui/drafts/{draft_id}?{query}", status_code=303)
 
 
 def _editable_change(
