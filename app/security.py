@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# The UI serves its stylesheet from /ui and runs no script, so 'self' covers everything it loads.
+# The UI serves its stylesheet and its one script (review.js) from /ui, so 'self' covers everything it loads.
 CSP = "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'none'"
 # FastAPI's /docs and /redoc pages load Swagger UI and ReDoc from a CDN and start them inline.
 DOCS_CSP = (

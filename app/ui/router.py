@@ -34,8 +34,8 @@ from app.problems import Problem, current_request_id
 from app.security import SAFE_METHODS, same_origin
 from app.settings import Settings
 from app.sources import repository as sources
-from app.ui import edits
-from plans.definitions import define
+from app.ui import edits, triage
+from plans.definitions import FIELD_DEFINITIONS, VALUE_DEFINITIONS, define
 from plans.diff import changed_fields
 from plans.models import PAYLOAD_MODEL, AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell
 from plans.render import (
@@ -57,6 +57,16 @@ STATIC = Path(__file__).parent / "static"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["stakeholder_label"] = stakeholder_label
 templates.env.globals["define"] = define
+
+# The ? legend's vocabulary: the definitions plans/ holds once (the tooltips and the README use the same).
+LEGEND: list[tuple[str, str, list[tuple[str, str]]]] = [
+    (
+        FIELD_LABELS[name],
+        FIELD_DEFINITIONS[name],
+        [(str(value).replace("_", " "), meaning) for value, meaning in VALUE_DEFINITIONS[name].items()],
+    )
+    for name in ("stance", "strength", "buying_role", "status")
+]
 
 
 class LoginRequired(Exception):
@@ -153,6 +163,12 @@ def _cookie_kwargs(request: Request, settings: Settings, path: str = "/") -> dic
 @router.get("/static/planwright.css", response_class=FileResponse)
 def stylesheet() -> FileResponse:
     return FileResponse(STATIC / "planwright.css", media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/static/review.js", response_class=FileResponse)
+def review_script() -> FileResponse:
+    """The draft page's keyboard shortcuts and progress; the page works without it."""
+    return FileResponse(STATIC / "review.js", media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -264,7 +280,10 @@ def review(
         principal=principal,
         draft=draft,
         account=account,
-        cards=cards,
+        cards=[cards[i] for i in triage.by_impact(changes)],
+        summary=triage.summarize(changes, base, row.kind),
+        decided_count=sum(1 for c in row.changes if c.decision is not None),
+        legend=LEGEND,
         sources=source_rows,
         error=error,
         can_decide=principal.has_any(Role.reviewer) and draft.status == "pending_review",
@@ -281,10 +300,15 @@ def _card(change: Change, row: DraftChangeRow, public: ChangePublic, decision: D
     edited_fields = changed_fields(change.after, shown.after)
     edited_labels = {FIELD_LABELS.get(name, name) for name, _, _ in edited_fields}
     drafted = {FIELD_LABELS.get(name, name): format_value(old) for name, old, _ in edited_fields}
+    rows = describe_change(shown)
+    label = _target_label(shown)
     return {
         "change": public,
-        "rows": describe_change(shown),
-        "label": _target_label(shown),
+        "rows": rows,
+        "label": label,
+        "heading": triage.heading(change, label),
+        "impact": triage.IMPACT_LABELS[triage.impact(shown)],
+        "evidence": triage.split_evidence(change.citations, [r[0] for r in rows]),
         "edited": edited_labels if edit else set(),
         "drafted": drafted,
         "pending_edit": row.edited_by if row.decision is None and row.edited_after else None,
