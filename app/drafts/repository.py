@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import CursorResult, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -159,3 +160,19 @@ def account_decisions(session: Session, tenant: str, account_id: str) -> list[tu
         .order_by(DecisionRow.id)
     )
     return [(decision, change) for decision, change in session.execute(query).tuples()]
+
+
+def undecided_changes(session: Session, draft_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each draft's undecided changes as stored, in draft order: the UI's queue ranks drafts by them."""
+    ids = list(draft_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(DraftChangeRow.draft_id, DraftChangeRow.change)
+        .where(DraftChangeRow.draft_id.in_(ids), DraftChangeRow.decision.is_(None))
+        .order_by(DraftChangeRow.draft_id, DraftChangeRow.position)
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for draft_id, change in rows:
+        found.setdefault(draft_id, []).append(change)
+    return found

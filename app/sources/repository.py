@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -56,3 +57,21 @@ def imported_times(session: Session, tenant: str, account_id: str) -> dict[str, 
         SourceRow.tenant == tenant, SourceRow.account_id == account_id
     )
     return {source_id: imported for source_id, imported in session.execute(query).tuples()}
+
+
+def records_of_types(
+    session: Session, tenant: str, account_ids: Iterable[str], sobjects: Iterable[str]
+) -> dict[str, list[CrmRecord]]:
+    """The accounts' CRM records of these sObject types, by account."""
+    ids, types = list(account_ids), list(sobjects)
+    if not ids or not types:
+        return {}
+    rows = session.scalars(
+        select(CrmRecordRow)
+        .where(CrmRecordRow.tenant == tenant, CrmRecordRow.account_id.in_(ids), CrmRecordRow.sobject.in_(types))
+        .order_by(CrmRecordRow.id)
+    )
+    found: dict[str, list[CrmRecord]] = {}
+    for r in rows:
+        found.setdefault(r.account_id, []).append(CrmRecord(type=r.sobject, id=r.id, fields=r.fields))
+    return found

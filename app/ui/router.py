@@ -21,7 +21,7 @@ from app.accounts.router import export_qbr_brief
 from app.auth import users
 from app.auth.service import Principal, Role, authenticate
 from app.auth.sessions import ActiveSession, Timeouts, end_session, find_session, open_session
-from app.db import transaction
+from app.db import transaction, utcnow
 from app.deps import SessionDep, StateDep
 from app.drafts import repository as drafts_repo
 from app.drafts import service as drafts
@@ -47,6 +47,7 @@ from plans.render import (
     qbr_markdown,
     stakeholder_label,
 )
+from plans.vocabulary import DraftKind
 
 SESSION_COOKIE = "planwright_session"
 LOGIN_CSRF_COOKIE = "planwright_login_csrf"
@@ -239,20 +240,86 @@ def _accounts(session: Session, tenant: str) -> dict[str, Account]:
     return {a.id: a for a in session.scalars(select(Account).where(Account.tenant == tenant).order_by(Account.name))}
 
 
+QUEUE_STATUSES = ["pending_review", "running", "decided", "failed", "superseded", ""]
+
+
 @router.get("", response_class=HTMLResponse)
 def queue(
-    request: Request, session: SessionDep, principal: UiPrincipal, status: str = "pending_review"
+    request: Request,
+    session: SessionDep,
+    principal: UiPrincipal,
+    status: str = "pending_review",
+    account: str = "",
+    kind: str = "",
+    age: str = "",
+    group: str = "",
 ) -> HTMLResponse:
+    """The review queue: most urgent first (a QBR or renewal within 30 days, then the most important undecided
+    change), filtered and grouped by account, kind and age."""
+    ages = {key: label for key, label, _ in triage.AGE_BUCKETS}
+    kinds = [k.value for k in DraftKind]
+    for name, value, allowed in (
+        ("status", status, QUEUE_STATUSES),
+        ("kind", kind, ["", *kinds]),
+        ("age", age, ["", *ages]),
+        ("group", group, ["", *triage.GROUPS]),
+    ):
+        if value not in allowed:
+            raise Problem(
+                422, "Invalid filter", f"`{name}` must be one of: {', '.join(a or '(any)' for a in allowed)}."
+            )
     accounts = _accounts(session, principal.tenant)
-    rows = drafts_repo.page(session, principal.tenant, after=None, limit=500, status=status or None)
+    today = utcnow().date()
+    rows = [
+        r
+        for r in drafts_repo.page(session, principal.tenant, after=None, limit=500, status=status or None)
+        if (not account or r.account_id == account)
+        and (not kind or r.kind == kind)
+        and (not age or triage.age_bucket(r.created_at.date(), today) == age)
+    ]
+    undecided = drafts_repo.undecided_changes(session, [r.id for r in rows if r.status == "pending_review"])
+    records = sources.records_of_types(
+        session, principal.tenant, {r.account_id for r in rows}, ("Opportunity", "Event")
+    )
+    milestones = {a: triage.next_milestone(found, today) for a, found in records.items()}
+    entries = [
+        triage.queue_entry(
+            summary,
+            accounts[row.account_id].name if row.account_id in accounts else row.account_id,
+            row.requested_by,
+            [Change.model_validate(c) for c in undecided.get(row.id, [])],
+            milestones.get(row.account_id),
+            today,
+        )
+        for row, summary in zip(rows, draft_summaries(session, rows), strict=True)
+    ]
+    active = [
+        (label, text, request.url.remove_query_params(key))
+        for key, label, text in (
+            ("account", "account", accounts[account].name if account in accounts else account),
+            ("kind", "kind", kind.replace("_", " ")),
+            ("age", "created", ages.get(age, "")),
+            ("group", "grouped by", group),
+        )
+        if request.query_params.get(key)
+    ]
     return _page(
         request,
         "queue.html",
         principal=principal,
-        drafts=draft_summaries(session, rows),
+        groups=triage.group_entries(entries, group),
+        count=len(entries),
         accounts=accounts,
         status=status,
-        statuses=["pending_review", "running", "decided", "failed", "superseded", ""],
+        statuses=QUEUE_STATUSES,
+        filters={"account": account, "kind": kind, "age": age, "group": group},
+        kinds=kinds,
+        ages=ages,
+        active=active,
+        soon_days=triage.SOON_DAYS,
+        today=today,
+        groups_by=triage.GROUPS,
+        impact_labels=triage.IMPACT_LABELS,
     )
 
 

@@ -11,9 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from agents.context import parse_day
+from agents.crm import is_open, is_renewal
+from app.drafts.schemas import DraftSummary
 from plans.models import AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell, target_of
 from plans.render import FIELD_LABELS
 from plans.vocabulary import BuyingRole, CellStatus, ChangeKind, StakeholderStatus, Stance
+from retrieval.evidence import CrmRecord
 
 # What can move the deal, most first: a reviewer meets changes in this order, and the queue ranks a
 # draft by its most important undecided change. A change takes the first of these that holds.
@@ -273,3 +277,89 @@ def queue_priority(
     soon = 0 if days is not None and days <= SOON_DAYS else 1
     rank = IMPACT_ORDER.index(top_impact) if top_impact else len(IMPACT_ORDER)
     return soon, rank, days if days is not None else 10**6, created.timestamp()
+
+
+_QBR_SUBJECT = re.compile(r"\bQBR\b|\bquarterly\s+(?:business\s+)?review\b", re.IGNORECASE)
+
+
+def next_milestone(records: Iterable[CrmRecord], today: date) -> tuple[date, str] | None:
+    """The account's next renewal (an open Renewal opportunity's CloseDate, overdue ones included: still open
+    past its date is the most urgent) or QBR (an Event whose subject names one, from today), as the CRM records
+    it; None when it records neither."""
+    found: list[tuple[date, str]] = []
+    for record in records:
+        day, what = None, ""
+        if record.type == "Opportunity" and is_renewal(record) and is_open(record):
+            day, what = parse_day(record.get("CloseDate")), "renewal"
+        elif record.type == "Event" and _QBR_SUBJECT.search(str(record.get("Subject") or "")):
+            day, what = parse_day(record.get("ActivityDate") or record.get("StartDateTime")), "QBR"
+        if day is not None and (day >= today or what == "renewal"):
+            found.append((day, what))
+    return min(found) if found else None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One draft as the queue lists it."""
+
+    draft: DraftSummary
+    account_name: str
+    summary: str  # what its undecided changes are: '1 departure, 3 new people'
+    top_impact: str | None  # the most important undecided change's IMPACT_ORDER entry
+    trigger: str
+    milestone: tuple[date, str] | None
+    age: str
+    priority: tuple[int, int, int, float]
+
+
+TRIGGERS = {"evidence": "new evidence", "cli": "the CLI", "system": "the system"}
+
+
+def trigger_text(requested_by: str) -> str:
+    """What started a draft: new evidence for the account, the CLI, or the named person or key that asked."""
+    return TRIGGERS.get(requested_by, f"requested by {requested_by}")
+
+
+def queue_entry(
+    draft: DraftSummary,
+    account_name: str,
+    requested_by: str,
+    undecided: Sequence[Change],
+    milestone: tuple[date, str] | None,
+    today: date,
+) -> QueueEntry:
+    top = min((impact(c) for c in undecided), key=IMPACT_ORDER.index, default=None)
+    counted = Counter(category(c) for c in undecided)
+    summary = Summary({c: counted[c] for c in CATEGORIES if counted[c]}, 0, len(undecided)).text()
+    return QueueEntry(
+        draft=draft,
+        account_name=account_name,
+        summary=summary if undecided else "",
+        top_impact=top,
+        trigger=trigger_text(requested_by),
+        milestone=milestone,
+        age=age_bucket(draft.created_at.date(), today),
+        priority=queue_priority(top, milestone[0] if milestone else None, today, draft.created_at),
+    )
+
+
+GROUPS = ("account", "kind", "age")
+
+
+def group_entries(entries: Sequence[QueueEntry], by: str) -> list[tuple[str, list[QueueEntry]]]:
+    """The entries in priority order, in groups (by account, kind or age) ordered by their first entry;
+    one unnamed group when `by` is empty."""
+    ordered = sorted(entries, key=lambda e: e.priority)
+    if not by:
+        return [("", ordered)] if ordered else []
+    ages = {key: label for key, label, _ in AGE_BUCKETS}
+    groups: dict[str, list[QueueEntry]] = {}
+    for entry in ordered:
+        if by == "account":
+            name = entry.account_name
+        elif by == "kind":
+            name = entry.draft.kind.replace("_", " ")
+        else:
+            name = f"created {ages[entry.age]}"
+        groups.setdefault(name, []).append(entry)
+    return list(groups.items())

@@ -1,9 +1,31 @@
-// The draft page's keyboard: j/k move between changes, a/r choose accept/reject, e edits, ? opens the legend.
-// The page works without it; nothing here sends anything: the form's own Submit does.
+// The review UI's keyboard. The queue: j/k move between drafts. The draft page: j/k move between changes,
+// a/r choose accept/reject, e edits, ? opens the legend. The pages work without it; nothing here sends
+// anything: the form's own Submit does.
 (function () {
   "use strict";
+  function typing(target) {
+    if (!target || !target.tagName) return false;
+    var tag = target.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+
+  function ignored(event) {
+    return event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target);
+  }
+
+  // The queue: j/k move between the drafts' links; Enter opens the focused one (the browser's own).
+  var links = Array.prototype.slice.call(document.querySelectorAll("a[data-review]"));
   var form = document.getElementById("decisions");
-  if (!form) return;
+  if (!form) {
+    document.addEventListener("keydown", function (event) {
+      if (ignored(event) || !links.length || (event.key !== "j" && event.key !== "k")) return;
+      event.preventDefault();
+      var at = links.indexOf(document.activeElement);
+      var to = at < 0 ? (event.key === "j" ? 0 : links.length - 1) : at + (event.key === "j" ? 1 : -1);
+      links[Math.max(0, Math.min(links.length - 1, to))].focus();
+    });
+    return;
+  }
   var cards = Array.prototype.slice.call(document.querySelectorAll("section.change[data-change]"));
   var progress = document.getElementById("progress");
   var chosen = document.getElementById("chosen");
@@ -74,19 +96,12 @@
     }
   }
 
-  function typing(target) {
-    if (!target || !target.tagName) return false;
-    var tag = target.tagName.toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
-  }
-
   function showLegend() {
     if (legend && !legend.open) legend.showModal();
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (typing(event.target) || (legend && legend.open)) return;
+    if (ignored(event) || (legend && legend.open)) return;
     var key = event.key;
     if (key === "?") { event.preventDefault(); showLegend(); return; }
     if (key === "j" || key === "k") {
