@@ -113,7 +113,9 @@ def reporting_forest(stakeholders: Sequence[Stakeholder]) -> ReportingForest:
     for key in sorted(manager, key=lambda k: _order(people[k])):
         report, head_of = people[key], people[manager[key]]
         if report.status is StakeholderStatus.active and head_of.status is StakeholderStatus.departed:
-            warnings.append(f"{report.name} reports to {head_of.name}, who has departed: find out who they report to now.")
+            warnings.append(
+                f"{report.name} reports to {head_of.name}, who has departed: find out who they report to now."
+            )
     for cycle in cycles:
         names = " → ".join(people[k].name for k in (*cycle, cycle[0]))
         warnings.append(f"Reporting lines form a cycle ({names}); {people[cycle[0]].name} is drawn at the top.")

@@ -102,14 +102,14 @@ def _source_line(number: int, citation: Citation, sources: Mapping[str, str]) ->
     return f"[{number}] " + " — ".join(parts)
 
 
-def qbr_markdown(brief: QbrBrief, sources: Mapping[str, str] | None = None) -> str:
-    """The brief as Markdown: six sections of cited bullets, then the numbered sources.
+def qbr_markdown(brief: QbrBrief, sources: Mapping[str, str] | None = None, title: str = "QBR brief") -> str:
+    """The brief as Markdown under one H1, `title`: six sections of cited bullets, then the numbered sources.
 
     `sources` maps source ids to titles; an id without a title is shown as is.
     """
     sources = sources or {}
     footnotes = _Footnotes()
-    lines = ["# QBR brief"]
+    lines = [f"# {_one_line(title)}"]
     if brief.as_of is not None:
         lines += ["", f"_As of {brief.as_of.isoformat()}_"]
     for field, heading in QBR_SECTIONS:

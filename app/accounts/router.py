@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Path, Query
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from app.accounts import repository as accounts
 from app.accounts.schemas import (
@@ -23,10 +23,12 @@ from app.drafts.schemas import DraftAccepted, DraftCreate
 from app.idempotency import remember, replayed, request_fingerprint
 from app.pagination import decode_cursor, encode_cursor
 from app.plans import repository as plan_store
+from app.plans import service as plans
+from app.plans.exports import FORMATS
 from app.plans.models import PlanVersionRow
 from app.problems import Problem, not_found, problems
-from app.sources import repository as sources
-from plans.render import brief_citations, qbr_markdown
+from plans.qbr_export import Audience, QbrDocument
+from plans.render import qbr_markdown
 from retrieval.hybrid import HybridRetriever
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -107,20 +109,50 @@ def export_qbr_brief(
 ) -> PlainTextResponse:
     """The accepted QBR brief as Markdown, every claim footnoted to its quoted source, for export."""
     account = drafts.account_or_404(session, principal.tenant, account_id)
-    plan = plan_store.get_version(session, account.id, version or account.plan_version)
-    if plan is None:
-        raise not_found("Plan version", str(version))
-    if plan.qbr_brief is None:
-        raise Problem(404, "No QBR brief", f"Plan version {plan.version} holds no accepted QBR brief yet.")
-    cited = [citation.source_id for citation in brief_citations(plan.qbr_brief)]
-    titles = {sid: row.title for sid, row in sources.titles(session, principal.tenant, cited).items()}
-    markdown = f"# {account.name} — QBR brief (plan v{plan.version})\n\n" + qbr_markdown(plan.qbr_brief, titles)
+    plan, brief, titles = plans.accepted_brief(session, principal.tenant, account, version)
+    markdown = qbr_markdown(brief, titles, title=f"{account.name} — QBR brief (plan v{plan.version})")
     filename = f"qbr-brief-{account.external_id}-v{plan.version}.md"
     return PlainTextResponse(
         markdown,
         media_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": inline_disposition(filename)},
     )
+
+
+QBR_FORMATS = {name: media_type for name, (media_type, _) in FORMATS.items()}
+
+
+@router.get(
+    "/{account_id}/qbr.{fmt}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The brief as a file to hand out.",
+            "content": {media_type.split(";")[0]: {} for media_type in QBR_FORMATS.values()},
+        },
+        **problems(404, descriptions={404: "No such account or plan version, or no accepted QBR brief yet."}),
+    },
+)
+def export_qbr(
+    account_id: str,
+    fmt: Annotated[Literal["md", "pdf", "pptx"], Path(description="md, pdf or pptx")],
+    session: SessionDep,
+    principal: Reader,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    audience: Annotated[Audience, Query(description="customer leaves internal-only notes out")] = Audience.customer,
+) -> Response:
+    """The accepted QBR brief as Markdown (one H1), PDF or PowerPoint, with no raw CRM Ids. The customer-facing
+    version (the default) leaves out internal-only notes — risks about people, stances, pricing and discounts —
+    and says how many; `audience=internal` keeps them, marked."""
+    account = drafts.account_or_404(session, principal.tenant, account_id)
+    return qbr_file(plans.qbr_export(session, principal.tenant, account, version, audience), fmt)
+
+
+def qbr_file(document: QbrDocument, fmt: str) -> Response:
+    """The document written as `fmt`, as a download named for the account and version (never a CRM Id)."""
+    media_type, write = FORMATS[fmt]
+    disposition = inline_disposition(document.filename(fmt)).replace("inline;", "attachment;", 1)
+    return Response(write(document), media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 def inline_disposition(filename: str) -> str:

@@ -29,7 +29,6 @@ from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
 from app.drafts.schemas import ChangePublic, DecisionIn
 from app.drafts.views import draft_public, draft_summaries
 from app.plans import repository as plan_store
-from app.plans.models import PlanVersionRow
 from app.problems import Problem, current_request_id
 from app.security import SAFE_METHODS, same_origin
 from app.settings import Settings
@@ -44,7 +43,6 @@ from plans.render import (
     brief_sections,
     describe_change,
     format_value,
-    qbr_markdown,
     stakeholder_label,
 )
 from plans.vocabulary import DraftKind
@@ -582,32 +580,7 @@ async def save_edit(
     return RedirectResponse(f"/ui/drafts/{draft_id}#change-{change_id}", status_code=303)
 
 
-@router.get("/accounts/{account_id}/plan", response_class=HTMLResponse)
-def plan_page(
-    request: Request, account_id: str, session: SessionDep, principal: UiPrincipal, version: int | None = None
-) -> HTMLResponse:
-    account = drafts.account_or_404(session, principal.tenant, account_id)
-    shown = version or account.plan_version
-    row = session.get(PlanVersionRow, (account.id, shown))
-    if row is None:
-        raise Problem(404, "Plan version not found", f"Version {shown} does not exist.")
-    plan = AccountPlan.model_validate(row.plan)
-    units = sorted({c.unit for c in plan.whitespace})
-    products = sorted({c.product for c in plan.whitespace})
-    brief_md = qbr_markdown(plan.qbr_brief) if plan.qbr_brief else None
-    return _page(
-        request,
-        "plan.html",
-        principal=principal,
-        account=account,
-        plan=plan,
-        row=row,
-        history=plan_store.history(session, account.id),
-        units=units,
-        products=products,
-        brief_md=brief_md,
-        cells={(c.product, c.unit): c for c in plan.whitespace},
-    )
+# The plan's own pages (the plan, its diffs, the audit log, the QBR downloads) are in app/ui/plan_pages.py.
 
 
 @router.get("/accounts/{account_id}/plan/qbr-brief.md", response_class=PlainTextResponse)

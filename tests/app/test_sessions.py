@@ -394,10 +394,12 @@ def test_the_plan_pages_markdown_export_works_with_the_session(client: TestClien
     change = draft["changes"][0]
     ui_decide(client, token, draft, **{change["id"]: "accept"})
     plan = client.get(f"/ui/accounts/{report['account_id']}/plan").text
-    link = f"/ui/accounts/{report['account_id']}/plan/qbr-brief.md?version=2"
+    link = f"/ui/accounts/{report['account_id']}/plan/qbr.md?version=2"
     assert f'href="{link}"' in plan
 
     exported = client.get(link)
 
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/markdown")
-    assert exported.text.startswith(f"# {report['name']} — QBR brief (plan v2)")
+    assert exported.text.startswith(f"# {report['name']} — QBR brief\n")
+    legacy = client.get(f"/ui/accounts/{report['account_id']}/plan/qbr-brief.md?version=2")  # old links still work
+    assert legacy.status_code == 200 and legacy.text.startswith(f"# {report['name']} — QBR brief (plan v2)")

@@ -34,7 +34,7 @@ def assert_readable(chart: OrgChart, people: int) -> None:
     """Everyone drawn once, no two boxes on top of each other, everything inside the picture."""
     assert len({c.person.key for c in chart.cards}) == len(chart.cards) == people
     for i, a in enumerate(chart.cards):
-        assert 0 <= a.x and a.x + CARD_W <= chart.width and 0 <= a.y and a.y + CARD_H <= chart.height
+        assert 0 <= a.x <= chart.width - CARD_W and 0 <= a.y <= chart.height - CARD_H
         for b in chart.cards[i + 1 :]:
             assert not overlaps(a, b), (a.person.name, b.person.name)
     for line in chart.lines:
