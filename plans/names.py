@@ -133,9 +133,14 @@ def fold(text: str) -> str:
     return "".join(_fold_char(char) for char in text)
 
 
+# Letters Unicode does not decompose into a base letter and a mark, as the base letter: without
+# this "Małgorzata" read as the two words "ma" and "gorzata".
+_UNDECOMPOSED = str.maketrans("łŁøØđĐıðÐþÞæÆœŒßħĦŧŦŀĿ", "lLoOdDidDtTaAoOshHtTlL")
+
+
 @cache
 def _fold_char(char: str) -> str:
-    base = unicodedata.normalize("NFKD", char)
+    base = unicodedata.normalize("NFKD", char.translate(_UNDECOMPOSED))
     stripped = "".join(c for c in base if not unicodedata.combining(c))
     # Keep the mapping one-to-one so offsets in folded text are offsets in the original.
     return stripped[0].lower() if len(stripped) == 1 else char.lower()[:1] or char

@@ -175,3 +175,20 @@ def test_a_directory_s_last_first_order_is_a_mention() -> None:
 )
 def test_a_surname_with_an_honorific_in_any_language_is_a_mention(text: str, name: str) -> None:
     assert len(mentions(text, name)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "letters"),
+    [("Małgorzata Łukasiewicz", "malgorzata lukasiewicz"), ("Søren Ærø", "soren aro"),
+     ("Đorđe Işık", "dorde isik")],
+)  # fmt: skip
+def test_letters_without_a_decomposition_fold_to_their_base_letter_one_for_one(text: str, letters: str) -> None:
+    assert fold(text) == letters
+    assert len(fold(text)) == len(text)
+    assert normalize_name(text).count(" ") == 1, "ł, ø, đ and ı do not split a name into more words"
+
+
+def test_a_polish_name_is_mentioned_as_written_and_without_its_diacritics() -> None:
+    assert is_mentioned("Spoke to Malgorzata Wojcik about the rollout.", "Małgorzata Wójcik")
+    assert is_mentioned("Małgorzata Wójcik signed off.", "Malgorzata Wojcik")
+    assert same_person("Małgorzata Łukasiewicz", "M. Lukasiewicz")
