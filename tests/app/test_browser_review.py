@@ -195,6 +195,11 @@ def test_axe_finds_no_serious_violation_on_the_sign_in_queue_and_draft_pages(
             page.keyboard.press("?")
             expect(page.locator("#legend")).to_be_visible()
             check(page, width, tmp_path, found, "legend")
+            page.keyboard.press("Escape")
+            page.keyboard.press("j")
+            page.keyboard.press("e")  # the focused change's edit form
+            expect(page.locator("h1")).to_contain_text("Edit ")
+            check(page, width, tmp_path, found, "edit")
             context.close()
         browser.close()
     # The README's picture of the draft page.
