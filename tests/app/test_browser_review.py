@@ -109,6 +109,12 @@ def test_a_reviewer_decides_a_20_change_draft_with_the_keyboard_alone(
         press("j")  # the first change
         for i, change_id in enumerate(order):
             expect(page.locator(f"#change-{change_id}")).to_be_focused()
+            if i == 10:  # deep in the page: the focused card has a strong ring, and the bar is still on screen
+                ring = page.locator(f"#change-{change_id}").evaluate("e => getComputedStyle(e).outlineWidth")
+                assert float(ring.removesuffix("px")) >= 3
+                bar = page.locator(".actionbar").bounding_box()
+                assert bar is not None and 0 <= bar["y"] < 900 and page.evaluate("window.scrollY") > 2000
+                expect(page.locator("#progress")).to_contain_text("10 chosen, not sent yet")
             press("a" if wanted[change_id] == "accept" else "r")
             if i == 1:  # a second thought: back to the first change (k) and reject it instead (r)
                 press("k")
