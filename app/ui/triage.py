@@ -146,7 +146,10 @@ def category(change: Change) -> str:
 
 def heading(change: Change, label: str) -> str:
     """The card's heading, unique per change: what it is and whom or what it is about."""
-    singular = CATEGORIES[category(change)][0]
+    what = category(change)
+    if what == "qbr_brief":  # one brief per account: say whether it is the first or replaces the accepted one
+        return "QBR brief: a new brief" if change.before is None else "QBR brief: replaces the accepted brief"
+    singular = CATEGORIES[what][0]
     return f"{singular[:1].upper()}{singular[1:]}: {label}"
 
 

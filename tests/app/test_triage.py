@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from app.ui import triage
 from plans.diff import proposed_change
-from plans.models import AccountPlan, Change, Citation, Stakeholder, WhitespaceCell
+from plans.models import AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell
 from plans.vocabulary import BuyingRole, CellStatus, ChangeKind, StakeholderStatus, Stance
 
 
@@ -72,6 +72,14 @@ def test_an_added_person_who_already_left_counts_as_a_departure() -> None:
     assert triage.impact(gone) == "departure"
     assert triage.category(gone) == "departure"
     assert triage.heading(gone, "Tom — CISO") == "Departure: Tom — CISO"
+
+
+def test_a_qbr_brief_is_headed_by_whether_it_is_the_first() -> None:
+    first = proposed_change(ChangeKind.replace_qbr_brief, None, QbrBrief())
+    again = proposed_change(ChangeKind.replace_qbr_brief, QbrBrief(), QbrBrief(as_of=date(2026, 9, 30)))
+    assert triage.heading(first, "QBR brief") == "QBR brief: a new brief"
+    assert triage.heading(again, "QBR brief") == "QBR brief: replaces the accepted brief"
+    assert triage.impact(first) == "qbr_brief" and triage.category(again) == "qbr_brief"
 
 
 def test_whitespace_cells_rank_competitor_pipeline_whitespace_then_value() -> None:
