@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.service import Principal, Role
 from app.problems import Problem
 from app.state import AppState
 
+# The dependencies that do no I/O are `async def`: a sync one costs a trip to the thread pool and back
+# per request, which was most of a cached read's time (issue 10). Those that may do I/O hop once.
 
-def get_state(request: Request) -> AppState:
+
+async def get_state(request: Request) -> AppState:
     return request.app.state.planwright  # type: ignore[no-any-return]
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
+async def get_session(state: StateDep) -> AsyncIterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error."""
-    with state.sessions() as session, session.begin():
+    session = state.sessions()  # no I/O until the handler's first query, which runs on the thread pool
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_end, session, commit=False)
+        raise
+    await run_in_threadpool(_end, session, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    with session:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
 
 
 # scope="function" commits when the handler returns, before the response is sent: a client that
@@ -31,14 +48,16 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_principal(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+async def get_principal(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
     """The API's caller, from `Authorization: Bearer` only: a browser's UI cookie is never enough for /v1."""
     key = None
     if authorization and authorization.lower().startswith("bearer "):
         key = authorization[7:].strip()
     if not key:
         raise Problem(401, "Unauthorized", "Send `Authorization: Bearer <api key>`.")
-    principal = state.api_keys.authenticate(state.sessions, key)
+    principal = state.api_keys.cached(key)
+    if principal is None:  # looking the key up is a query: off the event loop
+        principal = await run_in_threadpool(state.api_keys.authenticate, state.sessions, key)
     if principal is None:
         raise Problem(401, "Unauthorized", "That API key is unknown or revoked.")
     return principal
@@ -48,7 +67,8 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def requires(*roles: Role):  # type: ignore[no-untyped-def]
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+        principal = await get_principal(state, authorization)  # called, not depended on: one step less to solve
         if not principal.has_any(*roles):
             wanted = ", ".join(sorted(str(r) for r in roles))
             raise Problem(403, "Forbidden", f"This needs one of the roles: {wanted}.")

@@ -40,6 +40,10 @@ class KeyCache:
                 return None
             return entry[1]
 
+    def cached(self, key: str) -> Principal | None:
+        """The key's principal if this process looked it up less than the TTL ago; None means ask the database."""
+        return self.get(hash_key(key))
+
     def put(self, key_hash: str, principal: Principal) -> None:
         if self._ttl_s <= 0:
             return

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, case, delete, func, select, update
+from sqlalchemy import CursorResult, Row, Select, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,6 +34,79 @@ def page(
     if kind:
         query = query.where(DraftRow.kind == kind)
     return list(session.scalars(query))
+
+
+def summaries(
+    session: Session,
+    tenant: str,
+    *,
+    after: str | None,
+    limit: int,
+    status: str | None = None,
+    account_id: str | None = None,
+    kind: str | None = None,
+) -> list[Row[Any]]:
+    """The queue's lines in one statement: a draft's own columns (no JSON) and its change counts, which the
+    changes' primary key (draft_id, id) finds without loading a payload. Same filters and order as `page`."""
+    given = {"after": after, "status": status, "account_id": account_id, "kind": kind}
+    filters = frozenset(name for name, value in given.items() if value)
+    params = {"tenant": tenant, "limit": limit, **{name: given[name] for name in filters}}
+    return list(session.execute(_summaries_statement(filters), params).all())
+
+
+@functools.cache
+def _summaries_statement(filters: frozenset[str]) -> Select[Any]:
+    """One statement per combination of filters, built once (building and keying a statement on every request
+    cost more than running it); the values go in as bound parameters."""
+    drafts, changes = DraftRow.__table__.c, DraftChangeRow.__table__.c
+    wanted = {
+        "after": drafts.id > bindparam("after"),
+        "status": drafts.status == bindparam("status"),
+        "account_id": drafts.account_id == bindparam("account_id"),
+        "kind": drafts.kind == bindparam("kind"),
+    }
+    of_draft = changes.draft_id == drafts.id
+    undecided = select(func.count()).where(of_draft, changes.decision.is_(None)).scalar_subquery()
+    return (
+        select(
+            drafts.id, drafts.account_id, drafts.kind, drafts.status, drafts.version, drafts.engine, drafts.created_at,
+            select(func.count()).where(of_draft).scalar_subquery().label("change_count"),
+            undecided.label("undecided_count"),
+        )
+        .where(drafts.tenant == bindparam("tenant"), *(wanted[name] for name in sorted(filters)))
+        .order_by(drafts.id)
+        .limit(bindparam("limit"))
+    )  # fmt: skip
+
+
+class DraftDetail:
+    """A draft's row and its changes' rows, read as plain rows (no ORM objects to build and track): it reads
+    like a `DraftRow` with its changes loaded, so `views.draft_public` takes either."""
+
+    def __init__(self, draft: Row[Any], changes: list[Row[Any]]) -> None:
+        self._draft = draft
+        self.changes = changes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._draft, name)
+
+
+def draft_detail(session: Session, tenant: str, draft_id: str) -> DraftDetail | None:
+    """A draft with its changes in position order, for reading only: two statements built once."""
+    draft = session.execute(_DETAIL, {"tenant": tenant, "draft_id": draft_id}).first()
+    if draft is None:
+        return None
+    return DraftDetail(draft, list(session.execute(_DETAIL_CHANGES, {"draft_id": draft_id}).all()))
+
+
+_DETAIL = select(DraftRow.__table__).where(
+    DraftRow.__table__.c.tenant == bindparam("tenant"), DraftRow.__table__.c.id == bindparam("draft_id")
+)
+_DETAIL_CHANGES = (
+    select(DraftChangeRow.__table__)
+    .where(DraftChangeRow.__table__.c.draft_id == bindparam("draft_id"))
+    .order_by(DraftChangeRow.__table__.c.position)
+)
 
 
 def change_counts(session: Session, draft_ids: Iterable[str]) -> dict[str, tuple[int, int]]:

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
-from app.deps import Reader, Reviewer, SessionDep
+from app.deps import Reader, Reviewer, SessionDep, StateDep
 from app.drafts import repository, service
 from app.drafts.schemas import (
     AuditEntry,
@@ -16,45 +17,55 @@ from app.drafts.schemas import (
     DraftStatus,
     OverlapPublic,
 )
-from app.drafts.views import draft_public, draft_summaries
+from app.drafts.views import draft_public, summary_page
 from app.idempotency import remember, replayed, request_fingerprint
 from app.pagination import decode_cursor, decode_row_cursor, encode_cursor
-from app.problems import Problem, problems
+from app.problems import Problem, not_found, problems
+from app.reads import answer
 from plans.vocabulary import DraftKind
 
 router = APIRouter(prefix="/v1", tags=["drafts"])
 
 
 @router.get("/drafts", response_model=DraftPage, responses=problems(400))
-def list_drafts(
-    session: SessionDep,
+async def list_drafts(
+    state: StateDep,
     principal: Reader,
     status: DraftStatus | None = None,
     account_id: str | None = None,
     kind: DraftKind | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> DraftPage:
+) -> Response:
     """The review queue, oldest first; filter by status, account and kind."""
-    rows = repository.page(
-        session,
-        principal.tenant,
-        after=decode_cursor(cursor),
-        limit=limit + 1,
-        status=status,
-        account_id=account_id,
-        kind=str(kind) if kind else None,
-    )
-    return DraftPage(
-        items=draft_summaries(session, rows[:limit]),
-        next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None,
-    )
+    after = decode_cursor(cursor)
+
+    def read(session: Session) -> DraftPage:
+        rows = repository.summaries(
+            session,
+            principal.tenant,
+            after=after,
+            limit=limit + 1,
+            status=status,
+            account_id=account_id,
+            kind=str(kind) if kind else None,
+        )
+        return summary_page(rows, limit)
+
+    return await answer(state, read)
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftPublic, responses=problems(404))
-def get_draft(draft_id: str, session: SessionDep, principal: Reader) -> DraftPublic:
+async def get_draft(draft_id: str, state: StateDep, principal: Reader) -> Response:
     """One draft with its changes, their citations, verification and decisions."""
-    return draft_public(service.get_draft(session, principal.tenant, draft_id))
+
+    def read(session: Session) -> DraftPublic:
+        draft = repository.draft_detail(session, principal.tenant, draft_id)
+        if draft is None:
+            raise not_found("Draft", draft_id)
+        return draft_public(draft)
+
+    return await answer(state, read)
 
 
 @router.post("/drafts/{draft_id}/decisions", response_model=DraftPublic, responses=problems(404, 409))

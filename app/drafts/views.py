@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.drafts import repository
 from app.drafts.models import DraftChangeRow, DraftRow
-from app.drafts.schemas import ChangePublic, DraftPublic, DraftSummary, UsagePublic
+from app.drafts.repository import DraftDetail
+from app.drafts.schemas import ChangePublic, DraftPage, DraftPublic, DraftSummary, UsagePublic
+from app.pagination import encode_cursor
 
 
-def change_public(row: DraftChangeRow) -> ChangePublic:
+def change_public(row: DraftChangeRow | Row[Any]) -> ChangePublic:
     change = row.change
     return ChangePublic(
         id=row.id,
@@ -32,7 +37,7 @@ def change_public(row: DraftChangeRow) -> ChangePublic:
     )
 
 
-def draft_public(draft: DraftRow) -> DraftPublic:
+def draft_public(draft: DraftRow | DraftDetail) -> DraftPublic:
     return DraftPublic(
         id=draft.id,
         account_id=draft.account_id,
@@ -72,3 +77,12 @@ def draft_summary(draft: DraftRow, change_count: int, undecided_count: int) -> D
         undecided_count=undecided_count,
         created_at=draft.created_at,
     )
+
+
+def summary_page(rows: list[Row[Any]], limit: int) -> DraftPage:
+    """A queue page from `repository.summaries` rows (fetched with one more than `limit`, to tell if more follow)."""
+    fields = rows[0]._fields if rows else ()
+    return DraftPage.model_validate({
+        "items": [dict(zip(fields, row, strict=True)) for row in rows[:limit]],  # plain dicts: read in pydantic's Rust
+        "next_cursor": encode_cursor(rows[limit - 1].id) if len(rows) > limit else None,
+    })  # fmt: skip
