@@ -118,3 +118,42 @@ def test_the_plan_page_shows_the_org_chart_and_heatmap_and_the_qbr_downloads_ope
     deck = Presentation(io.BytesIO(pptx_path.read_bytes()))
     titles = [slide.shapes.title.text for slide in deck.slides]
     assert pptx_path.suffix == ".pptx" and titles[0] == f"{report['name']} — QBR brief" and "Risks" in titles
+
+
+def test_axe_finds_no_serious_violation_on_the_plan_diff_and_audit_pages(
+    live_server: tuple[str, object], tmp_path: Path  # noqa: F811  (the fixture imported above)
+) -> None:
+    from fastapi.testclient import TestClient
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.app.test_browser_review import LAUNCH_ARGS, check
+
+    base, app = live_server
+    keys = Keys(app.state.planwright, "acme-sales")  # type: ignore[attr-defined]
+    api = TestClient(app)  # type: ignore[arg-type]
+    report = upload(api, keys.integration, DEMO_BUNDLES / "meridian-logistics")
+    _accept_every_kind(api, keys, report["account_id"])
+    plan_url = f"{base}/ui/accounts/{report['account_id']}/plan"
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        for width, height in ((1280, 900), (390, 844)):
+            # axe is injected as an inline script, which the UI's Content-Security-Policy rightly refuses.
+            context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+            page = context.new_page()
+            page.goto(f"{base}/ui")
+            page.click("text=sign in with an API key instead")
+            page.fill("input[name=api_key]", keys.reviewer)
+            page.click("text=Sign in with key")
+            page.goto(plan_url)
+            expect(page.locator("svg.orgchart")).to_be_visible()
+            page.locator("table.people summary").first.click()  # a provenance opened, its quotes shown
+            check(page, width, tmp_path, found, "plan")
+            page.goto(f"{plan_url}/diff?from=1&to=4")
+            check(page, width, tmp_path, found, "plan-diff")
+            page.goto(f"{base}/ui/audit?limit=10")
+            check(page, width, tmp_path, found, "audit")
+            context.close()
+        browser.close()
+    assert {name: v for name, v in found.items() if v} == {}
