@@ -36,22 +36,13 @@ def page(
     return list(session.scalars(query))
 
 
-def summaries(
-    session: Session,
-    tenant: str,
-    *,
-    after: str | None,
-    limit: int,
-    status: str | None = None,
-    account_id: str | None = None,
-    kind: str | None = None,
-) -> list[Row[Any]]:
+def summaries(session: Session, tenant: str, *, limit: int, **filters: str | None) -> list[Row[Any]]:
     """The queue's lines in one statement: a draft's own columns (no JSON) and its change counts, which the
-    changes' primary key (draft_id, id) finds without loading a payload. Same filters and order as `page`."""
-    given = {"after": after, "status": status, "account_id": account_id, "kind": kind}
-    filters = frozenset(name for name, value in given.items() if value)
-    params = {"tenant": tenant, "limit": limit, **{name: given[name] for name in filters}}
-    return list(session.execute(_summaries_statement(filters), params).all())
+    changes' primary key (draft_id, id) finds without loading a payload. The filters, order and page are
+    `page`'s: after, status, account_id, kind."""
+    given = {name: value for name, value in filters.items() if value}
+    params = {"tenant": tenant, "limit": limit, **given}
+    return list(session.execute(_summaries_statement(frozenset(given)), params).all())
 
 
 @functools.cache
