@@ -18,7 +18,10 @@ checks the bearer token against the same `api_keys` table on every request, and 
 the same fields (the run first checks that both answers are equal). Both are served the same way:
 in this process through httpx's ASGI transport (no sockets), one request at a time, sync handlers
 on the framework's thread pool. Rounds alternate which side goes first, so both see the same
-machine load; a figure's rate is its requests over its seconds summed across rounds.
+machine load; a figure's rate is its requests over its seconds summed across rounds. Each figure also
+gets this process's CPU milliseconds per request (all threads, the in-process client's share included
+and alike for both sides; PostgreSQL's own work is not in it), which moves less than requests per second
+when other work shares the machine.
 """
 
 from __future__ import annotations
@@ -374,11 +377,16 @@ FIGURES = (("queue, first page", "first_page"), ("queue, deep cursor page", "dee
 class Tally:
     requests: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process's, all threads: the client's share is the same for both sides
     rounds: list[float] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu_seconds / self.requests if self.requests else 0.0
 
 
 def differences(ours: Any, peer: Any, at: str = "") -> list[str]:
@@ -400,9 +408,11 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def _burst(client: httpx.AsyncClient, url: str, headers: dict[str, str], seconds: float) -> tuple[int, float]:
-    """Requests one at a time for about `seconds`; (requests, elapsed)."""
-    done, started = 0, time.perf_counter()
+async def _burst(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], seconds: float
+) -> tuple[int, float, float]:
+    """Requests one at a time for about `seconds`; (requests, elapsed, CPU seconds of this process)."""
+    done, started, cpu = 0, time.perf_counter(), time.process_time()
     while True:
         response = await client.get(url, headers=headers)
         if response.status_code != 200:
@@ -410,7 +420,7 @@ async def _burst(client: httpx.AsyncClient, url: str, headers: dict[str, str], s
         done += 1
         elapsed = time.perf_counter() - started
         if elapsed >= seconds:
-            return done, elapsed
+            return done, elapsed, time.process_time() - cpu
 
 
 async def compare(
@@ -436,10 +446,11 @@ async def compare(
             for label, attribute in FIGURES:
                 for side in order:
                     url = getattr(seeded, attribute)
-                    requests, elapsed = await _burst(clients[side], url, headers, seconds / rounds)
+                    requests, elapsed, cpu = await _burst(clients[side], url, headers, seconds / rounds)
                     tally = tallies[label][side]
                     tally.requests += requests
                     tally.seconds += elapsed
+                    tally.cpu_seconds += cpu
                     tally.rounds.append(round(requests / elapsed, 1))
     return tallies
 
@@ -470,6 +481,7 @@ def run(database_url: str, data_dir: Path, drafts: int, *, rounds: int, seconds:
             "figure": f"{label} ({database})", "database": database,
             "ours_rps": round(ours.rate, 1), "peer_rps": round(peer.rate, 1),
             "ratio": round(ours.rate / peer.rate, 2) if peer.rate else None,
+            "ours_cpu_ms": round(ours.cpu_ms, 3), "peer_cpu_ms": round(peer.cpu_ms, 3),
             "ours_rounds": ours.rounds, "peer_rounds": peer.rounds,
         })  # fmt: skip
     return {
@@ -498,10 +510,16 @@ def postgres_database() -> Iterator[str]:
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
-    lines = ["| figure | ours req/s | peer req/s | ratio |", "| --- | ---: | ---: | ---: |"]
+    lines = [
+        "| figure | ours req/s | peer req/s | ratio | ours CPU ms/req | peer CPU ms/req |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for result in results:
-        for row in result["rows"]:
-            lines.append(f"| {row['figure']} | {row['ours_rps']:.1f} | {row['peer_rps']:.1f} | {row['ratio']:.2f} |")
+        for r in result["rows"]:
+            lines.append(
+                f"| {r['figure']} | {r['ours_rps']:.1f} | {r['peer_rps']:.1f} | {r['ratio']:.2f} "
+                f"| {r['ours_cpu_ms']:.2f} | {r['peer_cpu_ms']:.2f} |"
+            )
     return "\n".join(lines)
 
 
