@@ -23,8 +23,8 @@ from plans.diff import diff_plans
 from plans.history import summarize_change
 from plans.models import AccountPlan, stakeholder_target, whitespace_target
 from plans.orgchart import STANCE_STYLE, STRENGTH_BARS, layout_org_chart
-from plans.qbr_export import Audience, qbr_document
-from plans.render import brief_citations, describe_change
+from plans.qbr_export import Audience, internal_reason, qbr_document
+from plans.render import brief_citations, brief_sections, describe_change
 from plans.totals import dollars, whitespace_totals
 from plans.vocabulary import CellStatus, Stance
 
@@ -63,18 +63,12 @@ def plan_page(
     rows = plan_store.history(session, account.id)
     chart = layout_org_chart(plan.stakeholders, plans.new_stakeholders(rows, plan.version))
     provenance = plans.provenance(session, principal.tenant, account.id, plan.version)
+    people = [s.name for s in plan.stakeholders]
     cited = [c.source_id for p in provenance.values() for c in p.citations]
-    document = None
+    left_out = 0
     if plan.qbr_brief is not None:
         cited += [c.source_id for c in brief_citations(plan.qbr_brief)]
-        document = qbr_document(
-            plan.qbr_brief,
-            account.name,
-            plan.version,
-            source_titles={},
-            people=[s.name for s in plan.stakeholders],
-            audience=Audience.internal,
-        )
+        left_out = qbr_document(plan.qbr_brief, account.name, plan.version, source_titles={}, people=people).left_out
     return _page(
         request,
         "plan.html",
@@ -96,8 +90,11 @@ def plan_page(
         totals=whitespace_totals(plan.whitespace),
         statuses=STATUS_ORDER,
         dollars=dollars,
-        document=document,
         anchor=anchor,
+        brief_sections=brief_sections,
+        internal_reason=internal_reason,
+        people=people,
+        left_out=left_out,
     )
 
 

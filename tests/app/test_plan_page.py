@@ -229,6 +229,13 @@ def test_the_qbr_brief_exports_as_markdown_pdf_and_powerpoint_without_crm_ids(
 
     ui_login(client, keys.reviewer)
     page = client.get(f"/ui/accounts/{account_id}/plan").text
+    brief = unescape(page.split('<h2 id="qbr">', 1)[1].split('<h2 id="history">', 1)[0])
+    claims = [claim for section in change["after"].values() if isinstance(section, list) for claim in section]
+    cited = [claim for claim in claims if claim["citations"]]
+    assert all(claim["text"] in brief for claim in claims)
+    assert brief.count('<details class="why"><summary>') == len(cited) + 1  # a claim's sources, and who accepted it
+    assert f"/ui/sources/{quote(cited[0]['citations'][0]['source_id'], safe='')}?quote=" in brief
+    assert re.search(r"\d+ internal-only notes? (is|are) left out of the customer-facing downloads", brief)
     for fmt in ("pdf", "pptx", "md"):
         assert f'href="/ui/accounts/{account_id}/plan/qbr.{fmt}?version=2"' in page
         assert f'href="/ui/accounts/{account_id}/plan/qbr.{fmt}?version=2&amp;audience=internal"' in page
