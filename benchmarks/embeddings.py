@@ -17,11 +17,13 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +42,7 @@ def rss_kib(field):
     return 0
 
 base = rss_kib("VmRSS")
-peer, corpus_path, out_path, model_dir, repeat, repo_root = sys.argv[1:7]
+peer, corpus_path, out_path, model_dir, repo_root = sys.argv[1:6]
 corpus = json.load(open(corpus_path, encoding="utf-8"))
 start = time.perf_counter()
 if peer == "sentence-transformers":
@@ -69,22 +71,20 @@ else:
         engine = "HashingEmbedder"
     embed = model.embed_array
 load_s = time.perf_counter() - start
-if peer == "onnx-export":
-    print(json.dumps({"engine": engine, "load_s": load_s, "rss_delta_mib": (rss_kib("VmHWM") - base) / 1024}))
-    sys.exit(0)
-embed(corpus[:32])
-best = float("inf")
-for _ in range(int(repeat)):
+if peer != "onnx-export":
+    embed(corpus[:32])
+print(json.dumps({"engine": engine, "load_s": load_s, "rss_delta_mib": (rss_kib("VmHWM") - base) / 1024}), flush=True)
+# Then one timed pass over the corpus per "pass" line, until any other line.
+vectors = None
+for line in sys.stdin:
+    if line.strip() != "pass":
+        break
     start = time.perf_counter()
     vectors = embed(corpus)
-    best = min(best, time.perf_counter() - start)
-np.save(out_path, np.asarray(vectors, dtype=np.float32))
-print(json.dumps({
-    "engine": engine,
-    "load_s": load_s,
-    "best_s": best,
-    "rss_delta_mib": (rss_kib("VmHWM") - base) / 1024,
-}))
+    print(json.dumps({"pass_s": time.perf_counter() - start}), flush=True)
+if vectors is not None:
+    np.save(out_path, np.asarray(vectors, dtype=np.float32))
+print(json.dumps({"rss_delta_mib": (rss_kib("VmHWM") - base) / 1024}), flush=True)
 """
 
 _NAMES = [
@@ -183,6 +183,7 @@ def build_corpus(n: int, seed: int = 0) -> list[str]:
 class PeerResult:
     engine: str
     sentences_per_s: float
+    median_sentences_per_s: float
     load_s: float
     rss_delta_mib: float
     vectors: np.ndarray
@@ -191,26 +192,81 @@ class PeerResult:
     export_rss_delta_mib: float | None = None
 
 
-def run_peer(peer: str, python: str, corpus_path: Path, model_dir: str, repeat: int, workdir: Path) -> PeerResult:
-    out_path = workdir / f"{peer}.npy"
-    argv = [python, "-c", _WORKER, peer, str(corpus_path), str(out_path), model_dir, str(repeat)]
-    done = subprocess.run([*argv, str(REPO_ROOT)], capture_output=True, text=True, check=True, cwd=workdir)
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    n = len(json.loads(corpus_path.read_text(encoding="utf-8")))
-    return PeerResult(
-        engine=report["engine"],
-        sentences_per_s=n / report["best_s"],
-        load_s=report["load_s"],
-        rss_delta_mib=report["rss_delta_mib"],
-        vectors=np.load(out_path),
-    )
+class Peer:
+    """One engine in its own process: loaded once, then timed pass by pass when asked."""
+
+    def __init__(self, peer: str, python: str, corpus_path: Path, model_dir: str, workdir: Path) -> None:
+        self.peer = peer
+        self._out_path = workdir / f"{peer}.npy"
+        self._stderr_path = workdir / f"{peer}.stderr"
+        argv = [python, "-c", _WORKER, peer, str(corpus_path), str(self._out_path), model_dir, str(REPO_ROOT)]
+        with self._stderr_path.open("w") as stderr:
+            self._process = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=workdir
+            )
+        self.loaded = self._read()
+        self.pass_s: list[float] = []
+
+    def _read(self) -> dict[str, Any]:
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            self._process.wait()
+            raise RuntimeError(f"{self.peer} exited: {self._stderr_path.read_text(encoding='utf-8')[-2000:]}")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def _send(self, command: str) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.write(command + "\n")
+        self._process.stdin.flush()
+
+    def timed_pass(self) -> None:
+        self._send("pass")
+        self.pass_s.append(self._read()["pass_s"])
+
+    def finish(self, sentences: int) -> PeerResult:
+        self._send("done")
+        report = self._read()
+        self._process.wait()
+        return PeerResult(
+            engine=self.loaded["engine"],
+            sentences_per_s=sentences / min(self.pass_s),
+            median_sentences_per_s=sentences / statistics.median(self.pass_s),
+            load_s=self.loaded["load_s"],
+            rss_delta_mib=report["rss_delta_mib"],
+            vectors=np.load(self._out_path),
+        )
+
+    def kill(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
 
-def run_export(python: str, corpus_path: Path, model_dir: str, workdir: Path) -> dict[str, float]:
+def run_export(python: str, corpus_path: Path, model_dir: str, workdir: Path) -> dict[str, Any]:
     """Load the ONNX path once into the empty cache in `workdir`: the one-time export's cost."""
-    argv = [python, "-c", _WORKER, "onnx-export", str(corpus_path), "-", model_dir, "0", str(REPO_ROOT)]
-    done = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=workdir)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    exporter = Peer("onnx-export", python, corpus_path, model_dir, workdir)
+    exporter.kill()
+    return exporter.loaded
+
+
+def run_interleaved(
+    peers: list[tuple[str, str]], corpus_path: Path, model_dir: str, repeat: int, workdir: Path
+) -> list[PeerResult]:
+    """Load each (peer, python) in turn, then time them a pass each per round, so that load from
+    elsewhere on a shared machine falls on every peer alike."""
+    sentences = len(json.loads(corpus_path.read_text(encoding="utf-8")))
+    started: list[Peer] = []
+    try:
+        for peer, python in peers:
+            started.append(Peer(peer, python, corpus_path, model_dir, workdir))
+        for _ in range(repeat):
+            for running in started:
+                running.timed_pass()
+        return [running.finish(sentences) for running in started]
+    finally:
+        for running in started:
+            running.kill()
 
 
 def can_import(python: str, modules: str) -> bool:
@@ -225,7 +281,10 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def render(results: list[PeerResult], skipped: dict[str, str]) -> str:
     ours = results[0]
-    header = f"{'engine':<48}{'sentences/s':>12}{'x ours':>8}{'load s':>8}{'peak RSS Δ MiB':>16}{'min cos vs ours':>17}"
+    header = (
+        f"{'engine':<48}{'sentences/s':>12}{'median':>8}{'x ours':>8}{'load s':>8}{'peak RSS Δ MiB':>16}"
+        f"{'min cos vs ours':>17}"
+    )
     lines = [header, "-" * len(header)]
     for result in results:
         if result.engine == "HashingEmbedder":
@@ -233,7 +292,7 @@ def render(results: list[PeerResult], skipped: dict[str, str]) -> str:
         else:
             cosine = f"{float(_cosines(result.vectors, ours.vectors).min()):.7f}"
         lines.append(
-            f"{result.engine:<48}{result.sentences_per_s:>12.1f}"
+            f"{result.engine:<48}{result.sentences_per_s:>12.1f}{result.median_sentences_per_s:>8.1f}"
             f"{result.sentences_per_s / ours.sentences_per_s:>8.2f}{result.load_s:>8.2f}"
             f"{result.rss_delta_mib:>16.1f}{cosine:>17}"
         )
@@ -250,7 +309,7 @@ def render(results: list[PeerResult], skipped: dict[str, str]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=512, help="sentences in the corpus")
-    parser.add_argument("--repeat", type=int, default=3, help="timed passes; the best counts")
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes per peer, interleaved; the best counts")
     parser.add_argument(
         "--python",
         default=sys.executable,
@@ -270,7 +329,8 @@ def main(argv: list[str] | None = None) -> None:
     words = [len(text.split()) for text in corpus]
     print(
         f"corpus: {len(corpus)} sentences, {min(words)}-{max(words)} words "
-        f"(mean {sum(words) / len(words):.1f}); best of {args.repeat} passes after a warm-up; "
+        f"(mean {sum(words) / len(words):.1f}); best and median of {args.repeat} passes, interleaved "
+        f"peer by peer after a warm-up; "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -278,32 +338,22 @@ def main(argv: list[str] | None = None) -> None:
         corpus_path = workdir / "corpus.json"
         corpus_path.write_text(json.dumps(corpus), encoding="utf-8")
         export = run_export(sys.executable, corpus_path, model_dir, workdir)
-        results = [
-            run_peer(peer, sys.executable, corpus_path, model_dir, args.repeat, workdir)
-            for peer in ("onnx-minilm", "numpy-minilm", "hashing")
-        ]
-        results[0].export_load_s = export["load_s"]
-        results[0].export_rss_delta_mib = export["rss_delta_mib"]
+        peers = [(peer, sys.executable) for peer in ("onnx-minilm", "numpy-minilm", "hashing")]
         skipped: dict[str, str] = {}
         if can_import(args.python, "sentence_transformers, torch"):
-            results.append(
-                run_peer(
-                    "sentence-transformers",
-                    args.python,
-                    corpus_path,
-                    model_dir,
-                    args.repeat,
-                    workdir,
-                )
-            )
+            peers.append(("sentence-transformers", args.python))
         else:
             skipped["sentence-transformers"] = (
                 f"{args.python} cannot import sentence_transformers and torch (see --python)"
             )
+        results = run_interleaved(peers, corpus_path, model_dir, args.repeat, workdir)
+        results[0].export_load_s = export["load_s"]
+        results[0].export_rss_delta_mib = export["rss_delta_mib"]
     print(render(results, skipped))
     if args.json:
         rows = [
-            {"engine": r.engine, "sentences_per_s": round(r.sentences_per_s, 1), "load_s": round(r.load_s, 2),
+            {"engine": r.engine, "sentences_per_s": round(r.sentences_per_s, 1),
+             "median_sentences_per_s": round(r.median_sentences_per_s, 1), "load_s": round(r.load_s, 2),
              "rss_delta_mib": round(r.rss_delta_mib, 1)}
             | ({"first_load_s": round(r.export_load_s, 2)} if r.export_load_s is not None else {})
             for r in results
