@@ -243,3 +243,30 @@ def test_the_qbr_brief_exports_as_markdown_pdf_and_powerpoint_without_crm_ids(
     assert from_ui.status_code == 200 and from_ui.content[:5] == b"%PDF-"
     assert client.get(f"/v1/accounts/{account_id}/qbr.pdf", headers=Keys.header(other_keys.reviewer)).status_code == 404
     assert client.get(f"/v1/accounts/{account_id}/qbr.docx", headers=reviewer).status_code in (404, 422)
+
+
+def test_a_map_of_45_people_stays_within_the_page_and_badges_the_one_added_since(
+    client: TestClient, app_state: AppState, keys: Keys
+) -> None:
+    report = upload(client, keys.integration)
+    people = [make_stakeholder(key=f"003-root-{r}", name=f"Root {r}", reports_to=None) for r in range(4)]
+    people += [make_stakeholder(key=f"003-p{i}", name=f"Person {i:02}", reports_to=f"Root {i % 4}") for i in range(40)]
+    newcomer = make_stakeholder(key="003-new", name="Nina Newcomer", reports_to="Root 0")
+    with transaction(app_state.sessions) as session:
+        plan_store.save(session, report["account_id"], AccountPlan(version=2, stakeholders=tuple(people)), "t", None)
+        later = AccountPlan(version=3, stakeholders=(*people, newcomer))
+        plan_store.save(session, report["account_id"], later, "t", None)
+        account = session.get(Account, report["account_id"])
+        assert account is not None
+        account.plan_version = 3
+    ui_login(client, keys.reviewer)
+
+    page = plan_text(client, report["account_id"])
+
+    chart = page.split('<svg class="orgchart"', 1)[1].split("</svg>", 1)[0]
+    assert chart.count('<g class="person') == 45
+    width = int(re.search(r'width="(\d+)"', chart).group(1))  # type: ignore[union-attr]
+    assert width <= 1040
+    assert chart.count(">NEW</text>") == 1
+    assert "Nina Newcomer, CTO — economic buyer, supporter, strength strong, new; reports to Root 0" in chart
+    assert "Added Nina Newcomer (CTO)" in page.split('<table class="history">', 1)[1]
