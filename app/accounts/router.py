@@ -96,6 +96,7 @@ def get_plan_version(account_id: str, version: Version, session: SessionDep, pri
 @router.get(
     "/{account_id}/plan/qbr-brief.md",
     response_class=PlainTextResponse,
+    deprecated=True,
     responses={
         200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
         **problems(404, descriptions={404: "No such account or plan version, or no accepted QBR brief yet."}),
@@ -107,7 +108,9 @@ def export_qbr_brief(
     principal: Reader,
     version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> PlainTextResponse:
-    """The accepted QBR brief as Markdown, every claim footnoted to its quoted source, for export."""
+    """The accepted QBR brief as Markdown, every claim footnoted to its quoted source and its source's id, internal
+    notes included. Superseded by `GET /v1/accounts/{id}/qbr.md`, which names sources without CRM Ids and leaves
+    internal-only notes out unless asked."""
     account = drafts.account_or_404(session, principal.tenant, account_id)
     plan, brief, titles = plans.accepted_brief(session, principal.tenant, account, version)
     markdown = qbr_markdown(brief, titles, title=f"{account.name} — QBR brief (plan v{plan.version})")
