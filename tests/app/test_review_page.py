@@ -101,8 +101,12 @@ def test_progress_counts_decided_changes_and_the_page_announces_errors(client: T
     alert = page[page.index('<div role="alert" aria-live="assertive" id="page-error">') :]
     assert alert.index("Something went wrong") < alert.index("</div>")
     assert f'data-change="{second["id"]}"' in page
-    # A decided card is marked decided, not faded (the stylesheet has no opacity on it).
-    assert 'class="card change decided"' in page or 'class="card change unverified decided"' in page
+    # A decided card is marked decided, not faded (the stylesheet has no opacity on it), and folds its body.
+    card = page[page.index(f'id="change-{first["id"]}"') :]
+    card = card[: card.index("</section>")]
+    assert " decided" in card[: card.index(">")]
+    assert '<details class="decided-body"><summary>The change and its evidence</summary>' in card
+    assert "Rejected by" in card[: card.index("<details")]
     css = client.get("/ui/static/planwright.css").text
     assert "opacity" not in css
 
