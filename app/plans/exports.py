@@ -9,9 +9,10 @@ from pathlib import Path
 
 from fpdf import FPDF
 from pptx import Presentation
+from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Inches, Pt
 
-from plans.qbr_export import QbrDocument, document_markdown, item_line
+from plans.qbr_export import Item, QbrDocument, document_markdown, item_line
 
 # A Unicode font when the system has one (Debian's fonts-dejavu-core); without it the PDF falls back to
 # Helvetica and Latin-1 text, accents folded and dashes and quotes made plain.
@@ -77,7 +78,24 @@ def pdf_bytes(document: QbrDocument, font: Path | None = None) -> bytes:
 
 
 BULLETS_PER_SLIDE = 6
+LINES_PER_SLIDE = 13  # of 18 pt text in the body box; a longer section continues on the next slide
+CHARS_PER_LINE = 95
 SOURCES_PER_SLIDE = 12
+
+
+def _slides_of(items: list[Item]) -> list[list[Item]]:
+    """Items in slide-sized groups: at most BULLETS_PER_SLIDE, and about LINES_PER_SLIDE lines of text."""
+    groups: list[list[Item]] = []
+    lines = 0
+    for item in items:
+        paragraphs = [item_line(item)] + ([f"Mitigation: {item.mitigation}"] if item.mitigation is not None else [])
+        need = sum(-(-len(text) // CHARS_PER_LINE) for text in paragraphs)
+        if not groups or len(groups[-1]) == BULLETS_PER_SLIDE or lines + need > LINES_PER_SLIDE:
+            groups.append([])
+            lines = 0
+        groups[-1].append(item)
+        lines += need
+    return groups
 
 
 def pptx_bytes(document: QbrDocument) -> bytes:
@@ -97,6 +115,7 @@ def pptx_bytes(document: QbrDocument) -> bytes:
         body.left, body.top, body.width, body.height = Inches(0.6), Inches(1.5), Inches(12.1), Inches(5.6)
         frame = body.text_frame
         frame.word_wrap = True
+        frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE  # what still overflows shrinks to fit when opened
         for i, (text, level) in enumerate(lines):
             paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
             paragraph.text = text
@@ -108,7 +127,7 @@ def pptx_bytes(document: QbrDocument) -> bytes:
         if items is None:
             slide(section.heading, [("Nothing to report.", 0)], 20)
             continue
-        chunks = [items[i : i + BULLETS_PER_SLIDE] for i in range(0, len(items), BULLETS_PER_SLIDE)]
+        chunks = _slides_of(items)
         for n, chunk in enumerate(chunks):
             lines: list[tuple[str, int]] = []
             for item in chunk:

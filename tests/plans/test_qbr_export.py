@@ -194,3 +194,14 @@ def test_a_history_row_says_what_changed() -> None:
         "Advanced Analytics × Payments: Pipeline → Owned, 120,000",
         "QBR brief added (2 claims)",
     ]
+
+
+def test_long_claims_take_fewer_per_slide_so_the_text_fits() -> None:
+    long = "A long claim about the rollout, its owners, its dates and its dependencies on the freeze. " * 3
+    risks = tuple(Risk(text=long, severity=Severity.medium, mitigation="Agree a dated plan.") for _ in range(6))
+    document = qbr_document(make_brief(risks=risks), "Globex", 2, source_titles={})
+    deck = Presentation(io.BytesIO(pptx_bytes(document)))
+    risk_slides = [s for s in deck.slides if s.shapes.title.text.startswith("Risks")]
+    assert len(risk_slides) == 3  # four lines and a mitigation each: two risks a slide
+    bullets = [p for s in risk_slides for p in s.placeholders[1].text_frame.paragraphs if p.level == 0]
+    assert len(bullets) == 6
