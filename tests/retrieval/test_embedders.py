@@ -226,6 +226,19 @@ def test_minilm_falls_back_to_numpy_without_onnxruntime(
     np.testing.assert_array_equal(minilm.embed_array(SENTENCES[:3]), numpy_minilm.embed_array(SENTENCES[:3]))
 
 
+def test_without_the_onnx_package_a_cached_graph_still_runs_and_a_missing_one_falls_back_to_numpy(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, onnx_cache: Path, onnx_minilm_embedder: MiniLmEmbedder
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnx", None)
+
+    cached, uncached = load_embedder("minilm", cache_dir=onnx_cache), load_embedder("minilm", cache_dir=tmp_path)
+
+    assert isinstance(cached, MiniLmEmbedder) and cached.engine.startswith("onnxruntime")
+    assert isinstance(uncached, MiniLmEmbedder) and uncached.engine.startswith("numpy")
+    with pytest.raises(ImportError):
+        MiniLmEmbedder.load(engine="onnx", cache_dir=tmp_path)
+
+
 def test_onnx_path_computes_the_numpy_encoders_vectors_so_they_share_a_name(
     numpy_minilm: MiniLmEmbedder, onnx_minilm_embedder: MiniLmEmbedder
 ) -> None:
