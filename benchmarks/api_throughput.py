@@ -325,18 +325,20 @@ def peer_app(connect: Callable[[], Any], placeholder: str = "?") -> FastAPI:
         tenant = tenant_of(authorization)
         found = query(
             "SELECT id, account_id, kind, status, version, engine, as_of, base_plan_version, usage, prompt_version,"
-            " retrieved_source_ids, warnings, error, created_at, updated_at FROM drafts WHERE tenant = ? AND id = ?",
+            " retrieved_source_ids, warnings, error, created_at, updated_at, superseded_by"
+            " FROM drafts WHERE tenant = ? AND id = ?",
             tenant, draft_id,
         )  # fmt: skip
         if not found:
             raise HTTPException(404)
         d = found[0]
         changes = []
-        for change_id, payload, issues, decision, decided_after in query(
-            "SELECT id, change, issues, decision, decided_after FROM draft_changes"
-            " WHERE draft_id = ? ORDER BY position",
+        rows = query(
+            "SELECT id, change, issues, decision, decided_after, conflicts, choice, choice_comment, chosen_by,"
+            " carried_from FROM draft_changes WHERE draft_id = ? ORDER BY position",
             draft_id,
-        ):
+        )
+        for change_id, payload, issues, decision, decided_after, conflicts, choice, comment, chosen_by, carried in rows:
             change, issues = _json(payload), _json(issues) or []
             changes.append({
                 "id": change_id, "kind": change["kind"], "target": change["target"], "before": change.get("before"),
@@ -346,12 +348,15 @@ def peer_app(connect: Callable[[], Any], placeholder: str = "?") -> FastAPI:
                 "confidence": change.get("confidence", 1.0), "verified": not issues,
                 "issues": [{"code": i["code"], "message": i["message"]} for i in issues],
                 "decision": decision, "decided_after": _json(decided_after),
+                "conflicts": [c | {"decided_at": _moment(c["decided_at"])} for c in _json(conflicts) or []],
+                "choice": choice, "choice_comment": comment, "chosen_by": chosen_by, "carried_from": carried,
             })  # fmt: skip
         return {
             "id": d[0], "account_id": d[1], "kind": d[2], "status": d[3], "version": d[4], "engine": d[5],
             "as_of": _day(d[6]), "base_plan_version": d[7], "usage": USAGE | (_json(d[8]) or {}),
             "prompt_version": d[9], "retrieved_source_ids": _json(d[10]) or [], "warnings": _json(d[11]) or [],
-            "error": d[12], "created_at": _moment(d[13]), "updated_at": _moment(d[14]), "changes": changes,
+            "error": d[12], "created_at": _moment(d[13]), "updated_at": _moment(d[14]), "superseded_by": d[15],
+            "changes": changes, "overlap": [],
         }  # fmt: skip
 
     return app
