@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Row, Select, bindparam, case, delete, func, select, update
+from sqlalchemy import Connection, CursorResult, Row, Select, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ def page(
     return list(session.scalars(query))
 
 
-def summaries(session: Session, tenant: str, *, limit: int, **filters: str | None) -> list[Row[Any]]:
+def summaries(session: Session | Connection, tenant: str, *, limit: int, **filters: str | None) -> list[Row[Any]]:
     """The queue's lines in one statement: a draft's own columns (no JSON) and its change counts, which the
     changes' primary key (draft_id, id) finds without loading a payload. The filters, order and page are
     `page`'s: after, status, account_id, kind."""
@@ -82,7 +82,7 @@ class DraftDetail:
         return getattr(self._draft, name)
 
 
-def draft_detail(session: Session, tenant: str, draft_id: str) -> DraftDetail | None:
+def draft_detail(session: Session | Connection, tenant: str, draft_id: str) -> DraftDetail | None:
     """A draft with its changes in position order, for reading only: two statements built once."""
     draft = session.execute(_DETAIL, {"tenant": tenant, "draft_id": draft_id}).first()
     if draft is None:

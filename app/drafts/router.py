@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from app.deps import Reader, Reviewer, SessionDep, StateDep
 from app.drafts import repository, service
@@ -40,9 +40,9 @@ async def list_drafts(
     """The review queue, oldest first; filter by status, account and kind."""
     after = decode_cursor(cursor)
 
-    def read(session: Session) -> DraftPage:
+    def read(connection: Connection) -> DraftPage:
         rows = repository.summaries(
-            session,
+            connection,
             principal.tenant,
             after=after,
             limit=limit + 1,
@@ -59,8 +59,8 @@ async def list_drafts(
 async def get_draft(draft_id: str, state: StateDep, principal: Reader) -> Response:
     """One draft with its changes, their citations, verification and decisions."""
 
-    def read(session: Session) -> DraftPublic:
-        draft = repository.draft_detail(session, principal.tenant, draft_id)
+    def read(connection: Connection) -> DraftPublic:
+        draft = repository.draft_detail(connection, principal.tenant, draft_id)
         if draft is None:
             raise not_found("Draft", draft_id)
         return draft_public(draft)
