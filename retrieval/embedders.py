@@ -41,6 +41,7 @@ class SentenceEncoder(Protocol):
     """Runs the encoder on one padded batch and returns its pooled, unit-length sentence vectors."""
 
     engine: str
+    batch_size: int  # the batch size this encoder measured fastest at, on chunk-length text
 
     @property
     def dimension(self) -> int: ...
@@ -120,6 +121,7 @@ class _BertWeights:
     eps: float
 
     engine = f"numpy {np.__version__}"
+    batch_size = DEFAULT_BATCH_SIZE
 
     @property
     def dimension(self) -> int:
@@ -274,7 +276,7 @@ class MiniLmEmbedder:
         cls,
         model_dir: Path | None = None,
         *,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_size: int | None = None,
         engine: Engine = "auto",
         cache_dir: Path | None = None,
     ) -> MiniLmEmbedder:
@@ -302,6 +304,7 @@ class MiniLmEmbedder:
         tokenizer.enable_truncation(max_length=max_seq_length)
         tokenizer.no_padding()
         encoder = _load_encoder(model_dir, config, engine, cache_dir)
+        batch_size = encoder.batch_size if batch_size is None else batch_size
         return cls(tokenizer, encoder, max_seq_length=max_seq_length, batch_size=batch_size)
 
     @property
