@@ -67,9 +67,14 @@ def export(model_dir: Path, config: dict[str, Any], cache_dir: Path | None = Non
     cache_dir.mkdir(parents=True, exist_ok=True)
     # Written beside the target and renamed, so a process starting at the same moment never reads
     # half a file; two exporting at once write the same bytes.
-    with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".export-", suffix=".tmp", delete=False) as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, path)
+    descriptor, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".export-", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     logger.info("exported MiniLM to ONNX (%d MiB)", len(data) >> 20)
     return path
 
@@ -195,7 +200,7 @@ def _usable_cores() -> int:
 
 
 class OnnxEncoder:
-    """The exported graph in an ONNX Runtime session; `run` is safe to call from several threads."""
+    """The exported graph in an ONNX Runtime session, safe to call from several threads at once."""
 
     # Smaller batches than numpy's 32 pad less and stay in cache: 10-55 % faster on 2 cores, on
     # sentences and on chunk-length text alike.
