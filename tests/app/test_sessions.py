@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -381,8 +382,10 @@ def test_the_ui_needs_nothing_its_content_security_policy_forbids(client: TestCl
 
     for page in pages:
         assert page.status_code == 200
-        assert "<style" not in page.text and "style=" not in page.text and "<script" not in page.text
-        assert "javascript:" not in page.text
+        assert "<style" not in page.text and "style=" not in page.text  # CSP: no inline styles
+        scripts = re.findall(r"<script[^>]*>", page.text)
+        assert all(re.fullmatch(r'<script src="/ui/static/[\w.-]+\.js" defer>', tag) for tag in scripts), scripts
+        assert "javascript:" not in page.text and " onclick=" not in page.text
         assert 'href="/ui/static/planwright.css"' in page.text
     css = client.get("/ui/static/planwright.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css") and ".card" in css.text
