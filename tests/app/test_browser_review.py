@@ -75,6 +75,7 @@ def test_a_reviewer_decides_a_20_change_draft_with_the_keyboard_alone(
 
         # Sign in: the email field has focus; type, Tab, type, Enter.
         page.goto(f"{base}/ui")
+        expect(page.locator("#email")).to_be_focused()  # autofocus lands a moment after the load event
         page.keyboard.type("kim@acme.example")
         press("Tab")
         page.keyboard.type(PASSWORD)
