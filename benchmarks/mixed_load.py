@@ -4,7 +4,8 @@ PostgreSQL and a Chroma server (`make bench-load`).
 For `--seconds` (60), `--clients` threads (8) each loop over a mix of what plugins and reviewers
 do at once: push a note to an account (ingestion), list the review queue, read a draft, and decide
 one change of a pending draft (or, with nothing left to decide, request a new draft). Drafts also
-come from the notes themselves (auto-draft after a 1 s quiet period, 60 s at most under a stream). Printed: requests per second, p50 and p99 latency per operation, and errors — any 5xx,
+come from the notes themselves (auto-draft after a 1 s quiet period, 60 s at most under a stream).
+Printed: requests per second, p50 and p99 latency per operation, and errors — any 5xx,
 timeout or unexpected status. A 409 on a decision (another client decided that draft first) is the
 API working as designed and is counted apart, as are 409 "request in progress" answers.
 
@@ -182,7 +183,7 @@ def _client_loop(url: str, account: str, stop: float, tally: Tally, seed: int) -
                         continue
                     started = time.perf_counter()
                     decision = {"version": body["version"],
-                                "decisions": [{"change_id": rng.choice(open_changes)["id"], "action": "reject"}]}  # fmt: skip
+                                "decisions": [{"change_id": rng.choice(open_changes)["id"], "action": "reject"}]}  # noqa: E501  # fmt: skip
                     tally.record(op, started, http.post(f"/v1/drafts/{body['id']}/decisions", json=decision))
             except httpx.HTTPError as exc:
                 tally.record(op, started, None, f"{type(exc).__name__}: {exc}")
@@ -241,7 +242,7 @@ def main() -> None:
     for op in ("ingest", "queue", "draft", "decide", "request"):
         values = tally.latency.get(op, [])
         print(f"{op:<10} {len(values):>9} {len(values) / elapsed:>7.1f} {_ms(values, 0.5):>8.1f} "
-              f"{_ms(values, 0.99):>8.1f} {tally.conflicts.get(op, 0):>5} {len(tally.errors.get(op, [])):>6}")  # fmt: skip
+              f"{_ms(values, 0.99):>8.1f} {tally.conflicts.get(op, 0):>5} {len(tally.errors.get(op, [])):>6}")  # noqa: E501  # fmt: skip
     every = [v for values in tally.latency.values() for v in values]
     print(f"{'all':<10} {total:>9} {total / elapsed:>7.1f} {_ms(every, 0.5):>8.1f} {_ms(every, 0.99):>8.1f} "
           f"{sum(tally.conflicts.values()):>5} {errors:>6}")  # fmt: skip
