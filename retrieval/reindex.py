@@ -21,7 +21,7 @@ from chromadb.errors import NotFoundError
 
 from retrieval.evidence import Chunk
 from retrieval.protocols import Embedder
-from retrieval.store import ChunkStore, collection_name, embedded_by, is_legacy, stored_chunk
+from retrieval.store import ChunkStore, collection_name, embedded_by, is_legacy, read_all, stored_chunk
 
 STAGING = "~staging"  # namespace suffix of the collections being filled
 
@@ -86,39 +86,26 @@ def reindex(
 
 
 def _legacy_accounts(legacy: Collection) -> list[tuple[str, str]]:
-    accounts: dict[tuple[str, str], None] = {}
-    offset, page = 0, 5_000
-    while True:
-        got = legacy.get(include=["metadatas"], limit=page, offset=offset)  # type: ignore[list-item]
-        for meta in got["metadatas"] or []:
-            accounts[(str(meta["tenant"]), str(meta["account_id"]))] = None
-        if len(got["ids"]) < page:
-            return list(accounts)
-        offset += page
+    rows = read_all(legacy, ["metadatas"])
+    return list(dict.fromkeys((str(meta["tenant"]), str(meta["account_id"])) for meta in rows["metadatas"]))
 
 
 def _rows(
     collection: Collection, where: dict[str, Any] | None, with_vectors: bool
 ) -> tuple[list[Chunk], dict[str, str], dict[str, list[float]]]:
     """The chunks of a collection (or of `where` in it), their sources' types, and their vectors."""
-    include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
+    rows = read_all(collection, ["documents", "metadatas", *(["embeddings"] if with_vectors else [])], where)
     chunks: list[Chunk] = []
     source_types: dict[str, str] = {}
     vectors: dict[str, list[float]] = {}
-    offset, page = 0, 5_000
-    while True:
-        got = collection.get(where=where, include=include, limit=page, offset=offset)  # type: ignore[arg-type]
-        embeddings: Any = got.get("embeddings")  # type: ignore[call-overload]
-        for n, (doc, meta) in enumerate(zip(got["documents"] or [], got["metadatas"] or [], strict=True)):
-            chunk = stored_chunk(doc or "", meta, with_source_type=False)
-            chunks.append(chunk)
-            if "source_type" in meta:
-                source_types[chunk.source_id] = str(meta["source_type"])
-            if with_vectors and embeddings is not None:
-                vectors[chunk.id] = list(embeddings[n])
-        if len(got["ids"]) < page:
-            return chunks, source_types, vectors
-        offset += page
+    for n, (doc, meta) in enumerate(zip(rows["documents"], rows["metadatas"], strict=True)):
+        chunk = stored_chunk(doc or "", meta, with_source_type=False)
+        chunks.append(chunk)
+        if "source_type" in meta:
+            source_types[chunk.source_id] = str(meta["source_type"])
+        if with_vectors:
+            vectors[chunk.id] = list(rows["embeddings"][n])
+    return chunks, source_types, vectors
 
 
 def _swap_in(client: ClientAPI, target: ChunkStore, staging: ChunkStore, tenant: str, account_id: str) -> None:

@@ -305,7 +305,16 @@ class ChunkStore:
 
     def chunks(self, tenant: str, account_id: str) -> list[Chunk]:
         """Every chunk of one account, ordered by chunk id."""
-        return self._snapshot(tenant, account_id)
+        tenant, account_id = require_scope(tenant, account_id)
+        got = self._read(tenant, account_id, lambda c: self._get_all(c, ["documents", "metadatas"]))
+        if got is None:
+            return []
+        out = [
+            stored_chunk(doc or "", meta)
+            for doc, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)
+            if meta.get("tenant") == tenant and meta.get("account_id") == account_id
+        ]
+        return sorted(out, key=lambda chunk: chunk.id)
 
     def lexical(self, tenant: str, account_id: str) -> LexicalView:
         """The account's chunks and their BM25 index, rebuilt only when the account's chunks changed
@@ -313,7 +322,7 @@ class ChunkStore:
         tenant, account_id = require_scope(tenant, account_id)
         generation = self.generation(tenant, account_id)
         return self._lexical.get(
-            (tenant, account_id), generation, lambda: LexicalView.of(self._snapshot(tenant, account_id))
+            (tenant, account_id), generation, lambda: LexicalView.of(self.chunks(tenant, account_id))
         )
 
     def generation(self, tenant: str, account_id: str) -> str | None:
@@ -348,18 +357,6 @@ class ChunkStore:
         with contextlib.suppress(NotFoundError):
             self._client.delete_collection(collection_name(self.namespace, tenant, account_id))
         self._lexical.forget((tenant, account_id))
-
-    def _snapshot(self, tenant: str, account_id: str) -> list[Chunk]:
-        tenant, account_id = require_scope(tenant, account_id)
-        got = self._read(tenant, account_id, lambda c: self._get_all(c, ["documents", "metadatas"]))
-        if got is None:
-            return []
-        out = [
-            stored_chunk(doc or "", meta)
-            for doc, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)
-            if meta.get("tenant") == tenant and meta.get("account_id") == account_id
-        ]
-        return sorted(out, key=lambda chunk: chunk.id)
 
     def _collection(self, tenant: str, account_id: str, *, create: bool = False) -> Collection | None:
         """The account's collection (cached), created on first write; None when it has none yet."""
@@ -436,19 +433,7 @@ class ChunkStore:
         return embedder_name(self._embedder), self._embedder.dimension
 
     def _get_all(self, collection: Collection, include: list[str]) -> dict[str, list[Any]]:
-        """Every row of a collection, read a page at a time: one unpaged get of a big account (~32k chunks
-        and up) makes Chroma's SQLite exceed its limit on bound variables, and every draft fails."""
-        found: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
-        offset = 0
-        while True:
-            page = collection.get(include=include, limit=self.page_size, offset=offset)  # type: ignore[arg-type]
-            found["ids"] += page["ids"]
-            for key in ("documents", "metadatas", "embeddings"):
-                value: Any = page.get(key)  # type: ignore[call-overload]
-                found[key] += list(value) if value is not None else []
-            if len(page["ids"]) < self.page_size:
-                return found
-            offset += self.page_size
+        return read_all(collection, include, page_size=self.page_size)
 
     def _batch_size(self) -> int:
         return max(1, self._client.get_max_batch_size())
@@ -474,6 +459,24 @@ class ChunkStore:
             if is_disk_full(exc):
                 raise StoreFullError(errno.ENOSPC, "the vector store's disk is full") from exc
             raise
+
+
+def read_all(
+    collection: Collection, include: list[str], where: dict[str, Any] | None = None, page_size: int = 5_000
+) -> dict[str, list[Any]]:
+    """Every row of a collection (or of `where` in it), read a page at a time: one unpaged get of a big
+    account (~32k chunks and up) makes Chroma's SQLite exceed its limit on bound variables."""
+    found: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+    offset = 0
+    while True:
+        page = collection.get(where=where, include=include, limit=page_size, offset=offset)  # type: ignore[arg-type]
+        found["ids"] += page["ids"]
+        for key in ("documents", "metadatas", "embeddings"):
+            value: Any = page.get(key)  # type: ignore[call-overload]
+            found[key] += list(value) if value is not None else []
+        if len(page["ids"]) < page_size:
+            return found
+        offset += page_size
 
 
 def embedded_by(collection: Collection) -> tuple[str, int]:
