@@ -9,12 +9,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from retrieval.reindex import ReindexReport
 
 cli = typer.Typer(help="Planwright keeps strategic account plans current.", no_args_is_help=True)
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -130,7 +133,7 @@ def reindex() -> None:
     typer.echo(_reindex(Settings(), progress=typer.echo).summary())
 
 
-def _reindex(settings: Settings, progress: Callable[[str], None] | None = None):  # type: ignore[no-untyped-def]
+def _reindex(settings: Settings, progress: Callable[[str], None] | None = None) -> ReindexReport:
     from retrieval.embedders import load_embedder
     from retrieval.reindex import reindex as run_reindex
     from retrieval.store import ChunkStore
