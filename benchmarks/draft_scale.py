@@ -25,11 +25,10 @@ from typing import Any
 from app.settings import Settings
 from app.sources.service import import_folder
 from app.state import build_state
+from benchmarks.big_account import DEMO, UNITS
 from plans.vocabulary import DraftKind
 from retrieval.embedders import load_embedder
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEMO = REPO_ROOT / "evals" / "datasets" / "demo" / "northwind-health"
 PEOPLE = ["Laura Chen", "Dana Whitfield", "Marcus Oyelaran", "Priya Raman"]
 SENTENCES = [
     "Met {person} to review the rollout plan for {unit}; the dashboards look right.",
@@ -43,7 +42,6 @@ SENTENCES = [
     "{person} asked for a summary of open support tickets for {unit}.",
     "Quarterly check-in with {person}: no blockers, usage steady in {unit}.",
 ]
-UNITS = ["Ambulatory", "Hospital Operations", "Research", "Payer Services"]
 
 
 def write_bundle(folder: Path, notes: int, seed: int = 11) -> None:
