@@ -3,7 +3,7 @@
 from app.accounts.models import Account
 from app.auth.models import ApiKey, LoginThrottle, UiSession, User
 from app.db import Base
-from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
+from app.drafts.models import BulkDecisionRow, DecisionRow, DraftChangeRow, DraftRow
 from app.idempotency import IdempotencyRow
 from app.plans.models import PlanVersionRow
 from app.sources.models import CrmRecordRow, SourceRow
@@ -13,6 +13,7 @@ __all__ = [
     "Account",
     "ApiKey",
     "Base",
+    "BulkDecisionRow",
     "CrmRecordRow",
     "DecisionRow",
     "DraftChangeRow",

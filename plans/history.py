@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from plans.diff import changed_fields, diff_plans
+from plans.diff import changed_fields
 from plans.models import AccountPlan, Change, QbrBrief, Stakeholder, WhitespaceCell
 from plans.render import FIELD_LABELS, format_value
+from plans.revert import difference
 from plans.vocabulary import ChangeKind
 
 
@@ -40,7 +41,8 @@ def summarize_change(change: Change) -> str:
 
 def version_summary(before: AccountPlan | None, after: AccountPlan) -> list[str]:
     """What `after` changed against `before` (the version before it), one line per change."""
-    try:
-        return [summarize_change(c) for c in diff_plans(before or AccountPlan(version=0), after)]
-    except ValueError as exc:  # a version that removed something; plans never do, but history is shown anyway
+    try:  # only a revert removes things (plans/revert.py); it lists them first
+        found = difference(before or AccountPlan(version=0), after)
+        return found.removed + [summarize_change(c) for c in found.changes]
+    except ValueError as exc:  # a version listing someone twice; plans never do, but history is shown anyway
         return [f"Not comparable: {exc}"]

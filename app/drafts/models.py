@@ -85,6 +85,8 @@ class DraftChangeRow(Base):
     choice_comment: Mapped[str | None] = mapped_column(Text, default=None)
     chosen_by: Mapped[str | None] = mapped_column(String(200), default=None)
     carried_from: Mapped[str | None] = mapped_column(String(40), default=None)
+    # When the choice was saved as the reviewer made it (app/ui/choices.py), rather than kept from an overlap.
+    choice_saved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
     draft: Mapped[DraftRow] = relationship(back_populates="changes")
 
@@ -107,3 +109,25 @@ class DecisionRow(Base):
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
     plan_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class BulkDecisionRow(Base):
+    """One "Accept all verified" or "Reject all": which changes it decided and the plan versions around it, so it
+    can be undone (app/drafts/bulk.py)."""
+
+    __tablename__ = "bulk_decisions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # accept_verified or reject_all
+    change_ids: Mapped[list[str]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
+    plan_version_before: Mapped[int] = mapped_column(Integer)
+    plan_version_after: Mapped[int] = mapped_column(Integer)  # the same as before when nothing was accepted
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    undone_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    undo_plan_version: Mapped[int | None] = mapped_column(Integer, default=None)

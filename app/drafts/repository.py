@@ -5,10 +5,22 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Row, Select, bindparam, case, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Row,
+    Select,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.db import utcnow
 from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow, DraftTriggerRow
@@ -206,22 +218,47 @@ def take_trigger(session: Session, trigger: DraftTriggerRow) -> bool:
     return result.rowcount == 1
 
 
+UNDOING = ("undo", "revert")  # audit rows that take back an earlier decision (app/drafts/bulk.py, app/plans/revert.py)
+
+
+def standing() -> ColumnElement[bool]:
+    """A decision (accept, reject, edit) no later undo or revert took back."""
+    later = aliased(DecisionRow)
+    taken_back = (
+        select(later.id)
+        .where(
+            later.draft_id == DecisionRow.draft_id,
+            later.change_id == DecisionRow.change_id,
+            later.id > DecisionRow.id,
+            later.action.in_(UNDOING),
+        )
+        .exists()
+    )
+    return DecisionRow.action.not_in(UNDOING) & ~taken_back
+
 
 def decisions_of(session: Session, tenant: str, draft_id: str) -> dict[str, DecisionRow]:
-    """Who decided each decided change of a draft, when, and with what comment."""
+    """Who decided each decided change of a draft, when, and with what comment (an undone decision is no longer
+    one; a reverted one still is: the change stays decided, only the plan went back)."""
     query = select(DecisionRow).where(DecisionRow.tenant == tenant, DecisionRow.draft_id == draft_id)
-    return {row.change_id: row for row in session.scalars(query.order_by(DecisionRow.id))}
+    found: dict[str, DecisionRow] = {}
+    for row in session.scalars(query.order_by(DecisionRow.id)):
+        if row.action == "undo":
+            found.pop(row.change_id, None)
+        elif row.action != "revert":
+            found[row.change_id] = row
+    return found
 
 
 def account_decisions(session: Session, tenant: str, account_id: str) -> list[tuple[DecisionRow, DraftChangeRow]]:
-    """Every decision on the account's drafts with the change it decided, oldest first."""
+    """Every standing decision on the account's drafts with the change it decided, oldest first."""
     query = (
         select(DecisionRow, DraftChangeRow)
         .join(
             DraftChangeRow,
             (DraftChangeRow.draft_id == DecisionRow.draft_id) & (DraftChangeRow.id == DecisionRow.change_id),
         )
-        .where(DecisionRow.tenant == tenant, DecisionRow.account_id == account_id)
+        .where(DecisionRow.tenant == tenant, DecisionRow.account_id == account_id, standing())
         .order_by(DecisionRow.id)
     )
     return [(decision, change) for decision, change in session.execute(query).tuples()]

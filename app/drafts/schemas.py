@@ -155,7 +155,10 @@ class AuditEntry(BaseModel):
     account_id: str
     draft_id: str
     change_id: str
-    action: Action
+    action: Action | Literal["undo", "revert"] = Field(
+        description="accept, reject or edit; `undo` when a bulk decision was undone (the change is pending again), "
+        "`revert` when the plan was reverted to a version before this decision (the change stays decided)."
+    )
     after: dict[str, Any] | None
     comment: str | None
     actor: str

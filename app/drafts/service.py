@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 OPEN_STATUSES = ("running", "pending_review")
 NOT_OURS = "draft %s is no longer ours (taken over, or failed at its time limit); %s is dropped"
 DEFAULT_LEASE_S = 600.0
+PLAN_CHANGE = "planwright.plan_change"  # session.info: (plan version before, after) of the last decide()
 
 
 @dataclass(frozen=True)
@@ -470,6 +471,7 @@ def decide(
         raise Problem(409, "Change conflicts with the plan", str(exc)) from exc
     except InvalidChangeError as exc:
         raise Problem(422, "Change cannot be applied", str(exc)) from exc
+    session.info[PLAN_CHANGE] = (plan.version, new_plan.version)  # a bulk decision keeps them to undo it
     if new_plan.version != plan.version:
         plan_store.save(session, account.id, new_plan, actor, draft.id)
         account.plan_version = new_plan.version
@@ -491,6 +493,7 @@ def decide(
         row.decision = decision.action
         row.decided_after = after.model_dump(mode="json") if after is not None else None
         row.choice = row.choice_comment = row.chosen_by = None  # a kept choice is spent once the change is decided
+        row.choice_saved_at = None
         session.add(
             DecisionRow(
                 tenant=tenant,
@@ -577,6 +580,7 @@ def decide_undecided(
         row = rows[kept.change_id]
         row.choice = "reject" if kept.yours.action == "reject" else "accept"
         row.choice_comment, row.chosen_by, row.carried_from = kept.yours.comment, actor, None
+        row.choice_saved_at = None  # kept from the overlap, so the page says why it was not applied
     session.flush()
     return Outcome(draft, applied, overlap)
 

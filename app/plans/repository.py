@@ -22,7 +22,15 @@ def latest(session: Session, account_id: str) -> AccountPlan:
     return AccountPlan.model_validate(row.plan) if row else AccountPlan(version=1)
 
 
-def save(session: Session, account_id: str, plan: AccountPlan, created_by: str, draft_id: str | None) -> None:
+def save(
+    session: Session,
+    account_id: str,
+    plan: AccountPlan,
+    created_by: str,
+    draft_id: str | None,
+    reverted_to: int | None = None,
+    note: str | None = None,
+) -> None:
     session.add(
         PlanVersionRow(
             account_id=account_id,
@@ -30,6 +38,8 @@ def save(session: Session, account_id: str, plan: AccountPlan, created_by: str, 
             plan=plan.model_dump(mode="json"),
             created_by=created_by,
             draft_id=draft_id,
+            reverted_to=reverted_to,
+            note=note,
         )
     )
 

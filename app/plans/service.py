@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.drafts.models import DecisionRow, DraftChangeRow
+from app.drafts.repository import standing
 from app.plans import repository as plan_store
 from app.plans.models import PlanVersionRow
 from app.problems import Problem, not_found
@@ -49,6 +50,7 @@ def provenance(session: Session, tenant: str, account_id: str, up_to_version: in
             DecisionRow.account_id == account_id,
             DecisionRow.action.in_(("accept", "edit")),
             DecisionRow.plan_version <= up_to_version,
+            standing(),
         )
         .order_by(DecisionRow.id)
     )
@@ -86,9 +88,17 @@ def history(rows: list[PlanVersionRow]) -> list[HistoryRow]:
     for row in ordered:
         plan = AccountPlan.model_validate(row.plan)
         changes = version_summary(before, plan) if before is not None else ["Plan started"]
+        changes = [*reverted_line(row), *changes]
         out.append(HistoryRow(row.version, row.created_at, row.created_by, row.draft_id, changes))
         before = plan
     return out[::-1]
+
+
+def reverted_line(row: PlanVersionRow) -> list[str]:
+    """A revert's first history line: which version it went back to, and why."""
+    if row.reverted_to is None:
+        return []
+    return [f"Reverted to v{row.reverted_to}" + (f" ({row.note})" if row.note else "")]
 
 
 def new_stakeholders(rows: list[PlanVersionRow], shown: int) -> set[str]:
@@ -181,6 +191,7 @@ def _versions(session: Session, tenant: str, before: tuple[datetime, str, str] |
         previous = session.get(PlanVersionRow, (row.account_id, row.version - 1))
         plan = AccountPlan.model_validate(row.plan)
         changes = version_summary(AccountPlan.model_validate(previous.plan), plan) if previous else ["Plan started"]
+        changes = [*reverted_line(row), *changes]
         items.append(
             AuditItem(
                 kind="version",

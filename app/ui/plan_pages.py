@@ -19,12 +19,12 @@ from app.plans.models import PlanVersionRow
 from app.problems import Problem
 from app.sources import repository as sources
 from app.ui.router import UiPrincipal, _page, csrf_protect
-from plans.diff import diff_plans
 from plans.history import summarize_change
 from plans.models import AccountPlan, stakeholder_target, whitespace_target
 from plans.orgchart import STANCE_STYLE, STRENGTH_BARS, layout_org_chart
 from plans.qbr_export import Audience, internal_reason, qbr_document
 from plans.render import brief_citations, brief_sections, describe_change
+from plans.revert import difference
 from plans.totals import dollars, whitespace_totals
 from plans.vocabulary import CellStatus, Stance
 
@@ -112,12 +112,13 @@ def plan_diff(
     older, newer = sorted((from_version, to_version))
     before = AccountPlan.model_validate(_version_row(session, account.id, older).plan)
     after = AccountPlan.model_validate(_version_row(session, account.id, newer).plan)
-    try:
-        changes = diff_plans(before, after)
+    try:  # a revert may remove what the older version had (plans/revert.py)
+        found = difference(before, after)
     except ValueError as exc:
         raise Problem(422, "Versions not comparable", str(exc)) from exc
-    entries: list[dict[str, Any]] = [
-        {"summary": summarize_change(c), "rows": describe_change(c), "kind": c.kind.value} for c in changes
+    entries: list[dict[str, Any]] = [{"summary": line, "rows": [], "kind": "removed"} for line in found.removed]
+    entries += [
+        {"summary": summarize_change(c), "rows": describe_change(c), "kind": c.kind.value} for c in found.changes
     ]
     return _page(
         request,
