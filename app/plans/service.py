@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select, true, tuple_
 from sqlalchemy.orm import Session
@@ -125,6 +126,7 @@ class AuditItem:
     action: str | None = None
     comment: str | None = None
     decision_id: int = 0
+    after: dict[str, Any] | None = None  # a decision's applied payload: an edit's, as the reviewer made it
     changes: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[datetime, bool, int, str, int]:
@@ -165,6 +167,7 @@ def _decisions(
             action=row.action,
             comment=row.comment,
             decision_id=row.id,
+            after=row.after,
         )
         for row, stored, name in session.execute(query)
     ]

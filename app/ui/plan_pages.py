@@ -18,6 +18,7 @@ from app.plans import service as plans
 from app.plans.models import PlanVersionRow
 from app.problems import Problem
 from app.sources import repository as sources
+from app.ui import qbr_review
 from app.ui.router import UiPrincipal, _page, csrf_protect
 from plans.history import summarize_change
 from plans.models import AccountPlan, stakeholder_target, whitespace_target
@@ -145,7 +146,13 @@ def audit_page(
         raise Problem(400, "Invalid cursor", "The cursor parameter is not one this page handed out.")
     items, next_cursor = plans.audit_log(session, principal.tenant, cursor, limit)
     return _page(
-        request, "audit.html", principal=principal, items=items, next_cursor=next_cursor, summarize=summarize_change
+        request,
+        "audit.html",
+        principal=principal,
+        items=items,
+        next_cursor=next_cursor,
+        summarize=summarize_change,
+        claim_summary=qbr_review.summarize_decision,
     )
 
 
