@@ -20,6 +20,7 @@ from app.problems import Problem
 from app.sources import repository as sources
 from app.ui import qbr_review
 from app.ui.router import UiPrincipal, _page, csrf_protect
+from app.ui.whitespace_review import STATUS_ORDER
 from plans.history import summarize_change
 from plans.models import AccountPlan, stakeholder_target, whitespace_target
 from plans.orgchart import STANCE_STYLE, STRENGTH_BARS, layout_org_chart
@@ -27,18 +28,11 @@ from plans.qbr_export import Audience, internal_reason, qbr_document
 from plans.render import brief_citations, brief_sections, describe_change
 from plans.revert import difference
 from plans.totals import dollars, whitespace_totals
-from plans.vocabulary import CellStatus, Stance
+from plans.vocabulary import Stance
 
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 Version = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-STATUS_ORDER = (
-    CellStatus.whitespace,
-    CellStatus.pipeline,
-    CellStatus.competitor,
-    CellStatus.owned,
-    CellStatus.not_applicable,
-)
 
 
 def anchor(key: str) -> str:
