@@ -137,6 +137,16 @@ class Mention:
     end: int
 
 
+# Two- and three-letter abbreviations notes use for things, never for a person's initials.
+_ABBREVIATIONS = (
+    "AE AI AM AP AR BA BI BU CA CC CD CE CF CI CM CO CS CT CX DB DC DD DM DR EA EB EC EM EU EX FD FM FP FY GA GC GM GP"
+    " HQ HR ID IP IR IS IT KM KO LA MD ML MS NA NB NO NY OK OR PA PC PE PM PO PR PS QA QC RE RM SA SE SF SI SM SO ST"
+    " SW TA TB TL TM TV UI UK UN US UX VC VM VP VS WC WM CEO CFO CIO COO CRO CTO CMO CPO CSO CDO API ARR BAU CSM EOD"
+    " ETA FAQ FTE FYI GDP ITS KPI MVP NDA POC QBR RFP RFQ ROI SAP SLA SOW SSO TCO TBD TBC USA VAT YOY"
+)
+COMMON_ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
+
+
 class Directory:
     """The people known so far, and how each may be mentioned without ambiguity."""
 
@@ -175,12 +185,31 @@ class Directory:
         words = name_tokens(person.name)
         return len(words) >= 2 and self._first_counts.get(words[0], 0) == 1
 
+    def initials(self) -> dict[str, str]:
+        """Initials ("TW" for Tomasz Wróblewski) → the one person they can mean: no one else shares them and
+        they are not an everyday abbreviation ("IT", "VP")."""
+        owners: dict[str, set[str]] = defaultdict(set)
+        for person in self.people.values():
+            words = name_tokens(person.name)
+            if len(words) >= 2:
+                owners[(words[0][0] + words[-1][0]).upper()].add(person.key)
+                if len(words) == 3:
+                    owners["".join(w[0] for w in words).upper()].add(person.key)
+        return {
+            letters: next(iter(keys))
+            for letters, keys in owners.items()
+            if len(keys) == 1 and letters.isalpha() and letters not in COMMON_ABBREVIATIONS
+        }
+
     def find(self, text: str) -> list[Mention]:
         """Every mention of a known person in `text`, left to right, without overlaps."""
         found: list[Mention] = []
         for person in self.people.values():
             for start, end in mentions(text, person.name, first_alone=self._unique_first(person)):
                 found.append(Mention(person.key, start, end))
+        for letters, key in self.initials().items():
+            # Written in capitals, as a word of its own: "Call w/ TW", "per VS", not "tw" or "TWh".
+            found += [Mention(key, m.start(), m.end()) for m in re.finditer(rf"(?<![\w&/.-]){letters}(?![\w&-])", text)]
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[Mention] = []
         for mention in found:
@@ -606,7 +635,11 @@ _ROLE_RULES: tuple[tuple[BuyingRole, str], ...] = (
                                 r"|\bapproves?\s+(?:every|all|any|the)\s+(?:[\w$-]+\s+){0,3}?(?:commitment|spend"
                                 r"|purchase|contract|deal|budget|po|order|investment)s?\b"
                                 r"|\b(?:the\s+)?(?:economic\s+buyer|decision[- ]maker|budget\s+approver)\b"
-                                r"|\bdecides\s+(?:on\s+)?(?:the\s+)?(?:budget|purchase|deal|vendor)\b"),
+                                r"|\bdecides\s+(?:on\s+)?(?:the\s+)?(?:budget|purchase|deal|vendor)\b"
+                                # "signs the Irish order form", "it's Ciarán's signature that goes on the contract"
+                                r"|\bsign(?:s|ed|ing)?\s+(?:the\s+|every\s+|all\s+|our\s+)?(?:[\w-]+\s+){0,2}?(?:order\s+forms?"
+                                r"|contracts?|purchase\s+orders?|pos?|cheques?|checks?|agreements?)\b"
+                                r"|['’]s\s+signature\b|\bsignature\s+(?:that\s+)?goes\s+on\b"),
     (BuyingRole.business_owner, r"\b(?:owns?|" + _TAKES_OVER + r")\s+the\s+(?:[\w-]+\s+){0,2}?"
                                 r"(?:business\s+case|outcome|roll-?out|program(?:me)?|initiative|process|kpis?|p&l|use\s+case)\b"
                                 r"|\bbusiness\s+(?:owner|lead|sponsor)\b"
@@ -622,7 +655,10 @@ _ROLE_RULES: tuple[tuple[BuyingRole, str], ...] = (
                              r"(?:tender|rfp|rfq|procurement|sourcing\s+(?:process|event)|commercials|contract"
                              r"\s+negotiation|negotiation)\b|\bnegotiat\w+\s+(?:the\s+)?(?:contract|terms|price)\b"),
     (BuyingRole.end_user, r"\buses?\s+(?:it|the\s+(?:tool|product|platform|app|system))\s+(?:daily|every\s+day)\b"
-                          r"|\b(?:day-to-day|daily|power|end)\s+user\b"),
+                          r"|\b(?:day-to-day|daily|power|end|real|actual|main|primary|heavy)\s+users?\b"
+                          # "sit in the dashboards all day, every day", "would be living in Restock every day"
+                          r"|\b(?:uses?|using|used|live|lives|living|sits?|sitting|works?|working)\s+(?:in\s+|with\s+|on\s+)?"
+                          r"(?:[\w-]+\s+){0,3}?(?:all\s+day|every\s+(?:single\s+)?day|daily|day\s+in,?\s+day\s+out)\b"),
 )
 _ROLE_PATTERNS = [(role, re.compile(rx, re.IGNORECASE)) for role, rx in _ROLE_RULES]
 
@@ -1151,10 +1187,10 @@ def read_hits(
                 informants += [m.key for m in found if directly_engaged(sentence.text, m)]
             named += [m.key for m in found]
             people = list(dict.fromkeys(m.key for m in found))
-            if len(people) == 1 and not _STARTS_WITH_PRONOUN.match(sentence.text):
-                last_person = people[0]  # the one person just named: a following "she" means them
-            elif people or len(set(named)) > 1:
-                last_person = None  # two people in play: a following "she" is evidence for nobody
+            if len(set(named)) > 1:
+                last_person = None  # two people in this passage: a following "she" is evidence for nobody
+            elif len(people) == 1 and not _STARTS_WITH_PRONOUN.match(sentence.text):
+                last_person = people[0]  # the one person named: a following "she" means them
     return reading
 
 

@@ -171,6 +171,15 @@ _GENERIC_UNIT_WORDS = frozenset(
 )
 
 
+def _city(record: CrmRecord) -> str | None:
+    """Where the CRM places an Account: its billing city, else its shipping city."""
+    for field_name in ("BillingCity", "ShippingCity"):
+        value = record.get(field_name)
+        if isinstance(value, str) and value.strip() and value.strip()[:1].isupper():
+            return " ".join(value.split())
+    return None
+
+
 def account_units(evidence: AccountEvidence) -> list[Unit]:
     """The parent's child Accounts, each with its full name and the shorter names its siblings leave unambiguous."""
     records = unit_records(evidence)
@@ -186,9 +195,14 @@ def account_units(evidence: AccountEvidence) -> list[Unit]:
     rests = [" ".join(ws[shared:]) for ws in word_lists]
     firsts = Counter(ws[shared] for ws in word_lists if len(ws) > shared)
     lasts = Counter(ws[-1] for ws in word_lists if ws)
+    cities = [_city(r) for r in records]
+    city_count = Counter(c for c in cities if c)
+    parent_city = _city(evidence.account)
     units = []
-    for record, name, rest, words in zip(records, names, rests, word_lists, strict=True):
+    for record, name, rest, words, city in zip(records, names, rests, word_lists, cities, strict=True):
         aliases = [name]
+        if city and city_count[city] == 1 and city != parent_city and city not in parent_words:
+            aliases.append(city)  # "the Daventry team" is the one unit the CRM places in Daventry
         if rest and rest != name:
             aliases.append(rest)
         first = words[shared] if len(words) > shared else ""
@@ -284,7 +298,10 @@ _NOT_APPLICABLE = re.compile(
     r"\b(?:does\s+not|doesn['’]t|do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+(?:really\s+)?(?:apply|fit|need|make\s+sense)\b"
     r"|\bnot\s+applicable\b|\bn/a\s+(?:for|to)\b|\bnot\s+(?:a|an)\s+(?:good\s+)?fit\b|\bno\s+fit\b"
     r"|\bnot\s+relevant\b|\bno\s+relevance\b|\bno\s+(?:need|use|use\s+case)\s+for\b|\bnever\s+need\b"
-    r"|\bnothing(?:\s+[\w'’]+){0,3}\s+to\s+(?:put|monitor|run|deploy|instrument|install)\b"
+    # "nothing for Restock to replenish", "nothing there to connect it to", "nothing we could monitor"
+    r"|\bnothing(?:\s+[\w'’-]+){0,4}?\s+to\s+(?!(?:report|say|add|share|discuss|worry|lose|hide|do\s+with)\b)[a-z]+\b"
+    r"|\bnothing\b[^.;:]{0,40}?\b(?:which|that)?\s*(?:we|you|it)\s+(?:could|can|would)\s+(?!not\b)[a-z]+\b"
+    r"|\bnon-?starter\b|\bdead\s+end\b|\bha(?:s|ve)\s+nothing\s+to\s+do\s+(?:there|here)\b"
     r"|\bout\s+of\s+scope\b|\boff\s+the\s+(?:whitespace\s+)?(?:list|table)\b"
     r"|\b(?:isn['’]t|is\s+not|aren['’]t|are\s+not|won['’]t\s+be|will\s+not\s+be)\s+(?:really\s+)?(?:applicable|relevant"
     r"|suitable|needed|an?\s+(?:good\s+)?(?:fit|option|use\s+case))\b"
@@ -414,6 +431,7 @@ class _Line:
     label_products: tuple[str, ...]
     earlier_products: tuple[str, ...]
     speaker_units: tuple[str, ...] = ()
+    earlier_unit: str | None = None  # the unit the paragraph named last ("Daventry ... Returns can't go in there")
 
 
 def _speaker_key(name: str | None) -> str:
@@ -449,6 +467,7 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
         headings = [] if transcript else _headings(source.text)
         skipped_lines: set[int] = set()
         earlier: dict[int, list[str]] = defaultdict(list)
+        earlier_unit: dict[int, str] = {}
         visible = visible_text(hit, source)
         if source.id not in flagged and (blocks := untrusted_blocks(source)):
             flagged.add(source.id)
@@ -477,9 +496,13 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
                 label_products=tuple(vocab.products_in(label_text) or vocab.products_in(heading_text)),
                 earlier_products=tuple(dict.fromkeys(earlier[line_start])),
                 speaker_units=tuple(u for u in [speaker_unit.get(_speaker_key(sentence.speaker))] if u),
+                earlier_unit=None if transcript else earlier_unit.get(line_start),
             )
             reading.findings.extend(_sentence_findings(hit, source, sentence, context, vocab))
-            earlier[line_start].extend(vocab.products_in(plain(sentence.text)[0]))
+            sentence_text = plain(sentence.text)[0]
+            earlier[line_start].extend(vocab.products_in(sentence_text))
+            if named := vocab.units_in(sentence_text):
+                earlier_unit[line_start] = max(named, key=lambda name: max(end for _, end in named[name]))
     if foreign:
         reading.warnings.append(f"Ignored {foreign} retrieved chunk(s) from sources outside this account.")
     reading.findings = _released_where_held(reading.findings)
@@ -512,6 +535,8 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line, vocab: Vocabulary) -> list[Finding]:
     text, offsets = plain(sentence.text)
     units = list(vocab.units_in(text)) or list(line.label_units) or list(line.speaker_units)
+    if not units and line.earlier_unit:
+        units = [line.earlier_unit]
     if not units:
         return []
     products_here = vocab.products_in(text)

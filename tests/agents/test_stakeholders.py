@@ -309,3 +309,40 @@ def test_an_instruction_addressed_to_an_ai_agent_is_skipped_with_a_warning() -> 
 
     assert [c.change for c in attacked.changes] == [c.change for c in draft(account()).changes]
     assert any("instruction-like" in w for w in attacked.warnings)
+
+
+def _people_after(text: str) -> dict[str, Stakeholder]:
+    return proposed(draft(evidence(crm_records(), [note("note-x", "2026-03-25", text)])))
+
+
+def test_whose_signature_goes_on_the_order_is_the_economic_buyer() -> None:
+    assert _people_after("Budget is set by the board, but Maria Lopez signs the purchase order.")[
+        "Maria Lopez"
+    ].buying_role is BuyingRole.economic_buyer
+    assert _people_after("It's Maria Lopez's signature that goes on the contract.")[
+        "Maria Lopez"
+    ].buying_role is BuyingRole.economic_buyer
+    # Signing something that is not the purchase says nothing about the budget.
+    assert _people_after("Maria Lopez signed the NDA on Monday.")["Maria Lopez"].buying_role is BuyingRole.unknown
+
+
+def test_a_team_living_in_the_product_every_day_makes_its_lead_an_end_user() -> None:
+    text = "Maria Lopez came to the review: her analysts work in the dashboards all day, they are the real users."
+    assert _people_after(text)["Maria Lopez"].buying_role is BuyingRole.end_user
+    hedged = "Maria Lopez thinks her analysts might work in the dashboards every day one day."
+    assert _people_after(hedged)["Maria Lopez"].buying_role is BuyingRole.unknown
+
+
+def test_he_after_two_people_in_the_same_passage_is_evidence_for_nobody() -> None:
+    text = "- Call with Tom Berg on Monday, about the renewal. Jennifer Wu joined late. He likes us a lot."
+    assert _stance_after(text) is not Stance.supporter
+    assert _people_after(text)["Jennifer Wu"].stance is not Stance.supporter
+
+
+def test_initials_name_the_one_person_they_can_mean() -> None:
+    text = "- 1:1 w/ JW re pricing. Likes us, but keeps the numbers at arm's length."
+    assert _people_after(text)["Jennifer Wu"].stance is Stance.supporter
+    # "TB" is an everyday abbreviation (terabytes), never Tom Berg's initials.
+    assert _stance_after("- 1:1 w/ TB re pricing. Likes us, but keeps the numbers at arm's length.") is not (
+        Stance.supporter
+    )

@@ -477,3 +477,49 @@ def test_more_ways_of_saying_a_product_does_not_apply() -> None:
     ):
         got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
         assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable, text
+
+
+def test_a_unit_is_found_by_the_city_the_crm_places_it_in() -> None:
+    records = [
+        record("Account", CARDS, Name="Acme Cards", ParentId=ACCOUNT_ID, BillingCity="Leeds"),
+        record("Account", LENDING, Name="Acme Lending", ParentId=ACCOUNT_ID, BillingCity="Cork"),
+        record("Account", TREASURY, Name="Acme Treasury", ParentId=ACCOUNT_ID, BillingCity="Leeds"),
+        record("Product2", APM, Name="Nimbus APM", IsActive=True),
+        record("Product2", LOGS, Name="Nimbus Logs", IsActive=True),
+    ]
+    text = "The Cork team has run its APM on Dynatrace since 2024.\nLeeds is on Splunk for Logs."
+
+    got = cells(draft(records, [note("n1", "2026-03-01", text)]))
+
+    assert got[("Nimbus APM", "Acme Lending")].status is CellStatus.competitor
+    assert got[("Nimbus APM", "Acme Lending")].competitor == "Dynatrace"
+    # Two units sit in Leeds, so "Leeds" names neither of them.
+    assert got[("Nimbus Logs", "Acme Cards")].status is CellStatus.whitespace
+    assert got[("Nimbus Logs", "Acme Treasury")].status is CellStatus.whitespace
+
+
+def test_a_sentence_naming_no_unit_is_about_the_unit_its_paragraph_named_last() -> None:
+    text = (
+        "Spent an hour with the Treasury architects. Everything there is batch jobs on a mainframe, "
+        "so Edge has nothing to do there, and Logs is a non-starter until the mainframe goes."
+    )
+
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+
+    assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.not_applicable
+    assert got[("Nimbus Logs", "Acme Treasury")].status is CellStatus.not_applicable
+    assert got[("Nimbus Logs", "Acme Cards")].status is CellStatus.whitespace
+
+
+def test_nothing_for_the_product_to_do_is_a_reason_but_nothing_to_do_with_us_is_not() -> None:
+    reasons = note(
+        "n1",
+        "2026-03-01",
+        "Treasury has no devices at all, so there is nothing for Edge to manage.\n"
+        "Cards lost the Logs budget, which had nothing to do with Logs itself.",
+    )
+
+    got = cells(draft(matrix_records(), [reasons]))
+
+    assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.not_applicable
+    assert got[("Nimbus Logs", "Acme Cards")].status is CellStatus.whitespace
