@@ -33,14 +33,12 @@ from app.problems import Problem, current_request_id
 from app.security import SAFE_METHODS, same_origin
 from app.settings import Settings
 from app.sources import repository as sources
-from app.ui import edits, triage
+from app.ui import edits, qbr_review, triage, whitespace_review
 from plans.definitions import FIELD_DEFINITIONS, VALUE_DEFINITIONS, define
 from plans.diff import changed_fields
-from plans.models import PAYLOAD_MODEL, AccountPlan, Change, Citation, QbrBrief, Stakeholder, WhitespaceCell
+from plans.models import PAYLOAD_MODEL, AccountPlan, Change, Stakeholder, WhitespaceCell
 from plans.render import (
     FIELD_LABELS,
-    brief_citations,
-    brief_sections,
     describe_change,
     format_value,
     stakeholder_label,
@@ -336,7 +334,6 @@ def review(
         change = Change.model_validate(change_row.change)
         changes.append(change)
         cards.append(_card(change, change_row, public, decided.get(change.id)))
-        cited += [citation.source_id for citation in _brief_citations(change)]
     source_rows = sources.titles(session, principal.tenant, cited)
     base = plan_store.get_version(session, row.account_id, row.base_plan_version or 1) or AccountPlan()
     return _page(
@@ -352,8 +349,8 @@ def review(
         sources=source_rows,
         error=error,
         can_decide=principal.has_any(Role.reviewer) and draft.status == "pending_review",
-        matrix=whitespace_matrix(base, changes) if row.kind == "whitespace" else None,
-        briefs=[brief_sections(c.after) for c in changes if isinstance(c.after, QbrBrief)],
+        matrix=whitespace_review.matrix(base, row, changes, source_rows) if row.kind == "whitespace" else None,
+        qbr=qbr_review.for_page(request, session, principal.tenant, row),
     )
 
 
@@ -365,7 +362,8 @@ def _card(change: Change, row: DraftChangeRow, public: ChangePublic, decision: D
     edited_fields = changed_fields(change.after, shown.after)
     edited_labels = {FIELD_LABELS.get(name, name) for name, _, _ in edited_fields}
     drafted = {FIELD_LABELS.get(name, name): format_value(old) for name, old, _ in edited_fields}
-    rows = describe_change(shown)
+    brief = qbr_review.is_brief(change)  # reviewed claim by claim (app/ui/qbr_review.py), not as a field table
+    rows = [] if brief else describe_change(shown)
     label = _target_label(shown)
     return {
         "change": public,
@@ -373,33 +371,14 @@ def _card(change: Change, row: DraftChangeRow, public: ChangePublic, decision: D
         "label": label,
         "heading": triage.heading(change, label),
         "impact": triage.IMPACT_LABELS[triage.impact(shown)],
-        "evidence": triage.split_evidence(change.citations, [r[0] for r in rows]),
+        "evidence": triage.split_evidence(() if brief else change.citations, [r[0] for r in rows]),
+        "brief": brief,
         "edited": edited_labels if edit else set(),
         "drafted": drafted,
         "pending_edit": row.edited_by if row.decision is None and row.edited_after else None,
         "edited_at": row.edited_at,
         "decision": decision,
         "editable": edits.payload_model(change) is not None,
-    }
-
-
-def _brief_citations(change: Change) -> list[Citation]:
-    return brief_citations(change.after) if isinstance(change.after, QbrBrief) else []
-
-
-def whitespace_matrix(plan: AccountPlan, changes: list[Change]) -> dict[str, Any]:
-    """The products × units matrix as the plan holds it, with the draft's proposed cells on top."""
-    cells: dict[tuple[str, str], dict[str, Any]] = {
-        cell.key: {"cell": cell, "change_id": None, "before": None} for cell in plan.whitespace
-    }
-    for change in changes:
-        if isinstance(change.after, WhitespaceCell):
-            before = cells.get(change.after.key, {}).get("cell")
-            cells[change.after.key] = {"cell": change.after, "change_id": change.id, "before": before}
-    return {
-        "products": sorted({p for p, _ in cells}),
-        "units": sorted({u for _, u in cells}),
-        "cells": cells,
     }
 
 
@@ -496,7 +475,7 @@ def _editable_change(
     if draft.status != "pending_review" or row.decision is not None:
         raise Problem(409, "Already decided", f"Change {change_id} is decided, or the draft is {draft.status}.")
     if edits.payload_model(Change.model_validate(row.change)) is None:
-        raise Problem(422, "Not editable here", "A QBR brief is edited through the API (action `edit`) for now.")
+        raise Problem(422, "Not editable here", "A QBR brief is edited claim by claim on its draft page.")
     return draft, row
 
 

@@ -102,11 +102,11 @@ def test_a_whitespace_draft_shows_the_matrix_with_proposed_cells_outlined(client
 
     page = client.get(f"/ui/drafts/{draft['id']}").text
 
-    assert '<table class="matrix">' in page
+    assert '<table class="matrix heatmap">' in page
     for cell in cells:
         assert cell["product"] in page and cell["unit"] in page
     assert page.count('class="cell-') >= len(cells)
-    assert page.count(' changed"') == len(cells)
+    assert page.count(" changed state-proposed") == len(cells)
     assert all(f'href="#change-{c["id"]}"' in page for c in draft["changes"])
 
 
@@ -121,7 +121,7 @@ def test_a_qbr_draft_shows_each_section_with_its_citations(client: TestClient, k
         assert f"<h3>{label}</h3>" in page
     for claim in brief["summary"]:
         assert str(escape(claim["text"])) in page
-    assert page.count('<div class="cite">') >= sum(len(c["citations"]) for c in brief["summary"])
+    assert page.count("<li><q>") >= sum(len(c["citations"]) for c in brief["summary"])  # each claim's evidence
 
 
 def test_every_value_a_reviewer_sees_carries_its_definition(client: TestClient, keys: Keys) -> None:
