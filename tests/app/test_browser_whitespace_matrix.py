@@ -81,6 +81,24 @@ def test_a_reviewer_decides_whitespace_cells_from_the_matrix(
         expect(matrix.locator(f"td[data-cell='{first['id']}'] [data-state]")).to_contain_text("accepted")
         expect(matrix.locator(f"td[data-cell='{second['id']}'] [data-state]")).to_contain_text("rejected")
         expect(matrix.locator(f"td[data-cell='{first['id']}'] input")).to_have_count(0)
+
+        # The rest accepted, the plan page's heatmap: the README's picture of it.
+        rest = [c for c in verified if c["id"] not in (first["id"], second["id"], third["id"])]
+        current = api.get(f"/v1/drafts/{draft['id']}", headers=Keys.header(keys.reviewer)).json()
+        api.post(
+            f"/v1/drafts/{draft['id']}/decisions",
+            json={
+                "version": current["version"],
+                "decisions": [{"change_id": c["id"], "action": "accept"} for c in rest],
+            },
+            headers=Keys.header(keys.reviewer),
+        ).raise_for_status()
+        page.goto(f"{base}/ui/accounts/{report['account_id']}/plan#whitespace")
+        heatmap = page.locator("table.heatmap")
+        expect(heatmap.locator("tfoot")).to_contain_text("open $")
+        screenshot(
+            page, tmp_path, "plan-heatmap.png", full_page=True, clip=_between(page, "#whitespace", "table.heatmap")
+        )
         assert blocked == []
         browser.close()
 
@@ -94,3 +112,11 @@ def _top(page: Any) -> dict[str, float]:
     box = page.locator("#matrix").bounding_box()
     assert box is not None
     return {"x": 0, "y": 0, "width": 1280, "height": box["y"] + box["height"] + 16}
+
+
+def _between(page: Any, first: str, last: str) -> dict[str, float]:
+    """The full page's strip from the top of `first` to the bottom of `last`."""
+    top, bottom = page.locator(first).bounding_box(), page.locator(last).bounding_box()
+    assert top is not None and bottom is not None
+    y = top["y"] + page.evaluate("window.scrollY") - 8
+    return {"x": 0, "y": y, "width": 1280, "height": bottom["y"] - top["y"] + bottom["height"] + 24}
