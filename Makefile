@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-llama llm-local bench-big bench-load demo serve test lint eval eval-openai eval-gate bench bench-quick clean
+.PHONY: install install-llama llm-local bench-big bench-load demo serve test lint screenshots eval eval-openai eval-gate bench bench-quick clean
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,17 @@ test: install install-llama
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy plans retrieval agents app
+
+# The README's screenshots, from the browser tests' artifacts (CI keeps the same folder, artifacts/screenshots):
+# the draft page, the plan page's org chart and heatmap, a whitespace draft's matrix and the QBR brief claim by claim.
+SCREENSHOTS := $(CURDIR)/artifacts/screenshots
+README_SHOTS := review.png plan.png plan-heatmap.png review-whitespace.png review-qbr.png
+screenshots: install
+	rm -rf $(SCREENSHOTS)
+	PLANWRIGHT_TEST_REQUIRE_BROWSER=1 PLANWRIGHT_SCREENSHOTS=$(SCREENSHOTS) $(BIN)/python -m pytest -q \
+		tests/app/test_browser_review.py tests/app/test_browser_plan.py \
+		tests/app/test_browser_whitespace_matrix.py tests/app/test_browser_qbr_claims.py
+	cp $(addprefix $(SCREENSHOTS)/,$(README_SHOTS)) docs/screenshots/
 
 # The offline engine on the blind set (written by people who never read the rules: the headline),
 # the paraphrase set, then the development bundles the rules were written against.
