@@ -33,7 +33,7 @@ from plans.brief_review import (
 from plans.models import PAYLOAD_MODEL, Change, Citation, QbrBrief, Risk
 from plans.qbr_export import QbrDocument, document_markdown, internal_reason, qbr_document, scrub_ids
 from plans.render import QBR_SECTIONS
-from plans.vocabulary import ChangeKind, Severity
+from plans.vocabulary import ChangeKind, DraftKind, Severity
 
 MAX_TEXT = 2000  # characters of a claim's wording or a risk's mitigation
 
@@ -303,6 +303,8 @@ def summarize_decision(change: Change, after: dict[str, Any] | None) -> str:
 def for_page(request: Request, session: Session, tenant: str, draft: DraftRow) -> BriefReview | None:
     """The draft's brief change reviewed for its page (None when it proposes no brief), with the form a reviewer
     sent back with errors (`request.state.qbr_form`, set by app.ui.qbr_claims) in place of the saved choices."""
+    if draft.kind != DraftKind.qbr_brief:
+        return None
     for row in draft.changes:
         change = Change.model_validate(row.change)
         if is_brief(change):
