@@ -24,8 +24,11 @@ from app.settings import Settings
 from app.sources.router import router as sources_router
 from app.state import AppState, build_state
 from app.telemetry import HttpMetrics
+from app.ui.bulk import router as bulk_router
+from app.ui.choices import router as choices_router
 from app.ui.plan_pages import router as plan_pages_router
 from app.ui.qbr_claims import router as qbr_claims_router
+from app.ui.revert import router as revert_router
 from app.ui.router import LoginRequired, error_page, redirect_to_login
 from app.ui.router import router as ui_router
 from app.webhooks.router import router as webhooks_router
@@ -69,6 +72,9 @@ def create_app(
     app.include_router(sources_router)
     app.include_router(plan_pages_router)
     app.include_router(qbr_claims_router)
+    app.include_router(choices_router)
+    app.include_router(bulk_router)
+    app.include_router(revert_router)
     app.include_router(ui_router)
     app.include_router(webhooks_router)
 

@@ -25,6 +25,8 @@ from app.db import transaction, utcnow
 from app.deps import SessionDep, StateDep
 from app.drafts import repository as drafts_repo
 from app.drafts import service as drafts
+from app.drafts.bulk import BULK_ACTIONS, latest_bulk, plan_bulk, record_bulk
+from app.drafts.choices import keep_choices
 from app.drafts.models import DecisionRow, DraftChangeRow, DraftRow
 from app.drafts.schemas import ChangePublic, DecisionIn
 from app.drafts.views import draft_public, draft_summaries
@@ -351,6 +353,9 @@ def review(
         can_decide=principal.has_any(Role.reviewer) and draft.status == "pending_review",
         matrix=whitespace_review.matrix(base, row, changes, source_rows) if row.kind == "whitespace" else None,
         qbr=qbr_review.for_page(request, session, principal.tenant, row),
+        bulk=latest_bulk(session, principal.tenant, draft_id),
+        can_undo=principal.has_any(Role.reviewer),
+        bulk_labels=BULK_ACTIONS,
     )
 
 
@@ -379,6 +384,7 @@ def _card(change: Change, row: DraftChangeRow, public: ChangePublic, decision: D
         "edited_at": row.edited_at,
         "decision": decision,
         "editable": edits.payload_model(change) is not None,
+        "saved_at": row.choice_saved_at,
     }
 
 
@@ -398,19 +404,23 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
     form = await request.form()
     if not principal.has_any(Role.reviewer):
         raise Problem(403, "Forbidden", "Reviewing needs the reviewer role.")
-    bulk = form.get("bulk")
+    bulk = str(form.get("bulk") or "")
+    if bulk and bulk not in BULK_ACTIONS:
+        raise Problem(422, "Invalid bulk action", f"`bulk` must be one of: {', '.join(BULK_ACTIONS)}.")
     with state.sessions() as session, session.begin():
         row = drafts.get_draft(session, principal.tenant, draft_id)
         changes = list(row.changes)
+    chosen = {c.id: (_text(form, f"action_{c.id}"), _text(form, f"comment_{c.id}")) for c in changes}
+    if bulk and form.get("confirmed") != "yes":  # first say what it would do; the page's choices are kept meanwhile
+        keep_choices(state.sessions, principal.tenant, principal.name, draft_id, chosen)
+        return RedirectResponse(f"/ui/drafts/{draft_id}/bulk?{urlencode({'action': bulk})}", status_code=303)
     decisions: list[DecisionIn] = []
+    if bulk:  # every undecided change: the reviewer's own choices stand, the bulk decides the rest
+        decisions = plan_bulk(changes, bulk, chosen).decisions
     # Every change the page offered, decided since or not: a choice on a change someone else decided first is
     # shown beside their decision rather than dropped.
-    for change in changes:
+    for change in changes if not bulk else ():
         action = form.get(f"action_{change.id}")
-        if bulk == "accept_verified" and not change.issues and change.decision is None:  # with a saved edit
-            action = "accept"
-        elif bulk == "reject_all" and change.decision is None:
-            action = "reject"
         comment = str(form.get(f"comment_{change.id}") or "").strip() or None
         if action == "accept":
             decisions.append(drafts.accepting(change, comment))
@@ -428,15 +438,27 @@ async def decide(request: Request, draft_id: str, state: StateDep, principal: Ui
             draft = drafts.decide(
                 session, principal.tenant, principal.name, draft_id, int(version), decisions, principal.user_id
             )
-            account_id = draft.account_id
+            plan_before, plan_after = session.info.get(drafts.PLAN_CHANGE, (0, 0))
+            if bulk:
+                record_bulk(session, draft, bulk, decisions, principal.name, principal.user_id)
     except Problem as exc:
         if exc.status != 409:
             return RedirectResponse(f"/ui/drafts/{draft_id}?error={exc.detail or exc.title}", status_code=303)
+        if bulk and exc.title == "Stale draft version":  # decided in part since it was confirmed: confirm anew
+            again = {"action": bulk, "error": "Someone decided on this draft since you confirmed; check again."}
+            return RedirectResponse(f"/ui/drafts/{draft_id}/bulk?{urlencode(again)}", status_code=303)
         seen_edits = {c.id: str(form.get(f"edit_{c.id}") or "") for c in changes}
         return _after_conflict(state, principal, draft_id, decisions, seen_edits)
-    if any(d.action in ("accept", "edit") for d in decisions):
-        return RedirectResponse(f"/ui/accounts/{account_id}/plan", status_code=303)
-    return RedirectResponse(f"/ui/drafts/{draft_id}", status_code=303)
+    # The reviewer stays on the draft, which says what was decided and where the plan is now.
+    accepted = sum(1 for d in decisions if d.action != "reject")
+    result = {"decided": len(decisions), "accepted": accepted, "rejected": len(decisions) - accepted}
+    if plan_after != plan_before:
+        result["plan"] = plan_after
+    return RedirectResponse(f"/ui/drafts/{draft_id}?{urlencode(result)}", status_code=303)
+
+
+def _text(form: Any, name: str) -> str | None:
+    return str(form.get(name) or "").strip() or None
 
 
 def _after_conflict(

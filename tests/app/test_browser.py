@@ -91,6 +91,8 @@ def test_a_reviewer_accepts_a_change_in_the_browser(live_server: tuple[str, obje
         expect(card.locator("blockquote").first).to_be_visible()
         card.locator("input[value=accept]").check()
         page.locator("button.primary").first.click()
+        expect(page.locator("#result-notice")).to_contain_text("1 accepted")  # the reviewer stays on the draft
+        page.locator("#result-notice").get_by_role("link", name="version 2").click()
         expect(page.locator("h1")).to_have_text(report["name"])
         expect(page.locator("text=Plan version 2")).to_be_visible()
         expect(page.locator("table").first).to_contain_text(change["after"]["name"])
@@ -167,6 +169,7 @@ def test_a_reviewer_signs_in_with_a_password_edits_a_change_and_accepts_it(live_
         expect(page).to_have_url(f"{base}/ui/drafts/{draft['id']}#change-{change['id']}")
         card.get_by_label("Accept as edited").check()
         page.locator("button.primary").first.click()
+        page.locator("#result-notice").get_by_role("link", name="version 2").click()
         expect(page.locator("h1")).to_have_text(report["name"])
         expect(page.locator("table").first).to_contain_text("Chief Digital Officer")
 

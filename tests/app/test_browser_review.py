@@ -115,7 +115,7 @@ def test_a_reviewer_decides_a_20_change_draft_with_the_keyboard_alone(
                 assert float(ring.removesuffix("px")) >= 3
                 bar = page.locator(".actionbar").bounding_box()
                 assert bar is not None and 0 <= bar["y"] < 900 and page.evaluate("window.scrollY") > 2000
-                expect(page.locator("#progress")).to_contain_text("10 chosen, not sent yet")
+                expect(page.locator("#progress")).to_contain_text("10 chosen and saved, not applied yet")
             press("a" if wanted[change_id] == "accept" else "r")
             if i == 1:  # a second thought: back to the first change (k) and reject it instead (r)
                 press("k")
@@ -124,10 +124,10 @@ def test_a_reviewer_decides_a_20_change_draft_with_the_keyboard_alone(
                 press("r")
                 wanted[order[0]] = "reject"
         expect(page.locator("#submit-decisions")).to_be_focused()  # after the last choice
-        expect(page.locator("#progress")).to_contain_text("20 chosen, not sent yet")
+        expect(page.locator("#progress")).to_contain_text("20 chosen and saved, not applied yet")
         _shot(page, tmp_path, "keyboard-pass.png")
         press("Enter")
-        page.wait_for_url("**/plan**")
+        expect(page.locator("#result-notice")).to_contain_text("Saved 20 decisions")  # it stays on the draft
         browser.close()
 
     decided = api.get(f"/v1/drafts/{draft['id']}", headers=Keys.header(keys.reviewer)).json()

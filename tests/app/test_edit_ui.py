@@ -87,7 +87,7 @@ def test_an_edited_change_shows_its_edit_and_accepting_applies_it(
 
     decided = ui_decide(client, token, {**draft, "version": draft["version"] + 1}, **{change["id"]: "accept"})
 
-    assert decided.url.path == f"/ui/accounts/{report['account_id']}/plan"
+    assert decided.url.path == f"/ui/drafts/{draft['id']}"
     plan = client.get(f"/v1/accounts/{report['account_id']}/plan", headers=Keys.header(keys.reviewer)).json()
     person = next(s for s in plan["stakeholders"] if s["name"] == change["after"]["name"])
     assert (person["stance"], person["title"], person["reports_to"]) == ("detractor", "Chief Digital Officer", manager)

@@ -202,7 +202,7 @@ def test_a_decision_from_another_origin_is_refused_and_nothing_is_decided(
 def test_a_same_origin_referer_stands_in_for_a_missing_origin(client: TestClient, keys: Keys) -> None:
     _, draft = imported_and_drafted(client, keys)
     token = ui_login(client, keys.reviewer)
-    form = {"version": str(draft["version"]), "bulk": "reject_all", "csrf_token": token}
+    form = {"version": str(draft["version"]), "bulk": "reject_all", "confirmed": "yes", "csrf_token": token}
 
     decided = client.post(
         f"/ui/drafts/{draft['id']}/decisions",

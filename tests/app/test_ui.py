@@ -42,7 +42,9 @@ def test_a_reviewer_accepts_a_change_and_sees_it_in_the_plan(client: TestClient,
 
     decided = ui_decide(client, token, draft, **{change["id"]: "accept", rejected["id"]: "reject"})
     assert decided.status_code == 200
-    assert decided.url.path == f"/ui/accounts/{report['account_id']}/plan"
+    assert decided.url.path == f"/ui/drafts/{draft['id']}"  # the reviewer stays on the draft, told the outcome
+    assert "Saved 2 decisions: 1 accepted, 1 rejected. The plan is now" in decided.text
+    decided = client.get(f"/ui/accounts/{report['account_id']}/plan")
     assert "Plan version 2" in decided.text
     assert change["after"]["name"] in decided.text
     assert re.search(r">v1</a>", decided.text) and re.search(r">v2</a>", decided.text)

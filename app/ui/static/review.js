@@ -1,6 +1,7 @@
 // The review UI's keyboard. The queue: j/k move between drafts. The draft page: j/k move between changes,
-// a/r choose accept/reject, e edits, ? opens the legend. The pages work without it; nothing here sends
-// anything: the form's own Submit does.
+// a/r choose accept/reject, e edits, ? opens the legend. Each choice and comment is saved on the server as it is
+// made (app/ui/choices.py), so a reload or another browser shows it again; only the form's Submit applies them.
+// The pages work without it.
 (function () {
   "use strict";
   function typing(target) {
@@ -33,7 +34,12 @@
   var legend = document.getElementById("legend");
   var legendOpen = document.getElementById("legend-open");
   var submit = document.getElementById("submit-decisions");
+  var pageError = document.getElementById("page-error");
+  var choicesUrl = form.getAttribute("data-choices");
+  var csrf = form.querySelector("input[name=csrf_token]");
   var current = -1;
+  var timers = new Map();
+  var chains = new Map();
 
   function choice(card) {
     var checked = card.querySelector("input[type=radio]:checked");
@@ -59,8 +65,63 @@
     if (!progress || !chosen) return;
     var n = cards.filter(function (c) { return open(c) && choice(c); }).length;
     var left = cards.filter(function (c) { return open(c) && !choice(c); }).length;
-    chosen.textContent = n ? " · " + n + " chosen, not sent yet" + (left ? " · " + left + " to go" : " · press Submit") : "";
+    chosen.textContent = n ? " · " + n + " chosen and saved, not applied yet" + (left ? " · " + left + " to go" : " · press Submit") : "";
     return n;
+  }
+
+  function refused(text) {
+    if (!pageError) return;
+    pageError.innerHTML = "";
+    var p = document.createElement("p");
+    p.className = "error";
+    p.textContent = text;
+    pageError.appendChild(p);
+  }
+
+  // Keep the card's choice and comment on the server (a POST with the page's CSRF token); announce the outcome.
+  function save(card) {
+    if (!choicesUrl || !csrf || !open(card)) return;
+    window.clearTimeout(timers.get(card));
+    timers.delete(card);
+    var mark = card.querySelector("[data-saved]");
+    if (mark) mark.textContent = "saving…";
+    // One save at a time per card, each sending the card as it is then: a slow answer never overwrites a newer one.
+    var run = function () { return send(card, mark); };
+    var chained = (chains.get(card) || Promise.resolve()).then(run, run);
+    chains.set(card, chained);
+  }
+
+  function send(card, mark) {
+    var comment = card.querySelector("textarea");
+    var body = new URLSearchParams();
+    body.set("csrf_token", csrf.value);
+    body.set("change_id", card.getAttribute("data-change"));
+    body.set("choice", choice(card) || "");
+    body.set("comment", comment ? comment.value : "");
+    return fetch(choicesUrl, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (response.ok) {
+            if (mark) mark.textContent = "saved, not applied yet";
+            var left = cards.filter(function (c) { return open(c) && !choice(c); }).length;
+            say(title(card) + ": " + (data.message || "saved") + ". " +
+              (left ? left + " to go." : "Every change has a choice: Submit decisions applies them."));
+          } else {
+            if (mark) mark.textContent = "not saved";
+            refused(title(card) + ": not saved — " + (data.detail || "the server answered " + response.status + "; reload the page") +
+              " Your choice is still on this page; Submit sends it.");
+          }
+        });
+      })
+      .catch(function () {
+        if (mark) mark.textContent = "not saved";
+        refused(title(card) + ": not saved — the server could not be reached. Your choice is still on this page; Submit sends it.");
+      });
+  }
+
+  function saveSoon(card) {
+    window.clearTimeout(timers.get(card));
+    timers.set(card, window.setTimeout(function () { save(card); }, 600));
   }
 
   function focusCard(i) {
@@ -84,6 +145,7 @@
     var radio = card.querySelector("input[type=radio][value=" + value + "]");
     if (!radio || radio.disabled) { say("It did not verify: it can be rejected or edited, not accepted."); return; }
     radio.checked = true;
+    save(card);
     var n = updateProgress();
     var next = nextUndecided(current);
     if (next >= 0) {
@@ -131,7 +193,15 @@
       cards.forEach(function (c, k) { c.classList.toggle("current", k === i); });
     });
   });
-  form.addEventListener("change", updateProgress);
+  form.addEventListener("change", function (event) {
+    updateProgress();
+    var card = event.target.closest ? event.target.closest("section.change[data-change]") : null;
+    if (card) save(card);  // a radio picked, or a comment left
+  });
+  form.addEventListener("input", function (event) {
+    var card = event.target.tagName === "TEXTAREA" ? event.target.closest("section.change[data-change]") : null;
+    if (card) saveSoon(card);  // a comment being typed: saved once the typing pauses
+  });
 
   if (legend) {
     if (legendOpen) {
@@ -145,4 +215,7 @@
     });
   }
   updateProgress();
+  // After a submit that decided the whole draft, Enter goes back to the queue.
+  var nextStep = document.getElementById("next-step");
+  if (nextStep) nextStep.focus();
 })();
