@@ -121,6 +121,14 @@ def undo_bulk(
     if bulk.undone_at is not None:
         raise Problem(409, "Already undone", f"“{label}” was undone by {bulk.undone_by} already.")
     draft = get_draft(session, tenant, draft_id)
+    if draft.status == "superseded":
+        raise Problem(
+            409,
+            "Cannot undo",
+            f"This draft was replaced by a newer one ({draft.superseded_by}); nothing was undone. Decide there, or "
+            "revert the plan from its history.",
+            superseded_by=draft.superseded_by,
+        )
     newer = session.scalar(
         select(DraftRow.id).where(
             DraftRow.tenant == tenant,

@@ -192,3 +192,35 @@ def test_a_bulk_confirmed_on_a_draft_decided_in_part_since_asks_again_and_decide
     assert f'name="version" value="{draft["version"] + 1}"' in stale.text
     decided = {c.id: c.decision for c in draft_row(app_state, draft["id"]).changes}
     assert decided[first["id"]] == "reject" and [d for d in decided.values() if d] == ["reject"]
+
+
+def test_undo_is_refused_once_a_newer_draft_replaced_this_one(
+    client: TestClient, keys: Keys, app_state: AppState
+) -> None:
+    from app.drafts.models import DraftChangeRow
+    from tests.app.support import wait_for_draft
+
+    report, draft = imported_and_drafted(client, keys)
+    held = draft["changes"][0]
+    with app_state.sessions() as session, session.begin():  # one change did not verify: the bulk leaves it open
+        row = session.get(DraftChangeRow, (draft["id"], held["id"]))
+        assert row is not None
+        row.issues = [{"code": "quote_not_found", "message": "the quote is not in the source"}]
+    token = ui_login(client, keys.reviewer)
+    undo = _undo_path(_bulk(client, token, draft, "accept_verified", confirmed="yes").text)
+    version = _plan(client, keys, report["account_id"])["version"]
+    started = client.post(
+        f"/v1/accounts/{report['account_id']}/drafts",
+        json={"kind": "stakeholder_map"},
+        headers=Keys.header(keys.integration),
+    ).json()
+    wait_for_draft(client, keys.reviewer, started["id"])
+    assert draft_row(app_state, draft["id"]).status == "superseded"
+
+    refused = ui_post(client, undo, token)
+
+    assert "This draft was replaced by a newer one" in refused.text and "nothing was undone" in refused.text
+    assert _plan(client, keys, report["account_id"])["version"] == version
+    assert [c.decision for c in draft_row(app_state, draft["id"]).changes if c.id != held["id"]] == ["accept"] * (
+        len(draft["changes"]) - 1
+    )
