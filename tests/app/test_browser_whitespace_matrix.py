@@ -32,7 +32,7 @@ def test_a_reviewer_decides_whitespace_cells_from_the_matrix(
     ).json()
     draft = wait_for_draft(api, keys.reviewer, started["id"])
     verified = [c for c in draft["changes"] if c["verified"]]
-    first, second, third = verified[0], verified[1], verified[2]
+    first, second, third, fourth = verified[:4]
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
@@ -67,7 +67,11 @@ def test_a_reviewer_decides_whitespace_cells_from_the_matrix(
         # And the other way: a choice on a card shows in its cell.
         page.locator(f"section[data-change='{third['id']}'] input[value=accept]").check()
         expect(matrix.locator(f"td[data-cell='{third['id']}'] input[value=accept]")).to_be_checked()
-        expect(page.locator("#progress")).to_contain_text("3 chosen")
+        # And the keyboard's a on a focused card shows in its cell too.
+        page.locator(f"#change-{fourth['id']}").focus()
+        page.keyboard.press("a")
+        expect(matrix.locator(f"td[data-cell='{fourth['id']}'] [data-state]")).to_contain_text("accept chosen")
+        expect(page.locator("#progress")).to_contain_text("4 chosen")
 
         # Where a cell's estimate came from, opened in place.
         priced = next(c for c in draft["changes"] if c["after"]["estimated_value"])
@@ -77,13 +81,13 @@ def test_a_reviewer_decides_whitespace_cells_from_the_matrix(
 
         page.locator("#submit-decisions").click()
         page.goto(f"{base}/ui/drafts/{draft['id']}")
-        expect(matrix).to_contain_text("3 decided")
+        expect(matrix).to_contain_text("4 decided")
         expect(matrix.locator(f"td[data-cell='{first['id']}'] [data-state]")).to_contain_text("accepted")
         expect(matrix.locator(f"td[data-cell='{second['id']}'] [data-state]")).to_contain_text("rejected")
         expect(matrix.locator(f"td[data-cell='{first['id']}'] input")).to_have_count(0)
 
         # The rest accepted, the plan page's heatmap: the README's picture of it.
-        rest = [c for c in verified if c["id"] not in (first["id"], second["id"], third["id"])]
+        rest = verified[4:]
         current = api.get(f"/v1/drafts/{draft['id']}", headers=Keys.header(keys.reviewer)).json()
         api.post(
             f"/v1/drafts/{draft['id']}/decisions",
@@ -104,7 +108,7 @@ def test_a_reviewer_decides_whitespace_cells_from_the_matrix(
 
     decided = api.get(f"/v1/drafts/{draft['id']}", headers=Keys.header(keys.reviewer)).json()
     by_id = {c["id"]: c["decision"] for c in decided["changes"]}
-    assert (by_id[first["id"]], by_id[second["id"]], by_id[third["id"]]) == ("accept", "reject", "accept")
+    assert [by_id[c["id"]] for c in (first, second, third, fourth)] == ["accept", "reject", "accept", "accept"]
 
 
 def _top(page: Any) -> dict[str, float]:

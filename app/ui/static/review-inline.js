@@ -52,10 +52,16 @@
       var td = document.querySelector("td[data-cell='" + t.name.slice(7) + "']");
       if (td) showCell(td, t.value);
     });
-    cells.forEach(function (td) {
-      var checked = decisions.querySelector("input[type=radio][name='action_" + td.getAttribute("data-cell") + "']:checked");
-      if (checked) showCell(td, checked.value);
-    });
+    // The keyboard's a/r (review.js) check a card's radio without a change event: follow them after each key.
+    var follow = function () {
+      cells.forEach(function (td) {
+        var checked = decisions.querySelector("input[type=radio][name='action_" + td.getAttribute("data-cell") + "']:checked");
+        var shown = td.querySelector("fieldset.cell-decide input:checked");
+        if (checked && (!shown || shown.value !== checked.value)) showCell(td, checked.value);
+      });
+    };
+    follow();
+    document.addEventListener("keyup", follow);
   }
 
   // ---------------------------------------------------------------- the QBR brief, claim by claim
