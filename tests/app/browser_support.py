@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.app.test_browser_review import AXE, AXE_RUN  # the axe-core the draft and queue pages' tests run
+
 
 def sign_in(page: Any, base: str, key: str) -> None:
     """Sign in to the UI with an API key, the administrators' way in."""
@@ -36,14 +38,6 @@ def screenshot(target: Any, tmp_path: Path, name: str, **options: Any) -> Path:
     return path
 
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1, MPL-2.0 (vendor/README.md)
-AXE_RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
-  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-    .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-}"""
-
-
 def serious_violations(browser: Any, base: str, key: str, url: str, width: int = 1280) -> list[dict[str, Any]]:
     """axe-core's serious and critical violations on a page, signed in with `key`, at `width` px; the page must not
     scroll sideways either."""
@@ -53,7 +47,7 @@ def serious_violations(browser: Any, base: str, key: str, url: str, width: int =
     sign_in(page, base, key)
     page.goto(url)
     page.add_script_tag(path=str(AXE))
-    found: list[dict[str, Any]] = page.evaluate(AXE_RUN)
+    found = [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     context.close()
     assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at {width}px"
