@@ -89,13 +89,13 @@ def organisation_words(evidence: AccountEvidence) -> frozenset[str]:
         for sobject, fields in _ORG_FIELDS.items()
         for record in evidence.of_type(sobject)
         for field in fields
-        for word in re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ]{3,}", str(record.get(field) or ""))
+        for word in re.findall(r"[A-Za-zÀ-ÖØ-öø-ɏ]{3,}", str(record.get(field) or ""))
     }
     person_words = {
         word.lower()
         for contact in evidence.contacts
         for field in ("FirstName", "LastName", "Name")
-        for word in re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ]{3,}", str(contact.get(field) or ""))
+        for word in re.findall(r"[A-Za-zÀ-ÖØ-öø-ɏ]{3,}", str(contact.get(field) or ""))
     }
     return frozenset(words - person_words)
 
@@ -187,6 +187,19 @@ def competitor_name(record: CrmRecord) -> str | None:
 def competitor_names(evidence: AccountEvidence) -> list[str]:
     """Every competitor the CRM names, sorted."""
     return sorted({n for c in evidence.of_type("OpportunityCompetitor") if (n := competitor_name(c))})
+
+
+def competitor_aliases(evidence: AccountEvidence, taken: Iterable[str] = ()) -> list[str]:
+    """The CRM's competitors and the first word each goes by in notes ("Papyra" for "Papyra Docs"), when that
+    word is a proper name no other competitor, product or person of `taken` starts with."""
+    names = competitor_names(evidence)
+    firsts = [name.split()[0] for name in names if len(name.split()) > 1]
+    used = {word.lower() for text in taken for word in text.split()}
+    short = [
+        first for first in firsts
+        if len(first) >= 4 and first[:1].isupper() and firsts.count(first) == 1 and first.lower() not in used
+    ]
+    return sorted({*names, *short}, key=lambda n: (-len(n), n))
 
 
 # ---------------------------------------------------------------------------- who a record is about

@@ -63,6 +63,7 @@ NEAR_RENEWAL_QUARTERS = 2  # a renewal closing this quarter or in the next two i
 COMPETITOR_LOSS_DAYS = 365
 MAX_TOP_OPPORTUNITIES = 3
 MAX_VALUE = 5
+MAX_VALUE_WORDS = 45
 MAX_RISKS = 6
 MAX_ASKS = 7
 MAX_QUOTE = 300
@@ -701,16 +702,27 @@ def dates_in(text: str, reference: date) -> list[TextDate]:
     return [found[k] for k in sorted(found)]
 
 
-_RENEWAL_WORD = re.compile(r"\brenew\w*", re.IGNORECASE)
+_RENEWAL_WORD = re.compile(r"\brenew\w*|\bextension\b|\b(?:contract|term)\s+(?:end|ends|expir\w*)\b", re.IGNORECASE)
 _MOVED = re.compile(
     r"\b(?:mov(?:e|es|ed|ing)|push(?:es|ed|ing)?(?:\s+out|\s+back)?|slip(?:s|ped|ping)?|slid|delay(?:s|ed)?"
-    r"|postpon\w+|pull(?:s|ed)?\s+(?:in|forward)|brought\s+forward|shift(?:s|ed)?|reschedul\w+|realign\w*"
-    r"|now\s+(?:renew\w*|due|clos\w*|expected|lands?)|new\s+(?:renewal\s+)?(?:date|term\s+starts))\b",
+    r"|postpon\w+|extension\s+(?:letter\s+)?(?:to|until|till)|extend(?:s|ed|ing)?\b(?=[^.]{0,60}\b(?:to|until|till)\b)"
+    r"|pull(?:s|ed)?\s+(?:in|forward)|brought\s+forward|shift(?:s|ed)?|reschedul\w+|realign\w*"
+    r"|now\s+(?:renew\w*|due|clos\w*|expected|lands?)|new\s+(?:renewal\s+)?(?:date|term\s+starts))\b"
+    # "the renewal is now **30 April 2027**": now, then the date itself
+    r"|\bnow\s+(?:on\s+|for\s+)?(?:[*_]{1,2})?(?=\d{1,2}(?:st|nd|rd|th)?[\s./-]|\d{4}-\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep"
+    r"|oct|nov|dec)[a-z]*\.?\s+\d)",
     re.IGNORECASE,
 )
 _UNSETTLED = re.compile(
     r"\b(?:float\w*|not\s+confirmed|unconfirmed|tentative\w*|might|may|could|would|consider\w*|whether|if"
     r"|propos\w*|suggest\w*|discuss\w*|asked\s+(?:about|whether|if)|maybe|possibly|wants?\s+to|hop\w*)\b",
+    re.IGNORECASE,
+)
+
+
+# The date a move replaced, not the new one: "from 31 March", "not 31 March anymore", "instead of 15 Dec".
+_REPLACED_DATE = re.compile(
+    r"\b(?:from|not|instead\s+of|rather\s+than|was|previously|originally|formerly)\s+(?:the\s+)?(?:[*_]{1,2})?$",
     re.IGNORECASE,
 )
 
@@ -730,13 +742,15 @@ def moved_renewal_dates(statements: Sequence[Statement], crm_day: date | None, a
         if not _RENEWAL_WORD.search(text) or not (cue := _MOVED.search(text)) or _UNSETTLED.search(text):
             continue
         reference = statement.day or as_of
+        # The date the move goes to comes first after the cue ("moving to 31 March 2027 (Liam's email of 15 Sept)"),
+        # and a renewal never moves into the past of the sentence that moves it.
         candidates = [
             d
             for d in dates_in(text, reference)
-            if d.start >= cue.start() and not re.search(r"\bfrom\s+(?:the\s+)?$", text[: d.start], re.IGNORECASE)
+            if d.start >= cue.start() and not _REPLACED_DATE.search(text[: d.start]) and d.day > reference
         ]
-        if candidates and candidates[-1].day != crm_day:
-            moves.append(MovedDate(candidates[-1].day, candidates[-1].label, statement))
+        if candidates and candidates[0].day != crm_day:
+            moves.append(MovedDate(candidates[0].day, candidates[0].label, statement))
     return moves
 
 
@@ -794,8 +808,9 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT_CHANGE = re.compile(
-    r"\b(?:re-?scop\w*|cut|cuts|reduc\w*|trimm?\w*|shrunk|shrank|lower\w*|dropp?\w*|down\s+to|increas\w*|rais\w*"
-    r"|grew|expand\w*|up\s+to|revised|now\s+(?:at|only|just)|came\s+in\s+at|re-?quoted|scaled\s+(?:back|down|up))\b",
+    r"\b(?:re-?scop\w*|cut|cuts|reduc\w*|trimm?\w*|shrunk|shrank|lower\w*|dropp?\w*|down\s+to|increas\w*"
+    r"|rais(?:ed|es|ing)?\s+(?:to|by|from)"
+    r"|grew|expand\w*|up\s+to|(?:down|up)\s+from|revised|now\s+(?:at|only|just|(?=[$€£]))|came\s+in\s+at|re-?quoted|scaled\s+(?:back|down|up))\b",
     re.IGNORECASE,
 )
 _AMOUNT_TOPIC = re.compile(
@@ -803,6 +818,27 @@ _AMOUNT_TOPIC = re.compile(
     re.IGNORECASE,
 )
 MAX_AMOUNT_CHANGES = 2
+
+
+# "£310k (was £480k)", "£310k, down from £480k", "£310k instead of £480k": the first figure is the new one.
+_REPLACED_AFTER = re.compile(
+    r"^(?:\s*[a-z][\w-]*){0,3}?[\s,;(]*(?:was|were|previously|originally|earlier|formerly|down\s+from|up\s+from|cut\s+from|from|instead\s+of"
+    r"|rather\s+than|vs\.?|versus|compared\s+(?:to|with)|replacing)\b[\s:]*(?:the\s+)?(?:original\s+|earlier\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _new_and_old(text: str) -> tuple[str, str | None]:
+    """The new figure of a sentence about a changed amount, and the one it replaced, by how the sentence
+    says which is which: "from £480k to £310k" and "£480k → £310k" put the new one last; "£310k (was £480k)"
+    and "£310k, down from £480k" first."""
+    found = list(_MONEY.finditer(text))
+    if len(found) < 2:
+        return found[-1].group("amount").strip(), None
+    first, second = found[0], found[1]
+    if _REPLACED_AFTER.match(text[first.end() : second.start()]):
+        return first.group("amount").strip(), second.group("amount").strip()
+    return found[-1].group("amount").strip(), first.group("amount").strip()
 
 
 def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
@@ -816,7 +852,7 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
         if not (_AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)):
             continue
         amounts = [m.group("amount") for m in _MONEY.finditer(text)]
-        new = amounts[-1]
+        new, stated_old = _new_and_old(text)
         earlier = [
             e for e in ordered[index + 1 :]
             if (e.day or date.min) < (statement.day or date.min) and _AMOUNT_TOPIC.search(e.text)
@@ -825,7 +861,7 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
         replaced = [e for e in earlier if _similar(e.text, statement.text, 0.15)]
         replaced = replaced or (earlier if len(earlier) == 1 else [])
         older = [m.group("amount") for e in replaced[:1] for m in _MONEY.finditer(with_digits(e.text))]
-        old = amounts[0] if len(amounts) > 1 else (older[0] if older else None)
+        old = stated_old if len(amounts) > 1 else (older[0] if older else None)
         was = f" (was {old})" if old and old != new else ""
         topic = _AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)
         what = topic.group().lower() if topic else "amount"
@@ -1228,8 +1264,8 @@ def merge_risks(structural: Sequence[Tagged], found: Sequence[Tagged], directory
 # and a quantity with its unit, not a price.
 _OUTCOME = re.compile(
     r"\b(?:reduc\w*|down|cut|sav\w*|improv\w*|less|fewer|faster|slower|lower\w*|higher|decreas\w*|dropp?\w*|fell"
-    r"|increas\w*|up|rose|grew|gain\w*|passed|zero|eliminat\w*|avoid\w*|caught|prevent\w*|contain\w*|resolv\w*"
-    r"|block\w*|stopp?\w*|detect\w*|automat\w*|process\w*|handl\w*|retir\w*|replac\w*|migrat\w*|live|went\s+live"
+    r"|increas\w*|up(?!\s+to\b)|rose|grew|gain\w*|passed|zero|eliminat\w*|avoid\w*|caught|prevent\w*|contain\w*|resolv\w*"
+    r"|blocked|stopped|detected|automat\w*|process\w*|handl\w*|retir\w*|replac\w*|migrat\w*|live|went\s+live"
     r"|rolled\s+out|onboard\w*|adopt\w*|using|active|deployed|freed|hit|reached|achiev\w*|from\s+[\d$€£.,]+\w*\s+to)\b",
     re.IGNORECASE,
 )
@@ -1241,7 +1277,12 @@ _QUANTITY = re.compile(
     r"|\bzero\s+(?:findings?|incidents?|outages?|downtime|defects?)\b",
     re.IGNORECASE,
 )
-_PRICING_NEAR = re.compile(r"\b(?:off|discount\w*|cap|uplift|price|pricing|renewal|reduction\s+on)\b", re.IGNORECASE)
+# A figure next to these is what the deal costs, not what we delivered: "the budget is now $750k, down from $1.2M".
+_PRICING_NEAR = re.compile(
+    r"\b(?:off|discount\w*|cap|uplift|price|pricing|renewal|reduction\s+on|budget|deal|contract|quote[ds]?|(?:re-?)?scop\w*"
+    r"|envelope|tcv|acv)\b",
+    re.IGNORECASE,
+)
 
 
 _DATE_LIKE = re.compile(
@@ -1265,13 +1306,22 @@ def _quantities(text: str) -> set[str]:
     }
 
 
+# A figure its own speaker will not stand behind yet is not a result to read out.
+_UNSURE_FIGURE = re.compile(
+    r"\b(?:(?:would|['’]d)\s+say|i\s+(?:think|guess|believe)|not\s+(?:\d+\s?%\s+)?(?:clean|final|confirmed|validated)\s+yet"
+    r"|(?:do\s+not|don['’]t)\s+(?:put|share|quote|use)\s+(?:it|this|them|that)|off\s+the\s+record)\b",
+    re.IGNORECASE,
+)
+
+
 def is_value(text: str) -> bool:
     """Whether a sentence reports an outcome we delivered: a direction word and a measured quantity, not a price."""
     text = with_digits(text)
-    if not _OUTCOME.search(text):
+    if not _OUTCOME.search(text) or _UNSURE_FIGURE.search(text):
         return False
     for match in measured(text):
-        window = text[max(0, match.start() - 20) : match.end() + 25]
+        # a sum of money is a price or a budget wherever the sentence says so; other figures, only next to it
+        window = text if match.group("money") else text[max(0, match.start() - 20) : match.end() + 25]
         if not _PRICING_NEAR.search(window):
             return True
     return False
@@ -1283,8 +1333,8 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     for statement in statements:
         if (statement.day or since) < since or statement.checkbox or _RISK_HEADING.search(statement.heading):
             continue
-        if not is_value(statement.text) or not stands_alone(statement):
-            continue
+        if not is_value(statement.text) or not stands_alone(statement) or len(statement.text.split()) > MAX_VALUE_WORDS:
+            continue  # a result a SAM reads out is one statement, not a paragraph that mentions a figure
         amounts = _quantities(statement.text)
         group = next((g for g in groups if amounts & _quantities(g[0].text)), None)
         if group is None:
@@ -1294,7 +1344,8 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     claims = []
     for group in groups[:MAX_VALUE]:
         concise = [s for s in group if len(s.text) <= 160] or group
-        best = max(concise, key=lambda s: (len(s.text), s.day or date.min))
+        # the wording that states the most of the group's results, then the fullest, then the newest
+        best = max(concise, key=lambda s: (len(_quantities(s.text)), len(s.text), s.day or date.min))
         others = [s.citation for s in group if s is not best][:1]
         if text := claim_text(best):
             claims.append(Claim(text=text, citations=(best.citation, *others)))

@@ -20,7 +20,7 @@ from typing import Any
 from agents.context import AccountEvidence, contact_name, parse_day
 from agents.crm import (
     buying_role_of,
-    competitor_names,
+    competitor_aliases,
     custom_departure,
     custom_role,
     custom_stance,
@@ -85,8 +85,10 @@ def stakeholder_queries(evidence: AccountEvidence) -> list[str]:
 # People in text
 # ---------------------------------------------------------------------------
 
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_NAME_WORD = rf"[{_UPPER}][A-Za-zÀ-ÖØ-öø-ÿ'’\-]+"
+# Latin letters with their accents, Latin Extended-A and -B included ("Bartoš", "Łukasiewicz", "Dvořák").
+_LETTERS = "A-Za-zÀ-ÖØ-öø-ɏ"
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ɏ"
+_NAME_WORD = rf"[{_UPPER}][{_LETTERS}'’\-]+"
 _NAME = rf"{_NAME_WORD}(?:\s+[{_UPPER}]\.)?(?:\s+{_NAME_WORD}){{1,2}}"
 _NOT_NAME_WORDS = frozenset(
     {
@@ -109,7 +111,7 @@ _LEAD_WORDS = frozenset(
 
 def plausible_name(text: str) -> bool:
     """Whether capitalized words look like a person's full name rather than a title, date or team."""
-    words = re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ'’\-]+", text)
+    words = re.findall(rf"[{_LETTERS}'’\-]+", text)
     return len(words) >= 2 and not any(
         w.lower() in _NOT_NAME_WORDS or w.lower() in TITLE_WORDS for w in words
     )
@@ -236,12 +238,22 @@ class Cue:
 
 
 
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)"
+)
 _DEPARTURE = re.compile(
     r"\b(?:has|had|have|just|recently|already|since)\s+left\b"
     r"(?!\s+(?:a|an|us|me|him|her|them|you|some|his|their|comments?|feedback|notes?|voicemails?|messages?"
     r"|early|the\s+(?:call|meeting|room|chat|building)))"
     r"|\bleft\s+(?:the|our|their)\s+(?:company|firm|organi[sz]ation|business|team|account|group)\b"
-    r"|\bleft\s+(?:for|to\s+join|to\s+take|to\s+pursue|to\s+start)\b"
+    r"|\bleft\s+(?:for|to\s+join|to\s+take|to\s+pursue|to\s+start|to\s+go\s+travell?ing|to\s+travel|to\s+retire)\b"
+    # the customer's own voice: "Henrik left us at the end of June", "Florian left us in September."
+    r"|\bleft\s+us(?=\s*(?:[.;]|$)|\s+(?:for|to\s+join|back\s+in|last\s+(?:week|month|year)|in\s+" + _MONTH
+    + r"|at\s+the\s+end\s+of\s+(?:the\s+)?(?:month|year|quarter|Q[1-4]|" + _MONTH + r"))\b)"
+    # a note's fragment whose subject is the name itself: "- Henrik gone. TODO remove from OCR"
+    r"|(?:^|(?<=[-•*;]\s))\s*(?P<gone>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)\s+gone(?=\s*(?:[.!;]|$))"
+    r"|\b(?:is|are|was|were)\s+(?:not|no)\s+more\s+(?:with|at)\b"  # "is not more with Saltmarsh" (non-native)
     r"|\bleft\s+(?:in|last|earlier|at\s+the\s+end\s+of|back\s+in|two|three|a\s+few|a\s+couple)\b"
     r"|\bleft\s+" + _NAME_WORD + r"(?=\s*(?:[.,;]|$|\s+(?:in|last|to|for|after|earlier|this|two|three)\b))"
     r"|\b(?:resigned|resignation|departed|departure|stepped\s+down|was\s+let\s+go|been\s+let\s+go|laid\s+off"
@@ -261,7 +273,8 @@ _DEPARTURE = re.compile(
     r"|(?:early\s+)?retirement\b(?=[^.]{0,30}\b(?:since|from|in|last|started|took|went|began)\b)|went\s+into\s+retirement"
     r"|moved\s+on\s+to\s+(?!the\b|a\b|an\b|our\b|other\b|another\b)(?=(?-i:[A-Z]))|(?:has|have|had)\s+left\s+(?=(?-i:[A-Z]))"
     r"|(?:was\s+)?made\s+redundant\b|\bgarden\s+leave\b|\b(?:email|e-mail|mail)\s+(?:now\s+)?bounce[sd]?\b"
-    r"|\b(?:is|has)\s+gone\b(?!\s+(?:up|down|well|live|through|quiet|with|over|ahead|into|back|to))"
+    r"|\b(?:is|has)\s+gone\b(?!\s+(?:up|down|well|live|through|quiet|with|over|ahead|into|back|to|from|soft|cold|silent"
+    r"|dark|off|out|round|around|past|beyond|missing|a\s+bit|very|really|all)\b)"
     # leaving for another organisation (checked against the customer's own names by the reader)
     r"|\b(?P<joined>(?:has\s+)?joined|is\s+joining|took\s+(?:a|an|the)\s+(?:new\s+)?(?:job|role|position)\s+(?:at|with)"
     r"|accepted\s+(?:an\s+offer|a\s+(?:new\s+)?(?:role|job|position))\s+(?:at|with|from)|(?:is\s+)?now\s+at)\s+"
@@ -289,7 +302,8 @@ def departure_cues(sentence: str, customer: Sequence[str] = ()) -> list[Cue]:
             org = _ORG_AFTER_JOIN.match(sentence[m.end() :])
             if not customer or not org or _customer_org([org.group("org")], customer):
                 continue  # joining the customer, or an org we cannot tell apart, is no departure
-        cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed))
+        # "Henrik gone.": the fragment's subject is its own first words, and only a person can be gone
+        cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed, name=m.group("gone")))
     for m in _FIRST_PERSON_DEPARTURE.finditer(sentence):
         if not is_hedged(sentence, m.start()) and not any(c.start <= m.start() < c.end for c in cues):
             cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed, first_person=True))
@@ -741,6 +755,18 @@ _AUDIENCE = re.compile(
     r"|\bat\s+the\s+\w+\s+(?:offsite|meeting|committee|review|board)\b|\binternally\b|\bon\s+our\s+behalf\b",
     re.IGNORECASE,
 )
+# Carrying our material to the people who decide: "took our one-pager to the executive committee", "wants it in
+# front of the ExCo", "brought the business case to the board".
+_DECIDERS = (
+    r"(?:the\s+|her\s+|his\s+|their\s+)?(?:board|exco|exec(?:utive)?s?(?:\s+(?:committee|team|meeting))?|cfo|ceo|coo|cio"
+    r"|leadership(?:\s+team)?|management(?:\s+team)?|steering(?:\s+(?:group|committee))?|investment\s+committee"
+    r"|budget\s+(?:committee|round|meeting)|slt|elt)\b"
+)
+_CARRIED = re.compile(
+    r"\b(?:took|takes|taking|taken|take|brought|brings|bringing|carried|carries|put|puts|putting|wants?\s+(?:it|them))\s+"
+    r"(?:(?:it|this|them|our|the)\s+)?(?:[\w-]+\s+){0,3}?(?:to|in\s+front\s+of|before)\s+" + _DECIDERS,
+    re.IGNORECASE,
+)
 _INSIDE = re.compile(
     r"\boff\s+the\s+record\b|\bbetween\s+(?:us|you\s+and\s+me|ourselves)\b|\bconfidential(?:ly)?\b|\bin\s+confidence\b"
     r"|\bheads[- ]up\b|\btip(?:ped|s)?\s+(?:us|me)\b(?:\s+off\b)?|\btip-?off\b"
@@ -749,6 +775,7 @@ _INSIDE = re.compile(
     r"|\b(?:shared|shares|sharing|passed|leaked|sent|gave|gives)\s+(?:us\s+|me\s+)?(?:\w+\s+){0,2}?(?:pricing|quote|bid"
     r"|org\s+chart|decision\s+criteria|scoring|budget|numbers|shortlist|evaluation\s+matrix)\b"
     r"|\bkeeps?\s+(?:us|me)\s+(?:posted|informed|in\s+the\s+loop)\b|\b(?:keep|keeping)\s+(?:us|me)\s+posted\b"
+    r"|(?<!business\s)(?<!artificial\s)(?<!market\s)(?<!competitive\s)\bintel(?:ligence)?\b"
     r"|\bwhat['’]s\s+(?:really\s+)?going\s+on\b|\bhow\s+the\s+\w+\s+(?:thinks|works|decides)\b|\bcoach(?:es|ed|ing)?\s+(?:us|me)\b"
     r"|\b(?:our|a)\s+coach\b|\bif\s+you\s+want\s+to\s+(?:counter|win|beat)\b",
     re.IGNORECASE,
@@ -786,9 +813,14 @@ _OPPOSITION = re.compile(
     r"|pushing\s+for|evaluat(?:e|es|ed|ing)|looking\s+at|talk(?:s|ed|ing)?\s+to|in\s+talks\s+with|trial(?:l?ing)?)\s+"
     r"(?:the\s+|a\s+|an\s+)?(?:competitor|incumbent|alternative|other\s+vendor|cheaper|in-house|internal|own|to\s+(?:stay|keep|build|stick)"
     r"|stay(?:ing)?\s+with|stick(?:ing)?\s+with|keep(?:ing)?|build(?:ing)?)"
-    r"|\b(?:against|oppos(?:e|es|ed|ing)|opponent|block(?:s|ed|ing|er)?|skeptic(?:al|s)?|sceptic(?:al|s)?|doubt(?:s|ful)?"
+    # "against" opposes only a stance, not a spec ("SAML SSO against our tenant")
+    r"|\b(?:(?:is|are|was|were|['’]s|['’]re|dead\s+set|firmly|strongly|totally|completely|spoke|speaks|argued|came\s+out|voted)"
+    r"\s+against|against\s+(?:us|it|this|the\s+(?:deal|renewal|project|proposal|purchase|idea|move|change|switch|rollout)"
+    r"|buying|renewing|signing|going\s+ahead)|oppos(?:e|es|ed|ing)|opponent|block(?:s|ed|ing|er)?|skeptic(?:al|s)?|sceptic(?:al|s)?|doubt(?:s|ful)?"
     r"|unconvinced|not\s+convinced|lost\s+patience|frustrat(?:ed|ing)|unhappy|annoyed|angry|furious|upset|disappointed"
-    r"|dissatisfied|complain(?:s|ed|ing|t)?|hostile|resist(?:s|ed|ing|ant)?|push(?:es|ed|ing)?\s+back|pushback|veto(?:ed)?"
+    r"|dissatisfied|complain(?:s|ed|ing)|hostile|resist(?:s|ed|ing|ant)?|pushback"
+    # pushing back on someone else ("pushed back on him, on the record") is taking our side, not opposing us
+    r"|push(?:es|ed|ing)?\s+back(?!\s+(?:on|against|at)\s+(?:him|her|them|his|their|(?-i:[A-Z])))|veto(?:ed)?"
     r"|not\s+a\s+fan|no\s+appetite|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
     r"|kill(?:ed|s|ing)?\s+(?:the|our|this|it)|(?:wants?|wanted|trying|tries)\s+to\s+(?:replace|rip\s+out|cancel|drop"
     r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
@@ -935,7 +967,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     ]
     for name in competitors:
         for m in re.finditer(
-            rf"\b(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|back\w*"
+            rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|back\w*"
             rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep)\s+(?:\w+\s+){{0,3}}?{re.escape(name)}\b",
             sentence,
             re.IGNORECASE,
@@ -949,6 +981,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m for m in live(_ADVOCACY)
         if _mentions_ours(sentence[m.end() : m.end() + 60], ours) or _AUDIENCE.search(sentence[m.end() : m.end() + 80])
     ]
+    advocacy += live(_CARRIED)
     advocacy = [m for m in advocacy if not _names_competitor(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
     labelled = bool(labels) and bool(
@@ -1005,10 +1038,25 @@ _POSSESSED = re.compile(
 )
 
 
+# "took our deck to Declan", "works for Nathan": a person named after a preposition is its object, not the one acting.
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:to|with|for|from|about|by|than|via|towards?|against|over|w/)\s*$", re.IGNORECASE
+)
+
+
+def is_object(sentence: str, mention: Mention) -> bool:
+    """Whether the mention is the object of a preposition ("works for Nathan") or a possessive ("Nathan's quote")
+    rather than someone a later "she" or "he" can stand for."""
+    return bool(
+        _PREPOSITION_BEFORE.search(sentence[max(0, mention.start - 12) : mention.start])
+        or re.match(r"['’]s?\b", sentence[mention.end : mention.end + 2])
+    )
+
+
 def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = False) -> str | None:
     """The key of the person a cue is about: the nearest mention before it in the same clause, else just after it."""
     before = [m for m in found if m.end <= cue.start]
-    if before:
+    if before and not (is_object(sentence, before[-1]) and _PRONOUN.search(sentence[: before[-1].start])):
         nearest = before[-1]
         gap = sentence[nearest.end : cue.start]
         if _POSSESSED.match(gap):
@@ -1016,7 +1064,7 @@ def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = F
         if len(gap.split()) <= 12 and not _CLAUSE_BREAK.search(gap) and not _OTHER_SUBJECT.search(gap):
             return nearest.key
     after = [m for m in found if m.start >= cue.end]
-    if after and len(sentence[cue.end : after[0].start].split()) <= 3:
+    if after and len(sentence[cue.end : after[0].start].split()) <= 3 and not is_object(sentence, after[0]):
         return after[0].key
     inside = [m for m in found if m.start >= cue.start and m.end <= cue.end]
     if inside:
@@ -1279,7 +1327,11 @@ class _SentenceContext:
         before = text[: cue.start]
         clause = _CLAUSE_BREAK.split(before)[-1]
         if _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
-            earlier = [m for m in self.found if m.end <= cue.start]
+            before_cue = [m for m in self.found if m.end <= cue.start]
+            earlier = [m for m in before_cue if not is_object(text, m)]
+            if not earlier and (first := _PRONOUN.search(text)):
+                # "Nathan's email was clear: he'd rather ...": an object or possessive stands for a pronoun it precedes
+                earlier = [m for m in before_cue if m.end <= first.start()]
             if earlier or not self.found or _STARTS_WITH_PRONOUN.match(text):
                 return earlier[-1].key if earlier else self.last_person
         if not self.found and self.last_person and _LABEL_ONLY.match(text):
@@ -1891,7 +1943,9 @@ def stakeholder_changes(
     outsiders = [c for c in evidence.contacts if c.id not in proposals and contact_name(c)]
     for contact in outsiders:  # known by name, so nothing said about them lands on someone else or reads as new
         directory.add(Person(contact.id, contact_name(contact)))
-    reading = read_hits(hits, evidence, directory, competitor_names(evidence), our_names(evidence))
+    ours = our_names(evidence)
+    competitors = competitor_aliases(evidence, [*ours, *(p.name for p in directory.people.values())])
+    reading = read_hits(hits, evidence, directory, competitors, ours)
     for contact in outsiders:
         reading.new_people.pop(contact.id, None)
     for key, person in list(directory.people.items()):

@@ -201,8 +201,6 @@ def account_units(evidence: AccountEvidence) -> list[Unit]:
     units = []
     for record, name, rest, words, city in zip(records, names, rests, word_lists, cities, strict=True):
         aliases = [name]
-        if city and city_count[city] == 1 and city != parent_city and city not in parent_words:
-            aliases.append(city)  # "the Daventry team" is the one unit the CRM places in Daventry
         if rest and rest != name:
             aliases.append(rest)
         first = words[shared] if len(words) > shared else ""
@@ -226,6 +224,8 @@ def account_units(evidence: AccountEvidence) -> list[Unit]:
             and last[:1].isupper()
         ):
             aliases.append(last)  # "Süd" for "Northline Regional Süd" beside "Northline Regional Nord"
+        if city and city_count[city] == 1 and city != parent_city and city not in parent_words:
+            aliases.append(city)  # "the Daventry team" is the one unit the CRM places in Daventry
         body = "|".join(
             _phrase_pattern(a) if len(a.split()) == 1 else f"(?i:{_phrase_pattern(a)})"
             for a in sorted(set(aliases), key=len, reverse=True)

@@ -590,3 +590,67 @@ def test_a_commitment_or_a_request_is_a_next_step() -> None:
     brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
     asks = " ".join(c.text for c in brief.asks_and_next_steps)
     assert "SOC 2 report" in asks and "architecture workshop" in asks
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Budget re-scoped to the $750k envelope (was $1.2M).",
+        "Budget now $750k, down from $1.2M.",
+        "Budget cut from $1.2M to $750k.",
+        "Budget re-scoped: $1.2M -> $750k.",
+    ],
+)
+def test_a_changed_amount_reads_which_figure_is_new_from_how_the_sentence_says_it(said: str) -> None:
+    brief, _ = draft(evidence([], [note("n1", "2026-06-09", said)], as_of="2026-06-30"))
+    assert "The budget is now $750k (was $1.2M)." in text_of(brief)
+
+
+def test_a_threshold_for_raising_an_order_is_no_changed_amount() -> None:
+    said = "Every purchase order above $50k needs Sunita's approval before it's raised. MTTR is down 38%."
+    brief, _ = draft(evidence([], [note("n1", "2026-06-09", said)], as_of="2026-06-30"))
+    assert "$50k" not in text_of(brief)
+
+
+def test_a_result_stated_with_others_keeps_them_all_and_a_paragraph_is_no_result() -> None:
+    sources = [
+        note("n1", "2026-06-01", "Stock held in stores down by $1.6M since go-live."),
+        note("n2", "2026-06-20", "Value: 22% fewer out-of-stocks, $1.6M stock released, accuracy 61% -> 74%."),
+        note("n3", "2026-06-21", "Long day. " + "We went through the plan line by line and " * 8
+             + "in the end the refund time fell 40% which nobody mentioned until the very last minute of it."),
+    ]
+    brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
+    values = [c.text for c in brief.value_delivered]
+    assert values == ["Value: 22% fewer out-of-stocks, $1.6M stock released, accuracy 61% -> 74%."]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Date: second move. The renewal is now **30 April 2027**, not 31 March anymore.",
+        "The renewal is now 30 April 2027 instead of 31 March.",
+    ],
+)
+def test_a_renewal_that_is_now_on_a_new_date_reads_the_new_date_not_the_one_it_replaced(said: str) -> None:
+    account = evidence([renewal()], [note("n-1", "2026-09-22", said)], as_of="2026-09-30")
+    brief, _ = draft(account)
+    claim = next(c for c in brief.summary if "renew" in c.text)
+    assert "now renews on April 30, 2027" in claim.text and "moved from December 31, 2026" in claim.text
+
+
+def test_a_renewal_that_is_now_handled_by_someone_else_has_not_moved() -> None:
+    handled = note("n-1", "2026-09-22", "The renewal is now handled by Kasia.")
+    account = evidence([renewal()], [handled], as_of="2026-09-30")
+    brief, _ = draft(account)
+    claim = next(c for c in brief.summary if "renew" in c.text)
+    assert "renews on December 31, 2026" in claim.text and "moved" not in claim.text
+
+
+def test_a_figure_its_speaker_will_not_stand_behind_yet_is_no_result() -> None:
+    sources = [
+        note("n1", "2026-06-20", "Downtime down from 41 to 17 hours a month since go-live."),
+        note("n2", "2026-06-21", "Honza says downtime is down 60% but it is not clean yet: do not put it on a slide."),
+        note("n3", "2026-06-22", "Tomas would say 70% of the people are using it every week, roughly."),
+    ]
+    brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
+    assert [c.text for c in brief.value_delivered] == ["Downtime down from 41 to 17 hours a month since go-live."]

@@ -43,6 +43,11 @@ from plans.vocabulary import BuyingRole, StakeholderStatus, Stance, Strength
         "Maria leaves us at the end of October.",
         "Maria will leave the company in May.",
         "Maria is going to leave us after the audit.",
+        "As most of you know, Maria left us at the end of June.",
+        "Maria left us in March.",
+        "Maria left to go travelling.",
+        "- Maria gone. TODO take her off the renewal.",
+        "Maria Lopez is not more with Acme.",
     ],
 )
 def test_departure_is_found_in_a_note_saying_she_left(sentence: str) -> None:
@@ -62,10 +67,15 @@ def test_departure_is_found_in_a_note_saying_she_left(sentence: str) -> None:
         "Maria leaves for Tokyo on Monday.",
         "The budget cut leaves us no room for the pilot.",
         "Maria will leave the decision to her CFO.",
+        "Maria left us at the end of the call to join another meeting.",
+        "Maria left to go to the board meeting.",
+        "Since the summer Maria has gone from asking for a sandbox to backing the rival.",
+        "Maria has gone quiet since the pricing call.",
     ],
 )
 def test_leaving_something_else_or_maybe_leaving_is_not_a_departure(sentence: str) -> None:
     assert departure_cues(sentence) == []
+
 
 
 @pytest.mark.parametrize(
@@ -499,3 +509,33 @@ def test_engagement_is_their_own_words_or_a_conversation_with_them(sentence: str
 def test_taking_part_in_a_meeting_with_us_is_engagement(sentence: str, name: str, engaged: bool) -> None:
     start = sentence.index(name)
     assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Dana is dead set against the renewal.", Stance.detractor),
+        ("Dana complained about the outage again.", Stance.detractor),
+        ("Dana pushed back on the price.", Stance.detractor),
+        ("Dana rang with genuinely useful intelligence: the rival quoted 30% under us.", Stance.coach),
+        ("Dana had taken our one-pager to the executive committee without us.", Stance.champion),
+        ("Dana wants it in front of the ExCo before the review lands.", Stance.champion),
+    ],
+)
+def test_opposition_and_inside_information_said_plainly(sentence: str, stance: Stance) -> None:
+    assert [c.value for c in stance_cues(sentence)] == [stance]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We still need SAML SSO against our tenant before the board.",
+        "Complaint volumes are the lowest we have had.",
+        "Dana pushed back on him, on the record.",
+        "We sell business intelligence dashboards to the stores.",
+        "Dana took us to lunch after the workshop.",
+        "Dana took the call from the board room.",
+    ],
+)
+def test_words_that_only_look_like_a_stance_are_none(sentence: str) -> None:
+    assert stance_cues(sentence) == []

@@ -346,3 +346,37 @@ def test_initials_name_the_one_person_they_can_mean() -> None:
     assert _stance_after("- 1:1 w/ TB re pricing. Likes us, but keeps the numbers at arm's length.") is not (
         Stance.supporter
     )
+
+
+def test_only_a_person_can_be_gone_in_a_note_fragment() -> None:
+    assert _people_after("- Maria Lopez gone. TODO take her off the renewal.")[
+        "Maria Lopez"
+    ].status is StakeholderStatus.departed
+    assert _people_after("- Call with Jennifer Wu.\n- Concern gone.")["Jennifer Wu"].status is StakeholderStatus.active
+
+
+def test_a_person_named_as_the_object_of_a_preposition_is_not_the_one_acting() -> None:
+    text = (
+        "- Call with Maria Lopez on Monday, about the renewal.\n"
+        "- He rang to say he had taken our deck to Tom Berg himself and made the case for it."
+    )
+    assert _stance_after(text) is not Stance.champion
+    works_for = "Jennifer Wu rang about Tom Berg's budget; she works for Tom Berg and won't be seen to back a vendor."
+    assert _stance_after(works_for) is not Stance.supporter
+    defended = "Maria Lopez says the architects defended the platform against Tom Berg's proposal."
+    assert _stance_after(defended) is not Stance.champion
+
+
+def test_a_possessive_before_the_pronoun_is_its_antecedent_and_a_competitor_goes_by_its_first_word() -> None:
+    records = [
+        *crm_records(),
+        record("OpportunityCompetitor", "00CA02", OpportunityId=OPEN_OPP, CompetitorName="Papyra Docs"),
+    ]
+    text = "Tom Berg's email was polite but clear: he'd rather see what Papyra can do before bringing us in."
+    stance = proposed(draft(evidence(records, [note("note-x", "2026-03-25", text)])))["Tom Berg"].stance
+    assert stance is Stance.detractor
+
+
+def test_a_new_person_keeps_every_letter_of_a_name_beyond_latin_1() -> None:
+    people = _people_after("Roman Bartoš joined as Group IT Director in July.")
+    assert "Roman Bartoš" in people and "Roman Barto" not in people
