@@ -1266,7 +1266,9 @@ _OUTCOME = re.compile(
     r"\b(?:reduc\w*|down|cut|sav\w*|improv\w*|less|fewer|faster|slower|lower\w*|higher|decreas\w*|dropp?\w*|fell"
     r"|increas\w*|up(?!\s+to\b)|rose|grew|gain\w*|passed|zero|eliminat\w*|avoid\w*|caught|prevent\w*|contain\w*|resolv\w*"
     r"|blocked|stopped|detected|automat\w*|process\w*|handl\w*|retir\w*|replac\w*|migrat\w*|live|went\s+live"
-    r"|rolled\s+out|onboard\w*|adopt\w*|using|active|deployed|freed|hit|reached|achiev\w*|from\s+[\d$€£.,]+\w*\s+to)\b",
+    r"|rolled\s+out|onboard\w*|adopt\w*|using|active|deployed|freed|hit|reached|achiev\w*|from\s+[\d$€£.,]+\s?[a-z%]*\s+to)\b"
+    # "47 min -> 12 min", "61% → 74%": a figure and what it became
+    r"|[\d.,]+\s?[a-z%]*\s*(?:->|→|=>)\s*[$€£]?[\d.,]+",
     re.IGNORECASE,
 )
 _QUANTITY = re.compile(

@@ -654,3 +654,13 @@ def test_a_figure_its_speaker_will_not_stand_behind_yet_is_no_result() -> None:
     ]
     brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
     assert [c.text for c in brief.value_delivered] == ["Downtime down from 41 to 17 hours a month since go-live."]
+
+
+def test_a_result_written_as_an_arrow_or_from_a_figure_to_another_is_value_delivered() -> None:
+    sources = [
+        note("n1", "2026-06-20", "Login incidents: mean time to detect **47 min -> 12 min** (-74%) since go-live."),
+        note("n2", "2026-06-21", "Ticket backlog went from 300 tickets to 40 in the pilot teams."),
+    ]
+    brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
+    values = " ".join(c.text for c in brief.value_delivered)
+    assert "47 min -> 12 min" in values and "from 300 tickets to 40" in values
