@@ -24,6 +24,7 @@ from agents.crm import (
     competitor_names,
     competitors_by_opportunity,
     custom_departure,
+    customer_names,
     is_closed,
     is_renewal,
     is_won,
@@ -906,6 +907,28 @@ class PersonView:
     role_citations: tuple[Citation, ...] = ()
 
 
+_RETIRED = re.compile(r"\bretir(?:ed|es|ing|ement)\b", re.IGNORECASE)
+_LEFT_FOR = re.compile(
+    r"\b(?:joined|joins|joining|left\s+(?:us\s+)?for|went\s+to|gone\s+to|moved\s+(?:on\s+)?to|now\s+at|to\s+join)\s+"
+    r"(?P<org>(?-i:[A-Z])[\w&.’'\-]*(?:\s+(?:&\s+)?(?-i:[A-Z])[\w&.’'\-]*){0,3})",
+    re.IGNORECASE,
+)
+
+
+def departure_words(said: Sequence[Finding], customer: Sequence[str]) -> str:
+    """How the evidence says someone left, in the brief's words: "has retired", "has left for Grafvane", or
+    "has left the company"."""
+    quotes = [f.citation.quote for f in said]
+    if any(_RETIRED.search(q) for q in quotes):
+        return "has retired"
+    for quote in quotes:
+        for match in _LEFT_FOR.finditer(quote):
+            org = match.group("org").rstrip(".,")
+            if not any(org.lower().startswith(c.lower()) or c.lower().startswith(org.lower()) for c in customer):
+                return f"has left for {org}"
+    return "has left the company"
+
+
 def crm_departures(evidence: AccountEvidence) -> list[Finding]:
     """A Contact whose custom status field says they left (DESIGN.md status), dated by the record's last change."""
     found = []
@@ -953,6 +976,7 @@ def relationship_changes(
     evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit], since: date, renewal_near: bool
 ) -> Relationships:
     """Departures, arrivals, new titles and stance changes since `since`, and the risks they carry."""
+    customer = customer_names(evidence)
     people: dict[str, PersonView] = {}
     roles = evidence.roles_by_contact()
     for contact in stakeholder_contacts(evidence):
@@ -1019,7 +1043,7 @@ def relationship_changes(
             said = [f for f in statuses if f.value is StakeholderStatus.departed]
             naming = [f for f in said if directory.find(f.citation.quote)]
             citations = tuple(dict.fromkeys([*_citations(naming, 2), *_citations(said, 2)]))[:2]
-            claims.append(Claim(text=f"{who}{champion_note} has left the company.", citations=citations))
+            claims.append(Claim(text=f"{who}{champion_note} {departure_words(said, customer)}.", citations=citations))
             if was_champion:
                 risks.append(
                     (

@@ -296,7 +296,7 @@ _COMMON_CAPITALS = frozenset(
 
 _NOT_APPLICABLE = re.compile(
     r"\b(?:does\s+not|doesn['’]t|do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+(?:really\s+)?(?:apply|fit|need|make\s+sense)\b"
-    r"|\bnot\s+applicable\b|\bn/a\s+(?:for|to)\b|\bnot\s+(?:a|an)\s+(?:good\s+)?fit\b|\bno\s+fit\b"
+    r"|\bnot\s+applicable\b|\bn/a\s+(?:for|to)\b|\b(?:is|are|=)\s+n/a\b|\bnot\s+(?:a|an)\s+(?:good\s+)?fit\b|\bno\s+fit\b"
     r"|\bnot\s+relevant\b|\bno\s+relevance\b|\bno\s+(?:need|use|use\s+case)\s+for\b|\bnever\s+need\b"
     # "nothing for Restock to replenish", "nothing there to connect it to", "nothing we could monitor"
     r"|\bnothing(?:\s+[\w'’-]+){0,4}?\s+to\s+(?!(?:report|say|add|share|discuss|worry|lose|hide|do\s+with)\b)[a-z]+\b"
@@ -313,6 +313,12 @@ _NOT_APPLICABLE = re.compile(
 )
 
 
+_IN_HOUSE = re.compile(
+    r"\bhome-?grown\b|\bin-?house\b|\bbuilt\s+(?:it\s+|them\s+)?(?:ourselves|themselves|in-?house)\b"
+    r"|\bown\s+(?:IT\s+|dev(?:elopment)?\s+|engineering\s+)?(?:team|teams|developers|engineers)\s+(?:built|wrote|developed)\b"
+    r"|\bhand-?rolled\b|\bself-?built\b",
+    re.IGNORECASE,
+)
 _NA_HEDGE = re.compile(
     r"\b(?:might|may|could|maybe|perhaps|possibly|probably|if|whether|unless|used\s+to|previously|initially)\b",
     re.IGNORECASE,
@@ -374,7 +380,7 @@ class Vocabulary:
             if bare in _COMMON_CAPITALS or bare in self.not_competitor:
                 break
             kept.append(word.strip(".,"))
-        if not kept or len(kept) > 2:
+        if not kept or len(kept) > 2 or len(kept[0]) < 2:  # "are N/A" names no competitor "N"
             return None
         return " ".join(kept)
 
@@ -539,9 +545,14 @@ def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line
         units = [line.earlier_unit]
     if not units:
         return []
-    products_here = vocab.products_in(text)
-    protected = [s for spans in products_here.values() for s in spans]
-    protected += [s for spans in vocab.units_in(text).values() for s in spans]
+    unit_spans = [s for spans in vocab.units_in(text).values() for s in spans]
+    # A product's word inside a unit's name ("Loyalty" in "Loyalty & Digital") names the unit, not the product.
+    products_here = {
+        name: kept
+        for name, spans in vocab.products_in(text).items()
+        if (kept := [s for s in spans if not _overlaps(s, unit_spans)])
+    }
+    protected = [s for spans in products_here.values() for s in spans] + unit_spans
 
     def cite(spans: Sequence[tuple[int, int]]) -> Citation:
         original = [(offsets[a], offsets[max(a, b - 1)] + 1) for a, b in spans if a < len(offsets)]
@@ -549,8 +560,11 @@ def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line
         return Citation(source_id=source.id, quote=quoted, locator=sentence.stamp or hit.locator)
 
     out: list[Finding] = []
+    in_house = bool(_IN_HOUSE.search(text))
     for clause_start, clause_end in _clauses(text):
         for competitor, span in _competitor_cues(text, clause_start, clause_end, vocab, protected):
+            if in_house:
+                break  # "runs on ReGrade, an app their own IT team built": what they built is no competitor's
             in_clause = {
                 name: spans
                 for name, spans in products_here.items()

@@ -664,3 +664,16 @@ def test_a_result_written_as_an_arrow_or_from_a_figure_to_another_is_value_deliv
     brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
     values = " ".join(c.text for c in brief.value_delivered)
     assert "47 min -> 12 min" in values and "from 300 tickets to 40" in values
+
+
+@pytest.mark.parametrize(
+    ("said", "stated"),
+    [
+        ("Marcus Bell retired at the end of August after 31 years.", "Marcus Bell (VP Infrastructure) has retired."),
+        ("Marcus Bell has left for Stripe as their CTO.", "Marcus Bell (VP Infrastructure) has left for Stripe."),
+        ("Marcus Bell has left the company.", "Marcus Bell (VP Infrastructure) has left the company."),
+    ],
+)
+def test_a_departure_is_stated_the_way_the_evidence_says_it(said: str, stated: str) -> None:
+    brief, _ = draft(_people_account(note("n-2", "2026-08-04", said)))
+    assert stated in [c.text for c in brief.relationship_changes]

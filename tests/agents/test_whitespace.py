@@ -523,3 +523,31 @@ def test_nothing_for_the_product_to_do_is_a_reason_but_nothing_to_do_with_us_is_
 
     assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.not_applicable
     assert got[("Nimbus Logs", "Acme Cards")].status is CellStatus.whitespace
+
+
+def test_a_cell_marked_n_a_with_its_reason_is_not_applicable_and_names_no_competitor() -> None:
+    text = "Treasury and Lending run no devices at all, so Edge for those two are N/A - drop them from the forecast."
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.not_applicable
+    assert got[("Nimbus Edge", "Acme Treasury")].competitor is None
+
+
+def test_a_system_the_units_own_team_built_is_no_competitor() -> None:
+    text = "Treasury runs its logs on Ledgerline, an app their own IT team built in 2025."
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Logs", "Acme Treasury")].status is not CellStatus.competitor
+    bought = cells(draft(matrix_records(), [note("n2", "2026-03-01", "Lending runs its logs on Splunk.")]))
+    assert bought[("Nimbus Logs", "Acme Lending")].status is CellStatus.competitor
+
+
+def test_a_product_word_inside_a_unit_name_names_the_unit_not_the_product() -> None:
+    records = [
+        record("Account", CARDS, Name="Acme Edge & Digital", ParentId=ACCOUNT_ID),
+        record("Account", LENDING, Name="Acme Lending", ParentId=ACCOUNT_ID),
+        record("Product2", EDGE, Name="Nimbus Edge", IsActive=True),
+        record("Product2", LOGS, Name="Nimbus Logs", IsActive=True),
+    ]
+    text = "Edge & Digital runs no servers of its own, so Logs there is N/A."
+    got = cells(draft(records, [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Logs", "Acme Edge & Digital")].status is CellStatus.not_applicable
+    assert got[("Nimbus Edge", "Acme Edge & Digital")].status is CellStatus.whitespace
