@@ -34,6 +34,8 @@ from agents.crm import (
 )
 from agents.phrasing import spoken_as_statement
 from agents.reading import (
+    MONTH_WORD,
+    MONTHS,
     Sentence,
     looks_like_instruction,
     speakers_of,
@@ -571,32 +573,6 @@ def _similar(a: str, b: str, threshold: float = 0.5) -> bool:
 # Dates in text, and the renewal
 # ---------------------------------------------------------------------------
 
-_MONTHS = {
-    "january": 1,
-    "february": 2,
-    "march": 3,
-    "april": 4,
-    "may": 5,
-    "june": 6,
-    "july": 7,
-    "august": 8,
-    "september": 9,
-    "october": 10,
-    "november": 11,
-    "december": 12,
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "sept": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
 _ORDINALS = {
     "first": 1,
     "second": 2,
@@ -630,7 +606,7 @@ _ORDINALS = {
     "thirtieth": 30,
     "thirty-first": 31,
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = rf"(?P<month>{MONTH_WORD})\.?"
 _DAYNUM = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<dayword>" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + ")"
 _YEAR = r"(?:,?\s+(?P<year>20\d{2}))?"
 _TEXT_DATES = (
@@ -686,7 +662,7 @@ def dates_in(text: str, reference: date) -> list[TextDate]:
                 year = int(groups["y"]) + (2000 if len(groups["y"]) == 2 else 0)
                 day = _on_or_after(int(groups["m"]), int(groups["d"]), year, reference)
             elif groups.get("month"):
-                month = _MONTHS[groups["month"].lower()]
+                month = MONTHS[groups["month"].lower()]
                 year = int(groups["year"]) if groups.get("year") else None
                 if groups.get("day") or groups.get("dayword"):
                     number = int(groups["day"]) if groups.get("day") else _ORDINALS[groups["dayword"].lower()]

@@ -29,6 +29,36 @@ _ABBREVIATIONS = frozenset(
 _LEADING_MARKUP = re.compile(r"^(?:[#>*\-+•\s]+|\d+[.)]\s+|\*\*|__)+")
 
 
+# Month names and their short forms, as notes and calls write dates ("30 April", "Sept 15", "end of Jan").
+MONTHS = {
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+MONTH_WORD = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a chunk: `start`/`end` are offsets in the chunk's text."""

@@ -31,6 +31,7 @@ from agents.crm import (
     stakeholder_contacts,
 )
 from agents.reading import (
+    MONTH_WORD,
     Sentence,
     is_hedged,
     looks_like_instruction,
@@ -154,15 +155,25 @@ class Directory:
 
     def __init__(self, people: Iterable[Person]) -> None:
         self.people: dict[str, Person] = {}
+        self._first_counts: dict[str, int] = {}
+        self._initials: dict[str, str] = {}
+        self._initials_pattern: re.Pattern[str] | None = None
         for person in people:
             self.add(person)
 
     def add(self, person: Person) -> None:
         self.people[person.key] = person
-        self._first_counts: dict[str, int] = defaultdict(int)
+        self._first_counts = defaultdict(int)
         for known in self.people.values():
             for variant in self._firsts(known.name):
                 self._first_counts[variant] += 1
+        self._initials = self._unique_initials()
+        # One pattern for every usable set of initials, written in capitals as a word of its own ("Call w/ TW").
+        self._initials_pattern = (
+            re.compile(rf"(?<![\w&/.-])(?:{'|'.join(sorted(self._initials, key=len, reverse=True))})(?![\w&-])")
+            if self._initials
+            else None
+        )
 
     @staticmethod
     def _firsts(name: str) -> frozenset[str]:
@@ -187,7 +198,7 @@ class Directory:
         words = name_tokens(person.name)
         return len(words) >= 2 and self._first_counts.get(words[0], 0) == 1
 
-    def initials(self) -> dict[str, str]:
+    def _unique_initials(self) -> dict[str, str]:
         """Initials ("TW" for Tomasz Wróblewski) → the one person they can mean: no one else shares them and
         they are not an everyday abbreviation ("IT", "VP")."""
         owners: dict[str, set[str]] = defaultdict(set)
@@ -209,9 +220,8 @@ class Directory:
         for person in self.people.values():
             for start, end in mentions(text, person.name, first_alone=self._unique_first(person)):
                 found.append(Mention(person.key, start, end))
-        for letters, key in self.initials().items():
-            # Written in capitals, as a word of its own: "Call w/ TW", "per VS", not "tw" or "TWh".
-            found += [Mention(key, m.start(), m.end()) for m in re.finditer(rf"(?<![\w&/.-]){letters}(?![\w&-])", text)]
+        if self._initials_pattern is not None:
+            found += [Mention(self._initials[m[0]], m.start(), m.end()) for m in self._initials_pattern.finditer(text)]
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[Mention] = []
         for mention in found:
@@ -238,10 +248,7 @@ class Cue:
 
 
 
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?"
-    r"|nov(?:ember)?|dec(?:ember)?)"
-)
+_MONTH = MONTH_WORD
 _DEPARTURE = re.compile(
     r"\b(?:has|had|have|just|recently|already|since)\s+left\b"
     r"(?!\s+(?:a|an|us|me|him|her|them|you|some|his|their|comments?|feedback|notes?|voicemails?|messages?"
