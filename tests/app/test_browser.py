@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -25,6 +26,19 @@ pytestmark = pytest.mark.skipif(
     reason="Chromium is not installed (apt-get install chromium); CI installs it and sets "
     "PLANWRIGHT_TEST_REQUIRE_BROWSER=1, so there this test always runs",
 )
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+class CountedKeys:
+    """A page's keyboard that remembers every key it pressed, for the keyboard-only tests' counts."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.presses: list[str] = []
+
+    def __call__(self, key: str) -> None:
+        self.presses.append(key)
+        self.page.keyboard.press(key)
 
 
 def _free_port() -> int:
@@ -73,7 +87,7 @@ def test_a_reviewer_accepts_a_change_in_the_browser(live_server: tuple[str, obje
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            args=LAUNCH_ARGS,
         )
         page = browser.new_page()
         blocked: list[str] = []  # what the Content-Security-Policy refused: nothing, or the UI is broken
@@ -130,7 +144,7 @@ def test_a_reviewer_signs_in_with_a_password_edits_a_change_and_accepts_it(live_
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            args=LAUNCH_ARGS,
         )
         page = browser.new_page()
         page.goto(f"{base}/ui")

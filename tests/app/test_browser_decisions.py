@@ -8,9 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.app.support import Keys, upload, wait_for_draft
-from tests.app.test_browser import CHROMIUM, live_server, pytestmark  # noqa: F401, F811 (the fixture and the skip)
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+from tests.app.test_browser import CHROMIUM, LAUNCH_ARGS, live_server, pytestmark  # noqa: F401, F811 (the fixture and the skip)
 
 
 def _draft(api: TestClient, keys: Keys, account_id: str) -> dict[str, Any]:
@@ -55,7 +53,7 @@ def test_two_reviewers_overlap_and_the_second_loses_nothing(live_server: tuple[s
     _, keys, _, draft = _setup(app)
     first, second = (c for c in draft["changes"][:2])
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         dana, lee = _signed_in(browser, base, keys.reviewer), _signed_in(browser, base, keys.admin)
         for page in (dana, lee):
             page.goto(f"{base}/ui/drafts/{draft['id']}")
@@ -81,7 +79,7 @@ def test_a_draft_superseded_mid_review_carries_the_choices_over(live_server: tup
     api, keys, report, draft = _setup(app)
     chosen = draft["changes"][:3]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = _signed_in(browser, base, keys.reviewer)
         page.goto(f"{base}/ui/drafts/{draft['id']}")
         for change in chosen:
@@ -110,7 +108,7 @@ def test_a_rejected_change_is_not_proposed_by_the_next_draft(live_server: tuple[
     api, keys, report, draft = _setup(app)
     rejected = next(c for c in draft["changes"] if c["kind"] == "add_stakeholder")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = _signed_in(browser, base, keys.reviewer)
         page.goto(f"{base}/ui/drafts/{draft['id']}")
         _choose(page, rejected["id"], "reject", "not a stakeholder")

@@ -12,7 +12,7 @@ from pptx import Presentation
 from pypdf import PdfReader
 
 from tests.app.support import DEMO_BUNDLES, Keys, upload, wait_for_draft
-from tests.app.test_browser import CHROMIUM, live_server, pytestmark  # noqa: F401  (the fixture and the skip)
+from tests.app.test_browser import CHROMIUM, LAUNCH_ARGS, live_server, pytestmark  # noqa: F401  (the fixture and the skip)
 
 SCREENSHOTS = os.environ.get("PLANWRIGHT_SCREENSHOTS")  # CI keeps them as artifacts; the README's come from here
 
@@ -47,7 +47,7 @@ def test_the_plan_page_shows_the_org_chart_and_heatmap_and_the_qbr_downloads_ope
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            args=LAUNCH_ARGS,
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         blocked: list[str] = []
@@ -126,7 +126,7 @@ def test_axe_finds_no_serious_violation_on_the_plan_diff_and_audit_pages(
     from fastapi.testclient import TestClient
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.app.test_browser_review import LAUNCH_ARGS, check
+    from tests.app.test_browser_review import check
 
     base, app = live_server
     keys = Keys(app.state.planwright, "acme-sales")  # type: ignore[attr-defined]

@@ -12,9 +12,8 @@ from plans.qbr_export import SALESFORCE_ID
 from tests.app.browser_support import screenshot, serious_violations, sign_in
 from tests.app.qbr_support import REWORDED, replacing_brief_draft
 from tests.app.support import Keys
-from tests.app.test_browser import CHROMIUM, live_server, pytestmark  # noqa: F401  (the server and the skip)
+from tests.app.test_browser import CHROMIUM, LAUNCH_ARGS, live_server, pytestmark  # noqa: F401  (the server and the skip)
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 MITIGATION = "Walk Derek through the Edge pilot numbers with Hannah in the room."
 EDITED = "Dock door downtime fell 22% in the Edge pilot at the Leipzig DC."
 READ_CLIPBOARD = """async () => {

@@ -12,10 +12,9 @@ from typing import Any
 from app.db import transaction
 from app.drafts.models import DraftChangeRow
 from tests.app.support import DEMO_BUNDLES, Keys, upload, wait_for_draft
-from tests.app.test_browser import CHROMIUM, live_server, pytestmark  # noqa: F401  (the server and the skip)
+from tests.app.test_browser import CHROMIUM, LAUNCH_ARGS, CountedKeys, live_server, pytestmark  # noqa: F401  (the server and the skip)
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1, MPL-2.0 (vendor/README.md)
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PASSWORD = "correct horse battery staple"
 
 
@@ -67,11 +66,8 @@ def test_a_reviewer_decides_a_20_change_draft_with_the_keyboard_alone(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        presses: list[str] = []
-
-        def press(key: str) -> None:
-            presses.append(key)
-            page.keyboard.press(key)
+        press = CountedKeys(page)
+        presses = press.presses
 
         # Sign in: the email field has focus; type, Tab, type, Enter.
         page.goto(f"{base}/ui")

@@ -15,11 +15,10 @@ from fastapi.testclient import TestClient
 
 from tests.app.browser_support import artifacts_dir, sign_in
 from tests.app.support import MINI_BUNDLE, Keys, upload
-from tests.app.test_browser import CHROMIUM, live_server, pytestmark  # noqa: F401  (the server and the skip)
+from tests.app.test_browser import CHROMIUM, LAUNCH_ARGS, CountedKeys, live_server, pytestmark  # noqa: F401  (the server and the skip)
 from tests.app.test_browser_decisions import _draft, _setup
 from tests.app.test_browser_review import check
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PASSWORD = "correct horse battery staple"
 _SALESFORCE_ID = re.compile(r"\b([0-9a-zA-Z]{3})000000(\d{6})AAA\b")
 
@@ -65,7 +64,7 @@ def test_choices_survive_a_reload_and_another_browser_and_submit_applies_them(
     api, keys, _, draft = _setup(app)
     first, second = draft["changes"][0], draft["changes"][1]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = _signed_in(browser, base, keys.reviewer)
         page.goto(f"{base}/ui/drafts/{draft['id']}")
         card = page.locator(f"section[data-change='{first['id']}']")
@@ -106,7 +105,7 @@ def test_accept_all_verified_is_confirmed_then_undone(live_server: tuple[str, An
     verified = [c["id"] for c in draft["changes"] if c["verified"]]
     before = _plan(api, keys, account_id)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = _signed_in(browser, base, keys.reviewer)
         page.goto(f"{base}/ui/drafts/{draft['id']}")
         page.get_by_role("button", name="Accept all verified").click()
@@ -156,7 +155,7 @@ def test_a_plan_version_is_reverted_from_the_history(live_server: tuple[str, Any
     )
     assert decided.status_code == 200, decided.text
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = _signed_in(browser, base, keys.reviewer)
         page.goto(f"{base}/ui/accounts/{account_id}/plan")
         page.get_by_role("link", name="revert to v1", exact=True).click()
@@ -202,13 +201,10 @@ def test_a_reviewer_clears_a_queue_of_20_drafts_with_the_keyboard_alone(
     verified = {c["id"]: c["verified"] for d in drafts.values() for c in d["changes"]}
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        presses: list[str] = []
-
-        def press(key: str) -> None:
-            presses.append(key)
-            page.keyboard.press(key)
+        press = CountedKeys(page)
+        presses = press.presses
 
         page.goto(f"{base}/ui")
         expect(page.locator("#email")).to_be_focused()

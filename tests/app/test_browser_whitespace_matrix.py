@@ -9,9 +9,7 @@ from typing import Any
 
 from tests.app.browser_support import screenshot, serious_violations, sign_in
 from tests.app.support import DEMO_BUNDLES, Keys, upload, wait_for_draft
-from tests.app.test_browser import CHROMIUM, live_server, pytestmark  # noqa: F401  (the server and the skip)
-
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+from tests.app.test_browser import CHROMIUM, LAUNCH_ARGS, live_server, pytestmark  # noqa: F401  (the server and the skip)
 
 
 def test_a_reviewer_decides_whitespace_cells_from_the_matrix(
