@@ -1056,7 +1056,7 @@ def is_object(sentence: str, mention: Mention) -> bool:
     rather than someone a later "she" or "he" can stand for."""
     return bool(
         _PREPOSITION_BEFORE.search(sentence[max(0, mention.start - 12) : mention.start])
-        or re.match(r"['’]s?\b", sentence[mention.end : mention.end + 2])
+        or _POSSESSIVE.match(sentence[mention.end : mention.end + 2])
     )
 
 
