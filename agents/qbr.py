@@ -49,6 +49,7 @@ from agents.stakeholders import (
     Person,
     choose_stance,
     crm_buying_role,
+    is_object,
     read_hits,
     same_title,
 )
@@ -1369,8 +1370,17 @@ _ACTION_CUE = re.compile(
 _WANTS = re.compile(r"\b(?:wants?|needs?|requested|requests|expects?|is\s+waiting\s+for)\b", re.IGNORECASE)
 
 
-def ask_claims(evidence: AccountEvidence, statements: Sequence[Statement], since: date) -> list[Claim]:
-    """Next steps on the open deals (the renewal first), then the newest open action items and asks."""
+def _complete_ask(statement: Statement, directory: Directory, as_of: date) -> bool:
+    """Whether an ask says who and by when (DESIGN.md): a customer owner and a date still ahead."""
+    due = any(d.day >= as_of for d in dates_in(statement.text, statement.day or as_of))
+    return due and any(not is_object(statement.text, m) for m in directory.find(statement.text))
+
+
+def ask_claims(
+    evidence: AccountEvidence, statements: Sequence[Statement], since: date, directory: Directory
+) -> list[Claim]:
+    """Next steps on the open deals (the renewal first), then the open action items and asks, those with a
+    customer owner and a date still ahead first."""
     claims = []
     deals = open_opportunities(evidence)
     deals.sort(key=lambda o: not is_renewal(o))
@@ -1378,7 +1388,7 @@ def ask_claims(evidence: AccountEvidence, statements: Sequence[Statement], since
         step = deal.get("NextStep")
         if isinstance(step, str) and step.strip() and (citation := cite(evidence, deal.id, "NextStep")):
             claims.append(Claim(text=f"{_deal_name(deal)}: {step.strip().rstrip('.')}.", citations=(citation,)))
-    found: list[Claim] = []
+    candidates = []
     for statement in statements:
         if (statement.day or since) < since or statement.checkbox == "x":
             continue
@@ -1388,8 +1398,11 @@ def ask_claims(evidence: AccountEvidence, statements: Sequence[Statement], since
         dated_request = bool(_WANTS.search(statement.text)) and bool(dates_in(statement.text, statement.day or since))
         if not (is_action or dated_request or _ACTION_CUE.search(statement.text)) or not stands_alone(statement):
             continue
-        if len(statement.text) > MAX_ASK_CHARS:
-            continue
+        if len(statement.text) <= MAX_ASK_CHARS:
+            candidates.append(statement)
+    found: list[Claim] = []
+    # complete asks first; the rest keep the order retrieval ranked them in
+    for statement in sorted(candidates, key=lambda s: not _complete_ask(s, directory, evidence.as_of)):
         text = claim_text(statement)
         if text is None or any(_similar(text, c.text, 0.6) for c in [*claims, *found]):
             continue
@@ -1449,7 +1462,7 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
             [*pipeline_claims(evidence), *closed_claims(evidence, quarter), *cell_claims(cells, since)]
         ),
         risks=tuple(risks),
-        asks_and_next_steps=tuple(ask_claims(evidence, statements, since)),
+        asks_and_next_steps=tuple(ask_claims(evidence, statements, since, relationships.directory)),
     )
     return BriefDraft(_safe(brief), moved, warnings)
 

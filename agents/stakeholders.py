@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from agents.context import AccountEvidence, contact_name, parse_day
+from agents.context import ACTIVITY_TYPES, AccountEvidence, contact_name, parse_day
 from agents.crm import (
     buying_role_of,
     competitor_aliases,
@@ -222,6 +222,11 @@ class Directory:
                 found.append(Mention(person.key, start, end))
         if self._initials_pattern is not None:
             found += [Mention(self._initials[m[0]], m.start(), m.end()) for m in self._initials_pattern.finditer(text)]
+        claimants: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for mention in found:
+            claimants[(mention.start, mention.end)].add(mention.key)
+        # A word two people may be called ("Chris" for Christopher and Christina) is evidence for neither.
+        found = [m for m in found if len(claimants[(m.start, m.end)]) == 1]
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[Mention] = []
         for mention in found:
@@ -348,7 +353,7 @@ def is_title(text: str) -> bool:
 
 _TITLE_TAIL = re.compile(
     r",\s+((?:[A-Z][\w&/\-]*|&|and|of)(?:\s+(?:[A-Z][\w&/\-]*|&|and|of)){0,4})"
-    r"(?=(?:\*\*|__)?\s*(?:[.;!?)]|$|\s+[a-z]|\s[-–—]\s))"
+    r"(?=(?:\*\*|__|['’\"”])?\s*(?:[.;!?)]|$|\s+[a-z]|\s[-–—]\s))"
 )
 
 
@@ -358,6 +363,17 @@ def title_at(sentence: str, start: int) -> str | None:
     A capitalized title ("Head of Data and Analytics") runs while words are capitalized or
     connectors; a lower-case one ("head of procurement") runs to the next stop word.
     """
+    # A word or two that only lead into a capitalized title are not part of it: "now reads **VP IT
+    # Operations**", "now formally "Interim CIO"".
+    words = list(re.finditer(r"[A-Za-z0-9&][A-Za-z0-9&'’./\-]*|[,;:()—–]", sentence[start:]))
+    for lead in (1, 2):
+        leading, first = words[:lead], words[lead] if len(words) > lead else None
+        if first is not None and first.group()[:1].isupper() and all(
+            w.group()[:1].islower() and w.group().lower() not in TITLE_WORDS | _TITLE_KEEP_LOWER | _TITLE_STOPS
+            for w in leading
+        ):
+            start += first.start()
+            break
     tokens = re.findall(r"[A-Za-z0-9&][A-Za-z0-9&'’./\-]*|[,;:()—–]", sentence[start:])
     if not tokens:
         return None
@@ -584,7 +600,11 @@ _TITLE_CHANGE = re.compile(
     + r"|\bnew\s+(?:role|title|position|job)\s*[:\-–—]\s*"
     + r"|\b(?:title|role|job)\s+is\s+now\s+" + _ARTICLE
     + r"|(?:(?<=\w\s)|(?<=[—–\-,:]\s))now\s+['‘\"]?(?=[A-Z])"
-    + r"|\b(?:is|['’]s)\s+still\s+(?:the\s+)?(?=[A-Z])",
+    + r"|\b(?:is|['’]s)\s+still\s+(?:the\s+)?(?=[A-Z])"
+    # "Venkat, who as of this month is our Director of ...", "from 1 June he is Chief Operating Officer"
+    + r"|\b(?:who|he|she)(?:\s+[\w-]+){0,4}?\s+is\s+(?:now\s+)?(?:(?:our|the|their|its)\s+)?(?:new\s+)?(?-i:(?=[A-Z]))"
+    # "Her new title in the email signature is "Director of Revenue, Iberia"", "her title now reads VP"
+    + r"|\b(?:title|job\s+title)\b[^.;]{0,40}?\b(?:is|reads)\s+(?:now\s+)?['‘“\"]?(?-i:(?=[A-Z]))",
     re.IGNORECASE,
 )
 # The speaker's own new title: "I've been named Chief Executive Officer", "my title is now ...".
@@ -805,7 +825,8 @@ _POSITIVE = re.compile(
     r"|supportive|supporters?|fan\s+of|(?:a|big|huge)\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up"
     r"|good\s+(?:product|results?"
     r"|experience|work|job|fit|tool|platform)|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
-    r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it))\b",
+    r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it)"
+    r"|(?:['’]m|am|['’]re|are)\s+(?:all\s+|really\s+)?good\s+with\s+(?:this|it|that|the|your))\b",
     re.IGNORECASE,
 )
 # Praise of something, which counts when what follows is us or what we sell ("loves Field Mobile").
@@ -975,7 +996,10 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     for name in competitors:
         for m in re.finditer(
             rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|back\w*"
-            rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep)\s+(?:\w+\s+){{0,3}}?{re.escape(name)}\b",
+            rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep"
+            # a wish: "if it were my call we'd already be on Arcadia", "would go with Arcadia tomorrow"
+            rf"|(?:['’]d|would)\s+(?:already\s+|just\s+|happily\s+)?(?:be\s+(?:on|with|using)|go\s+(?:with|for)"
+            rf"|switch\s+to|move\s+to|pick|choose|sign\s+with))\s+(?:\w+\s+){{0,3}}?{re.escape(name)}\b",
             sentence,
             re.IGNORECASE,
         ):
@@ -1038,6 +1062,9 @@ _SUBJECTLESS = re.compile(  # a note's fragment about the person just named: "Li
 )
 _LABEL_ONLY = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\W*$")  # "Champion." as a note's own line
 _FIRST_PERSON = re.compile(r"\b(?:I|I['’]m|I['’]ve|I['’]ll|I['’]d|me|my|myself)\b")
+_ASIDE_BREAK = re.compile(r"[:—–]|\s-\s")
+_OWN_VOICE = re.compile(r"\b(?:I|I['’]m|I['’]ve|I['’]ll|I['’]d|my)\b")  # the speaker as the subject, not "told me"
+_THIRD_PERSON = re.compile(r"\b(?:he|she|they|he['’]d|she['’]d|they['’]d|he['’]s|she['’]s|they['’]re)\b", re.I)
 
 
 _POSSESSED = re.compile(
@@ -1115,6 +1142,19 @@ def _record_owner(source: Source, evidence: AccountEvidence) -> str | None:
     return record_subject(record) if record is not None else None
 
 
+def _email_author(source: Source, evidence: AccountEvidence, owner: str | None, directory: Directory) -> str | None:
+    """Who wrote a logged email with one From line: the record's contact's key, or "" for anyone else (our rep
+    writing to them); None when the record is no such email."""
+    record = evidence.record(source.id) if owner else None
+    if record is None or record.type not in ACTIVITY_TYPES:
+        return None
+    senders = [m.group("who") for m in _FROM_LINE.finditer(str(record.get("Description") or ""))]
+    if len(senders) != 1:
+        return None
+    person = directory.resolve(senders[0])
+    return owner if person is not None and person.key == owner else ""
+
+
 @dataclass
 class _Reading:
     """What reading the retrieved chunks produced."""
@@ -1186,6 +1226,7 @@ def read_hits(
     topics_by_source: dict[str, tuple[dict[int, str], list[int]]] = {}
     for hit, source, visible in usable:
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
+        author = _email_author(source, evidence, owner, directory)
         last_person: str | None = None
         if source.type is SourceType.note and source.id not in topics_by_source:
             starts = [0, *(i + 1 for i, ch in enumerate(source.text) if ch == "\n")]
@@ -1216,7 +1257,7 @@ def read_hits(
             context = _SentenceContext(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
                 not_names, topics.get(bisect_right(line_starts, at + sentence.start) - 1) if topics else None,
-                informants[0] if len(set(informants)) == 1 else None,
+                informants[0] if len(set(informants)) == 1 else None, author,
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             for mention in found:
@@ -1318,6 +1359,21 @@ class _SentenceContext:
     not_names: frozenset[str] = frozenset()
     topic: str | None = None  # the person a note's heading or label line puts this line under
     informant: str | None = None  # the one person this note's paragraph shows telling us things
+    author: str | None = None  # a logged email's writer: the record's contact, "" for someone else, None: no email
+
+    def voice_of(self, cue: Cue) -> str | None:
+        """The speaker or the email's author, when the cue's clause is in their own first person ("if it were
+        my call, we'd already be on Arcadia") and nobody else is its subject."""
+        voice = self.speaker or self.author
+        if not voice:
+            return None
+        text = self.sentence.text
+        breaks = [*_CLAUSE_BREAK.finditer(text, 0, cue.start), *_ASIDE_BREAK.finditer(text, 0, cue.start)]
+        clause_start = max((m.end() for m in breaks), default=0)
+        own = list(_OWN_VOICE.finditer(text, clause_start, cue.start))
+        if not own or any(clause_start <= m.start < cue.start for m in self.found):
+            return None
+        return None if _THIRD_PERSON.search(text, own[-1].end(), cue.start) else voice
 
     def who(self, cue: Cue, directory: Directory, *, loose: bool = False) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
@@ -1329,6 +1385,8 @@ class _SentenceContext:
             return quoted  # "Dana emailed: 'Happy with it — but I won't champion it'": Dana's own words
         if cue.first_person:
             return self.speaker
+        if voice := self.voice_of(cue):
+            return voice
         if key := subject_of(text, cue, self.found, loose=loose):
             return key
         before = text[: cue.start]
@@ -1345,12 +1403,13 @@ class _SentenceContext:
             return self.last_person
         if not self.found and self.last_person and self.source.type is SourceType.note and _SUBJECTLESS.match(text):
             return self.last_person
-        if not self.found and self.speaker and _FIRST_PERSON.search(before):
-            return self.speaker
+        if not self.found and self.speaker and (firsts := list(_FIRST_PERSON.finditer(before))):
+            # "I think they'd rather ...": someone else's view, reported
+            return None if _THIRD_PERSON.search(before, firsts[-1].end()) else self.speaker
         if not self.found and self.topic and not _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
             return self.topic
-        if not self.found and self.owner:
-            return self.owner
+        if not self.found and self.owner and not (self.author == "" and _OWN_VOICE.search(before)):
+            return self.owner  # (our rep's "I'm happy with this" in an email to them is not theirs)
         return None
 
     def finding(
@@ -1393,6 +1452,8 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
                 out.append(ctx.finding(person.key, "status", StakeholderStatus.active, cue))
             out.append(ctx.finding(person.key, "title", cue.value, cue))
     for cue in title_change_cues(text):
+        if directory.find(str(cue.value)):
+            continue  # "he is the CFO Duncan Ferrier": a title that runs into a name is a name's label
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "title", cue.value, cue, mention_spans[:1]))
     for cue in reports_to_cues(text):

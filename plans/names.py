@@ -185,11 +185,22 @@ def _formal_forms() -> dict[str, frozenset[str]]:
 def first_name_variants(first: str) -> frozenset[str]:
     """Every spelling that may stand for this first name: itself, its formal forms and their nicknames."""
     first = normalize_name(first)
-    variants = {first}
+    variants = {first, *clipped_forms(first)}
     for formal in _formal_forms().get(first, frozenset()):
         variants.add(formal)
         variants.update(NICKNAMES[formal])
     return frozenset(variants)
+
+
+MIN_CLIPPED = 4
+
+
+def clipped_forms(first: str) -> set[str]:
+    """A long first name's front clippings, the way most nicknames in most languages are made whether or
+    not a table lists them: "Venkat" for Venkataraman, "Alex" for Alexandra, "Chris" for Christopher."""
+    if " " in first or len(first) < MIN_CLIPPED + 2:
+        return set()
+    return {first[:n] for n in range(MIN_CLIPPED, len(first) - 1)}
 
 
 def same_first_name(a: str, b: str) -> bool:
@@ -199,7 +210,7 @@ def same_first_name(a: str, b: str) -> bool:
         return False
     if len(a) == 1 or len(b) == 1:
         return a[0] == b[0]
-    return a == b or b in first_name_variants(a)
+    return a == b or b in first_name_variants(a) or a in first_name_variants(b)
 
 
 def _split(name: str) -> tuple[str, list[str]] | None:

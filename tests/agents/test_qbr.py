@@ -11,7 +11,7 @@ import pytest
 
 from agents.context import AccountEvidence
 from agents.drafting import run_draft
-from agents.qbr import format_money, is_value, qbr_changes, qbr_queries, quarter_of, with_digits
+from agents.qbr import MAX_ASKS, format_money, is_value, qbr_changes, qbr_queries, quarter_of, with_digits
 from agents.verifier import verify
 from plans.diff import change_id
 from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Stakeholder
@@ -537,6 +537,18 @@ def test_a_labelled_ask_or_a_request_with_a_deadline_is_an_ask() -> None:
     brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
     asks = " ".join(c.text for c in brief.asks_and_next_steps)
     assert "roadmap session" in asks and "SOC 2 report" in asks
+
+
+def test_an_ask_with_a_customer_owner_and_a_date_ahead_comes_before_our_own_to_dos() -> None:
+    todos = ["book the venue", "draft the agenda", "print the decks", "order lunch", "test the projector",
+             "invite finance", "chase the NDA", "update the forecast", "file expenses"]
+    steps = "\n".join(f"- [ ] SK: {todo} (by {n} June)." for n, todo in enumerate(todos, 1))
+    text = f"{steps}\n- Ask: security questionnaire back to us - owner Greg Novak, due 20 July.\n"
+    records = [contact("003A00000000002AAA", "Greg", "Novak", Title="CISO")]
+    brief, _ = draft(evidence(records, [note("n1", "2026-06-20", text)], as_of="2026-06-30"))
+    asks = [c.text for c in brief.asks_and_next_steps]
+    assert asks[0] == "Ask: security questionnaire back to us - owner Greg Novak, due 20 July."
+    assert len(asks) == MAX_ASKS
 
 
 @pytest.mark.parametrize(

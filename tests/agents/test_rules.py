@@ -128,6 +128,11 @@ def test_joining_a_call_or_our_side_is_not_an_arrival(sentence: str) -> None:
         ("Raj is now the Chief Technology Officer.", "Chief Technology Officer"),
         ("Raj took over as Head of Platform after the reorg.", "Head of Platform"),
         ("Raj has been named SVP Engineering, effective April.", "SVP Engineering"),
+        ("Raj, who since the spring is our Head of Platform, signs off.", "Head of Platform"),
+        ("Raj runs the lab; from March he is Chief Scientist.", "Chief Scientist"),
+        ('His job title on the intranet is "Director of Research, Europe".', "Director of Research, Europe"),
+        ("Raj's email footer now reads **Head of Data Platforms**.", "Head of Data Platforms"),
+        ('Raj, now officially "Acting Chief Technology Officer", chairs it.', "Acting Chief Technology Officer"),
     ],
 )
 def test_promotion_gives_the_new_title(sentence: str, title: str) -> None:
@@ -137,6 +142,8 @@ def test_promotion_gives_the_new_title(sentence: str, title: str) -> None:
 def test_promotion_that_is_only_hoped_for_is_ignored() -> None:
     assert title_change_cues("Raj hopes to be promoted to CTO.") == []
     assert title_change_cues("Raj is now leading the migration.") == []
+    assert title_change_cues("She said the plan is Ambitious.") == []
+    assert title_change_cues("The title of the deck is Q3 Plan.") == []
 
 
 def test_title_stops_where_the_sentence_moves_on() -> None:
@@ -144,6 +151,8 @@ def test_title_stops_where_the_sentence_moves_on() -> None:
     assert title_at("Director of IT, who runs", 0) == "Director of IT"
     assert title_at("head of procurement since May", 0) == "Head of Procurement"
     assert title_at("the migration next week", 0) is None
+    assert title_at("reads **VP of Data** since", 0) == "VP of Data"  # words that lead into a title are not it
+    assert title_at("is not a Director", 0) is None
 
 
 def test_reporting_line_names_the_manager() -> None:
@@ -204,6 +213,15 @@ def test_unique_first_name_is_a_mention_but_a_shared_one_is_not() -> None:
     assert [m.key for m in directory.find("Maria and Tom met.")] == ["c1"]
     assert directory.resolve("Bob Berg") is None
     assert directory.resolve("Thomas Berg").key == "c2"
+
+
+def test_a_clipped_first_name_is_a_mention_unless_two_people_share_it() -> None:
+    directory = Directory(
+        [Person("c1", "Venkataraman Iyer"), Person("c2", "Christopher Lee"), Person("c3", "Christina Ng")]
+    )
+    assert [m.key for m in directory.find("Venkat and Chris met; Christopher Lee chaired.")] == ["c1", "c2"]
+    assert directory.resolve("Venkat").key == "c1"
+    assert directory.resolve("Chris") is None
 
 
 @pytest.mark.parametrize(

@@ -380,3 +380,33 @@ def test_a_possessive_before_the_pronoun_is_its_antecedent_and_a_competitor_goes
 def test_a_new_person_keeps_every_letter_of_a_name_beyond_latin_1() -> None:
     people = _people_after("Roman Bartoš joined as Group IT Director in July.")
     assert "Roman Bartoš" in people and "Roman Barto" not in people
+
+
+def _stances(sources: list[Source], records: list[CrmRecord] | None = None) -> dict[str, Stance]:
+    acct = evidence([*crm_records(), *(records or [])], sources)
+    return {name: s.stance for name, s in proposed(draft(acct)).items()}
+
+
+def test_a_speaker_s_own_wish_for_a_competitor_is_their_stance_though_a_colleague_is_named() -> None:
+    turns = [("00:00:05", "Robert Diaz", "Since Jennifer will tell you anyway: if it were my decision, "
+                                         "we'd already be on Snowflake.")]
+    stances = _stances([call("c1", "2026-03-05", turns)])
+    assert stances["Robert Diaz"] is Stance.detractor
+    assert stances["Jennifer Wu"] is not Stance.detractor
+
+
+def test_a_speaker_reporting_someone_else_s_wish_is_not_their_stance() -> None:
+    turns = [("00:00:05", "Robert Diaz", "I think they'd rather go with Snowflake, honestly.")]
+    assert _stances([call("c1", "2026-03-05", turns)])["Robert Diaz"] is not Stance.detractor
+
+
+def test_a_logged_email_speaks_for_its_author_not_for_our_rep() -> None:
+    theirs = record("Task", "00TA00000000091AAA", WhoId=TOM, Subject="Email: Re: scope", ActivityDate="2026-03-02",
+                    Status="Completed", Type="Email",
+                    Description="From: Tom Berg\nTo: Sam Rivers\n\nSam - I'm good with this. Tom")
+    ours = record("Task", "00TA00000000092AAA", WhoId=ROBERT, Subject="Email: pricing", ActivityDate="2026-03-02",
+                  Status="Completed", Type="Email",
+                  Description="From: Sam Rivers\nTo: Robert Diaz\n\nI'm good with this. Sam")
+    stances = _stances([], [theirs, ours])
+    assert stances["Tom Berg"] is Stance.supporter
+    assert stances["Robert Diaz"] is not Stance.supporter
