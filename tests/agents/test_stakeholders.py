@@ -12,7 +12,7 @@ from agents.results import DraftResult
 from plans.apply import apply_changes
 from plans.models import AccountPlan, Stakeholder, person_key, stakeholder_target
 from plans.vocabulary import BuyingRole, ChangeKind, DraftKind, StakeholderStatus, Stance, Strength
-from retrieval.evidence import Source
+from retrieval.evidence import CrmRecord, Source
 from tests.agents.factories import KeywordRetriever, call, contact, evidence, note, record, task
 
 JEN, ROBERT, MARIA, TOM = (f"003A0000000000{n}AAA" for n in ("01", "02", "03", "04"))
