@@ -810,7 +810,8 @@ _INSIDE = re.compile(
 _REFUSAL = re.compile(
     r"\b(?:won['’]t|will\s+not|wo\s+not|can['’]t|cannot|can\s+not|couldn['’]t|not\s+going\s+to|isn['’]t\s+going\s+to"
     r"|doesn['’]t\s+want\s+to|don['’]t\s+want\s+to|refuses?\s+to|wouldn['’]t|not\s+(?:able|allowed)\s+to|no\s+way\s+(?:I|she|he)['’]?ll?)"
-    r"\s+(?:\w+\s+){0,2}?(?:sell|advocate|push|champion|present|back|speak\s+up|stick\s+(?:my|her|his)\s+neck\s+out"
+    # "will not go to the board and fight for it": the refusal reaches over the errand to the verb it negates
+    r"\s+(?:\w+\s+){0,6}?(?:sell|advocate|push|champion|present|back|speak\s+up|stick\s+(?:my|her|his)\s+neck\s+out"
     r"|be\s+seen|take\s+sides|lobby|endorse|make\s+the\s+(?:push|case)|pitch|recommend|fight)\b"
     r"|\bnot\s+the\s+presenting\s+type\b|\b(?:have|has|need|needs)\s+to\s+(?:look|stay|be|remain)\s+(?:impartial|neutral)\b"
     r"|\bstay\s+out\s+of\b|\bwon['’]t\s+be\s+(?:our|your|the)\s+(?:champion|advocate)\b"
@@ -826,7 +827,7 @@ _POSITIVE = re.compile(
     r"|good\s+(?:product|results?"
     r"|experience|work|job|fit|tool|platform)|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
     r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it)"
-    r"|(?:['’]m|am|['’]re|are)\s+(?:all\s+|really\s+)?good\s+with\s+(?:this|it|that|the|your))\b",
+    r"|(?:['’]m|am|['’]re|are|is|was|were|['’]s)\s+(?:all\s+|really\s+)?good\s+with\s+(?:this|it|that|the|your))\b",
     re.IGNORECASE,
 )
 # Praise of something, which counts when what follows is us or what we sell ("loves Field Mobile").
@@ -949,6 +950,11 @@ _VOCABULARY_LABEL = re.compile(
     r"(?P<label>champion|coach|supporter|detractor)\b(?!\s+(?:of|for)\s+(?!us\b|our\b|it\b)(?-i:[A-Z]))",
     re.IGNORECASE,
 )
+# "wants the notes translated before she recommends it": advocacy promised on a condition has not happened
+_CONDITION_BEFORE = re.compile(
+    r"\b(?:before|until|unless|once|if|when|whether)\s+(?:she|he|they|we|I|\w+)\s+(?:would\s+|will\s+|can\s+)?$",
+    re.IGNORECASE,
+)
 _TURN_MARKER = re.compile(r"\b(?:now|these\s+days|since\s+then|today|lately)\b", re.IGNORECASE)
 
 
@@ -1010,8 +1016,9 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         return [Cue(m.start(), m.end(), Stance.detractor, 2)]
     advocacy = [
         m for m in live(_ADVOCACY)
-        if _mentions_ours(sentence[m.end() : m.end() + 60], ours) or _AUDIENCE.search(sentence[m.end() : m.end() + 80])
+        if (_mentions_ours(sentence[m.end() : m.end() + 60], ours) or _AUDIENCE.search(sentence[m.end() : m.end() + 80]))
     ]
+    advocacy = [m for m in advocacy if not _CONDITION_BEFORE.search(sentence[max(0, m.start() - 30) : m.start()])]
     advocacy += live(_CARRIED)
     advocacy = [m for m in advocacy if not _names_competitor(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
@@ -1026,7 +1033,9 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     if inside:
         m = inside[0]
         return [Cue(m.start(), m.end(), Stance.coach, 2)]
-    positive = live(_POSITIVE) + [
+    positive = [  # "keen on Arcadia, likes their notebooks": praise of a competitor is no support for us
+        m for m in live(_POSITIVE) if not _names_competitor(sentence[m.start() : m.end() + 40], competitors)
+    ] + [
         m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
     ] + [  # wanting more of what we sell by name: "wants Kestrel APM on every new payment flow"
         m for m in live(_WANTS_MORE) if _names_competitor(sentence[m.end() : m.end() + 40], ours)

@@ -174,6 +174,10 @@ def test_reporting_line_names_the_manager() -> None:
         ("Lee is supportive of the expansion.", Stance.supporter),
         ("Lee is happy with the platform.", Stance.supporter),
         ("Lee is on the fence about the renewal.", Stance.neutral),
+        ("Lee likes the tool but won't walk into the steering group and argue for it.", Stance.supporter),
+        ("If it were up to Tom they'd already be on Snowflake.", Stance.detractor),
+        ("Tom would happily switch to Snowflake tomorrow.", Stance.detractor),
+        ("Maria is good with the revised scope.", Stance.supporter),
     ],
 )
 def test_stance_from_the_words_around_the_person(sentence: str, stance: Stance) -> None:
@@ -192,6 +196,15 @@ def test_stance_from_the_words_around_the_person(sentence: str, stance: Stance) 
 )
 def test_negated_or_past_stance_is_ignored(sentence: str) -> None:
     assert stance_cues(sentence) == []
+
+
+def test_advocacy_promised_on_a_condition_has_not_happened() -> None:
+    cues = stance_cues("Maria wants a Spanish manual before she recommends it to her peers.")
+    assert Stance.champion not in {c.value for c in cues}
+
+
+def test_praise_of_a_competitor_is_no_support_for_us() -> None:
+    assert stance_cues("Tom is very keen on Snowflake and likes their connectors.", competitors=["Snowflake"]) == []
 
 
 def test_cue_belongs_to_the_nearest_person_before_it() -> None:
