@@ -1016,7 +1016,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         return [Cue(m.start(), m.end(), Stance.detractor, 2)]
     advocacy = [
         m for m in live(_ADVOCACY)
-        if (_mentions_ours(sentence[m.end() : m.end() + 60], ours) or _AUDIENCE.search(sentence[m.end() : m.end() + 80]))
+        if _mentions_ours(sentence[m.end() : m.end() + 60], ours) or _AUDIENCE.search(sentence[m.end() : m.end() + 80])
     ]
     advocacy = [m for m in advocacy if not _CONDITION_BEFORE.search(sentence[max(0, m.start() - 30) : m.start()])]
     advocacy += live(_CARRIED)
