@@ -351,6 +351,7 @@ def is_title(text: str) -> bool:
     return any(w in TITLE_WORDS for w in words)
 
 
+_TITLE_TOKEN = re.compile(r"[A-Za-z0-9&][A-Za-z0-9&'’./\-]*|[,;:()—–]")
 _TITLE_TAIL = re.compile(
     r",\s+((?:[A-Z][\w&/\-]*|&|and|of)(?:\s+(?:[A-Z][\w&/\-]*|&|and|of)){0,4})"
     r"(?=(?:\*\*|__|['’\"”])?\s*(?:[.;!?)]|$|\s+[a-z]|\s[-–—]\s))"
@@ -365,7 +366,7 @@ def title_at(sentence: str, start: int) -> str | None:
     """
     # A word or two that only lead into a capitalized title are not part of it: "now reads **VP IT
     # Operations**", "now formally "Interim CIO"".
-    words = list(re.finditer(r"[A-Za-z0-9&][A-Za-z0-9&'’./\-]*|[,;:()—–]", sentence[start:]))
+    words = list(_TITLE_TOKEN.finditer(sentence[start:]))
     for lead in (1, 2):
         leading, first = words[:lead], words[lead] if len(words) > lead else None
         if first is not None and first.group()[:1].isupper() and all(
@@ -373,8 +374,9 @@ def title_at(sentence: str, start: int) -> str | None:
             for w in leading
         ):
             start += first.start()
+            words = words[lead:]
             break
-    tokens = re.findall(r"[A-Za-z0-9&][A-Za-z0-9&'’./\-]*|[,;:()—–]", sentence[start:])
+    tokens = [w.group() for w in words]
     if not tokens:
         return None
     capitalized = tokens[0][:1].isupper() or tokens[0][:1].isdigit()
@@ -1070,10 +1072,11 @@ _SUBJECTLESS = re.compile(  # a note's fragment about the person just named: "Li
     r"[A-Z][a-z]+(?:s|ed)\b"
 )
 _LABEL_ONLY = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\W*$")  # "Champion." as a note's own line
-_FIRST_PERSON = re.compile(r"\b(?:I|I['’]m|I['’]ve|I['’]ll|I['’]d|me|my|myself)\b")
+_SUBJECT_I = r"I|I['’]m|I['’]ve|I['’]ll|I['’]d|my"  # the speaker as the subject ("my call"), not "told me"
+_FIRST_PERSON = re.compile(rf"\b(?:{_SUBJECT_I}|me|myself)\b")
+_OWN_VOICE = re.compile(rf"\b(?:{_SUBJECT_I})\b")
+_THIRD_PERSON = re.compile(r"\b(?:he|she|they)\b", re.IGNORECASE)  # also "they'd", "she's"
 _ASIDE_BREAK = re.compile(r"[:—–]|\s-\s")
-_OWN_VOICE = re.compile(r"\b(?:I|I['’]m|I['’]ve|I['’]ll|I['’]d|my)\b")  # the speaker as the subject, not "told me"
-_THIRD_PERSON = re.compile(r"\b(?:he|she|they|he['’]d|she['’]d|they['’]d|he['’]s|she['’]s|they['’]re)\b", re.I)
 
 
 _POSSESSED = re.compile(
@@ -1151,17 +1154,22 @@ def _record_owner(source: Source, evidence: AccountEvidence) -> str | None:
     return record_subject(record) if record is not None else None
 
 
-def _email_author(source: Source, evidence: AccountEvidence, owner: str | None, directory: Directory) -> str | None:
-    """Who wrote a logged email with one From line: the record's contact's key, or "" for anyone else (our rep
-    writing to them); None when the record is no such email."""
+@dataclass(frozen=True)
+class EmailAuthor:
+    """Who wrote a logged email with one From line: the record's own contact, or someone else (our rep)."""
+
+    key: str | None  # the record's contact, when they wrote it
+    someone_else: bool
+
+
+def _email_author(source: Source, evidence: AccountEvidence, owner: str | None, directory: Directory) -> EmailAuthor:
     record = evidence.record(source.id) if owner else None
-    if record is None or record.type not in ACTIVITY_TYPES:
-        return None
-    senders = [m.group("who") for m in _FROM_LINE.finditer(str(record.get("Description") or ""))]
+    senders = email_senders(record) if record is not None and record.type in ACTIVITY_TYPES else []
     if len(senders) != 1:
-        return None
+        return EmailAuthor(None, False)
     person = directory.resolve(senders[0])
-    return owner if person is not None and person.key == owner else ""
+    theirs = person is not None and person.key == owner
+    return EmailAuthor(owner if theirs else None, not theirs)
 
 
 @dataclass
@@ -1368,13 +1376,13 @@ class _SentenceContext:
     not_names: frozenset[str] = frozenset()
     topic: str | None = None  # the person a note's heading or label line puts this line under
     informant: str | None = None  # the one person this note's paragraph shows telling us things
-    author: str | None = None  # a logged email's writer: the record's contact, "" for someone else, None: no email
+    author: EmailAuthor = EmailAuthor(None, False)  # who wrote a logged email
 
     def voice_of(self, cue: Cue) -> str | None:
         """The speaker or the email's author, when the cue's clause is in their own first person ("if it were
         my call, we'd already be on Arcadia") and nobody else is its subject."""
-        voice = self.speaker or self.author
-        if not voice:
+        voice = self.speaker or self.author.key
+        if voice is None:
             return None
         text = self.sentence.text
         breaks = [*_CLAUSE_BREAK.finditer(text, 0, cue.start), *_ASIDE_BREAK.finditer(text, 0, cue.start)]
@@ -1417,7 +1425,7 @@ class _SentenceContext:
             return None if _THIRD_PERSON.search(before, firsts[-1].end()) else self.speaker
         if not self.found and self.topic and not _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
             return self.topic
-        if not self.found and self.owner and not (self.author == "" and _OWN_VOICE.search(before)):
+        if not self.found and self.owner and not (self.author.someone_else and _OWN_VOICE.search(before)):
             return self.owner  # (our rep's "I'm happy with this" in an email to them is not theirs)
         return None
 
@@ -1616,10 +1624,15 @@ def _is_email(activity: CrmRecord) -> bool:
     return bool(_EMAIL_TYPE.search(kinds)) or str(activity.get("Subject") or "").lower().startswith("email")
 
 
+def email_senders(activity: CrmRecord) -> list[str]:
+    """Who a logged email's From lines name, in order."""
+    return [m.group("who") for m in _FROM_LINE.finditer(str(activity.get("Description") or ""))]
+
+
 def _sent_by(activity: CrmRecord, contact: CrmRecord, name: str) -> bool:
     """Whether a logged email counts as their touch: they wrote it, or (no From line) it was not left unanswered."""
     text = f"{activity.get('Description') or ''}"
-    senders = [m.group("who") for m in _FROM_LINE.finditer(text)]
+    senders = email_senders(activity)
     if senders:
         email = str(contact.get("Email") or "").lower()
         return any(mentions(who, name) or (email and email in who.lower()) for who in senders)
