@@ -504,7 +504,13 @@ def _spoken_value(words: list[str]) -> str | None:
             else:
                 total, current = total + (current or 1) * scale, 0
         elif word in _SPOKEN_TENS or word in _SPOKEN_UNITS or word in ("zero", "oh"):
-            current += _SPOKEN_TENS.get(word, _SPOKEN_UNITS.get(word, 0))
+            value = _SPOKEN_TENS.get(word, _SPOKEN_UNITS.get(word, 0))
+            if current % 100 and value >= 10:
+                current = current * 100 + value  # "four-ten" is 410 and "nineteen ninety" 1990, not 14 or 109
+            elif current % 10 and value < 10:
+                return None  # "four five": digits read out, not one number
+            else:
+                current += value
         else:
             return None
         seen = True
@@ -788,7 +794,8 @@ _MONEY = re.compile(
 _AMOUNT_CHANGE = re.compile(
     r"\b(?:re-?scop\w*|cut|cuts|reduc\w*|trimm?\w*|shrunk|shrank|lower\w*|dropp?\w*|down\s+to|increas\w*"
     r"|rais(?:ed|es|ing)?\s+(?:to|by|from)"
-    r"|grew|expand\w*|up\s+to|(?:down|up)\s+from|revised|now\s+(?:at|only|just|(?=[$€£]))|came\s+in\s+at|re-?quoted|scaled\s+(?:back|down|up))\b",
+    r"|grew|expand\w*|up\s+to|(?:down|up)\s+from|revised|now\s+(?:at|only|just)|came\s+in\s+at|re-?quoted"
+    r"|scaled\s+(?:back|down|up))\b|\bnow\s+(?=[$€£]\s?\d)",
     re.IGNORECASE,
 )
 _AMOUNT_TOPIC = re.compile(
@@ -801,7 +808,7 @@ MAX_AMOUNT_CHANGES = 2
 # "£310k (was £480k)", "£310k, down from £480k", "£310k instead of £480k": the first figure is the new one.
 _REPLACED_AFTER = re.compile(
     r"^(?:\s*[a-z][\w-]*){0,3}?[\s,;(]*(?:was|were|previously|originally|earlier|formerly|down\s+from|up\s+from|cut\s+from|from|instead\s+of"
-    r"|rather\s+than|vs\.?|versus|compared\s+(?:to|with)|replacing)\b[\s:]*(?:the\s+)?(?:original\s+|earlier\s+)?$",
+    r"|rather\s+than|vs\.?|versus|compared\s+(?:to|with)|replacing|not)\b[\s:]*(?:the\s+)?(?:original\s+|earlier\s+)?$",
     re.IGNORECASE,
 )
 

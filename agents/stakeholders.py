@@ -814,10 +814,12 @@ _REFUSAL = re.compile(
     r"|doesn['’]t\s+want\s+to|don['’]t\s+want\s+to|refuses?\s+to|wouldn['’]t|not\s+(?:able|allowed)\s+to|no\s+way\s+(?:I|she|he)['’]?ll?)"
     # "will not go to the board and fight for it": the refusal reaches over the errand to the verb it negates
     r"\s+(?:\w+\s+){0,6}?(?:sell|advocate|push|champion|present|back|speak\s+up|stick\s+(?:my|her|his)\s+neck\s+out"
-    r"|be\s+seen|take\s+sides|lobby|endorse|make\s+the\s+(?:push|case)|pitch|recommend|fight)\b"
+    r"|be\s+seen|take\s+sides|lobby|endorse|make\s+the\s+(?:push|case)|pitch|recommend|fight|stand\s+up"
+    r"|go\s+(?:to\s+war|into\s+battle|in(?:to)?\s+to\s+bat|to\s+bat|out\s+on\s+a\s+limb))\b"
     r"|\bnot\s+the\s+presenting\s+type\b|\b(?:have|has|need|needs)\s+to\s+(?:look|stay|be|remain)\s+(?:impartial|neutral)\b"
     r"|\bstay\s+out\s+of\b|\bwon['’]t\s+be\s+(?:our|your|the)\s+(?:champion|advocate)\b"
-    r"|\bnot\s+(?:a|your|the)\s+(?:presenter|salesperson|sales\s+rep|seller)\b"
+    r"|\bnot\s+(?:a|your|the)\s+(?:presenter|sales\s*(?:person|man|woman|guy|rep)|seller|cheerleader|spokes\w+)\b"
+    r"|\b(?:that['’]s|it['’]s|that\s+is|it\s+is)\s+not\s+my\s+(?:fight|battle|place)\b"
     r"|\byou\s+do\s+the\s+selling\b|\bthat['’]s\s+your\s+job\b",
     re.IGNORECASE,
 )
@@ -830,6 +832,26 @@ _POSITIVE = re.compile(
     r"|experience|work|job|fit|tool|platform)|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
     r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it)"
     r"|(?:['’]m|am|['’]re|are|is|was|were|['’]s)\s+(?:all\s+|really\s+)?good\s+with\s+(?:this|it|that|the|your))\b",
+    re.IGNORECASE,
+)
+# Appraisal of what we did or sell, in the words people use for it: a superlative against their own experience
+# ("the best we have seen"), a need met ("exactly what we need"), help that matters ("a massive help"), ours
+# compared favourably ("found yours a lot easier"), and how a writer reports warmth toward us ("speaks highly
+# of us", "rooting for us", "on our side").
+_APPRAISAL = re.compile(
+    r"\bbest\s+(?:\w+\s+){0,3}?(?:I|we|they|she|he)(?:['’]ve|['’]d|\s+have|\s+had)?\s+(?:ever\s+)?"
+    r"(?:seen|had|used|worked\s+with|dealt\s+with|deal\s+with|work\s+with)\b"
+    r"|\bexactly\s+what\s+(?:we|I|they|she|he|the\s+\w+)\s+(?:need|needs|needed|want|wants|wanted|(?:were|was|are|am)\s+looking\s+for)\b"
+    r"|\b(?:massive|huge|big|real|great|tremendous|enormous)\s+help\b"
+    r"|\b(?:found|find|finds)\s+(?:yours|you|it|this|ours|the\s+\w+)\s+(?:\w+\s+){0,2}?(?:easier|better|simpler|faster|clearer)\b"
+    r"|\b(?:yours|you)\s+(?:is|are|was|were|['’]s|['’]re)\s+(?:\w+\s+){0,2}?(?:easier|better|simpler|faster|clearer)\b"
+    r"|\bgame[- ]?changer\b|\bnight\s+and\s+day\b|\bwell\s+done\b|\bgodsend\b"
+    r"|\bexceeded\s+(?:\w+\s+){0,2}?expectations\b"
+    r"|\beasy\s+to\s+work\s+with\b|\b(?:speaks?|spoke|speaking|thinks?|thought)\s+(?:very\s+|so\s+)?(?:highly|well)\s+of\b"
+    r"|\brooting\s+for\s+us\b|\bcomplimentary\b|\bappreciative\b|\bwarm\s+(?:on|towards?|to)\s+(?:us|you)\b"
+    r"|\b(?:our|a)\s+friend\b|\bon\s+our\s+side\b|\breliable\s+partner\b|\bhappily\s+work\s+with\s+(?:us|you)\b"
+    r"|\bkind\s+(?:note|email|e-mail|message|words|mail)\b"
+    r"|\bthank(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:our|your|the)\s+(?:team|trainers?|engineers?|consultants?|support|people)\b",
     re.IGNORECASE,
 )
 # Praise of something, which counts when what follows is us or what we sell ("loves Field Mobile").
@@ -855,6 +877,13 @@ _OPPOSITION = re.compile(
     r"|not\s+a\s+fan|no\s+appetite|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
     r"|kill(?:ed|s|ing)?\s+(?:the|our|this|it)|(?:wants?|wanted|trying|tries)\s+to\s+(?:replace|rip\s+out|cancel|drop"
     r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
+    re.IGNORECASE,
+)
+# "I'd rather invest in our own tooling than pay a vendor forever": what they would rather not do is buy from us
+# (the cue is the "than" part, which no "'d" hedges).
+_RATHER_THAN = re.compile(
+    r"\brather\b[^.;]{0,60}?\b(?P<cue>than\s+(?:pay|paying|buy|buying|renew|renewing|sign|signing|use|using"
+    r"|go\s+with|stay\s+with|keep)\s+(?:for\s+)?(?:you|us|your|a\s+vendor|another\s+vendor|the\s+vendor))\b",
     re.IGNORECASE,
 )
 _NEUTRAL = re.compile(
@@ -890,8 +919,8 @@ _ENGAGED_AFTER = re.compile(
     re.IGNORECASE,
 )
 _ENGAGED_BEFORE = re.compile(
-    r"\b(?:met|meeting|met\s+up|call|calls|catch[- ]up|chat|lunch|dinner|coffee|workshop|session|demo|1:1|one-on-one"
-    r"|spoke|speaking|talked|talking|sync|email|message|reply|note)"
+    r"\b(?:met|met\s+up|catch[- ]up|chat|coffee|1:1|one-on-one|spoke|speaking|talked|talking|email|message|reply|note"
+    r"|" + _MEETING + r")"
     r"\s+(?:with|w/|from|to)\s*(?:\w+\s+)?$"
     r"|\b(?:from|per|cc)\s*:?\s*$|\b(?:emailed|called|phoned|pinged|messaged|briefed|met|interviewed|thanked|asked|told)\s+$",
     re.IGNORECASE,
@@ -996,15 +1025,18 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     refusal = live(_REFUSAL)
     neutral = live(_NEUTRAL)
     opposition = [
-        m for m in _OPPOSITION.finditer(sentence)
+        m.span() for m in _OPPOSITION.finditer(sentence)
         if not _REFUSAL.search(sentence[max(0, m.start() - 30) : m.end()])
         and not is_hedged(sentence, m.start(), 3)
         and not any(n.start() <= m.start() < n.end() for n in neutral)
     ]
+    for m in _RATHER_THAN.finditer(sentence):
+        opposition.append(m.span("cue"))
     for name in competitors:
         for m in re.finditer(
             rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|back\w*"
-            rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep"
+            rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep|lik(?:e|es|ed)|lov(?:e|es|ed)"
+            rf"|leaning(?:\s+(?:to|toward|towards))?|choose|chooses|chose|pick|picks|swears?\s+by|rates?"
             # a wish: "if it were my call we'd already be on Arcadia", "would go with Arcadia tomorrow"
             rf"|(?:['’]d|would)\s+(?:already\s+|just\s+|happily\s+)?(?:be\s+(?:on|with|using)|go\s+(?:with|for)"
             rf"|switch\s+to|move\s+to|pick|choose|sign\s+with))\s+(?:\w+\s+){{0,3}}?{re.escape(name)}\b",
@@ -1012,10 +1044,10 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
             re.IGNORECASE,
         ):
             if not is_hedged(sentence, m.start(), 3):
-                opposition.append(m)
+                opposition.append(m.span())
     if opposition:
-        m = opposition[0]
-        return [Cue(m.start(), m.end(), Stance.detractor, 2)]
+        start, end = opposition[0]
+        return [Cue(start, end, Stance.detractor, 2)]
     advocacy = [
         m for m in live(_ADVOCACY)
         if _mentions_ours(sentence[m.end() : m.end() + 60], ours) or _AUDIENCE.search(sentence[m.end() : m.end() + 80])
@@ -1039,11 +1071,14 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m for m in live(_POSITIVE) if not _names_competitor(sentence[m.start() : m.end() + 40], competitors)
     ] + [
         m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
+    ] + [
+        m for m in live(_APPRAISAL) if not _names_competitor(_clause_around(sentence, m), competitors)
     ] + [  # wanting more of what we sell by name: "wants Kestrel APM on every new payment flow"
         m for m in live(_WANTS_MORE) if _names_competitor(sentence[m.end() : m.end() + 40], ours)
     ] + [  # "great", "positive": said of a person ("Dana was positive") or of us, not of a call ("Great call")
         m for m in live(_EVALUATIVE)
         if _mentions_ours(sentence, ours) or _LINKING.search(sentence[max(0, m.start() - 25) : m.start()])
+        or (_OPENS_FRAGMENT.match(sentence[: m.start()]) and _PREDICATIVE.match(sentence[m.end() :]))
     ]
     if refusal or positive:
         m = (refusal or positive)[0]
@@ -1052,6 +1087,13 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m = neutral[0]
         return [Cue(m.start(), m.end(), Stance.neutral, 2)]
     return []
+
+
+def _clause_around(sentence: str, m: re.Match[str]) -> str:
+    """The clause a match sits in, up to 40 characters on: "we had Arcadia in, and the team found yours easier" is
+    about us, "Arcadia's demo was the best we have seen" is not."""
+    start = max((c.end() for c in _CLAUSE_START.finditer(sentence, 0, m.start())), default=0)
+    return sentence[start : m.end() + 40]
 
 
 def _names_competitor(text: str, competitors: Sequence[str]) -> bool:
@@ -1072,10 +1114,21 @@ _SUBJECTLESS = re.compile(  # a note's fragment about the person just named: "Li
     r"[A-Z][a-z]+(?:s|ed)\b"
 )
 _LABEL_ONLY = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\W*$")  # "Champion." as a note's own line
+# A note's fragment that opens with the cue itself: "Very positive, wants the training.", "Happy customer."
+_OPENS_FRAGMENT = re.compile(
+    r"^\W*(?:(?:very|really|quite|super|pretty|genuinely|clearly|definitely|also|still|overall|generally|v)\.?\s+)?$",
+    re.IGNORECASE,
+)
+# "Very positive, wants more" says it of someone; "Great call" says it of the call.
+_PREDICATIVE = re.compile(r"^\s*(?:[,.;:!)—–-]|$|(?:about|on|with|re|but|and|overall|throughout)\b)", re.IGNORECASE)
+_CLAUSE_START = re.compile(
+    r"[,;:()]|\s[-–—]\s|\b(?:and|but|so|because|while|whereas|although|though|if)\b", re.IGNORECASE
+)
 _SUBJECT_I = r"I|I['’]m|I['’]ve|I['’]ll|I['’]d|my"  # the speaker as the subject ("my call"), not "told me"
 _FIRST_PERSON = re.compile(rf"\b(?:{_SUBJECT_I}|me|myself)\b")
 _OWN_VOICE = re.compile(rf"\b(?:{_SUBJECT_I})\b")
 _THIRD_PERSON = re.compile(r"\b(?:he|she|they)\b", re.IGNORECASE)  # also "they'd", "she's"
+_SOMEONE_ELSE = re.compile(r"\b(?:he|she|they|you)\b", re.IGNORECASE)  # "you do the presenting" is not the speaker
 _ASIDE_BREAK = re.compile(r"[:—–]|\s-\s")
 
 
@@ -1418,11 +1471,17 @@ class _SentenceContext:
                 return earlier[-1].key if earlier else self.last_person
         if not self.found and self.last_person and _LABEL_ONLY.match(text):
             return self.last_person
-        if not self.found and self.last_person and self.source.type is SourceType.note and _SUBJECTLESS.match(text):
+        if not self.found and self.last_person and self.source.type is SourceType.note and (
+            _SUBJECTLESS.match(text) or (loose and _OPENS_FRAGMENT.match(before))
+        ):
             return self.last_person
         if not self.found and self.speaker and (firsts := list(_FIRST_PERSON.finditer(before))):
             # "I think they'd rather ...": someone else's view, reported
             return None if _THIRD_PERSON.search(before, firsts[-1].end()) else self.speaker
+        if loose and not self.found and self.speaker:
+            # a stance said in the speaker's own turn with nobody else its subject: "the demo was the best we've seen"
+            clause_start = max((m.end() for m in _CLAUSE_START.finditer(before)), default=0)
+            return None if _SOMEONE_ELSE.search(before, clause_start) else self.speaker
         if not self.found and self.topic and not _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
             return self.topic
         if not self.found and self.owner and not (self.author.someone_else and _OWN_VOICE.search(before)):
@@ -2013,8 +2072,7 @@ def default_stance(proposal: Proposal, named: Finding | None) -> Fact:
     account's notes and calls), else `unknown` (DESIGN.md: no direct engagement)."""
     if named is not None:
         return Fact(Stance.neutral, [named.citation], SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal")
-    departed = "status" in proposal.facts and proposal.facts["status"].value is StakeholderStatus.departed
-    if (last_touch := proposal.facts.get("last_contact")) and not departed:
+    if last_touch := proposal.facts.get("last_contact"):  # someone who has left engaged with us before leaving
         return Fact(
             Stance.neutral, last_touch.citations, SINGLE_MENTION_CONFIDENCE, "Engaged; no clear stance signal"
         )

@@ -559,6 +559,10 @@ def test_an_ask_with_a_customer_owner_and_a_date_ahead_comes_before_our_own_to_d
         ("We retired one thousand one hundred forty pagers.", "We retired 1140 pagers."),
         ("First-contact resolution is up six points.", "First-contact resolution is up 6 points."),
         ("That's the one we like.", "That's the one we like."),
+        ("Send me the revised quote at four-ten.", "Send me the revised quote at 410."),
+        ("Down from the four eighty in the current quote.", "Down from the 480 in the current quote."),
+        ("Four hundred and ten thousand, twenty-two stores.", "410000, 22 stores."),
+        ("Extension one two three.", "Extension one two three."),
     ],
 )
 def test_spoken_figures_are_written_as_digits(spoken: str, written: str) -> None:
@@ -611,6 +615,7 @@ def test_a_commitment_or_a_request_is_a_next_step() -> None:
         "Budget now $750k, down from $1.2M.",
         "Budget cut from $1.2M to $750k.",
         "Budget re-scoped: $1.2M -> $750k.",
+        "So the budget is now $750k, not the $1.2M in the forecast.",
     ],
 )
 def test_a_changed_amount_reads_which_figure_is_new_from_how_the_sentence_says_it(said: str) -> None:

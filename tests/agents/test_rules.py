@@ -329,6 +329,40 @@ def test_more_ways_of_saying_where_someone_stands(sentence: str, stance: Stance)
     assert {c.value for c in stance_cues(sentence)} == {stance}
 
 
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("The berth planning demo was honestly the best we have seen.", Stance.supporter),
+        ("Honestly, the figures you sent are exactly what we need here.", Stance.supporter),
+        ("We had Snowflake in last month, and the team leaders found yours a lot easier to get round.",
+         Stance.supporter),
+        ("Very positive, wants the advanced dashboard training.", Stance.supporter),
+        ("Tomas speaks very well of us.", Stance.supporter),
+        ("I won't go to war with Richard for you.", Stance.supporter),
+        ("I'll build the numbers, I'm not your salesman.", Stance.supporter),
+        ("Javier openly leaning Snowflake.", Stance.detractor),
+        ("He likes the Snowflake connector.", Stance.detractor),
+        ("If I had to choose today, I choose Snowflake.", Stance.detractor),
+        ("I'd rather invest in our own tooling than pay a vendor forever.", Stance.detractor),
+    ],
+)
+def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str, stance: Stance) -> None:
+    assert {c.value for c in stance_cues(sentence, competitors=["Snowflake"])} == {stance}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Snowflake's demo was the best we have seen.",
+        "Thanks for joining, that's helpful.",
+        "Great call, thanks everyone.",
+        "I'll get the store list to you, no bother.",
+    ],
+)
+def test_courtesy_and_praise_of_a_competitor_are_no_support_for_us(sentence: str) -> None:
+    assert Stance.supporter not in {c.value for c in stance_cues(sentence, competitors=["Snowflake"])}
+
+
 def test_happy_to_help_is_not_a_stance() -> None:
     assert stance_cues("Lee is happy to help with the pilot.") == []
 

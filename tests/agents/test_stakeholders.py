@@ -410,3 +410,24 @@ def test_a_logged_email_speaks_for_its_author_not_for_our_rep() -> None:
     stances = _stances([], [theirs, ours])
     assert stances["Tom Berg"] is Stance.supporter
     assert stances["Robert Diaz"] is not Stance.supporter
+
+
+def test_a_speaker_s_praise_said_with_we_is_their_own_view() -> None:
+    turns = [("00:00:05", "Robert Diaz", "The dashboard demo in June was honestly the best we have seen.")]
+    assert _stances([call("c1", "2026-03-05", turns)])["Robert Diaz"] is Stance.supporter
+
+
+def test_telling_us_to_do_the_presenting_is_not_the_speaker_s_advocacy() -> None:
+    said = "I'm not the presenting type. You do the presenting, I just tell you it works."
+    turns = [("00:00:05", "Robert Diaz", said)]
+    assert _stances([call("c1", "2026-03-05", turns)])["Robert Diaz"] is Stance.supporter
+
+
+def test_a_note_fragment_opening_with_praise_is_about_the_person_just_named() -> None:
+    text = "Dashboard review w/ Tom Berg. His team lives in the dashboards. Happy customer, wants the same for the UK."
+    assert _stance_after(text) is Stance.supporter
+
+
+def test_someone_who_has_left_engaged_with_us_before_leaving() -> None:
+    gone = note("note-gone", "2026-03-20", "Robert Diaz has left the company.")
+    assert _stances([gone])["Robert Diaz"] is Stance.neutral
