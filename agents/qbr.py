@@ -1329,7 +1329,10 @@ def is_value(text: str) -> bool:
     text = with_digits(text)
     if not _OUTCOME.search(text) or _UNSURE_FIGURE.search(text):
         return False
-    for match in measured(text):
+    found = measured(text)
+    if any(m.group("money") and _PRICING_NEAR.search(text[max(0, m.start() - 40) : m.end() + 25]) for m in found):
+        return False  # "dropping 230 seats, so the renewal is now $410k": a price that changed, not a result
+    for match in found:
         # a sum of money is a price or a budget wherever the sentence says so; other figures, only next to it
         window = text if match.group("money") else text[max(0, match.start() - 20) : match.end() + 25]
         if not _PRICING_NEAR.search(window):

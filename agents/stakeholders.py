@@ -892,7 +892,11 @@ _NEUTRAL = re.compile(
     r"|\b(?:either\s+way|wait[- ]and[- ]see)\b"
     r"|\bagnostic\b|\bindifferent\b|\blukewarm\b|\bambivalent\b|\bmostly\s+listened\b"
     r"|\bnot\s+(?:for|against)\s+(?:us|you)\W+(?:and\s+|but\s+)?(?:\w+['’]\w+\s+)?not\s+(?:for|against)\s+(?:us|you)\b"
-    r"|\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:any\s+)?strong\s+(?:feelings?|opinions?|views?)\b",
+    r"|\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:any\s+)?strong\s+(?:feelings?|opinions?|views?)\b"
+    # judging every bidder alike: "I'll score it straight", "not in anybody's pocket", "a level playing field"
+    r"|\b(?:scor|judg|assess|evaluat|treat)\w*\s+(?:it|us|you|everyone|everybody|both|them|all|each|every)(?:\s+\w+)?\s+"
+    r"(?:straight|fairly|equally|the\s+same|on\s+(?:the|its|their)\s+(?:own\s+)?merits?)\b"
+    r"|\bnot\s+in\s+(?:any|some)(?:body|one)['’]s\s+pocket\b|\blevel\s+playing\s+field\b",
     re.IGNORECASE,
 )
 

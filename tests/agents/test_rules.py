@@ -320,6 +320,8 @@ def test_names_in_markdown_emphasis_are_read() -> None:
         ("Not for us, not against us.", Stance.neutral),
         ("Honestly I don't have strong feelings about it.", Stance.neutral),
         ("Thomas is lukewarm on the SIEM.", Stance.neutral),
+        ("I'm not in anybody's pocket now, I'll score it straight.", Stance.neutral),
+        ("She will judge both bids on their merits.", Stance.neutral),
         ("Tom Reyes is still supportive of Edge.", Stance.supporter),
         ("I'll back you on value.", Stance.supporter),
         ("Jordan's team are happy users.", Stance.supporter),
