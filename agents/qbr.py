@@ -826,13 +826,23 @@ def _new_and_old(text: str) -> tuple[str, str | None]:
     return found[-1].group("amount").strip(), first.group("amount").strip()
 
 
+def _priced(text: str) -> bool:
+    """Whether a sum of money in the sentence is what the deal costs: "dropping 230 seats, so the renewal is now
+    $410k" reports a changed price, though it also counts seats."""
+    return any(
+        m.group("money") and _PRICING_NEAR.search(text[max(0, m.start() - 40) : m.end() + 25]) for m in measured(text)
+    )
+
+
 def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     """Amounts and budgets the notes and calls say changed — the newest figure, and the one it replaced."""
     claims: list[Claim] = []
     ordered = [s for s in statements if _MONEY.search(with_digits(s.text))]
     for index, statement in enumerate(ordered):
         text = with_digits(statement.text)
-        if (statement.day or since) < since or is_value(text) or not _AMOUNT_CHANGE.search(text):
+        if (statement.day or since) < since or not _AMOUNT_CHANGE.search(text):
+            continue
+        if is_value(text) and not _priced(text):
             continue
         if not (_AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)):
             continue
@@ -1329,10 +1339,7 @@ def is_value(text: str) -> bool:
     text = with_digits(text)
     if not _OUTCOME.search(text) or _UNSURE_FIGURE.search(text):
         return False
-    found = measured(text)
-    if any(m.group("money") and _PRICING_NEAR.search(text[max(0, m.start() - 40) : m.end() + 25]) for m in found):
-        return False  # "dropping 230 seats, so the renewal is now $410k": a price that changed, not a result
-    for match in found:
+    for match in measured(text):
         # a sum of money is a price or a budget wherever the sentence says so; other figures, only next to it
         window = text if match.group("money") else text[max(0, match.start() - 20) : match.end() + 25]
         if not _PRICING_NEAR.search(window):
