@@ -851,7 +851,13 @@ _APPRAISAL = re.compile(
     r"|\brooting\s+for\s+us\b|\bcomplimentary\b|\bappreciative\b|\bwarm\s+(?:on|towards?|to)\s+(?:us|you)\b"
     r"|\b(?:our|a)\s+friend\b|\bon\s+our\s+side\b|\breliable\s+partner\b|\bhappily\s+work\s+with\s+(?:us|you)\b"
     r"|\bkind\s+(?:note|email|e-mail|message|words|mail)\b"
-    r"|\bthank(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:our|your|the)\s+(?:team|trainers?|engineers?|consultants?|support|people)\b",
+    r"|\bthank(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:(?:our|your|the)\s+)?(?:team|trainers?|engineers?|consultants?|support|people)\b"
+    r"|\b(?:happy|glad|willing|offered|agreed|keen)\s+to\s+(?:be|act\s+as|serve\s+as)\s+(?:a\s+|our\s+)?reference\b",
+    re.IGNORECASE,
+)
+_BETTER_CHOICE = re.compile(
+    r"\b(?:the\s+)?(?:better|best|right|stronger|superior)\s+(?:product|option|solution|choice|tool|platform|fit|partner"
+    r"|vendor|system)\b",
     re.IGNORECASE,
 )
 # Praise of something, which counts when what follows is us or what we sell ("loves Field Mobile").
@@ -1077,12 +1083,16 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
     ] + [
         m for m in live(_APPRAISAL) if not _names_competitor(_clause_around(sentence, m), competitors)
+    ] + [  # "thinks Rota was the better product": ours, named in the clause, compared favourably
+        m for m in live(_BETTER_CHOICE)
+        if _mentions_ours(_clause_around(sentence, m), ours)
+        and not _names_competitor(_clause_around(sentence, m), competitors)
     ] + [  # wanting more of what we sell by name: "wants Kestrel APM on every new payment flow"
         m for m in live(_WANTS_MORE) if _names_competitor(sentence[m.end() : m.end() + 40], ours)
     ] + [  # "great", "positive": said of a person ("Dana was positive") or of us, not of a call ("Great call")
         m for m in live(_EVALUATIVE)
         if _mentions_ours(sentence, ours) or _LINKING.search(sentence[max(0, m.start() - 25) : m.start()])
-        or (_OPENS_FRAGMENT.match(sentence[: m.start()]) and _PREDICATIVE.match(sentence[m.end() :]))
+        or _PREDICATIVE.match(sentence[m.end() :])  # "Maarten very positive on the results", not "a positive step"
     ]
     if refusal or positive:
         m = (refusal or positive)[0]

@@ -346,6 +346,9 @@ def test_more_ways_of_saying_where_someone_stands(sentence: str, stance: Stance)
         ("He likes the Snowflake connector.", Stance.detractor),
         ("If I had to choose today, I choose Snowflake.", Stance.detractor),
         ("I'd rather invest in our own tooling than pay a vendor forever.", Stance.detractor),
+        ("Maarten very positive on the Antwerp gate results, asked good questions.", Stance.supporter),
+        ("Honza confirms new thresholds, false alarms down, thanks team.", Stance.supporter),
+        ("Happy to be a reference internally if Ireland goes ahead.", Stance.supporter),
     ],
 )
 def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str, stance: Stance) -> None:
@@ -359,10 +362,16 @@ def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str,
         "Thanks for joining, that's helpful.",
         "Great call, thanks everyone.",
         "I'll get the store list to you, no bother.",
+        "Snowflake is the better product, says Tom.",
     ],
 )
 def test_courtesy_and_praise_of_a_competitor_are_no_support_for_us(sentence: str) -> None:
     assert Stance.supporter not in {c.value for c in stance_cues(sentence, competitors=["Snowflake"])}
+
+
+def test_ours_named_as_the_better_product_is_support() -> None:
+    cues = stance_cues("Becky still thinks Rota was the better product for the southern stores.", ours=["Rota"])
+    assert {c.value for c in cues} == {Stance.supporter}
 
 
 def test_happy_to_help_is_not_a_stance() -> None:
