@@ -1293,7 +1293,7 @@ _QUANTITY = re.compile(
     r"(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>%|percent\b|x\b|(?:percentage\s+)?points?\b|pts\b|pp\b"
     r"|s\b|secs?\b|seconds?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|days?\b|weeks?\b"
     r"|(?:k|m|million|thousand)?\s?(?:[a-z][a-z\-]{2,}\b)(?<!\bmonths)(?<!\byears)(?<!\byear))"
-    r"|[$€£]\s?(?P<money>\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?)\b"
+    r"|(?:[$€£]|\b(?:EUR|USD|GBP|CHF|CZK|PLN|SEK|NOK|DKK|AUD|CAD)\s)\s?(?P<money>\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?)\b"
     r"|\bzero\s+(?:findings?|incidents?|outages?|downtime|defects?)\b",
     re.IGNORECASE,
 )
@@ -1307,7 +1307,9 @@ _PRICING_NEAR = re.compile(
 
 _DATE_LIKE = re.compile(
     r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
-    r"|\b(?:19|20)\d{2}\b|\b\d{1,2}[:/.]\d{1,2}(?:[:/.]\d{2,4})?\b|\b(?:q[1-4]|fy\d{2,4}|h[12])\b",
+    # "6.4%" and "3.1m" are figures, not the sixth of April or ten past three
+    r"|\b(?:19|20)\d{2}\b|\b\d{1,2}[:/.]\d{1,2}(?:[:/.]\d{2,4})?\b(?!\s?(?:%|percent|per\s?cent|pct|[mkx]\b|mn\b"
+    r"|million|billion|bn\b|pp\b|points?\b))|\b(?:q[1-4]|fy\d{2,4}|h[12])\b",
     re.IGNORECASE,
 )
 

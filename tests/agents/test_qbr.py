@@ -569,6 +569,19 @@ def test_spoken_figures_are_written_as_digits(spoken: str, written: str) -> None
     assert with_digits(spoken) == written
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "RevPAR is up six point four percent year on year on the revenue system.",
+        "Scrap in Brno is down to 1.6% from 2.9%.",
+        "Parts revenue through PartsHub grew to EUR 3.1m.",
+    ],
+)
+def test_a_decimal_figure_is_a_result_not_a_date(said: str) -> None:
+    assert is_value(said)
+    assert not is_value("The workshop moved to 6.4 at 10:30.")
+
+
 def test_an_adoption_figure_is_value_but_a_date_or_a_price_is_not() -> None:
     assert is_value("1,900 agents are live on the new desktop.")
     assert is_value("Average handle time fell from 6:10 to 5:22, 48 seconds faster.")
