@@ -1363,6 +1363,8 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
             groups.append([statement])
         else:
             group.append(statement)
+    # the groups that measure the most first ("downtime from 41 to 17 hours" before a lone figure), else as found
+    groups.sort(key=lambda g: -max(len(_quantities(s.text)) for s in g))
     claims = []
     for group in groups[:MAX_VALUE]:
         concise = [s for s in group if len(s.text) <= 160] or group

@@ -582,6 +582,17 @@ def test_a_decimal_figure_is_a_result_not_a_date(said: str) -> None:
     assert not is_value("The workshop moved to 6.4 at 10:30.")
 
 
+def test_results_that_measure_a_change_are_read_out_before_lone_figures() -> None:
+    lone = [f"- Adoption: {n} stores are live on {tool}." for n, tool in
+            zip((210, 320, 430, 540, 650), ("Restock", "Foresight", "PriceLab", "Rota", "Returns Hub"), strict=True)]
+    change = "- Adoption: emergency delivery time is down from 41 hours to 17 hours since go-live."
+    text = "# Value and adoption results\n" + "\n".join([*lone, change])
+    account = evidence([], [note("n1", "2026-06-09", text)], as_of="2026-06-30")
+    brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
+    values = [c.text for c in brief.value_delivered]
+    assert "down from 41 hours to 17 hours" in values[0]
+
+
 def test_an_adoption_figure_is_value_but_a_date_or_a_price_is_not() -> None:
     assert is_value("1,900 agents are live on the new desktop.")
     assert is_value("Average handle time fell from 6:10 to 5:22, 48 seconds faster.")
