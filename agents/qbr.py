@@ -787,8 +787,9 @@ def narrative_renewal(
 
 
 _MONEY = re.compile(
-    r"(?P<amount>[$€£]\s?\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|bn|million|thousand|billion)?\b"
-    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)\s?(?:usd|eur|gbp|dollars|euros|pounds)\b)",
+    r"(?P<amount>(?:[$€£]|\b(?:USD|EUR|GBP|CHF|CZK|PLN|SEK|NOK|DKK|AUD|CAD)\s)\s?\d[\d,]*(?:\.\d+)?"
+    r"\s?(?:k|m|mm|bn|million|thousand|billion)?\b"
+    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?\s?(?:usd|eur|gbp|chf|dollars?|euros?|pounds?)\b)",
     re.IGNORECASE,
 )
 _AMOUNT_CHANGE = re.compile(

@@ -653,6 +653,12 @@ def test_a_price_cut_that_also_counts_the_seats_dropped_is_a_changed_amount() ->
     assert "The renewal is now $410k (was $480k)." in text_of(brief)
 
 
+def test_an_amount_in_an_iso_currency_code_or_word_is_money() -> None:
+    said = "Budget cut to EUR 395k from EUR 480k after the board's September forecast."
+    brief, _ = draft(evidence([], [note("n1", "2026-06-09", said)], as_of="2026-06-30"))
+    assert "The budget is now EUR 395k (was EUR 480k)." in text_of(brief)
+
+
 def test_a_threshold_for_raising_an_order_is_no_changed_amount() -> None:
     said = "Every purchase order above $50k needs Sunita's approval before it's raised. MTTR is down 38%."
     brief, _ = draft(evidence([], [note("n1", "2026-06-09", said)], as_of="2026-06-30"))
