@@ -385,7 +385,57 @@ class Vocabulary:
         return " ".join(kept)
 
 
+# Initialisms that already mean something else in account notes, so never stand for a product or a unit.
+_COMMON_ACRONYMS = frozenset(
+    {"IT", "HR", "PO", "QBR", "CEO", "CFO", "CIO", "CTO", "COO", "CMO", "CPO", "CRO", "CISO", "SSO", "API", "SLA",
+     "ROI", "KPI", "RFP", "RFI", "RFQ", "EOM", "EOD", "EOW", "FY", "UK", "US", "EU", "NA", "AM", "PM", "OK", "HQ",
+     "VP", "SVP", "EVP", "GM", "MD", "PA", "EA", "CS", "CX", "UX", "UI", "AI", "ML", "BI", "OT", "ERP", "CRM",
+     "WMS", "TMS", "MES", "SAP", "AWS", "GCP", "ID", "PR", "QA", "QC", "SW", "HW", "TBD", "TBC", "FYI", "ASAP",
+     "NB", "PS", "CC", "RE", "FW", "OOO", "POC", "MVP", "SOW", "MSA", "NDA"}
+)
+
+
+def _initialism(words: Sequence[str]) -> str | None:
+    letters = [w[0] for w in words if w[:1].isalpha()]
+    return "".join(letters).upper() if len(letters) >= 2 else None
+
+
+def with_initialisms(evidence: AccountEvidence, products: list[Product], units: list[Unit]) -> tuple[
+    list[Product], list[Unit]
+]:
+    """Products and units also named by their initials, written in capitals ("CH" for Comms Hub, "CS" aside):
+    only an initialism that names exactly one of them, is no common acronym and no Contact's initials."""
+    brand = _brand([p.name for p in products])
+    product_words = [
+        _words(p.name)[1:] if brand and _words(p.name)[0] == brand else _words(p.name) for p in products
+    ]
+    unit_words = [_words(u.aliases[1] if len(u.aliases) > 1 else u.name) for u in units]
+    people = {_initialism(_words(contact_name(c))) for c in evidence.contacts}
+    found = Counter(i for ws in [*product_words, *unit_words] if (i := _initialism(ws)))
+
+    def usable(words: Sequence[str]) -> str | None:
+        initials = _initialism(words)
+        if initials and found[initials] == 1 and initials not in _COMMON_ACRONYMS and initials not in people:
+            return initials
+        return None
+
+    products = [
+        replace(p, patterns=(*p.patterns, re.compile(_phrase_pattern(initials))))
+        if (initials := usable(words)) else p
+        for p, words in zip(products, product_words, strict=True)
+    ]
+    units = [
+        replace(
+            u, aliases=(*u.aliases, initials), pattern=re.compile(f"{u.pattern.pattern}|{_phrase_pattern(initials)}")
+        )
+        if (initials := usable(words)) else u
+        for u, words in zip(units, unit_words, strict=True)
+    ]
+    return products, units
+
+
 def vocabulary(evidence: AccountEvidence, products: list[Product], units: list[Unit]) -> Vocabulary:
+    products, units = with_initialisms(evidence, products, units)
     competitors = sorted(
         {
             " ".join(str(c.get("CompetitorName") or c.get("Name")).split())

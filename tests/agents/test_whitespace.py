@@ -551,3 +551,20 @@ def test_a_product_word_inside_a_unit_name_names_the_unit_not_the_product() -> N
     got = cells(draft(records, [note("n1", "2026-03-01", text)]))
     assert got[("Nimbus Logs", "Acme Edge & Digital")].status is CellStatus.not_applicable
     assert got[("Nimbus Edge", "Acme Edge & Digital")].status is CellStatus.whitespace
+
+
+def test_a_product_and_a_unit_are_named_by_their_initials_unless_the_initials_mean_something_else() -> None:
+    records = [
+        record("Account", CARDS, Name="Acme Corporate Services", ParentId=ACCOUNT_ID),
+        record("Account", LENDING, Name="Acme Lending", ParentId=ACCOUNT_ID),
+        record("Product2", APM, Name="Nimbus Comms Hub", IsActive=True),
+        record("Product2", LOGS, Name="Nimbus Voice Insights", IsActive=True),
+    ]
+    text = "Checked with their ops lead: no members or policyholders in Corporate Services, so CH is N/A there."
+    got = cells(draft(records, [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Comms Hub", "Acme Corporate Services")].status is CellStatus.not_applicable
+    # "CS" is customer success to most readers, so it never stands for Corporate Services
+    other = "Lending has nothing for Voice Insights to analyse; CS has no need for VI either."
+    got = cells(draft(records, [note("n2", "2026-03-01", other)]))
+    assert got[("Nimbus Voice Insights", "Acme Lending")].status is CellStatus.not_applicable
+    assert got[("Nimbus Voice Insights", "Acme Corporate Services")].status is CellStatus.whitespace
