@@ -377,8 +377,8 @@ class Vocabulary:
         kept = []
         for word in words:
             bare = word.strip(".,'’").lower()
-            if bare in _COMMON_CAPITALS or bare in self.not_competitor:
-                break
+            if bare in _COMMON_CAPITALS or bare in self.not_competitor or bare.upper() in _FUNCTION_ACRONYMS:
+                break  # "Corp Svcs is HR and legal only" names no competitor "HR"
             kept.append(word.strip(".,"))
         if not kept or len(kept) > 2 or len(kept[0]) < 2:  # "are N/A" names no competitor "N"
             return None
@@ -395,9 +395,31 @@ _COMMON_ACRONYMS = frozenset(
 )
 
 
+# The acronyms that name a function or a document, never a vendor (SAP or AWS may well be a competitor).
+_FUNCTION_ACRONYMS = _COMMON_ACRONYMS - {"SAP", "AWS", "GCP"}
+
+
 def _initialism(words: Sequence[str]) -> str | None:
     letters = [w[0] for w in words if w[:1].isalpha()]
     return "".join(letters).upper() if len(letters) >= 2 else None
+
+
+_SMALL_WORDS = frozenset({"of", "and", "&", "the", "for", "de", "der", "und"})
+
+
+def _abbreviation_pattern(name: str) -> str | None:
+    """A regex for a two- or three-word name written with each word clipped or contracted, as notes do
+    ("Corp Svcs" for Corporate Services, "Reg. Ops" for Regional Operations): every word keeps its first letter
+    and then any of its letters in order, at least three in all."""
+    words = [w for w in _words(name) if w.lower() not in _SMALL_WORDS]
+    if not 2 <= len(words) <= 3 or any(len(w) < 4 or not w[:1].isupper() for w in words):
+        return None
+    parts = [
+        rf"(?=[{w[0]}]\w{{2}})[{w[0]}]" + "".join(f"(?:{re.escape(ch)})?" for ch in w[1:].lower()) + r"\.?"
+        for w in words
+    ]
+    small = "|".join(sorted(_SMALL_WORDS))
+    return r"(?<![\w\-])" + rf"[\s\-]+(?:(?:{small})[\s\-]+)?".join(parts) + r"(?![\w\-])"
 
 
 def with_initialisms(evidence: AccountEvidence, products: list[Product], units: list[Unit]) -> tuple[
@@ -430,6 +452,11 @@ def with_initialisms(evidence: AccountEvidence, products: list[Product], units: 
         )
         if (initials := usable(words)) else u
         for u, words in zip(units, unit_words, strict=True)
+    ]
+    clipped = [_abbreviation_pattern(" ".join(words)) for words in unit_words]
+    units = [
+        replace(u, pattern=re.compile(f"{u.pattern.pattern}|{pattern}")) if pattern else u
+        for u, pattern in zip(units, clipped, strict=True)
     ]
     return products, units
 

@@ -568,3 +568,15 @@ def test_a_product_and_a_unit_are_named_by_their_initials_unless_the_initials_me
     got = cells(draft(records, [note("n2", "2026-03-01", other)]))
     assert got[("Nimbus Voice Insights", "Acme Lending")].status is CellStatus.not_applicable
     assert got[("Nimbus Voice Insights", "Acme Corporate Services")].status is CellStatus.whitespace
+
+
+def test_a_unit_written_with_its_words_clipped_is_that_unit() -> None:
+    records = [
+        record("Account", CARDS, Name="Acme Corporate Services", ParentId=ACCOUNT_ID),
+        record("Account", LENDING, Name="Acme Regional Lending", ParentId=ACCOUNT_ID),
+        *matrix_records()[3:6],
+    ]
+    text = "Corp Svcs is HR, finance and legal only: no devices at all, so Nimbus Edge does not apply there."
+    got = cells(draft(records, [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Edge", "Acme Corporate Services")].status is CellStatus.not_applicable
+    assert got[("Nimbus Edge", "Acme Regional Lending")].status is CellStatus.whitespace
