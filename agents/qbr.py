@@ -738,6 +738,44 @@ def moved_renewal_dates(statements: Sequence[Statement], crm_day: date | None, a
     return moves
 
 
+# A milestone of the decision other than the renewal, whose date a move changes: "the committee got pushed —
+# it's now 2 July, not 18 June", "go-live slipped to 3 March".
+_MILESTONE = re.compile(
+    r"\b(?:(?:selection|steering|investment|budget|evaluation|tender|award)\s+)?(?:committee|board\s+(?:meeting|decision)"
+    r"|decision|go-?live|cut-?over|signature|signing|kick-?off|launch|vote|award|deadline|pilot|poc|readout"
+    r"|rollout|roll-out)\b",
+    re.IGNORECASE,
+)
+MAX_MILESTONE_MOVES = 2
+
+
+def milestone_moves(statements: Sequence[Statement], since: date) -> list[Claim]:
+    """Milestones the notes and calls say moved, with the date each replaced when the sentence says it; the
+    renewal's own move is the renewal claim's."""
+    claims: list[Claim] = []
+    for statement in statements:
+        text = statement.text
+        if (statement.day or since) < since or _RENEWAL_WORD.search(text) or _UNSETTLED.search(text):
+            continue
+        milestone, cue = _MILESTONE.search(text), _MOVED.search(text)
+        if milestone is None or cue is None or milestone.start() > cue.start():
+            continue
+        reference = statement.day or since
+        dates = dates_in(text, reference)
+        new = [d for d in dates if d.start >= cue.start() and not _REPLACED_DATE.search(text[: d.start])]
+        old = [d for d in dates if _REPLACED_DATE.search(text[: d.start])]
+        if not new or (old and old[0].day == new[0].day):
+            continue
+        what = milestone.group().lower()
+        was = f" (was {format_day(old[0].day)})" if old else ""
+        claim = Claim(text=f"The {what} moved to {format_day(new[0].day)}{was}.", citations=(statement.citation,))
+        if all(c.text != claim.text for c in claims):
+            claims.append(claim)
+        if len(claims) >= MAX_MILESTONE_MOVES:
+            break
+    return claims
+
+
 def renewal_claim(
     evidence: AccountEvidence, statements: Sequence[Statement]
 ) -> tuple[Claim | None, MovedDate | None, date | None]:
@@ -1472,6 +1510,7 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
 
     summary = [c for c in (arr_claim(evidence), renewal) if c is not None]
     summary += amount_claims(statements, since)
+    summary += milestone_moves(statements, since)
     if risks and risks[0].severity is Severity.high:
         top = risks[0]
         summary.append(Claim(text=f"Top risk: {top.text}", citations=top.citations))

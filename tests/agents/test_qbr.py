@@ -659,6 +659,16 @@ def test_an_amount_in_an_iso_currency_code_or_word_is_money() -> None:
     assert "The budget is now EUR 395k (was EUR 480k)." in text_of(brief)
 
 
+def test_a_milestone_that_moved_says_from_when_to_when_but_talk_of_moving_it_does_not() -> None:
+    moved = "The selection committee got pushed - it's now 2 July (Dean's travel), not 18 June."
+    brief, _ = draft(evidence([], [note("n1", "2026-06-20", moved)], as_of="2026-06-30"))
+    assert "The selection committee moved to July 2, 2026 (was June 18, 2026)." in text_of(brief)
+    hedged = "The board might move the decision to 2 July."
+    brief, _ = draft(evidence([], [note("n1", "2026-06-20", hedged + " Budget re-scoped to $750k (was $1.2M).")],
+                              as_of="2026-06-30"))
+    assert "moved to" not in text_of(brief)
+
+
 def test_a_threshold_for_raising_an_order_is_no_changed_amount() -> None:
     said = "Every purchase order above $50k needs Sunita's approval before it's raised. MTTR is down 38%."
     brief, _ = draft(evidence([], [note("n1", "2026-06-09", said)], as_of="2026-06-30"))
