@@ -1370,7 +1370,10 @@ def _quantities(text: str) -> set[str]:
 # A figure its own speaker will not stand behind yet is not a result to read out.
 _UNSURE_FIGURE = re.compile(
     r"\b(?:(?:would|['’]d)\s+say|i\s+(?:think|guess|believe)|not\s+(?:\d+\s?%\s+)?(?:clean|final|confirmed|validated)\s+yet"
-    r"|(?:do\s+not|don['’]t)\s+(?:put|share|quote|use)\s+(?:it|this|them|that)|off\s+the\s+record)\b",
+    r"|(?:do\s+not|don['’]t)\s+(?:put|share|quote|use)\s+(?:it|this|them|that)|off\s+the\s+record"
+    # a projection, not a result: "we can still go lower after retraining", "should cut another 10%"
+    r"|(?:can|could|will|would|might|may|should)\s+(?:still\s+|probably\s+|easily\s+)?(?:go|get|be|reach|hit|improve"
+    r"|reduce|cut|save|drop|bring|push)|expect(?:s|ed)?\s+to|target(?:s|ed|ing)?|forecast\w*|projected|aim(?:s|ing)?\s+(?:for|to))\b",
     re.IGNORECASE,
 )
 

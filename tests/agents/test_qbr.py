@@ -593,6 +593,18 @@ def test_results_that_measure_a_change_are_read_out_before_lone_figures() -> Non
     assert "down from 41 hours to 17 hours" in values[0]
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Jürgen says we can still go lower after retraining the station 7 model.",
+        "We expect to cut downtime by 30% next year.",
+        "Target is 20% fewer alerts by Q4.",
+    ],
+)
+def test_a_projection_is_not_a_result_delivered(said: str) -> None:
+    assert not is_value(said)
+
+
 def test_an_adoption_figure_is_value_but_a_date_or_a_price_is_not() -> None:
     assert is_value("1,900 agents are live on the new desktop.")
     assert is_value("Average handle time fell from 6:10 to 5:22, 48 seconds faster.")
