@@ -48,8 +48,11 @@ serve: install
 	$(BIN)/planwright serve
 
 # make test builds llama-cpp-python first, so its tests must run here, never skip.
+# It runs on one pytest-xdist worker per core, each test file whole on one worker (a module's fixtures are built
+# once), files handed out in collection order: tests/conftest.py puts the slowest first. PYTEST_XDIST= runs serially.
+PYTEST_XDIST ?= -n auto --dist loadfile --no-loadscope-reorder
 test: install install-llama
-	PLANWRIGHT_TEST_REQUIRE_LLAMA=1 $(BIN)/python -m pytest
+	PLANWRIGHT_TEST_REQUIRE_LLAMA=1 $(BIN)/python -m pytest $(PYTEST_XDIST)
 
 lint: install
 	$(BIN)/ruff check .

@@ -22,6 +22,9 @@ from tests.app.chroma_server import ChromaServer
 from tests.app.support import Keys
 
 PG_ADMIN_URL = os.environ.get("PLANWRIGHT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# Under pytest-xdist each worker (gw0, gw1, ...) names its own databases, so no worker ever clones,
+# drops or waits on another's; "main" when the suite runs in one process.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _postgres_available() -> bool:
@@ -35,7 +38,7 @@ def _postgres_available() -> bool:
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
-    """A database migrated once per session; every test clones it."""
+    """A database migrated once per session (once per xdist worker); every test of that worker clones it."""
     if not _postgres_available():
         if os.environ.get("PLANWRIGHT_TEST_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required but not reachable at {PG_ADMIN_URL}")
@@ -43,7 +46,7 @@ def pg_template() -> Iterator[str]:
             f"PostgreSQL not reachable at {PG_ADMIN_URL}; CI sets PLANWRIGHT_TEST_REQUIRE_POSTGRES=1, "
             "so there the PostgreSQL half of the app tests always runs"
         )
-    name = f"pw_template_{uuid.uuid4().hex[:8]}"
+    name = f"pw_template_{WORKER}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -62,7 +65,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'planwright.db'}"
         return
     template = request.getfixturevalue("pg_template")
-    name = f"pw_test_{uuid.uuid4().hex[:10]}"
+    name = f"pw_test_{WORKER}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))

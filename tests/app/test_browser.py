@@ -118,7 +118,9 @@ def test_a_reviewer_accepts_a_change_in_the_browser(live_server: tuple[str, obje
         browser.close()
 
 
-def test_a_reviewer_signs_in_with_a_password_edits_a_change_and_accepts_it(live_server: tuple[str, object]) -> None:
+def test_a_reviewer_signs_in_with_a_password_edits_a_change_and_accepts_it(
+    live_server: tuple[str, object], tmp_path: Path
+) -> None:
     from fastapi.testclient import TestClient
     from playwright.sync_api import expect, sync_playwright
 
@@ -193,7 +195,8 @@ def test_a_reviewer_signs_in_with_a_password_edits_a_change_and_accepts_it(live_
         expect(card).to_contain_text("Heard it from their CFO")
         expect(card).to_contain_text("Chief Digital Officer")
         expect(card).to_contain_text("Detractor")
-        page.screenshot(path=str(Path(os.environ.get("PLANWRIGHT_SCREENSHOTS", "/tmp")) / "edited-change.png"))
+        # In the artifacts folder when one is set, else this test's own tmp dir (never a fixed path).
+        page.screenshot(path=str(Path(os.environ.get("PLANWRIGHT_SCREENSHOTS") or tmp_path) / "edited-change.png"))
 
         page.goto(f"{base}/ui/drafts/drf_nope")  # an HTML page, not JSON
         expect(page.locator("h1")).to_have_text("Draft not found")

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import ranx
+from numba.core import config as numba_config
 
 from evals.dataset import load_queries
 from evals.retrieval_eval import evaluate_queries, ndcg_at, query_metrics, ranked_sources, recall_at, reciprocal_rank
 from retrieval.evidence import Hit
+
+
+@contextmanager
+def _numba_jit_off() -> Iterator[None]:
+    """numba's JIT off while ranx is imported and while this module's tests run, then as it was.
+
+    ranx's metrics are numba functions compiled on first call: 2-3 minutes of a CPU in a fresh venv (CI's, and each
+    pytest-xdist worker's) for runs of a few dozen queries that plain Python scores in milliseconds, to the same
+    figures (with the JIT or without, they agree with ours to 1e-9). numba reads the setting both when ranx's functions
+    are decorated (on import) and when ranx builds its typed lists (on call). NUMBA_DISABLE_JIT=0 keeps the JIT."""
+    before = os.environ.get("NUMBA_DISABLE_JIT")
+    os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
+    numba_config.reload_config()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NUMBA_DISABLE_JIT"]
+        numba_config.reload_config()
+
+
+with _numba_jit_off():
+    ranx = importlib.import_module("ranx")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _plain_python_ranx() -> Iterator[None]:
+    with _numba_jit_off():
+        yield
+
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny_bundle"
 METRICS = ["recall@5", "recall@10", "mrr", "ndcg@10"]
