@@ -852,7 +852,9 @@ _APPRAISAL = re.compile(
     r"|\b(?:our|a)\s+friend\b|\bon\s+our\s+side\b|\breliable\s+partner\b|\bhappily\s+work\s+with\s+(?:us|you)\b"
     r"|\bkind\s+(?:note|email|e-mail|message|words|mail)\b"
     r"|\bthank(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:(?:our|your|the)\s+)?(?:team|trainers?|engineers?|consultants?|support|people)\b"
-    r"|\b(?:happy|glad|willing|offered|agreed|keen)\s+to\s+(?:be|act\s+as|serve\s+as)\s+(?:a\s+|our\s+)?reference\b",
+    r"|\b(?:happy|glad|willing|offered|agreed|keen)\s+to\s+(?:be|act\s+as|serve\s+as)\s+(?:a\s+|our\s+)?reference\b"
+    r"|\bthank(?:s|ed)?(?:\s+you)?\s+(?:\w+\s+)?for\s+(?:the|your|all\s+the)\s+(?:quick\s+|fast\s+|hard\s+)?"
+    r"(?:fix|turnaround|effort|work)\b",
     re.IGNORECASE,
 )
 _BETTER_CHOICE = re.compile(

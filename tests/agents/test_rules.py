@@ -349,6 +349,7 @@ def test_more_ways_of_saying_where_someone_stands(sentence: str, stance: Stance)
         ("Maarten very positive on the Antwerp gate results, asked good questions.", Stance.supporter),
         ("Honza confirms new thresholds, false alarms down, thanks team.", Stance.supporter),
         ("Happy to be a reference internally if Ireland goes ahead.", Stance.supporter),
+        ("Tom called to say thanks for the quick fix.", Stance.supporter),
     ],
 )
 def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str, stance: Stance) -> None:
@@ -363,6 +364,7 @@ def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str,
         "Great call, thanks everyone.",
         "I'll get the store list to you, no bother.",
         "Snowflake is the better product, says Tom.",
+        "Thanks for the update, talk Monday.",
     ],
 )
 def test_courtesy_and_praise_of_a_competitor_are_no_support_for_us(sentence: str) -> None:
