@@ -853,6 +853,7 @@ _APPRAISAL = re.compile(
     r"|\bkind\s+(?:note|email|e-mail|message|words|mail)\b"
     r"|\bthank(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:(?:our|your|the)\s+)?(?:team|trainers?|engineers?|consultants?|support|people)\b"
     r"|\b(?:happy|glad|willing|offered|agreed|keen)\s+to\s+(?:be|act\s+as|serve\s+as)\s+(?:a\s+|our\s+)?reference\b"
+    r"|(?:\bwould|['’]d|\bwill|\bhappy\s+to|\bglad\s+to)\s+(?:happily\s+|definitely\s+|gladly\s+)?recommend\s+(?:us|you|it)\b"
     r"|\bthank(?:s|ed)?(?:\s+you)?\s+(?:\w+\s+)?for\s+(?:the|your|all\s+the)\s+(?:quick\s+|fast\s+|hard\s+)?"
     r"(?:fix|turnaround|effort|work)\b",
     re.IGNORECASE,

@@ -350,6 +350,7 @@ def test_more_ways_of_saying_where_someone_stands(sentence: str, stance: Stance)
         ("Honza confirms new thresholds, false alarms down, thanks team.", Stance.supporter),
         ("Happy to be a reference internally if Ireland goes ahead.", Stance.supporter),
         ("Tom called to say thanks for the quick fix.", Stance.supporter),
+        ("He said the pilot went really well and he'd recommend us to his peers.", Stance.supporter),
     ],
 )
 def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str, stance: Stance) -> None:
