@@ -70,6 +70,13 @@ def matrix_records(*extra: CrmRecord) -> list[CrmRecord]:
     ]
 
 
+def units_and_products(units: Sequence[str], products: Sequence[tuple[str, str]]) -> list[CrmRecord]:
+    """Child Accounts of Acme by name, and active products as (id, name)."""
+    ids = (CARDS, LENDING, TREASURY)[: len(units)]
+    accounts = [record("Account", uid, Name=name, ParentId=ACCOUNT_ID) for uid, name in zip(ids, units, strict=True)]
+    return [*accounts, *(record("Product2", pid, Name=name, IsActive=True) for pid, name in products)]
+
+
 def draft(records: Sequence[CrmRecord], sources: Sequence[Source] = (), plan: AccountPlan | None = None) -> DraftResult:
     account = evidence(records, sources, as_of="2026-09-30")
     return run_draft(DraftKind.whitespace, account, plan or AccountPlan(), KeywordRetriever.over(account))
@@ -438,12 +445,9 @@ def test_a_heading_names_the_unit_of_the_lines_under_it() -> None:
 
 
 def test_a_unit_is_found_by_its_distinctive_last_word_even_with_accents() -> None:
-    records = [
-        record("Account", CARDS, Name="Acme Regional Süd", ParentId=ACCOUNT_ID),
-        record("Account", LENDING, Name="Acme Regional Nord", ParentId=ACCOUNT_ID),
-        record("Product2", EDGE, Name="Nimbus Edge", IsActive=True),
-        record("Product2", LOGS, Name="Nimbus Logs", IsActive=True),
-    ]
+    records = units_and_products(
+        ["Acme Regional Süd", "Acme Regional Nord"], [(EDGE, "Nimbus Edge"), (LOGS, "Nimbus Logs")]
+    )
     text = "Nimbus Edge does not apply to Süd: the depots there are leased and the landlord owns the network."
     got = cells(draft(records, [note("n1", "2026-03-01", text)]))
     assert got[("Nimbus Edge", "Acme Regional Süd")].status is CellStatus.not_applicable
@@ -554,12 +558,9 @@ def test_a_product_word_inside_a_unit_name_names_the_unit_not_the_product() -> N
 
 
 def test_a_product_and_a_unit_are_named_by_their_initials_unless_the_initials_mean_something_else() -> None:
-    records = [
-        record("Account", CARDS, Name="Acme Corporate Services", ParentId=ACCOUNT_ID),
-        record("Account", LENDING, Name="Acme Lending", ParentId=ACCOUNT_ID),
-        record("Product2", APM, Name="Nimbus Comms Hub", IsActive=True),
-        record("Product2", LOGS, Name="Nimbus Voice Insights", IsActive=True),
-    ]
+    records = units_and_products(
+        ["Acme Corporate Services", "Acme Lending"], [(APM, "Nimbus Comms Hub"), (LOGS, "Nimbus Voice Insights")]
+    )
     text = "Checked with their ops lead: no members or policyholders in Corporate Services, so CH is N/A there."
     got = cells(draft(records, [note("n1", "2026-03-01", text)]))
     assert got[("Nimbus Comms Hub", "Acme Corporate Services")].status is CellStatus.not_applicable
@@ -571,11 +572,9 @@ def test_a_product_and_a_unit_are_named_by_their_initials_unless_the_initials_me
 
 
 def test_a_unit_written_with_its_words_clipped_is_that_unit() -> None:
-    records = [
-        record("Account", CARDS, Name="Acme Corporate Services", ParentId=ACCOUNT_ID),
-        record("Account", LENDING, Name="Acme Regional Lending", ParentId=ACCOUNT_ID),
-        *matrix_records()[3:6],
-    ]
+    records = units_and_products(
+        ["Acme Corporate Services", "Acme Regional Lending"], [(EDGE, "Nimbus Edge"), (LOGS, "Nimbus Logs")]
+    )
     text = "Corp Svcs is HR, finance and legal only: no devices at all, so Nimbus Edge does not apply there."
     got = cells(draft(records, [note("n1", "2026-03-01", text)]))
     assert got[("Nimbus Edge", "Acme Corporate Services")].status is CellStatus.not_applicable
