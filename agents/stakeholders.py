@@ -1048,7 +1048,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     for name in competitors:
         for m in re.finditer(
             rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|back\w*"
-            rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep|lik(?:e|es|ed)|lov(?:e|es|ed)"
+            rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep|(?:lik|lov)(?:e|es|ed)(?!\s+to\b)"
             rf"|leaning(?:\s+(?:to|toward|towards))?|choose|chooses|chose|pick|picks|swears?\s+by|rates?"
             # a wish: "if it were my call we'd already be on Arcadia", "would go with Arcadia tomorrow"
             rf"|(?:['’]d|would)\s+(?:already\s+|just\s+|happily\s+)?(?:be\s+(?:on|with|using)|go\s+(?:with|for)"

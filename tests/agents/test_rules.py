@@ -372,6 +372,11 @@ def test_courtesy_and_praise_of_a_competitor_are_no_support_for_us(sentence: str
     assert Stance.supporter not in {c.value for c in stance_cues(sentence, competitors=["Snowflake"])}
 
 
+def test_wanting_to_see_a_competitor_is_no_preference_for_it() -> None:
+    cues = stance_cues("She'd like to see Snowflake's pricing first.", competitors=["Snowflake"])
+    assert Stance.detractor not in {c.value for c in cues}
+
+
 def test_ours_named_as_the_better_product_is_support() -> None:
     cues = stance_cues("Becky still thinks Rota was the better product for the southern stores.", ours=["Rota"])
     assert {c.value for c in cues} == {Stance.supporter}
