@@ -908,6 +908,56 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     return claims
 
 
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+_FIGURE = re.compile(r"(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<scale>k|mm|m|bn|million|thousand|billion)?\b", re.IGNORECASE)
+# A figure that is someone else's price or a concession, not what the deal now costs.
+_NOT_THE_DEAL = re.compile(
+    r"\b(?:discount\w*|off|under\s+us|cheaper|undercut\w*|their\s+(?:price|quote|offer|bid)|bid|competitor|threshold"
+    r"|above|over|up\s+to|needs?\s+(?:\w+\s+)?approval)\b",
+    re.IGNORECASE,
+)
+
+
+def money_value(written: str) -> float | None:
+    """"€395k" → 395000.0, "EUR 1,265,000" → 1265000.0, "$1.2M" → 1200000.0."""
+    m = _FIGURE.search(written)
+    if m is None:
+        return None
+    return float(m.group("n").replace(",", "")) * _SCALE.get((m.group("scale") or "").lower(), 1.0)
+
+
+def amount_against_crm(evidence: AccountEvidence, statements: Sequence[Statement], since: date) -> list[Claim]:
+    """The renewal's amount as newer notes and calls give it when it differs from the CRM's ("Bernd has only
+    €395k in the budget" against €480k on the Opportunity), though nobody said "cut": the newest such figure."""
+    renewal = renewal_opportunity(evidence)
+    crm = amount(renewal) if renewal is not None else 0.0
+    if renewal is None or not crm:
+        return []
+    changed = parse_day(renewal.get("LastModifiedDate")) or parse_day(renewal.get("SystemModstamp"))
+    competitors = competitor_names(evidence)
+    for statement in sorted(statements, key=lambda s: s.day or date.min, reverse=True):
+        day = statement.day or date.min
+        if day < since or (changed is not None and day <= changed):
+            continue
+        text = with_digits(statement.text)
+        topic = _AMOUNT_TOPIC.search(text)
+        if topic is None or is_value(text) or _NOT_THE_DEAL.search(text) or _UNSETTLED.search(text):
+            continue
+        if any(re.search(rf"\b{re.escape(c)}\b", text, re.IGNORECASE) for c in competitors):
+            continue
+        found = [m.group("amount").strip() for m in _MONEY.finditer(text)]
+        near = [
+            a for a in found if (v := money_value(a)) and 0.5 * crm <= v <= 1.5 * crm and abs(v - crm) >= 0.02 * crm
+        ]
+        if len(found) > 2 or len(near) != 1:
+            continue
+        what = topic.group().lower()
+        what = {"po": "PO", "tcv": "TCV", "acv": "ACV"}.get(what, what)
+        citations = [statement.citation, *cites(evidence, renewal.id, "Amount")]
+        return [Claim(text=f"The {what} is now {near[0]} (CRM: {format_money(crm)}).", citations=tuple(citations))]
+    return []
+
+
 # ---------------------------------------------------------------------------
 # Relationship changes
 # ---------------------------------------------------------------------------
@@ -1512,7 +1562,7 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     risks = merge_risks(structural, found_risks, relationships.directory)
 
     summary = [c for c in (arr_claim(evidence), renewal) if c is not None]
-    summary += amount_claims(statements, since)
+    summary += amount_claims(statements, since) or amount_against_crm(evidence, statements, since)
     summary += milestone_moves(statements, since)
     if risks and risks[0].severity is Severity.high:
         top = risks[0]

@@ -681,6 +681,23 @@ def test_a_milestone_that_moved_says_from_when_to_when_but_talk_of_moving_it_doe
     assert "moved to" not in text_of(brief)
 
 
+@pytest.mark.parametrize(
+    ("said", "claimed"),
+    [
+        ("Amount: Bernd has only €1.2M in the 2027 budget for this.", "The amount is now €1.2M (CRM: $1.42M)."),
+        ("Their competitor bid is €1.2M for the same scope.", None),
+        ("Every PO above €1.2M needs Sunita's approval.", None),
+        ("Budget might come in at €1.2M, not confirmed.", None),
+    ],
+)
+def test_a_newer_figure_for_the_deal_than_the_crm_s_is_said_against_it(said: str, claimed: str | None) -> None:
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
+    if claimed is None:
+        assert "(CRM:" not in text_of(brief)
+    else:
+        assert claimed in text_of(brief)
+
+
 def test_a_threshold_for_raising_an_order_is_no_changed_amount() -> None:
     said = "Every purchase order above $50k needs Sunita's approval before it's raised. MTTR is down 38%."
     brief, _ = draft(evidence([], [note("n1", "2026-06-09", said)], as_of="2026-06-30"))
