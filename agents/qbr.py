@@ -618,9 +618,12 @@ _DAYNUM = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<dayword>" + "|".join(sorted(_OR
 _YEAR = r"(?:,?\s+(?P<year>20\d{2}))?"
 _TEXT_DATES = (
     re.compile(rf"\b{_MONTH}\s+(?:{_DAYNUM})\b{_YEAR}", re.IGNORECASE),
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}{_YEAR}", re.IGNORECASE),
+    # "31 March", "31st of March", "30. April" (the German way)
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?{_MONTH}{_YEAR}", re.IGNORECASE),
     re.compile(r"\b(?P<iso>20\d{2}-\d{2}-\d{2})\b"),
     re.compile(r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:20)?\d{2})\b"),
+    # "30.04.2027": day first, as everywhere that writes dates with dots
+    re.compile(r"\b(?P<eday>\d{1,2})\.(?P<emonth>\d{1,2})\.(?P<eyear>20\d{2})\b"),
     re.compile(rf"\bend\s+of\s+{_MONTH}{_YEAR}", re.IGNORECASE),
     re.compile(r"\b(?P<quarter>Q[1-4])(?:\s+(?:FY)?(?P<qyear>(?:20)?\d{2}))?\b"),
 )
@@ -667,7 +670,12 @@ def dates_in(text: str, reference: date) -> list[TextDate]:
                     day, label = end, f"Q{q} {end.year}"
             elif groups.get("m"):
                 year = int(groups["y"]) + (2000 if len(groups["y"]) == 2 else 0)
-                day = _on_or_after(int(groups["m"]), int(groups["d"]), year, reference)
+                first, second = int(groups["m"]), int(groups["d"])
+                if first > 12 >= second:  # "31/03/2027" can only be day first
+                    first, second = second, first
+                day = _on_or_after(first, second, year, reference)
+            elif groups.get("eday"):
+                day = _on_or_after(int(groups["emonth"]), int(groups["eday"]), int(groups["eyear"]), reference)
             elif groups.get("month"):
                 month = MONTHS[groups["month"].lower()]
                 year = int(groups["year"]) if groups.get("year") else None

@@ -11,7 +11,7 @@ import pytest
 
 from agents.context import AccountEvidence
 from agents.drafting import run_draft
-from agents.qbr import MAX_ASKS, format_money, is_value, qbr_changes, qbr_queries, quarter_of, with_digits
+from agents.qbr import MAX_ASKS, dates_in, format_money, is_value, qbr_changes, qbr_queries, quarter_of, with_digits
 from agents.verifier import verify
 from plans.diff import change_id
 from plans.models import QBR_TARGET, AccountPlan, Change, Citation, Claim, QbrBrief, Stakeholder
@@ -696,6 +696,14 @@ def test_a_newer_figure_for_the_deal_than_the_crm_s_is_said_against_it(said: str
         assert "(CRM:" not in text_of(brief)
     else:
         assert claimed in text_of(brief)
+
+
+@pytest.mark.parametrize(
+    "written", ["30.04.2027", "30/04/2027", "04/30/2027", "the 30th of April 2027", "30. April 2027", "30 Apr 2027"]
+)
+def test_a_date_is_read_however_the_writer_writes_it(written: str) -> None:
+    (found,) = dates_in(f"The go-live moved to {written}.", date(2026, 9, 1))
+    assert found.day == date(2027, 4, 30)
 
 
 def test_a_threshold_for_raising_an_order_is_no_changed_amount() -> None:
