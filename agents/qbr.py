@@ -670,10 +670,10 @@ def dates_in(text: str, reference: date) -> list[TextDate]:
                     day, label = end, f"Q{q} {end.year}"
             elif groups.get("m"):
                 year = int(groups["y"]) + (2000 if len(groups["y"]) == 2 else 0)
-                first, second = int(groups["m"]), int(groups["d"])
-                if first > 12 >= second:  # "31/03/2027" can only be day first
-                    first, second = second, first
-                day = _on_or_after(first, second, year, reference)
+                month_no, day_no = int(groups["m"]), int(groups["d"])
+                if month_no > 12 >= day_no:  # "31/03/2027" can only be day first
+                    month_no, day_no = day_no, month_no
+                day = _on_or_after(month_no, day_no, year, reference)
             elif groups.get("eday"):
                 day = _on_or_after(int(groups["emonth"]), int(groups["eday"]), int(groups["eyear"]), reference)
             elif groups.get("month"):
