@@ -38,6 +38,7 @@ from agents.reading import (
     MONTHS,
     Sentence,
     looks_like_instruction,
+    names_any,
     speakers_of,
     split_sentences,
     untrusted_blocks,
@@ -832,8 +833,10 @@ def narrative_renewal(
     return Claim(text=f"Renewal {moved}.", citations=(newest.statement.citation,)), newest, newest.day
 
 
+# A currency written before an amount: a symbol, or an ISO code and a space ("EUR 395k").
+_CURRENCY = r"(?:[$€£]|\b(?:USD|EUR|GBP|CHF|CZK|PLN|SEK|NOK|DKK|AUD|CAD)\s)"
 _MONEY = re.compile(
-    r"(?P<amount>(?:[$€£]|\b(?:USD|EUR|GBP|CHF|CZK|PLN|SEK|NOK|DKK|AUD|CAD)\s)\s?\d[\d,]*(?:\.\d+)?"
+    rf"(?P<amount>{_CURRENCY}\s?\d[\d,]*(?:\.\d+)?"
     r"\s?(?:k|m|mm|bn|million|thousand|billion)?\b"
     r"|\b\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?\s?(?:usd|eur|gbp|chf|dollars?|euros?|pounds?)\b)",
     re.IGNORECASE,
@@ -938,8 +941,7 @@ def amount_against_crm(evidence: AccountEvidence, statements: Sequence[Statement
     """The renewal's amount as newer notes and calls give it when it differs from the CRM's ("Bernd has only
     €395k in the budget" against €480k on the Opportunity), though nobody said "cut": the newest such figure."""
     renewal = renewal_opportunity(evidence)
-    crm = amount(renewal) if renewal is not None else 0.0
-    if renewal is None or not crm:
+    if renewal is None or not (crm := amount(renewal)):
         return []
     changed = parse_day(renewal.get("LastModifiedDate")) or parse_day(renewal.get("SystemModstamp"))
     competitors = competitor_names(evidence)
@@ -951,7 +953,7 @@ def amount_against_crm(evidence: AccountEvidence, statements: Sequence[Statement
         topic = _AMOUNT_TOPIC.search(text)
         if topic is None or is_value(text) or _NOT_THE_DEAL.search(text) or _UNSETTLED.search(text):
             continue
-        if any(re.search(rf"\b{re.escape(c)}\b", text, re.IGNORECASE) for c in competitors):
+        if names_any(text, competitors):
             continue
         found = [m.group("amount").strip() for m in _MONEY.finditer(text)]
         near = [
@@ -1390,7 +1392,7 @@ _QUANTITY = re.compile(
     r"(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>%|percent\b|x\b|(?:percentage\s+)?points?\b|pts\b|pp\b"
     r"|s\b|secs?\b|seconds?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|days?\b|weeks?\b"
     r"|(?:k|m|million|thousand)?\s?(?:[a-z][a-z\-]{2,}\b)(?<!\bmonths)(?<!\byears)(?<!\byear))"
-    r"|(?:[$€£]|\b(?:EUR|USD|GBP|CHF|CZK|PLN|SEK|NOK|DKK|AUD|CAD)\s)\s?(?P<money>\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?)\b"
+    rf"|{_CURRENCY}\s?(?P<money>\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?)\b"
     r"|\bzero\s+(?:findings?|incidents?|outages?|downtime|defects?)\b",
     re.IGNORECASE,
 )

@@ -370,6 +370,11 @@ _HEDGE = re.compile(
 )
 
 
+def names_any(text: str, names: Sequence[str]) -> bool:
+    """Whether the text names any of `names` as a whole word or phrase, in any case."""
+    return any(re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE) for name in names)
+
+
 def is_hedged(sentence: str, cue_start: int, words: int = 5) -> bool:
     """Whether the words just before a cue negate it, hedge it or put it in the past ("might leave", "used to")."""
     before = sentence[:cue_start]

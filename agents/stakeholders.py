@@ -35,6 +35,7 @@ from agents.reading import (
     Sentence,
     is_hedged,
     looks_like_instruction,
+    names_any,
     quote,
     speakers_of,
     split_sentences,
@@ -534,7 +535,7 @@ def _person_name(text: str, not_names: frozenset[str]) -> str | None:
 
 
 def _customer_org(orgs: Sequence[str], customer: Sequence[str]) -> bool:
-    return all(_names_competitor(o, customer) or any(_names_competitor(c, [o]) for c in customer) for o in orgs)
+    return all(names_any(o, customer) or any(names_any(c, [o]) for c in customer) for o in orgs)
 
 
 _ORG_AFTER = re.compile(r"^\s*(?:at|from|with|of)\s+(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})")
@@ -1003,7 +1004,7 @@ _TURN_MARKER = re.compile(r"\b(?:now|these\s+days|since\s+then|today|lately)\b",
 
 
 def _mentions_ours(text: str, ours: Sequence[str]) -> bool:
-    return bool(re.search(rf"\b{_OURS}\b", text, re.IGNORECASE)) or _names_competitor(text, ours)
+    return bool(re.search(rf"\b{_OURS}\b", text, re.IGNORECASE)) or names_any(text, ours)
 
 
 def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[str] = ()) -> list[Cue]:
@@ -1067,7 +1068,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     ]
     advocacy = [m for m in advocacy if not _CONDITION_BEFORE.search(sentence[max(0, m.start() - 30) : m.start()])]
     advocacy += live(_CARRIED)
-    advocacy = [m for m in advocacy if not _names_competitor(sentence[m.end() : m.end() + 40], competitors)]
+    advocacy = [m for m in advocacy if not names_any(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
     labelled = bool(labels) and bool(
         re.search(r"champion|advocate|evangelist|ally|sponsor|fan", labels[0].group(), re.I)
@@ -1081,17 +1082,16 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m = inside[0]
         return [Cue(m.start(), m.end(), Stance.coach, 2)]
     positive = [  # "keen on Arcadia, likes their notebooks": praise of a competitor is no support for us
-        m for m in live(_POSITIVE) if not _names_competitor(sentence[m.start() : m.end() + 40], competitors)
+        m for m in live(_POSITIVE) if not names_any(sentence[m.start() : m.end() + 40], competitors)
     ] + [
         m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
     ] + [
-        m for m in live(_APPRAISAL) if not _names_competitor(_clause_around(sentence, m), competitors)
+        m for m in live(_APPRAISAL) if not names_any(_clause_around(sentence, m), competitors)
     ] + [  # "thinks Rota was the better product": ours, named in the clause, compared favourably
         m for m in live(_BETTER_CHOICE)
-        if _mentions_ours(_clause_around(sentence, m), ours)
-        and not _names_competitor(_clause_around(sentence, m), competitors)
+        if _mentions_ours(clause := _clause_around(sentence, m), ours) and not names_any(clause, competitors)
     ] + [  # wanting more of what we sell by name: "wants Kestrel APM on every new payment flow"
-        m for m in live(_WANTS_MORE) if _names_competitor(sentence[m.end() : m.end() + 40], ours)
+        m for m in live(_WANTS_MORE) if names_any(sentence[m.end() : m.end() + 40], ours)
     ] + [  # "great", "positive": said of a person ("Dana was positive") or of us, not of a call ("Great call")
         m for m in live(_EVALUATIVE)
         if _mentions_ours(sentence, ours) or _LINKING.search(sentence[max(0, m.start() - 25) : m.start()])
@@ -1106,15 +1106,15 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     return []
 
 
+def clause_start(text: str, end: int) -> int:
+    """Where the clause that runs up to `end` begins: after the last comma, dash or conjunction before it."""
+    return max((c.end() for c in _CLAUSE_START.finditer(text, 0, end)), default=0)
+
+
 def _clause_around(sentence: str, m: re.Match[str]) -> str:
     """The clause a match sits in, up to 40 characters on: "we had Arcadia in, and the team found yours easier" is
     about us, "Arcadia's demo was the best we have seen" is not."""
-    start = max((c.end() for c in _CLAUSE_START.finditer(sentence, 0, m.start())), default=0)
-    return sentence[start : m.end() + 40]
-
-
-def _names_competitor(text: str, competitors: Sequence[str]) -> bool:
-    return any(re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE) for name in competitors)
+    return sentence[clause_start(sentence, m.start()) : m.end() + 40]
 
 
 # ---------------------------------------------------------------------------
@@ -1497,8 +1497,7 @@ class _SentenceContext:
             return None if _THIRD_PERSON.search(before, firsts[-1].end()) else self.speaker
         if loose and not self.found and self.speaker:
             # a stance said in the speaker's own turn with nobody else its subject: "the demo was the best we've seen"
-            clause_start = max((m.end() for m in _CLAUSE_START.finditer(before)), default=0)
-            return None if _SOMEONE_ELSE.search(before, clause_start) else self.speaker
+            return None if _SOMEONE_ELSE.search(before, clause_start(before, len(before))) else self.speaker
         if not self.found and self.topic and not _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
             return self.topic
         if not self.found and self.owner and not (self.author.someone_else and _OWN_VOICE.search(before)):
