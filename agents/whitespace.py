@@ -81,6 +81,7 @@ class Unit:
     name: str
     aliases: tuple[str, ...]
     pattern: re.Pattern[str]
+    short: str  # the name without the words every sibling shares ("Corporate Services" of "Acme Corporate Services")
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         return [(m.start(), m.end()) for m in self.pattern.finditer(text)]
@@ -180,6 +181,24 @@ def _city(record: CrmRecord) -> str | None:
     return None
 
 
+_SMALL_WORDS = frozenset({"of", "and", "&", "the", "for", "de", "der", "und"})
+
+
+def _abbreviation_pattern(name: str) -> str | None:
+    """A regex for a two- or three-word name written with each word clipped or contracted, as notes do
+    ("Corp Svcs" for Corporate Services, "Reg. Ops" for Regional Operations): every word keeps its first letter
+    and then any of its letters in order, at least three in all."""
+    words = [w for w in _words(name) if w.lower() not in _SMALL_WORDS]
+    if not 2 <= len(words) <= 3 or any(len(w) < 4 or not w[:1].isupper() for w in words):
+        return None
+    parts = [
+        rf"(?=[{w[0]}]\w{{2}})[{w[0]}]" + "".join(f"(?:{re.escape(ch)})?" for ch in w[1:].lower()) + r"\.?"
+        for w in words
+    ]
+    small = "|".join(sorted(_SMALL_WORDS))
+    return r"(?<![\w\-])" + rf"[\s\-]+(?:(?:{small})[\s\-]+)?".join(parts) + r"(?![\w\-])"
+
+
 def account_units(evidence: AccountEvidence) -> list[Unit]:
     """The parent's child Accounts, each with its full name and the shorter names its siblings leave unambiguous."""
     records = unit_records(evidence)
@@ -230,7 +249,10 @@ def account_units(evidence: AccountEvidence) -> list[Unit]:
             _phrase_pattern(a) if len(a.split()) == 1 else f"(?i:{_phrase_pattern(a)})"
             for a in sorted(set(aliases), key=len, reverse=True)
         )
-        units.append(Unit(id=record.id, name=name, aliases=tuple(dict.fromkeys(aliases)), pattern=re.compile(body)))
+        if clipped := _abbreviation_pattern(rest or name):
+            body += f"|{clipped}"  # "Corp Svcs"
+        unit = Unit(record.id, name, tuple(dict.fromkeys(aliases)), re.compile(body), short=rest or name)
+        units.append(unit)
     return units
 
 
@@ -404,24 +426,6 @@ def _initialism(words: Sequence[str]) -> str | None:
     return "".join(letters).upper() if len(letters) >= 2 else None
 
 
-_SMALL_WORDS = frozenset({"of", "and", "&", "the", "for", "de", "der", "und"})
-
-
-def _abbreviation_pattern(name: str) -> str | None:
-    """A regex for a two- or three-word name written with each word clipped or contracted, as notes do
-    ("Corp Svcs" for Corporate Services, "Reg. Ops" for Regional Operations): every word keeps its first letter
-    and then any of its letters in order, at least three in all."""
-    words = [w for w in _words(name) if w.lower() not in _SMALL_WORDS]
-    if not 2 <= len(words) <= 3 or any(len(w) < 4 or not w[:1].isupper() for w in words):
-        return None
-    parts = [
-        rf"(?=[{w[0]}]\w{{2}})[{w[0]}]" + "".join(f"(?:{re.escape(ch)})?" for ch in w[1:].lower()) + r"\.?"
-        for w in words
-    ]
-    small = "|".join(sorted(_SMALL_WORDS))
-    return r"(?<![\w\-])" + rf"[\s\-]+(?:(?:{small})[\s\-]+)?".join(parts) + r"(?![\w\-])"
-
-
 def with_initialisms(evidence: AccountEvidence, products: list[Product], units: list[Unit]) -> tuple[
     list[Product], list[Unit]
 ]:
@@ -431,7 +435,7 @@ def with_initialisms(evidence: AccountEvidence, products: list[Product], units: 
     product_words = [
         _words(p.name)[1:] if brand and _words(p.name)[0] == brand else _words(p.name) for p in products
     ]
-    unit_words = [_words(u.aliases[1] if len(u.aliases) > 1 else u.name) for u in units]
+    unit_words = [_words(u.short) for u in units]
     people = {_initialism(_words(contact_name(c))) for c in evidence.contacts}
     found = Counter(i for ws in [*product_words, *unit_words] if (i := _initialism(ws)))
 
@@ -452,11 +456,6 @@ def with_initialisms(evidence: AccountEvidence, products: list[Product], units: 
         )
         if (initials := usable(words)) else u
         for u, words in zip(units, unit_words, strict=True)
-    ]
-    clipped = [_abbreviation_pattern(" ".join(words)) for words in unit_words]
-    units = [
-        replace(u, pattern=re.compile(f"{u.pattern.pattern}|{pattern}")) if pattern else u
-        for u, pattern in zip(units, clipped, strict=True)
     ]
     return products, units
 

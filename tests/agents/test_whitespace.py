@@ -579,3 +579,11 @@ def test_a_unit_written_with_its_words_clipped_is_that_unit() -> None:
     got = cells(draft(records, [note("n1", "2026-03-01", text)]))
     assert got[("Nimbus Edge", "Acme Corporate Services")].status is CellStatus.not_applicable
     assert got[("Nimbus Edge", "Acme Regional Lending")].status is CellStatus.whitespace
+
+
+def test_a_unit_s_initials_come_from_its_whole_name_when_no_word_is_shared_with_its_siblings() -> None:
+    records = units_and_products(["Group Treasury", "Retail Lending"], [(EDGE, "Nimbus Edge"), (LOGS, "Nimbus Logs")])
+    text = "GT runs no devices at all, so Nimbus Edge does not apply there."
+    got = cells(draft(records, [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Edge", "Group Treasury")].status is CellStatus.not_applicable
+    assert got[("Nimbus Edge", "Retail Lending")].status is CellStatus.whitespace
