@@ -51,7 +51,7 @@ from agents.stakeholders import (
     choose_stance,
     crm_buying_role,
     is_object,
-    read_hits,
+    read_account,
     same_title,
 )
 from agents.whitespace import CellNews, account_vocabulary, narrative_cells, weighed_competitors
@@ -367,6 +367,7 @@ class Statement:
     speaker: str | None = None
     heading: str = ""
     checkbox: str | None = None  # " " for an open action item, "x" for a done one
+    at: int = 0  # where in its source it was said, to tell what was said after it
 
 
 def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[list[Statement], list[str]]:
@@ -387,10 +388,14 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
             flagged.add(source.id)
             warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:100]!r}")
         lines = visible.split("\n")
-        headings, offset = [], 0
-        for line in lines:
+        # Headings and table headers are read off the whole source: a chunk may start below its heading.
+        source_lines = source.text.split("\n")
+        headings, table_heads, offset = [], set(), 0
+        for n, line in enumerate(source_lines):
             if heading_line := _HEADING.match(line):
                 headings.append((offset, heading_line.group("title")))
+            if _table_head(source_lines, n):
+                table_heads.add(line.strip())
             offset += len(line) + 1
         tainted = _tainted_lines(lines)
         for sentence in _pieces(split_sentences(visible, transcript=transcript, speakers=speakers_of(source))):
@@ -401,7 +406,7 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
                     said = lines[line_no].strip() if line_no in tainted else sentence.text
                     warnings.append(f"Skipped instruction-like text in source {source.id}: {said[:100]!r}")
                 continue
-            if _HEADING.match(lines[line_no]):
+            if _HEADING.match(lines[line_no]) or lines[line_no].strip() in table_heads:
                 continue
             text, offset, checkbox = sentence.text, 0, None
             if box := _CHECKBOX.match(text):
@@ -409,11 +414,12 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
             quote = text[offset:]
             if len(quote) > MAX_QUOTE:
                 quote = quote[:MAX_QUOTE].rsplit(" ", 1)[0]
-            heading = next((title for start, title in reversed(headings) if start <= sentence.start), "")
+            at = source.text.find(quote)
+            heading = next((title for start, title in reversed(headings) if start <= at), "")
             citation = Citation(source_id=source.id, quote=quote, locator=sentence.stamp or hit.locator)
             statements.setdefault(
                 (source.id, quote),
-                Statement(quote, citation, day, source.type, sentence.speaker, heading, checkbox),
+                Statement(quote, citation, day, source.type, sentence.speaker, heading, checkbox, at),
             )
     ordered = sorted(statements.values(), key=lambda s: (s.day or date.min, s.citation.source_id), reverse=True)
     return ordered, warnings
@@ -435,6 +441,26 @@ def _pieces(sentences: Iterable[Sentence]) -> Iterable[Sentence]:
             )
             start = match.end()
         yield replace(sentence, text=sentence.text[start:], start=sentence.start + start) if start else sentence
+
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*\|?\s*$")
+
+
+def _table_head(lines: Sequence[str], n: int) -> bool:
+    """A markdown table's header row or its rule ("| # | Action | Owner | Due |", "|---|---|"): no statement."""
+    below = lines[n + 1] if n + 1 < len(lines) else ""
+    return bool(_TABLE_RULE.match(lines[n]) or (_TABLE_ROW.match(lines[n]) and _TABLE_RULE.match(below)))
+
+
+def _table_cells(text: str) -> list[str] | None:
+    """A table row's cells, without a leading row number: "| 2 | Paper travellers | J. Novák |" → two cells."""
+    if not _TABLE_ROW.match(text.rstrip(".")):
+        return None
+    cells = [c.strip() for c in text.strip().rstrip(".").strip("|").split("|")]
+    if cells and re.fullmatch(r"#?\d{1,3}[.)]?", cells[0]):
+        cells = cells[1:]
+    return [c for c in cells if c] or None
 
 
 def _tainted_lines(lines: Sequence[str]) -> set[int]:
@@ -562,6 +588,8 @@ def claim_text(statement: Statement) -> str | None:
     pricing by Friday", never the pasted line.
     """
     text = with_digits(re.sub(r"\*\*|__|`", "", statement.text).strip())
+    if cells := _table_cells(text):
+        text = " — ".join(cells)  # a table row reads as its cells, not as pipes
     if statement.source_type is SourceType.call:
         return spoken_as_statement(text, statement.speaker)
     text = text[:1].upper() + text[1:]
@@ -619,8 +647,8 @@ _DAYNUM = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<dayword>" + "|".join(sorted(_OR
 _YEAR = r"(?:,?\s+(?P<year>20\d{2}))?"
 _TEXT_DATES = (
     re.compile(rf"\b{_MONTH}\s+(?:{_DAYNUM})\b{_YEAR}", re.IGNORECASE),
-    # "31 March", "31st of March", "30. April" (the German way)
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?{_MONTH}{_YEAR}", re.IGNORECASE),
+    # "31 March", "31st of March", "30. April" (the German way), "the thirty-first of March" (as said)
+    re.compile(rf"\b(?:{_DAYNUM})\.?\s+(?:of\s+)?{_MONTH}{_YEAR}", re.IGNORECASE),
     re.compile(r"\b(?P<iso>20\d{2}-\d{2}-\d{2})\b"),
     re.compile(r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:20)?\d{2})\b"),
     # "30.04.2027": day first, as everywhere that writes dates with dots
@@ -695,12 +723,19 @@ def dates_in(text: str, reference: date) -> list[TextDate]:
     return [found[k] for k in sorted(found)]
 
 
-_RENEWAL_WORD = re.compile(r"\brenew\w*|\bextension\b|\b(?:contract|term)\s+(?:end|ends|expir\w*)\b", re.IGNORECASE)
+_RENEWAL_WORD = re.compile(
+    r"\brenew\w*|\bextension\b|\b(?:contract|term)\s+(?:end|ends|expir\w*)\b"
+    r"|\bextend\w*\s+(?:the\s+|our\s+|their\s+)?(?:current\s+|existing\s+)?(?:contract|term|subscription|licen[cs]es?)\b",
+    re.IGNORECASE,
+)
 _MOVED = re.compile(
     r"\b(?:mov(?:e|es|ed|ing)|push(?:es|ed|ing)?(?:\s+out|\s+back)?|slip(?:s|ped|ping)?|slid|delay(?:s|ed)?"
     r"|postpon\w+|extension\s+(?:letter\s+)?(?:to|until|till)|extend(?:s|ed|ing)?\b(?=[^.]{0,60}\b(?:to|until|till)\b)"
     r"|pull(?:s|ed)?\s+(?:in|forward)|brought\s+forward|shift(?:s|ed)?|reschedul\w+|realign\w*"
-    r"|now\s+(?:renew\w*|due|clos\w*|expected|lands?)|new\s+(?:renewal\s+)?(?:date|term\s+starts))\b"
+    r"|now\s+(?:renew\w*|due|clos\w*|expected|lands?)|new\s+(?:renewal\s+)?(?:date|term\s+starts)"
+    # "extend the contract by three months, so the end date will be ..."
+    r"|extend\w*\s+(?:[\w-]+\s+){0,4}?by\s+(?:[\w-]+\s+)?(?:weeks?|months?|quarters?|years?)"
+    r"|(?:end|renewal|expiry)\s+date\s+(?:will\s+be|would\s+be|is\s+now|becomes))\b"
     # "the renewal is now **30 April 2027**": now, then the date itself
     r"|\bnow\s+(?:on\s+|for\s+)?(?:[*_]{1,2})?(?=\d{1,2}(?:st|nd|rd|th)?[\s./-]|\d{4}-\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep"
     r"|oct|nov|dec)[a-z]*\.?\s+\d)",
@@ -732,9 +767,11 @@ def moved_renewal_dates(statements: Sequence[Statement], crm_day: date | None, a
     moves = []
     for statement in statements:
         text = statement.text
-        if not _RENEWAL_WORD.search(text) or not (cue := _MOVED.search(text)) or _UNSETTLED.search(text):
+        if not _RENEWAL_WORD.search(text) or not (cue := _MOVED.search(text)):
             continue
         reference = statement.day or as_of
+        if _UNSETTLED.search(text) and not _restated_later(statement, statements, reference):
+            continue
         # The date the move goes to comes first after the cue ("moving to 31 March 2027 (Liam's email of 15 Sept)"),
         # and a renewal never moves into the past of the sentence that moves it.
         candidates = [
@@ -745,6 +782,18 @@ def moved_renewal_dates(statements: Sequence[Statement], crm_day: date | None, a
         if candidates and candidates[0].day != crm_day:
             moves.append(MovedDate(candidates[0].day, candidates[0].label, statement))
     return moves
+
+
+def _restated_later(proposal: Statement, statements: Sequence[Statement], reference: date) -> bool:
+    """A proposed date is settled when the same conversation or note names that date again after it
+    ("we propose to extend to the thirty-first of March" ... "So, thirty-first of March. This is final.")."""
+    proposed = {d.day for d in dates_in(proposal.text, reference) if d.day > reference}
+    return any(
+        s.citation.source_id == proposal.citation.source_id
+        and s.at > proposal.at
+        and proposed & {d.day for d in dates_in(s.text, s.day or reference)}
+        for s in statements
+    )
 
 
 # A milestone of the decision other than the renewal, whose date a move changes: "the committee got pushed —
@@ -1094,7 +1143,7 @@ def relationship_changes(
         if view.role is None and stakeholder.buying_role is not BuyingRole.unknown:
             view.role = stakeholder.buying_role
 
-    reading = read_hits(hits, evidence, directory, competitor_names(evidence))
+    reading = read_account(hits, evidence, directory)
     for key, person in reading.new_people.items():
         people.setdefault(key, PersonView(key, person.name))
     days = {sid: source_day(s) for sid, s in evidence.sources.items()}

@@ -964,6 +964,14 @@ _AUTOMATIC = re.compile(r"\bauto(?:matic)?[- ]?(?:reply|response)\b|\bout[- ]of[
                         re.IGNORECASE)
 
 
+# The act did not happen, or was done to them: "Dirk was invited but did not come", "hasn't answered".
+_NOT_DONE = re.compile(
+    r"(?:\b(?:not|never|yet\s+to|failed\s+to|refused\s+to)\b|n['’]t\b)"
+    r"|\b(?:was|were|been|being|is|are|gets?|got)\s+\w+ed\s*$",
+    re.IGNORECASE,
+)
+
+
 def directly_engaged(sentence: str, mention: Mention) -> bool:
     """Whether the sentence shows the mentioned person communicating with us, not merely named (an
     automatic reply is not them)."""
@@ -973,8 +981,9 @@ def directly_engaged(sentence: str, mention: Mention) -> bool:
     before = sentence[max(0, mention.start - 40) : mention.start]
     if _POSSESSIVE.match(after):  # "Robert's EA says": someone else spoke
         return bool(_POSSESSIVE_MESSAGE.match(after))
+    acted = _ENGAGED_AFTER.search(after)
     return bool(
-        _ENGAGED_AFTER.search(after)
+        (acted and not _NOT_DONE.search(acted.group()))
         or _ENGAGED_BEFORE.search(before)
         or _QUOTED_AFTER.match(after)
         or _TOOK_PART.match(after)
@@ -1375,6 +1384,14 @@ def read_hits(
             elif len(people) == 1 and not _STARTS_WITH_PRONOUN.match(sentence.text):
                 last_person = people[0]  # the one person named: a following "she" means them
     return reading
+
+
+def read_account(hits: Sequence[Hit], evidence: AccountEvidence, directory: Directory) -> _Reading:
+    """What the retrieved evidence says of the directory's people, with the account's own product names and its
+    competitors as notes call them: the one reading both the stakeholder map and the QBR brief draw on."""
+    ours = our_names(evidence)
+    competitors = competitor_aliases(evidence, [*ours, *(p.name for p in directory.people.values())])
+    return read_hits(hits, evidence, directory, competitors, ours)
 
 
 _BLOCK_START = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#{1,6})\s")  # a bullet, numbered item or heading starts afresh
@@ -2107,9 +2124,7 @@ def stakeholder_changes(
     outsiders = [c for c in evidence.contacts if c.id not in proposals and contact_name(c)]
     for contact in outsiders:  # known by name, so nothing said about them lands on someone else or reads as new
         directory.add(Person(contact.id, contact_name(contact)))
-    ours = our_names(evidence)
-    competitors = competitor_aliases(evidence, [*ours, *(p.name for p in directory.people.values())])
-    reading = read_hits(hits, evidence, directory, competitors, ours)
+    reading = read_account(hits, evidence, directory)
     for contact in outsiders:
         reading.new_people.pop(contact.id, None)
     for key, person in list(directory.people.items()):

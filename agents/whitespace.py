@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from agents.context import AccountEvidence, contact_name, parse_day
-from agents.crm import is_lost, is_open, line_value, live_asset, number, unit_records
+from agents.crm import competitor_name, is_lost, is_open, line_value, live_asset, number, unit_records
 from agents.reading import (
     Sentence,
     is_hedged,
@@ -30,6 +30,7 @@ from agents.reading import (
     untrusted_blocks,
     visible_text,
 )
+from agents.stakeholders import TITLE_WORDS
 from plans.diff import proposed_change
 from plans.models import AccountPlan, Change, Citation, WhitespaceCell
 from plans.names import display_name, normalize_name
@@ -327,7 +328,8 @@ _NOT_APPLICABLE = re.compile(
     r"|\bout\s+of\s+scope\b|\boff\s+the\s+(?:whitespace\s+)?(?:list|table)\b"
     r"|\b(?:isn['’]t|is\s+not|aren['’]t|are\s+not|won['’]t\s+be|will\s+not\s+be)\s+(?:really\s+)?(?:applicable|relevant"
     r"|suitable|needed|an?\s+(?:good\s+)?(?:fit|option|use\s+case))\b"
-    r"|\b(?:can['’]t|cannot|can\s+not|won['’]t)\s+(?:go\s+(?:in|into|on)|be\s+(?:used|deployed|installed|rolled\s+out)"
+    r"|\b(?:can['’]t|cannot|can\s+not|won['’]t)\s+(?:go\s+(?:in|into|on)|be\s+(?:used|deployed|installed|rolled\s+out"
+    r"|applied|implemented|retrofitted|fitted|connected|integrated|supported)"
     r"|work|run|apply|use|adopt|have)\b|\boff\s+the\s+table\b|\bnot\s+allowed\s+(?:to\s+)?(?:use|have|run)\b"
     r"|\bno\s+(?:business\s+)?case\s+for\b|\bmakes?\s+no\s+sense\b|\birrelevant\b|\bnot\s+(?:in|within)\s+scope\b"
     r"|\b(?:prohibited|not\s+permitted|ruled\s+out)\b",
@@ -380,6 +382,9 @@ class Vocabulary:
     units: list[Unit]
     competitors: list[str]
     not_competitor: frozenset[str]  # lower-cased words of people, units, our brand and products
+    # The one product a competitor is on record against (its CRM deals sell only that product), so that
+    # "Southampton runs Portwise" says which cell it holds though the sentence names no product of ours.
+    competes_with: dict[str, str] = field(default_factory=dict)
 
     def products_in(self, text: str) -> dict[str, list[tuple[int, int]]]:
         return {p.name: spans for p in self.products if (spans := p.spans(text))}
@@ -398,9 +403,12 @@ class Vocabulary:
                 return known
         kept = []
         for word in words:
-            bare = word.strip(".,'’").lower()
-            if bare in _COMMON_CAPITALS or bare in self.not_competitor or bare.upper() in _FUNCTION_ACRONYMS:
-                break  # "Corp Svcs is HR and legal only" names no competitor "HR"
+            bare = re.sub(r"['’]s$", "", word.strip(".,'’")).lower()  # "Gemma's team" is Gemma's
+            if (
+                bare in _COMMON_CAPITALS or bare in self.not_competitor or bare in TITLE_WORDS
+                or bare.upper() in _FUNCTION_ACRONYMS
+            ):
+                break  # "Corp Svcs is HR and legal only" names no competitor "HR", "she is Director of ..." none
             kept.append(word.strip(".,"))
         if not kept or len(kept) > 2 or len(kept[0]) < 2:  # "are N/A" names no competitor "N"
             return None
@@ -482,7 +490,28 @@ def vocabulary(evidence: AccountEvidence, products: list[Product], units: list[U
         for speaker in source.metadata.get("speakers", []) or []:
             ours.update(w.lower() for w in _words(str(speaker)))
     competitor_words = {w.lower() for c in competitors for w in _words(c)}
-    return Vocabulary(products, units, competitors, frozenset(ours - competitor_words))
+    return Vocabulary(
+        products, units, competitors, frozenset(ours - competitor_words), _competes_with(evidence, products)
+    )
+
+
+def _competes_with(evidence: AccountEvidence, products: list[Product]) -> dict[str, str]:
+    """Each CRM competitor whose deals (OpportunityCompetitor → Opportunity → line items) sell one product only."""
+    names = {p.id: p.name for p in products}
+    sold: dict[str, set[str]] = defaultdict(set)
+    for item in evidence.of_type("OpportunityLineItem"):
+        if (product := names.get(item.get("Product2Id"))) and item.get("OpportunityId"):
+            sold[str(item.get("OpportunityId"))].add(product)
+    against: dict[str, set[str]] = defaultdict(set)
+    for record in evidence.of_type("OpportunityCompetitor"):
+        name = competitor_name(record)
+        if name and (opportunity := record.get("OpportunityId")):
+            against[name] |= sold.get(str(opportunity)) or {"?"}  # a deal with no line items could be anything
+    return {
+        name: next(iter(sold_against))
+        for name, sold_against in against.items()
+        if len(sold_against) == 1 and "?" not in sold_against
+    }
 
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
@@ -647,6 +676,8 @@ def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line
                 if any(clause_start <= s < clause_end for s, _ in spans)
             }
             named = list(in_clause) or ([] if products_here else list(line.label_products))
+            if not named and not products_here and competitor in vocab.competes_with:
+                named = [vocab.competes_with[competitor]]
             citation = cite([span])
             for product in named:
                 for unit in units:

@@ -148,6 +148,44 @@ def test_a_floated_move_does_not_change_the_renewal_date() -> None:
     assert "renews on December 31, 2026" in claim.text and "moved" not in claim.text
 
 
+def spoken(*lines: str, day: str = "2026-08-06") -> Source:
+    text = "\n".join(f"[00:0{i}:00] {line}" for i, line in enumerate(lines))
+    return Source.model_validate({"id": "c-1", "type": "call", "title": "Renewal", "date": day, "text": text})
+
+
+def test_a_proposed_date_said_again_later_in_the_call_is_settled() -> None:
+    call = spoken(
+        "Lucie Svobodova: Our proposal is: we extend the current contract by three months under the same "
+        "conditions, so the end date will be the thirty-first of March 2027.",
+        "Sharon Mitchell: Okay, understood.",
+        "Lucie Svobodova: So, thirty-first of March. This is final from our side.",
+    )
+    brief, _ = draft(evidence([renewal()], [call], as_of="2026-08-31"))
+    claim = next(c for c in brief.summary if "renew" in c.text)
+    assert "now renews on March 31, 2027" in claim.text
+
+
+def test_a_proposed_date_nobody_repeats_stays_a_proposal() -> None:
+    call = spoken(
+        "Lucie Svobodova: Our proposal is: we extend the current contract by three months, so the end date "
+        "will be the thirty-first of March 2027.",
+        "Sharon Mitchell: We'll have to take that back to our finance team.",
+    )
+    brief, _ = draft(evidence([renewal()], [call], as_of="2026-08-31"))
+    assert "renews on December 31, 2026" in text_of(brief)
+
+
+def test_a_table_of_actions_gives_its_rows_not_its_header() -> None:
+    table = (
+        "## Actions\n\n| # | Action | Owner | Due |\n|---|--------|-------|-----|\n"
+        "| 1 | Send the renewal quote to procurement | Jan Novak | 30.09.2026 |\n"
+    )
+    brief, _ = draft(evidence([], [note("n1", "2026-09-02", table)], as_of="2026-09-30"))
+    said = text_of(brief)
+    assert "Send the renewal quote to procurement — Jan Novak — 30.09.2026" in said
+    assert "| Action |" not in said and "---" not in said and "|" not in said
+
+
 def test_a_crm_update_newer_than_the_note_keeps_the_crm_date() -> None:
     account = evidence(
         [renewal(LastModifiedDate="2026-09-25T10:00:00.000+0000")],
@@ -699,7 +737,11 @@ def test_a_newer_figure_for_the_deal_than_the_crm_s_is_said_against_it(said: str
 
 
 @pytest.mark.parametrize(
-    "written", ["30.04.2027", "30/04/2027", "04/30/2027", "the 30th of April 2027", "30. April 2027", "30 Apr 2027"]
+    "written",
+    [
+        "30.04.2027", "30/04/2027", "04/30/2027", "the 30th of April 2027", "30. April 2027", "30 Apr 2027",
+        "the thirtieth of April 2027",
+    ],
 )
 def test_a_date_is_read_however_the_writer_writes_it(written: str) -> None:
     (found,) = dates_in(f"The go-live moved to {written}.", date(2026, 9, 1))

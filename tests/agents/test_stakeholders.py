@@ -431,3 +431,14 @@ def test_a_note_fragment_opening_with_praise_is_about_the_person_just_named() ->
 def test_someone_who_has_left_engaged_with_us_before_leaving() -> None:
     gone = note("note-gone", "2026-03-20", "Robert Diaz has left the company.")
     assert _stances([gone])["Robert Diaz"] is Stance.neutral
+
+
+def test_an_invitation_they_ignored_or_a_request_they_never_answered_is_no_engagement() -> None:
+    dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager")
+    for text, stance in [
+        ("Dirk Wouters from IT was invited to the demo but did not come.", Stance.unknown),
+        ("Dirk Wouters (IT) hasn't answered my briefing request.", Stance.unknown),
+        ("Dirk Wouters never replied to the deck.", Stance.unknown),
+        ("Dirk Wouters answered my briefing request.", Stance.neutral),
+    ]:
+        assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance, text

@@ -478,6 +478,7 @@ def test_more_ways_of_saying_a_product_does_not_apply() -> None:
     for text in (
         "For Acme Lending, Nimbus Edge is ruled out: every branch is leased and the landlord owns the network.",
         "Nimbus Edge makes no sense for Acme Lending: there are no devices of their own.",
+        "So Edge cannot be applied at Acme Lending as long as those old terminals are in service.",
     ):
         got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
         assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable, text
@@ -587,3 +588,32 @@ def test_a_unit_s_initials_come_from_its_whole_name_when_no_word_is_shared_with_
     got = cells(draft(records, [note("n1", "2026-03-01", text)]))
     assert got[("Nimbus Edge", "Group Treasury")].status is CellStatus.not_applicable
     assert got[("Nimbus Edge", "Retail Lending")].status is CellStatus.whitespace
+
+
+def test_a_competitor_on_record_against_one_product_holds_that_product_where_a_note_names_it_alone() -> None:
+    lost = record(
+        "Opportunity", LENDING_EDGE, Name="Lending - Edge", AccountId=LENDING, StageName="Closed Lost",
+        IsClosed=True, IsWon=False, CloseDate="2026-04-17",
+    )
+    item = record(
+        "OpportunityLineItem", "00kA00000000003AAA", OpportunityId=LENDING_EDGE, Product2Id=EDGE, TotalPrice=140000
+    )
+    winner = record("OpportunityCompetitor", "00JA00000000001AAA", OpportunityId=LENDING_EDGE, CompetitorName="Samsara")
+    said = note("n1", "2026-08-01", "Acme Treasury already runs its branch fleet on Samsara, signed last year.")
+
+    got = cells(draft(matrix_records(lost, item, winner), [said]))
+
+    assert (got[("Nimbus Edge", "Acme Treasury")].status, got[("Nimbus Edge", "Acme Treasury")].competitor) == (
+        CellStatus.competitor, "Samsara"
+    )
+    assert got[("Nimbus Logs", "Acme Treasury")].status is CellStatus.whitespace
+
+
+def test_a_person_or_a_title_is_no_competitor() -> None:
+    people = [record("Contact", "003A00000000001AAA", AccountId=ACCOUNT_ID, FirstName="Gemma", LastName="Thornton")]
+    for text in (
+        "Acme Treasury wants to look at Nimbus Edge with Gemma's team.",
+        "Now she is Director of Nimbus Edge rollouts for Acme Treasury.",
+    ):
+        got = cells(draft([*matrix_records(), *people], [note("n1", "2026-08-01", text)]))
+        assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.whitespace, text
