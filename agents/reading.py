@@ -193,6 +193,7 @@ def masked_spans(
         spans += hidden_spans(text) if recorded is None else [(a, b) for a, b in recorded]
     if source_type is SourceType.crm:
         spans += structured_spans(text, metadata.get("fields", {}))
+    spans += boilerplate_spans(text)
     masked = text
     for start, end in spans:
         masked = masked[:start] + "\n" * (end - start) + masked[end:]
@@ -200,6 +201,27 @@ def masked_spans(
         masked, transcript=source_type is SourceType.call, crm_fields=source_type is SourceType.crm
     )
     return sorted(set(spans))
+
+
+# An email's legal footer says "confidential" of every message, so it tells nothing about its sender.
+_BOILERPLATE = re.compile(
+    r"\b(?:this|the)\s+(?:e-?mail|message|communication|transmission)\b[^.:;\n]{0,80}?\b(?:is|are|may\s+be|contains?)\s+"
+    r"(?:\w+\s+){0,2}?(?:confidential|privileged)|\bintended\s+(?:solely\s+|only\s+)?(?:for\s+(?:the\s+)?(?:use\s+of\s+)?"
+    r"(?:the\s+)?)?(?:named\s+)?(?:recipients?|addressees?)\b|\bif\s+you\s+(?:are\s+not|have\s+received\s+this)\b"
+    r"|\bconsider\s+the\s+environment\s+before\s+printing\b",
+    re.IGNORECASE,
+)
+
+
+def boilerplate_spans(text: str) -> list[tuple[int, int]]:
+    """The lines of an email's legal footer ("This email and any files transmitted with it are confidential
+    and intended solely for the use of the addressee."), which are not evidence of anything."""
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        if _BOILERPLATE.search(line):
+            spans.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return spans
 
 
 def untrusted_blocks(source: Source) -> list[str]:

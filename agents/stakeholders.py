@@ -1178,6 +1178,11 @@ def is_object(sentence: str, mention: Mention) -> bool:
     )
 
 
+_SUBORDINATE_START = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:since|as|because|after|when|now\s+that|while|although|though|once|if|with)\b", re.IGNORECASE
+)
+
+
 def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = False) -> str | None:
     """The key of the person a cue is about: the nearest mention before it in the same clause, else just after it."""
     before = [m for m in found if m.end <= cue.start]
@@ -1189,7 +1194,11 @@ def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = F
         if len(gap.split()) <= 12 and not _CLAUSE_BREAK.search(gap) and not _OTHER_SUBJECT.search(gap):
             return nearest.key
     after = [m for m in found if m.start >= cue.end]
-    if after and len(sentence[cue.end : after[0].start].split()) <= 3 and not is_object(sentence, after[0]):
+    # "Left in May: Dana", "promoted to VP, Dana Wu" — but not the subject of the next clause ("Since he is gone,
+    # Sabine did the planning").
+    if after and len(sentence[cue.end : after[0].start].split()) <= 3 and not is_object(sentence, after[0]) and not (
+        _SUBORDINATE_START.match(sentence[: cue.start]) and re.search(r"[,;]", sentence[cue.end : after[0].start])
+    ):
         return after[0].key
     inside = [m for m in found if m.start >= cue.start and m.end <= cue.end]
     if inside:

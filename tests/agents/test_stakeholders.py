@@ -442,3 +442,19 @@ def test_an_invitation_they_ignored_or_a_request_they_never_answered_is_no_engag
         ("Dirk Wouters answered my briefing request.", Stance.neutral),
     ]:
         assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance, text
+
+
+def test_an_email_s_legal_footer_is_no_inside_information() -> None:
+    footer = (
+        "From: Tom Berg\nTo: Sam Rivers\n\nSam, please send the pen test summary. Tom\n\n"
+        "This email and any files transmitted with it are confidential and intended solely for the use of the "
+        "addressee."
+    )
+    email = record("Task", "00TA00000000093AAA", WhoId=TOM, Subject="Email: Re: questionnaire",
+                   ActivityDate="2026-03-02", Status="Completed", Type="Email", Description=footer)
+    assert _stances([], [email])["Tom Berg"] is not Stance.coach
+
+
+def test_someone_gone_in_a_subordinate_clause_is_not_the_subject_of_the_next_one() -> None:
+    said = "Since the old CFO is gone, Maria Lopez did the whole planning again."
+    assert _people_after(said)["Maria Lopez"].status is StakeholderStatus.active
