@@ -1179,7 +1179,8 @@ def is_object(sentence: str, mention: Mention) -> bool:
 
 
 _SUBORDINATE_START = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?:since|as|because|after|when|now\s+that|while|although|though|once|if|with)\b", re.IGNORECASE
+    r"^\W*(?:\w+\W+){0,3}?(?:since|as|because|after|when|now\s+that|while|although|though|once|if|with)\b",
+    re.IGNORECASE,
 )
 
 
