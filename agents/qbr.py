@@ -377,8 +377,8 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
     flagged: set[str] = set()
     for hit in hits:
         source = evidence.sources.get(hit.source_id)
-        if source is None or source.type is SourceType.crm:
-            continue
+        if source is None or (source.type is SourceType.crm and source.metadata.get("sobject") not in _ACTIVITIES):
+            continue  # a CRM record's fields are read as facts; what people wrote in an activity is evidence
         day = source_day(source)
         if day is not None and day > evidence.as_of:
             continue
@@ -424,6 +424,9 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
     ordered = sorted(statements.values(), key=lambda s: (s.day or date.min, s.citation.source_id), reverse=True)
     return ordered, warnings
 
+
+# CRM records whose free text is someone's account of a call, a meeting, an email or an issue.
+_ACTIVITIES = frozenset({"Task", "Event", "Case"})
 
 _RUN_ON = re.compile(r"(?<=\d[MmKkBb%])\.\s+(?=[A-Z])")
 

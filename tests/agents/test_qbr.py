@@ -819,3 +819,14 @@ def test_a_result_written_as_an_arrow_or_from_a_figure_to_another_is_value_deliv
 def test_a_departure_is_stated_the_way_the_evidence_says_it(said: str, stated: str) -> None:
     brief, _ = draft(_people_account(note("n-2", "2026-08-04", said)))
     assert stated in [c.text for c in brief.relationship_changes]
+
+
+def test_what_a_logged_email_or_call_summary_says_is_evidence_for_the_brief() -> None:
+    email = record(
+        "Task", "00TA00000000077AAA", Subject="Email: RE: renewal", ActivityDate="2026-09-10", Status="Completed",
+        TaskSubtype="Email",
+        Description="From: Lucy Barraclough\nTo: Sam Rivers\n\nHeads up: Stackwell have pitched the whole renewal to "
+        "our CFO at 20% under your number.",
+    )
+    brief, _ = draft(evidence([renewal(), email], [], as_of="2026-09-30"))
+    assert "Stackwell" in text_of(brief)
