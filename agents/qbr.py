@@ -668,6 +668,7 @@ class TextDate:
     day: date
     label: str
     start: int
+    end: int = 0
 
 
 def _on_or_after(month: int, day: int, year: int | None, reference: date) -> date | None:
@@ -722,7 +723,7 @@ def dates_in(text: str, reference: date) -> list[TextDate]:
                     )
                 day = _on_or_after(month, number, year, reference) if number else None
             if day is not None and m.start() not in found:
-                found[m.start()] = TextDate(day, label or format_day(day), m.start())
+                found[m.start()] = TextDate(day, label or format_day(day), m.start(), m.end())
     return [found[k] for k in sorted(found)]
 
 
@@ -758,6 +759,10 @@ _REPLACED_DATE = re.compile(
 )
 
 
+# "Jan 31 -> Mar 31", "15 Dec to 30 Jun": the first date is the one replaced.
+_BECAME = re.compile(r"\s*(?:[*_]{1,2})?\s*(?:->|→|=>|—>|to|until|till)\s*(?:[*_]{1,2})?\s*", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class MovedDate:
     day: date
@@ -777,10 +782,12 @@ def moved_renewal_dates(statements: Sequence[Statement], crm_day: date | None, a
             continue
         # The date the move goes to comes first after the cue ("moving to 31 March 2027 (Liam's email of 15 Sept)"),
         # and a renewal never moves into the past of the sentence that moves it.
+        named = dates_in(text, reference)
         candidates = [
             d
-            for d in dates_in(text, reference)
+            for d in named
             if d.start >= cue.start() and not _REPLACED_DATE.search(text[: d.start]) and d.day > reference
+            and not any(_BECAME.fullmatch(text[d.end : later.start]) for later in named if later.start > d.start)
         ]
         if candidates and candidates[0].day != crm_day:
             moves.append(MovedDate(candidates[0].day, candidates[0].label, statement))
@@ -1490,10 +1497,17 @@ _UNSURE_FIGURE = re.compile(
 )
 
 
+# A sentence whose subject is what the deal costs ("Amount cut $1.45M -> $1.18M (600 -> 480 seats)").
+_ABOUT_THE_PRICE = re.compile(
+    r"^\W*(?:the\s+|our\s+|their\s+)?(?:amount|price|pricing|budget|deal|renewal|quote|scope|acv|tcv|contract\s+value)\b",
+    re.IGNORECASE,
+)
+
+
 def is_value(text: str) -> bool:
     """Whether a sentence reports an outcome we delivered: a direction word and a measured quantity, not a price."""
     text = with_digits(text)
-    if not _OUTCOME.search(text) or _UNSURE_FIGURE.search(text):
+    if not _OUTCOME.search(text) or _UNSURE_FIGURE.search(text) or _ABOUT_THE_PRICE.match(text):
         return False
     for match in measured(text):
         # a sum of money is a price or a budget wherever the sentence says so; other figures, only next to it
@@ -1545,6 +1559,13 @@ _ACTION_CUE = re.compile(
 _WANTS = re.compile(r"\b(?:wants?|needs?|requested|requests|expects?|is\s+waiting\s+for)\b", re.IGNORECASE)
 
 
+# A section's own label ("**Asks / next steps**") is no ask, and a line labelled as a risk's mitigation is the risk's.
+_NOT_AN_ASK = re.compile(
+    r"^\W*(?:(?:asks?|actions?|next\s+steps?|to-?dos?|follow[- ]?ups?|open\s+items?)\W*)+$|^\W*mitigation\s*[:\-–—]",
+    re.IGNORECASE,
+)
+
+
 def _complete_ask(statement: Statement, directory: Directory, as_of: date) -> bool:
     """Whether an ask says who and by when (DESIGN.md): a customer owner and a date still ahead."""
     due = any(d.day >= as_of for d in dates_in(statement.text, statement.day or as_of))
@@ -1572,6 +1593,8 @@ def ask_claims(
         )
         dated_request = bool(_WANTS.search(statement.text)) and bool(dates_in(statement.text, statement.day or since))
         if not (is_action or dated_request or _ACTION_CUE.search(statement.text)) or not stands_alone(statement):
+            continue
+        if _NOT_AN_ASK.match(statement.text):
             continue
         if len(statement.text) <= MAX_ASK_CHARS:
             candidates.append(statement)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -104,6 +104,38 @@ def split_sentences(
                 )
             )
     return sentences
+
+
+# A chat line pasted into a note: "[10:42] Priya S: ...", "10:42 AM Dana Whitfield: ...", "> **Dana** 09:12: ...".
+_CHAT_LINE = re.compile(
+    r"^\s*(?:[>\-*•]\s*)*(?:\[?(?P<stamp>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)\]?\s*[-–—]?\s*)"
+    r"(?:\*\*|__)?(?P<writer>[^:\n\[\]*_]{2,40}?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s+(?=\S)"
+)
+
+
+def chat_lines(text: str, sentences: Sequence[Sentence]) -> list[Sentence]:
+    """A note's sentences with each pasted chat line's "[10:42] Priya S:" label taken off and kept as the
+    sentence's `speaker`: the label says who wrote the line, it is not a person the line talks about."""
+    labels: dict[int, tuple[int, str, str]] = {}  # line start → (body start, writer, stamp)
+    offset = 0
+    for line in text.split("\n"):
+        if m := _CHAT_LINE.match(line):
+            labels[offset] = (offset + m.end(), m.group("writer").strip(), m.group("stamp"))
+        offset += len(line) + 1
+    if not labels:
+        return list(sentences)
+    out = []
+    for sentence in sentences:
+        line_start = text.rfind("\n", 0, sentence.start) + 1
+        if line_start not in labels:
+            out.append(sentence)
+            continue
+        body, writer, stamp = labels[line_start]
+        if sentence.end <= body:
+            continue  # the label alone
+        start = max(sentence.start, body)
+        out.append(replace(sentence, text=text[start : sentence.end], start=start, speaker=writer, stamp=stamp))
+    return out
 
 
 def _sentence_spans(line: str, begin: int) -> Iterable[tuple[int, int]]:

@@ -33,6 +33,7 @@ from agents.crm import (
 from agents.reading import (
     MONTH_WORD,
     Sentence,
+    chat_lines,
     is_hedged,
     looks_like_instruction,
     names_any,
@@ -1178,6 +1179,8 @@ def is_object(sentence: str, mention: Mention) -> bool:
     )
 
 
+# "Priya shared how the ELN year has gone": what follows "how" has a subject of its own.
+_CLAUSE_OF_ITS_OWN = re.compile(r"\b(?:how|what|why|where|whether)\b", re.IGNORECASE)
 _SUBORDINATE_START = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:since|as|because|after|when|now\s+that|while|although|though|once|if|with)\b",
     re.IGNORECASE,
@@ -1192,7 +1195,10 @@ def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = F
         gap = sentence[nearest.end : cue.start]
         if _POSSESSED.match(gap):
             return None  # "Priya's deputy was promoted": the deputy is the subject, not Priya
-        if len(gap.split()) <= 12 and not _CLAUSE_BREAK.search(gap) and not _OTHER_SUBJECT.search(gap):
+        if (
+            len(gap.split()) <= 12 and not _CLAUSE_BREAK.search(gap) and not _OTHER_SUBJECT.search(gap)
+            and not _CLAUSE_OF_ITS_OWN.search(gap)
+        ):
             return nearest.key
     after = [m for m in found if m.start >= cue.end]
     # "Left in May: Dana", "promoted to VP, Dana Wu" — but not the subject of the next clause ("Since he is gone,
@@ -1322,8 +1328,8 @@ def read_hits(
                 if any(d.start < cue.end and cue.start < d.end for d in leaving):
                     continue  # "Jonah joined Summit Trail as CTO": joining someone else is leaving us
                 name = cue.name or (display_name(sentence.speaker) if cue.first_person and sentence.speaker else None)
-                if not name or not plausible_name(name):
-                    continue
+                if not name or not plausible_name(name) or any(w.lower() in not_names for w in name.split()):
+                    continue  # "Helix/Qualis Tomasz": a product's word makes no new person
                 if directory.resolve(name) is None:
                     person = Person(person_key(name), " ".join(name.split()))
                     directory.add(person)
@@ -1342,9 +1348,10 @@ def read_hits(
         named: list[str] = []  # people named so far in this paragraph (or speaker's turn)
         informants: list[str] = []  # people this paragraph shows telling us things
         previous: Sentence | None = None
-        for sentence in split_sentences(
-            visible, transcript=source.type is SourceType.call, speakers=speakers_of(source)
-        ):
+        sentences = split_sentences(visible, transcript=source.type is SourceType.call, speakers=speakers_of(source))
+        if source.type is not SourceType.call:
+            sentences = chat_lines(visible, sentences)
+        for sentence in sentences:
             gap = visible[previous.end : sentence.start] if previous is not None else ""
             line = visible[visible.rfind("\n", 0, sentence.start) + 1 : sentence.start + 1]
             new_block = "\n\n" in gap or ("\n" in gap and _BLOCK_START.match(line))
@@ -1359,7 +1366,10 @@ def read_hits(
                     )
                 continue
             found = directory.find(sentence.text)
-            speaker = directory.resolve(sentence.speaker) if sentence.speaker else None
+            writer = directory.resolve(sentence.speaker) if sentence.speaker else None
+            # A chat line pasted into a note shows its writer talking with us, but its "I" is read no further
+            # (a note's "I" is its author's), so the writer is engaged and speaks for no cue.
+            speaker = writer if source.type is SourceType.call else None
             context = _SentenceContext(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
                 not_names, topics.get(bisect_right(line_starts, at + sentence.start) - 1) if topics else None,
@@ -1381,9 +1391,9 @@ def read_hits(
                 reading.engaged[last_person] = context.finding(
                     last_person, "engaged", True, Cue(0, len(sentence.text), True)
                 )
-            if speaker is not None and speaker.key not in reading.engaged:
-                reading.engaged[speaker.key] = context.finding(
-                    speaker.key, "engaged", True, Cue(0, len(sentence.text), True)
+            if writer is not None and writer.key not in reading.engaged:
+                reading.engaged[writer.key] = context.finding(
+                    writer.key, "engaged", True, Cue(0, len(sentence.text), True)
                 )
             if source.type is SourceType.note:
                 informants += [m.key for m in found if directly_engaged(sentence.text, m)]

@@ -153,6 +153,16 @@ def spoken(*lines: str, day: str = "2026-08-06") -> Source:
     return Source.model_validate({"id": "c-1", "type": "call", "title": "Renewal", "date": day, "text": text})
 
 
+@pytest.mark.parametrize(
+    "said", ["Renewal moved Jan 31 -> **Mar 31 2027**.", "The renewal slipped from 31 Jan to 31 Mar 2027.",
+             "Renewal moves 31 Jan → 31 Mar 2027 (their FY27 plan)."]
+)
+def test_a_renewal_moved_from_one_date_to_another_reads_the_second(said: str) -> None:
+    account = evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30")
+    claim = next(c for c in draft(account)[0].summary if "renew" in c.text)
+    assert "now renews on March 31, 2027" in claim.text
+
+
 def test_a_proposed_date_said_again_later_in_the_call_is_settled() -> None:
     call = spoken(
         "Lucie Svobodova: Our proposal is: we extend the current contract by three months under the same "

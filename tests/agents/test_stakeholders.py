@@ -458,3 +458,8 @@ def test_an_email_s_legal_footer_is_no_inside_information() -> None:
 def test_someone_gone_in_a_subordinate_clause_is_not_the_subject_of_the_next_one() -> None:
     said = "Since the old CFO is gone, Maria Lopez did the whole planning again."
     assert _people_after(said)["Maria Lopez"].status is StakeholderStatus.active
+
+
+def test_a_departure_word_whose_subject_is_something_else_leaves_the_person_named_before_it() -> None:
+    said = "Owen, Maria Lopez shared how the ELN year has gone."
+    assert _people_after(said)["Maria Lopez"].status is StakeholderStatus.active
