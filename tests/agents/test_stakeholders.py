@@ -463,3 +463,8 @@ def test_someone_gone_in_a_subordinate_clause_is_not_the_subject_of_the_next_one
 def test_a_departure_word_whose_subject_is_something_else_leaves_the_person_named_before_it() -> None:
     said = "Owen, Maria Lopez shared how the ELN year has gone."
     assert _people_after(said)["Maria Lopez"].status is StakeholderStatus.active
+
+
+def test_a_pasted_chat_line_s_label_is_its_writer_not_the_person_it_is_about() -> None:
+    pasted = "From #acme-shared:\n[09:14] Jennifer Wu: heads up - our renewal lead has left the company."
+    assert _people_after(pasted)["Jennifer Wu"].status is StakeholderStatus.active
