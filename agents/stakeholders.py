@@ -160,6 +160,8 @@ class Directory:
         self._first_counts: dict[str, int] = {}
         self._initials: dict[str, str] = {}
         self._initials_pattern: re.Pattern[str] | None = None
+        self._token_counts: dict[str, int] = {}
+        self.ordinary: frozenset[str] = frozenset()  # words the account's own text writes in lower case
         for person in people:
             self.add(person)
 
@@ -169,6 +171,10 @@ class Directory:
         for known in self.people.values():
             for variant in self._firsts(known.name):
                 self._first_counts[variant] += 1
+        self._token_counts = defaultdict(int)
+        for known in self.people.values():
+            for token in set(name_tokens(known.name)):
+                self._token_counts[token] += 1
         self._initials = self._unique_initials()
         # One pattern for every usable set of initials, written in capitals as a word of its own ("Call w/ TW").
         self._initials_pattern = (
@@ -194,7 +200,19 @@ class Directory:
             owners = [p for p in self.people.values() if words[0] in self._firsts(p.name)]
             if len(owners) == 1 and self._unique_first(owners[0]):
                 return owners[0]
+            by_surname = [p for p in self.people.values() if name_tokens(p.name)[-1:] == words]
+            if len(by_surname) == 1 and self.surname_alone(by_surname[0]):
+                return by_surname[0]
         return None
+
+    def surname_alone(self, person: Person) -> bool:
+        """Whether the family name alone means this person ("Since Brandtner is gone"): nobody else has it in
+        their name, and the account's own text never writes it as an everyday word ("price", "young")."""
+        words = name_tokens(person.name)
+        if len(words) < 2 or not self.ordinary:
+            return False
+        last = words[-1]
+        return len(last) >= 4 and self._token_counts.get(last, 0) == 1 and last not in self.ordinary
 
     def _unique_first(self, person: Person) -> bool:
         words = name_tokens(person.name)
@@ -220,7 +238,9 @@ class Directory:
         """Every mention of a known person in `text`, left to right, without overlaps."""
         found: list[Mention] = []
         for person in self.people.values():
-            for start, end in mentions(text, person.name, first_alone=self._unique_first(person)):
+            for start, end in mentions(
+                text, person.name, first_alone=self._unique_first(person), surname_alone=self.surname_alone(person)
+            ):
                 found.append(Mention(person.key, start, end))
         if self._initials_pattern is not None:
             found += [Mention(self._initials[m[0]], m.start(), m.end()) for m in self._initials_pattern.finditer(text)]
@@ -1411,7 +1431,21 @@ def read_account(hits: Sequence[Hit], evidence: AccountEvidence, directory: Dire
     competitors as notes call them: the one reading both the stakeholder map and the QBR brief draw on."""
     ours = our_names(evidence)
     competitors = competitor_aliases(evidence, [*ours, *(p.name for p in directory.people.values())])
+    directory.ordinary = everyday_words(evidence)
     return read_hits(hits, evidence, directory, competitors, ours)
+
+
+def everyday_words(evidence: AccountEvidence) -> frozenset[str]:
+    """Every word the account's notes, calls and CRM text write in lower case somewhere: a family name among
+    them ("Price", "Long") is too ordinary to stand for its person alone."""
+    return frozenset(
+        word.replace("'", "")
+        for source in evidence.sources.values()
+        for word in re.findall(r"(?<![\w'’])[a-zà-ÿ][a-zà-ÿ'’-]+", _ADDRESS.sub(" ", source.text))
+    )
+
+
+_ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+")  # "wolfgang.brandtner@..." writes no word
 
 
 _BLOCK_START = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#{1,6})\s")  # a bullet, numbered item or heading starts afresh

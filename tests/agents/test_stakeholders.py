@@ -468,3 +468,20 @@ def test_a_departure_word_whose_subject_is_something_else_leaves_the_person_name
 def test_a_pasted_chat_line_s_label_is_its_writer_not_the_person_it_is_about() -> None:
     pasted = "From #acme-shared:\n[09:14] Jennifer Wu: heads up - our renewal lead has left the company."
     assert _people_after(pasted)["Jennifer Wu"].status is StakeholderStatus.active
+
+
+def test_a_family_name_alone_means_its_person_unless_the_account_writes_it_as_a_word() -> None:
+    assert _people_after("Since Lopez is gone, the planning starts again.")["Maria Lopez"].status is (
+        StakeholderStatus.departed
+    )
+    sam = contact("003A0000000000D2AAA", "Sam", "Long", Title="IT Manager", Email="sam.long@acme.test")
+    said = note("n1", "2026-03-25", "It was a long call about the budget. Long has left the company.")
+    acct = evidence([*crm_records(), sam], [said])
+    assert proposed(draft(acct))["Sam Long"].status is StakeholderStatus.active
+
+
+def test_an_email_address_does_not_make_a_family_name_an_everyday_word() -> None:
+    dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager", Email="dirk.wouters@acme.test")
+    said = note("n1", "2026-03-25", "Since Wouters is gone, the planning starts again.")
+    acct = evidence([*crm_records(), dirk], [said])
+    assert proposed(draft(acct))["Dirk Wouters"].status is StakeholderStatus.departed
