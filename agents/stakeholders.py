@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -896,7 +896,9 @@ _OPPOSITION = re.compile(
     r"\b(?:prefer(?:s|red|ring)?|favou?r(?:s|ed|ing)?|would\s+(?:much\s+)?rather|'d\s+rather|leans?\s+(?:toward|towards)"
     r"|pushing\s+for|evaluat(?:e|es|ed|ing)|looking\s+at|talk(?:s|ed|ing)?\s+to|in\s+talks\s+with|trial(?:l?ing)?)\s+"
     r"(?:the\s+|a\s+|an\s+)?(?:competitor|incumbent|alternative|other\s+vendor|cheaper|in-house|internal|own|to\s+(?:stay|keep|build|stick)"
-    r"|stay(?:ing)?\s+with|stick(?:ing)?\s+with|keep(?:ing)?|build(?:ing)?)"
+    # "would rather keep the incumbent", but "would rather keep using it than go back to email" keeps us
+    r"|stay(?:ing)?\s+with|stick(?:ing)?\s+with|keep(?:ing)?(?!\s+(?:using\s+|on\s+|with\s+)?(?:it|us|you|yours|this)\b)"
+    r"|build(?:ing)?)"
     # "against" opposes only a stance, not a spec ("SAML SSO against our tenant")
     r"|\b(?:(?:is|are|was|were|['’]s|['’]re|dead\s+set|firmly|strongly|totally|completely|spoke|speaks|argued|came\s+out|voted)"
     r"\s+against|against\s+(?:us|it|this|the\s+(?:deal|renewal|project|proposal|purchase|idea|move|change|switch|rollout)"
@@ -905,7 +907,8 @@ _OPPOSITION = re.compile(
     r"|dissatisfied|complain(?:s|ed|ing)|hostile|resist(?:s|ed|ing|ant)?|pushback"
     # pushing back on someone else ("pushed back on him, on the record") is taking our side, not opposing us
     r"|push(?:es|ed|ing)?\s+back(?!\s+(?:on|against|at)\s+(?:him|her|them|his|their|(?-i:[A-Z])))|veto(?:ed)?"
-    r"|not\s+a\s+fan|no\s+appetite|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
+    r"|not\s+a\s+fan|no\s+appetite(?!\s+(?:to|for)\s+(?:switch|change|mov|replac|look\w*\s+elsewhere|re-?tender|an?\s+rfp)\w*)"
+    r"|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
     r"|kill(?:ed|s|ing)?\s+(?:the|our|this|it)|(?:wants?|wanted|trying|tries)\s+to\s+(?:replace|rip\s+out|cancel|drop"
     r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
     re.IGNORECASE,
@@ -1089,7 +1092,10 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         ):
             if not is_hedged(sentence, m.start(), 3):
                 opposition.append(m.span())
-    if opposition:
+    # "Happy with ELN overall, frustrated that sample IDs are still typed by hand": a mood about a detail beside
+    # a positive verdict is no opposition (DESIGN.md: a detractor prefers a competitor or opposes).
+    mood_only = all(_MOOD_ONLY.fullmatch(sentence[a:b]) for a, b in opposition)
+    if opposition and not (mood_only and _positive_cues(sentence, competitors, ours, live)):
         start, end = opposition[0]
         return [Cue(start, end, Stance.detractor, 2)]
     advocacy = [
@@ -1111,7 +1117,24 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     if inside:
         m = inside[0]
         return [Cue(m.start(), m.end(), Stance.coach, 2)]
-    positive = [  # "keen on Arcadia, likes their notebooks": praise of a competitor is no support for us
+    positive = _positive_cues(sentence, competitors, ours, live)
+    if refusal or positive:
+        m = (refusal or positive)[0]
+        return [Cue(m.start(), m.end(), Stance.supporter, 2)]
+    if neutral:
+        m = neutral[0]
+        return [Cue(m.start(), m.end(), Stance.neutral, 2)]
+    return []
+
+
+def _positive_cues(
+    sentence: str,
+    competitors: Sequence[str],
+    ours: Sequence[str],
+    live: Callable[[re.Pattern[str]], list[re.Match[str]]],
+) -> list[re.Match[str]]:
+    """Positive words about us or what we sell, in the order the rules rank them."""
+    return [  # "keen on Arcadia, likes their notebooks": praise of a competitor is no support for us
         m for m in live(_POSITIVE) if not names_any(sentence[m.start() : m.end() + 40], competitors)
     ] + [
         m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
@@ -1127,13 +1150,11 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         if _mentions_ours(sentence, ours) or _LINKING.search(sentence[max(0, m.start() - 25) : m.start()])
         or _PREDICATIVE.match(sentence[m.end() :])  # "Maarten very positive on the results", not "a positive step"
     ]
-    if refusal or positive:
-        m = (refusal or positive)[0]
-        return [Cue(m.start(), m.end(), Stance.supporter, 2)]
-    if neutral:
-        m = neutral[0]
-        return [Cue(m.start(), m.end(), Stance.neutral, 2)]
-    return []
+
+
+_MOOD_ONLY = re.compile(
+    r"frustrat(?:ed|ing)|unhappy|annoyed|angry|upset|disappointed|dissatisfied|complain(?:s|ed|ing)?", re.IGNORECASE
+)
 
 
 def clause_start(text: str, end: int) -> int:
@@ -1199,6 +1220,23 @@ def is_object(sentence: str, mention: Mention) -> bool:
     )
 
 
+# "Renee confirmed the escalated case is the one blocking Brian", "Dana said the old CFO has left": what someone
+# reports has a subject of its own. Only an opinion is the reporter's ("Dana said the demo was great").
+_REPORTED = re.compile(
+    r"\b(?:said|says|confirmed|confirms|told\s+(?:us|me|him|her|them)|mentioned|explained|reported|noted|heard"
+    r"|thinks|believes|warned(?:\s+(?:us|me))?)\s+(?:that\s+)?(?P<subject>\w+)",
+    re.IGNORECASE,
+)
+
+
+def _reported_subject(gap: str, cue: Cue) -> bool:
+    """Whether the cue sits in a clause someone reports, with a subject other than the reporter ("she", "he")."""
+    if cue.value in (Stance.supporter, Stance.coach, Stance.neutral):
+        return False
+    reported = _REPORTED.search(gap)
+    return reported is not None and reported.group("subject").lower() not in {"she", "he", "they", "her", "his"}
+
+
 # "Priya shared how the ELN year has gone": what follows "how" has a subject of its own.
 _CLAUSE_OF_ITS_OWN = re.compile(r"\b(?:how|what|why|where|whether)\b", re.IGNORECASE)
 _SUBORDINATE_START = re.compile(
@@ -1217,7 +1255,7 @@ def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = F
             return None  # "Priya's deputy was promoted": the deputy is the subject, not Priya
         if (
             len(gap.split()) <= 12 and not _CLAUSE_BREAK.search(gap) and not _OTHER_SUBJECT.search(gap)
-            and not _CLAUSE_OF_ITS_OWN.search(gap)
+            and not _CLAUSE_OF_ITS_OWN.search(gap) and not _reported_subject(gap, cue)
         ):
             return nearest.key
     after = [m for m in found if m.start >= cue.end]
@@ -1235,7 +1273,10 @@ def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = F
     # subject of the cue's clause: "Rosa is a fan but a manager, no budget, won't sell upstairs."
     clause = _CLAUSE_BREAK.split(sentence[: cue.start])[-1]
     alone = len({m.key for m in found}) == 1
-    if loose and before and alone and not _OTHER_SUBJECT.search(clause) and not _PRONOUN.search(clause):
+    if (
+        loose and before and alone and not _OTHER_SUBJECT.search(clause) and not _PRONOUN.search(clause)
+        and not _reported_subject(sentence[before[-1].end : cue.start], cue)
+    ):
         return before[-1].key
     return None
 

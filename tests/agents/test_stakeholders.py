@@ -485,3 +485,20 @@ def test_an_email_address_does_not_make_a_family_name_an_everyday_word() -> None
     said = note("n1", "2026-03-25", "Since Wouters is gone, the planning starts again.")
     acct = evidence([*crm_records(), dirk], [said])
     assert proposed(draft(acct))["Dirk Wouters"].status is StakeholderStatus.departed
+
+
+def test_what_someone_reports_about_something_else_is_not_their_own_act() -> None:
+    assert _stance_after("Maria Lopez confirmed the escalated case is the one blocking the rollout.",
+                         "Maria Lopez") is not Stance.detractor
+    assert _people_after("Jennifer Wu said the old CFO has left the company.")["Jennifer Wu"].status is (
+        StakeholderStatus.active
+    )
+    assert _stance_after("Maria Lopez told us the new dashboards are great.", "Maria Lopez") is Stance.supporter
+
+
+def test_a_gripe_beside_a_positive_verdict_or_no_wish_to_switch_is_no_opposition() -> None:
+    gripe = "Tom Berg is happy with the dashboards overall, frustrated that IDs are still typed by hand."
+    assert _stance_after(gripe) is Stance.supporter
+    assert _stance_after("Tom Berg is fine with renewing, no appetite to switch.") is not Stance.detractor
+    assert _stance_after("Tom Berg's team would rather keep using it than go back to email.") is not Stance.detractor
+    assert _stance_after("Tom Berg is frustrated with us and unhappy with the renewal terms.") is Stance.detractor
