@@ -398,7 +398,8 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
                 table_heads.add(line.strip())
             offset += len(line) + 1
         tainted = _tainted_lines(lines)
-        for sentence in _pieces(split_sentences(visible, transcript=transcript, speakers=speakers_of(source))):
+        sentences = _pieces(split_sentences(visible, transcript=transcript, speakers=speakers_of(source)))
+        for sentence in _with_lead_ins(visible, list(sentences)):
             line_no = visible.count("\n", 0, sentence.start)
             if line_no in tainted or addresses_the_drafter(sentence.text):
                 if source.id not in flagged:
@@ -464,6 +465,28 @@ def _table_cells(text: str) -> list[str] | None:
     if cells and re.fullmatch(r"#?\d{1,3}[.)]?", cells[0]):
         cells = cells[1:]
     return [c for c in cells if c] or None
+
+
+def _with_lead_ins(text: str, sentences: list[Sentence]) -> list[Sentence]:
+    """Sentences, with a bold lead-in ("2. **Wastewater (high).** Budget cut from £2.4m ...") joined to the
+    sentence after it on its line: the label says what the item is about, the sentence what happened."""
+    out: list[Sentence] = []
+    skip = False
+    for n, sentence in enumerate(sentences):
+        if skip:
+            skip = False
+            continue
+        after = sentences[n + 1] if n + 1 < len(sentences) else None
+        bold = text[max(0, sentence.start - 2) : sentence.start] in ("**", "__") and text[
+            sentence.end : sentence.end + 2
+        ] in ("**", "__")
+        lead_in = bold and len(sentence.text.split()) <= 6
+        if after is not None and lead_in and "\n" not in text[sentence.end : after.start]:
+            out.append(replace(sentence, text=text[sentence.start : after.end], end=after.end))
+            skip = True
+        else:
+            out.append(sentence)
+    return out
 
 
 def _tainted_lines(lines: Sequence[str]) -> set[int]:
@@ -932,6 +955,8 @@ def _new_and_old(text: str) -> tuple[str, str | None]:
     first, second = found[0], found[1]
     if _REPLACED_AFTER.match(text[first.end() : second.start()]):
         return first.group("amount").strip(), second.group("amount").strip()
+    if _BECAME.fullmatch(text[first.end() : second.start()]):  # "from £2.4m to £1.6m, rescoped to £410k"
+        return second.group("amount").strip(), first.group("amount").strip()
     return found[-1].group("amount").strip(), first.group("amount").strip()
 
 
@@ -1325,7 +1350,8 @@ _RISK_RULES: tuple[tuple[str, str], ...] = (
 )
 _RISK_PATTERNS = [(kind, re.compile(rx, re.IGNORECASE)) for kind, rx in _RISK_RULES]
 _STATED_SEVERITY = re.compile(
-    r"(?:\s[-–—:]\s*|\()\s*(?P<level>high|medium|med|low)\s*\)?\s*\.?\s*$|\b(?P<level2>high|medium|low)[- ]risk\b",
+    r"(?:\s[-–—:]\s*|\()\s*(?P<level>high|medium|med|low)\s*\)?\s*\.?\s*$|\b(?P<level2>high|medium|low)[- ]risk\b"
+    r"|\((?P<level3>high|medium|med|low)\)",  # "**Wastewater (high).** Budget cut ..."
     re.IGNORECASE,
 )
 _RISK_HEADING = re.compile(r"\brisks?\b|\bconcerns?\b|\bwatch\s*outs?\b", re.IGNORECASE)
@@ -1337,7 +1363,7 @@ def stated_severity(text: str) -> Severity | None:
     match = _STATED_SEVERITY.search(text)
     if not match:
         return None
-    level = (match.group("level") or match.group("level2")).lower()
+    level = (match.group("level") or match.group("level2") or match.group("level3")).lower()
     return Severity.medium if level == "med" else Severity(level)
 
 

@@ -100,6 +100,8 @@ _NOT_NAME_WORDS = frozenset(
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
         "january", "february", "march", "april", "may", "june", "july", "august", "september",
         "october", "november", "december", "q1", "q2", "q3", "q4", "last", "next", "also", "and",
+        # greetings and sign-offs, which run into the name after them ("Thanks Nisha", "Cheers Kieran")
+        "thanks", "thank", "cheers", "regards", "best", "hi", "hello", "hey", "dear", "morning", "welcome",
     }
 )
 _LEAD_WORDS = frozenset(
@@ -588,6 +590,10 @@ def titled_person_cues(
         head, _, tail = title.partition(", ")
         if tail and customer and _customer_org([tail], customer):
             title = head  # "VP Infrastructure & Operations, Acute Care": the unit is where, not what
+        for org in sorted(customer, key=len, reverse=True):  # "Bramblecourt COO": the company is whose, not what
+            if title.lower().startswith(org.lower() + " ") and is_title(title[len(org) + 1 :]):
+                title = title[len(org) + 1 :]
+                break
         new = bool(_NEWNESS.search(lead) or _NEWNESS.search(sentence))
         cues.append(Cue(start, end, title, 2 if new else 1, name=name))
 
@@ -600,12 +606,14 @@ def titled_person_cues(
             title_at(sentence, m.end(group)),
             m.group("lead") or m.group("lead2") or "",
         )
-    for m in re.finditer(_NAME, sentence):
-        if any(c.start <= m.start() < c.end for c in cues):
+    # Every place a name may start, overlapping: in "New COO Fiona Castellane" the name is the last two words.
+    for m in re.finditer(rf"(?<![\w'’\-])(?=(?P<name>{_NAME}))", sentence):
+        name_end = m.start() + len(m.group("name"))
+        if any(c.start <= m.start() < c.end for c in cues) or _person_name(m.group("name"), not_names) is None:
             continue
         if found := _title_before(sentence, m.start()):
             start, title, lead = found
-            keep(start, m.end(), m.group(), title, lead)
+            keep(start, name_end, m.group("name"), title, lead)
     return cues
 
 

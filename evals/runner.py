@@ -8,6 +8,7 @@ verified changes are applied to an empty plan, and that plan is what gets scored
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
@@ -295,6 +296,9 @@ def _without(folder: Path, file: str, text: str, into: Path) -> Path | None:
     if not target.is_relative_to(folder.resolve()) or not target.is_file():
         return None
     content = target.read_bytes().decode("utf-8-sig")
+    if text not in content and target.suffix == ".json":
+        # A CRM field's text as the export stores it: line breaks and quotes escaped ("…\\nDana is our champion").
+        text = next((t for t in (json.dumps(text, ensure_ascii=a)[1:-1] for a in (False, True)) if t in content), text)
     if text not in content:
         return None
     copy = into / folder.name

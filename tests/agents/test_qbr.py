@@ -840,3 +840,14 @@ def test_what_a_logged_email_or_call_summary_says_is_evidence_for_the_brief() ->
     )
     brief, _ = draft(evidence([renewal(), email], [], as_of="2026-09-30"))
     assert "Stackwell" in text_of(brief)
+
+
+def test_a_bold_lead_in_is_read_with_the_sentence_it_introduces() -> None:
+    prep = (
+        "## Risks\n\n1. **Wastewater (high).** Budget cut from £2.4m to £1.6m for FY26/27, expansion rescoped to £410k."
+    )
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", prep)], as_of="2026-09-30"))
+    said = text_of(brief)
+    assert "The budget is now £1.6m (was £2.4m)." in said
+    risk = next(r for r in brief.risks if "Wastewater" in r.text)
+    assert "Budget cut from £2.4m to £1.6m" in risk.text and risk.severity is Severity.high

@@ -502,3 +502,15 @@ def test_a_gripe_beside_a_positive_verdict_or_no_wish_to_switch_is_no_opposition
     assert _stance_after("Tom Berg is fine with renewing, no appetite to switch.") is not Stance.detractor
     assert _stance_after("Tom Berg's team would rather keep using it than go back to email.") is not Stance.detractor
     assert _stance_after("Tom Berg is frustrated with us and unhappy with the renewal terms.") is Stance.detractor
+
+
+def test_a_greeting_or_sign_off_before_a_name_makes_no_new_person() -> None:
+    said = "Thanks Nisha, the new COO joined us for the review. Cheers Kieran"
+    names = set(_people_after(said))
+    assert not any(n.split()[0] in {"Thanks", "Cheers"} for n in names), names
+
+
+def test_a_new_executive_named_right_after_their_title_is_a_new_person_with_that_title() -> None:
+    people = _people_after("New COO Fiona Castellane starts 2 Nov, ex-Harrowgate Distribution.")
+    assert people["Fiona Castellane"].title == "COO"
+    assert people["Fiona Castellane"].status is StakeholderStatus.active
