@@ -964,11 +964,14 @@ _ENGAGED_AFTER = re.compile(
     r"(?:call|meeting|slot|session|demo))\b",
     re.IGNORECASE,
 )
+# What we sent them is no engagement until they answer ("Emailed Peter Lomax for an intro", "sent the intro
+# email to Richard", "cc Dana"): DESIGN.md counts an unanswered outbound email as no touch.
 _ENGAGED_BEFORE = re.compile(
-    r"\b(?:met|met\s+up|catch[- ]up|chat|coffee|1:1|one-on-one|spoke|speaking|talked|talking|email|message|reply|note"
+    r"\b(?:met|met\s+up|catch[- ]up|chat|coffee|1:1|one-on-one|spoke|speaking|talked|talking"
     r"|" + _MEETING + r")"
     r"\s+(?:with|w/|from|to)\s*(?:\w+\s+)?$"
-    r"|\b(?:from|per|cc)\s*:?\s*$|\b(?:emailed|called|phoned|pinged|messaged|briefed|met|interviewed|thanked|asked|told)\s+$",
+    r"|\b(?:email|message|reply|note)\s+(?:with|w/|from)\s*(?:\w+\s+)?$"
+    r"|\b(?:from|per)\s*:?\s*$|\b(?:briefed|met|interviewed|thanked|asked|told)\s+$",
     re.IGNORECASE,
 )
 

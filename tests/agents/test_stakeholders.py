@@ -514,3 +514,14 @@ def test_a_new_executive_named_right_after_their_title_is_a_new_person_with_that
     people = _people_after("New COO Fiona Castellane starts 2 Nov, ex-Harrowgate Distribution.")
     assert people["Fiona Castellane"].title == "COO"
     assert people["Fiona Castellane"].status is StakeholderStatus.active
+
+
+def test_what_we_sent_them_is_no_engagement_until_they_answer() -> None:
+    dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager")
+    for text, stance in [
+        ("Emailed Dirk Wouters (UK finance head) for an intro.", Stance.unknown),
+        ("Sent the intro email to Dirk Wouters on 15 July offering a call with our COO.", Stance.unknown),
+        ("Had an email from Dirk Wouters about the SSO setup.", Stance.neutral),
+        ("Met Dirk Wouters at the plant.", Stance.neutral),
+    ]:
+        assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance, text
