@@ -915,7 +915,7 @@ _OPPOSITION = re.compile(
     r"|dissatisfied|complain(?:s|ed|ing)|hostile|resist(?:s|ed|ing|ant)?|pushback"
     # pushing back on someone else ("pushed back on him, on the record") is taking our side, not opposing us
     r"|push(?:es|ed|ing)?\s+back(?!\s+(?:on|against|at)\s+(?:him|her|them|his|their|(?-i:[A-Z])))|veto(?:ed)?"
-    r"|not\s+a\s+fan|no\s+appetite(?!\s+(?:to|for)\s+(?:switch|change|mov|replac|look\w*\s+elsewhere|re-?tender|an?\s+rfp)\w*)"
+    r"|not\s+a\s+fan|no\s+appetite(?!\s+(?:to|for)\s+(?:an?\s+)?(?:switch|change|mov|replac|look\w*\s+elsewhere|re-?tender|rfp|increase|uplift|price)\w*)"
     r"|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
     r"|kill(?:ed|s|ing)?\s+(?:the|our|this|it)|(?:wants?|wanted|trying|tries)\s+to\s+(?:replace|rip\s+out|cancel|drop"
     r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
@@ -1146,21 +1146,56 @@ def _positive_cues(
 ) -> list[re.Match[str]]:
     """Positive words about us or what we sell, in the order the rules rank them."""
     return [  # "keen on Arcadia, likes their notebooks": praise of a competitor is no support for us
-        m for m in live(_POSITIVE) if not names_any(sentence[m.start() : m.end() + 40], competitors)
+        m for m in live(_POSITIVE)
+        if not names_any(sentence[m.start() : m.end() + 40], competitors) and not _not_a_verb(sentence, m)
     ] + [
-        m for m in live(_PRAISE) if _mentions_ours(sentence[m.end() : m.end() + 50], ours)
+        m for m in live(_PRAISE)
+        if _mentions_ours(sentence[m.end() : m.end() + 50], ours) and not _not_a_verb(sentence, m)
     ] + [
         m for m in live(_APPRAISAL) if not names_any(_clause_around(sentence, m), competitors)
     ] + [  # "thinks Rota was the better product": ours, named in the clause, compared favourably
         m for m in live(_BETTER_CHOICE)
         if _mentions_ours(clause := _clause_around(sentence, m), ours) and not names_any(clause, competitors)
-    ] + [  # wanting more of what we sell by name: "wants Kestrel APM on every new payment flow"
-        m for m in live(_WANTS_MORE) if names_any(sentence[m.end() : m.end() + 40], ours)
+    ] + [  # wanting more of what we sell by name: "wants Kestrel APM on every new payment flow", not its numbers
+        m for m in live(_WANTS_MORE)
+        if names_any(sentence[m.end() : m.end() + 40], ours) and not _WANTS_TO_KNOW.match(sentence[m.end() :])
     ] + [  # "great", "positive": said of a person ("Dana was positive") or of us, not of a call ("Great call")
         m for m in live(_EVALUATIVE)
         if _mentions_ours(sentence, ours) or _LINKING.search(sentence[max(0, m.start() - 25) : m.start()])
         or _PREDICATIVE.match(sentence[m.end() :])  # "Maarten very positive on the results", not "a positive step"
     ]
+
+
+# "the value story", "a love of": a noun; "approved it like this", "looks like": a preposition. Neither praises.
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|our|their|its|this|that|his|her|of)\s+$", re.IGNORECASE)
+_LIKE_AS_PREPOSITION = re.compile(
+    r"\b(?:it|them|this|that|just|exactly|something|looks?|looked|sounds?|sounded|seems?|seemed|more|things|feel|feels)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _not_a_verb(sentence: str, m: re.Match[str]) -> bool:
+    before = sentence[max(0, m.start() - 20) : m.start()]
+    word = m.group().split()[0].lower() if m.group().split() else ""
+    if word in {"like", "likes", "love", "loves", "value", "values"} and _DETERMINER_BEFORE.search(before):
+        return True
+    return word == "like" and bool(_LIKE_AS_PREPOSITION.search(before))
+
+
+# "Wants CW Dockyard numbers before he'll think about it", "wants Loftway to consume the broker's API": a
+# request for facts or a requirement, not a wish for more of the product.
+_WANTS_TO_KNOW = re.compile(
+    r"^(?:[A-Z][\w&/\-]*\s+){1,4}(?:numbers|pricing|prices?|quotes?|figures|data|details|answers|references?|demo"
+    r"|docs?|documentation|specs?|roadmap|to\s+(?!be\s+(?:rolled|extended|expanded))\w+)\b"
+)
+
+
+# A clause whose own subject is a group or a thing: "the night shift is already", "their users were".
+_SOMETHING_ELSE_FEELS = re.compile(
+    r"\b(?:the|their|our|his|her|its|everyone|everybody|people|users|staff|teams?)\b(?:\s+[\w-]+){0,3}\s+"
+    r"(?:is|are|was|were|got|get|gets|seems?|seemed|feels?|felt)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 _MOOD_ONLY = re.compile(
@@ -1248,6 +1283,12 @@ def _reported_subject(gap: str, cue: Cue) -> bool:
     return reported is not None and reported.group("subject").lower() not in {"she", "he", "they", "her", "his"}
 
 
+def _in_aside(sentence: str, mention: Mention, before: int) -> bool:
+    """Whether the mention sits in a parenthesis that closes before `before`."""
+    opened = sentence.rfind("(", 0, mention.start)
+    return opened >= 0 and ")" not in sentence[opened : mention.start] and ")" in sentence[mention.end : before]
+
+
 # "Priya shared how the ELN year has gone": what follows "how" has a subject of its own.
 _CLAUSE_OF_ITS_OWN = re.compile(r"\b(?:how|what|why|where|whether)\b", re.IGNORECASE)
 _SUBORDINATE_START = re.compile(
@@ -1258,7 +1299,8 @@ _SUBORDINATE_START = re.compile(
 
 def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = False) -> str | None:
     """The key of the person a cue is about: the nearest mention before it in the same clause, else just after it."""
-    before = [m for m in found if m.end <= cue.start]
+    # "Siobhan (steering #1, with Nell and Dave): supportive": a name in an aside is not the subject after it
+    before = [m for m in found if m.end <= cue.start and not _in_aside(sentence, m, cue.start)]
     if before and not (is_object(sentence, before[-1]) and _PRONOUN.search(sentence[: before[-1].start])):
         nearest = before[-1]
         gap = sentence[nearest.end : cue.start]
@@ -1683,6 +1725,10 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "buying_role", cue.value, cue, mention_spans[:1]))
     for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours)):
+        if _MOOD_ONLY.fullmatch(text[cue.start : cue.end]) and _SOMETHING_ELSE_FEELS.search(
+            text[clause_start(text, cue.start) : cue.start]
+        ):
+            continue  # "More is not okay, the night shift is already angry": the night shift's mood
         # Inside information belongs to whoever gives it: on a call, the speaker, unless a named
         # person precedes the cue ("Between us, procurement is leaning to the cheaper bid").
         giver = ctx.speaker or ctx.informant or ctx.topic

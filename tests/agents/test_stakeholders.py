@@ -525,3 +525,23 @@ def test_what_we_sent_them_is_no_engagement_until_they_answer() -> None:
         ("Met Dirk Wouters at the plant.", Stance.neutral),
     ]:
         assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance, text
+
+
+def test_nouns_prepositions_and_requests_for_facts_are_no_praise() -> None:
+    for text in (
+        "Tom Berg: the board approved it like this in the September forecast.",
+        "Tom Berg: 6.4% on the UK estate is the value story; he needs to own it.",
+        "Tom Berg wants Nimbus numbers before he'll think about the hubs.",
+        "Tom Berg has no appetite for increases.",
+    ):
+        assert _stance_after(text) not in (Stance.supporter, Stance.detractor), text
+
+
+def test_a_name_in_an_aside_is_not_the_subject_after_it() -> None:
+    said = "Maria Lopez (renewal steering, 12 August, with Tom Berg): supportive of the renewal as it stands."
+    assert _stance_after(said) is not Stance.supporter
+
+
+def test_a_mood_said_of_someone_else_is_not_the_speaker_s() -> None:
+    turns = [("00:00:05", "Robert Diaz", "More is not okay, the night shift is already angry.")]
+    assert _stances([call("c1", "2026-03-05", turns)])["Robert Diaz"] is not Stance.detractor
