@@ -1393,6 +1393,10 @@ def _without_severity(text: str) -> str:
     return _STATED_SEVERITY.sub("", text).rstrip(" -–—:") if stated_severity(text) else text
 
 
+def _named(text: str, names: Sequence[str]) -> set[str]:
+    return {name for name in names if names_any(text, [name])}
+
+
 def evidence_risks(
     statements: Sequence[Statement], since: date, renewal_near: bool, competitors: Sequence[str]
 ) -> list[Tagged]:
@@ -1417,6 +1421,14 @@ def evidence_risks(
                 severity = Severity.medium
         text = claim_text(replace(statement, text=_without_severity(statement.text)))
         if text is None or any(_similar(text, kept.text) for _, _, kept in risks):
+            continue
+        # One threat, one bullet: a later word on a competitor already in the risks is another citation for it.
+        rivals = _named(text, competitors)
+        same = next((n for n, (_, _, kept) in enumerate(risks) if rivals & _named(kept.text, competitors)), None)
+        if same is not None:
+            rank, k, kept = risks[same]
+            if len(kept.citations) < 3:
+                risks[same] = (rank, k, kept.model_copy(update={"citations": (*kept.citations, statement.citation)}))
             continue
         rank = 0 if stated_severity(statement.text) or _RISK_HEADING.search(statement.heading) else 1
         risk = Risk(text=text, citations=(statement.citation,), severity=severity, mitigation=MITIGATIONS[kind])

@@ -851,3 +851,15 @@ def test_a_bold_lead_in_is_read_with_the_sentence_it_introduces() -> None:
     assert "The budget is now £1.6m (was £2.4m)." in said
     risk = next(r for r in brief.risks if "Wastewater" in r.text)
     assert "Budget cut from £2.4m to £1.6m" in risk.text and risk.severity is Severity.high
+
+
+def test_one_competitor_threat_is_one_risk_however_often_it_is_mentioned() -> None:
+    rival = record("OpportunityCompetitor", "00JA00000000009AAA", OpportunityId=RENEWAL, CompetitorName="Cognex")
+    notes = [
+        note("n1", "2026-09-02", "Cognex offered them a free 90-day pilot on the paint line."),
+        note("n2", "2026-09-12", "Petra says the Cognex pilot is still planned for October."),
+        note("n3", "2026-09-20", "Risk: Cognex is pitching the whole renewal at 20% under our price."),
+    ]
+    brief, _ = draft(evidence([renewal(), rival], notes, as_of="2026-09-30"))
+    about_cognex = [r for r in brief.risks if "Cognex" in r.text]
+    assert len(about_cognex) == 1 and len(about_cognex[0].citations) >= 2
