@@ -1374,7 +1374,8 @@ class EmailAuthor:
 def _email_author(source: Source, evidence: AccountEvidence, owner: str | None, directory: Directory) -> EmailAuthor:
     record = evidence.record(source.id) if owner else None
     senders = email_senders(record) if record is not None and record.type in ACTIVITY_TYPES else []
-    if len(senders) != 1:
+    # one writer, though a forward repeats their From line ("FW: ... my view" sent on by its own author)
+    if len({" ".join(re.sub(r"<[^>]*>", "", sender).strip(" \"'").split()).lower() for sender in senders}) != 1:
         return EmailAuthor(None, False)
     person = directory.resolve(senders[0])
     theirs = person is not None and person.key == owner
@@ -1729,9 +1730,9 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
             text[clause_start(text, cue.start) : cue.start]
         ):
             continue  # "More is not okay, the night shift is already angry": the night shift's mood
-        # Inside information belongs to whoever gives it: on a call, the speaker, unless a named
-        # person precedes the cue ("Between us, procurement is leaning to the cheaper bid").
-        giver = ctx.speaker or ctx.informant or ctx.topic
+        # Inside information belongs to whoever gives it: on a call the speaker, in a logged email its writer,
+        # unless a named person precedes the cue ("Between us, procurement is leaning to the cheaper bid").
+        giver = ctx.speaker or ctx.author.key or ctx.informant or ctx.topic
         speaking = cue.value is Stance.coach and giver and not any(m.end <= cue.start for m in ctx.found)
         if key := (giver if speaking else ctx.who(cue, directory, loose=True)):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))

@@ -545,3 +545,28 @@ def test_a_name_in_an_aside_is_not_the_subject_after_it() -> None:
 def test_a_mood_said_of_someone_else_is_not_the_speaker_s() -> None:
     turns = [("00:00:05", "Robert Diaz", "More is not okay, the night shift is already angry.")]
     assert _stances([call("c1", "2026-03-05", turns)])["Robert Diaz"] is not Stance.detractor
+
+
+def test_inside_information_in_a_logged_email_is_its_writer_s() -> None:
+    tip = record("Task", "00TA00000000094AAA", WhoId=TOM, Subject="Email: RE: timeline", ActivityDate="2026-03-02",
+                 Status="Completed", Type="Email",
+                 Description="From: Tom Berg\nTo: Sam Rivers\n\nSam,\n\nTimeline is as I said - paper to procurement "
+                 "mid-January.\n\nOff the record, and you didn't get this from me: Jennifer Wu has had Snowflake in "
+                 "twice since the summer.\n\nTom")
+    assert _stances([], [tip])["Tom Berg"] is Stance.coach
+
+
+
+def test_an_email_forwarded_on_by_its_own_writer_is_still_theirs() -> None:
+    from agents.stakeholders import Directory, Person, _email_author
+
+    forward = record(
+        "Task", "00TA00000000095AAA", WhoId=TOM, Subject="Email: FW: renewal proposal - my view",
+        ActivityDate="2026-03-02", Status="Completed", Type="Email",
+        Description="From: Tom Berg <tom.berg@acme.test>\nTo: Sam Rivers\n\nSam - this is what I sent Jennifer.\n\n"
+        "-----Original Message-----\nFrom: Tom Berg\nTo: Jennifer Wu\n\nJennifer, we should renew.",
+    )
+    acct = evidence([*crm_records(), forward], [])
+    directory = Directory([Person(TOM, "Tom Berg"), Person(JEN, "Jennifer Wu")])
+    author = _email_author(acct.sources[forward.id], acct, TOM, directory)
+    assert (author.key, author.someone_else) == (TOM, False)
