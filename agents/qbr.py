@@ -37,6 +37,7 @@ from agents.reading import (
     MONTH_WORD,
     MONTHS,
     Sentence,
+    is_narrative,
     looks_like_instruction,
     names_any,
     speakers_of,
@@ -377,7 +378,7 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
     flagged: set[str] = set()
     for hit in hits:
         source = evidence.sources.get(hit.source_id)
-        if source is None or (source.type is SourceType.crm and source.metadata.get("sobject") not in _ACTIVITIES):
+        if source is None or not is_narrative(source):
             continue  # a CRM record's fields are read as facts; what people wrote in an activity is evidence
         day = source_day(source)
         if day is not None and day > evidence.as_of:
@@ -425,9 +426,6 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
     ordered = sorted(statements.values(), key=lambda s: (s.day or date.min, s.citation.source_id), reverse=True)
     return ordered, warnings
 
-
-# CRM records whose free text is someone's account of a call, a meeting, an email or an issue.
-_ACTIVITIES = frozenset({"Task", "Event", "Case"})
 
 _RUN_ON = re.compile(r"(?<=\d[MmKkBb%])\.\s+(?=[A-Z])")
 

@@ -166,6 +166,16 @@ def _trimmed(line: str, start: int, end: int) -> Iterable[tuple[int, int]]:
 # ---------------------------------------------------------------------------
 
 
+# CRM records whose free text is someone's account of a call, a meeting, an email or an issue.
+ACTIVITY_RECORDS = frozenset({"Task", "Event", "Case"})
+
+
+def is_narrative(source: Source) -> bool:
+    """Whether a source is what people wrote about the account: a note, a call, or a CRM activity's text (a
+    logged email, a call summary, a case). Other CRM records are facts, read by agents.crm."""
+    return source.type is not SourceType.crm or source.metadata.get("sobject") in ACTIVITY_RECORDS
+
+
 def visible_text(hit: Hit, source: Source) -> str:
     """The hit's text as evidence, at the same offsets: only what a reader may take as a fact about the account.
 

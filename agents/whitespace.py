@@ -23,6 +23,7 @@ from agents.crm import competitor_name, is_lost, is_open, line_value, live_asset
 from agents.reading import (
     Sentence,
     is_hedged,
+    is_narrative,
     looks_like_instruction,
     quote,
     speakers_of,
@@ -321,6 +322,7 @@ _NOT_APPLICABLE = re.compile(
     r"\b(?:does\s+not|doesn['’]t|do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+(?:really\s+)?(?:apply|fit|need|make\s+sense)\b"
     r"|\bnot\s+applicable\b|\bn/a\s+(?:for|to)\b|\b(?:is|are|=)\s+n/a\b|\bnot\s+(?:a|an)\s+(?:good\s+)?fit\b|\bno\s+fit\b"
     r"|\bnot\s+relevant\b|\bno\s+relevance\b|\bno\s+(?:need|use|use\s+case)\s+for\b|\bnever\s+need\b"
+    r"|\bno\s+(?:[A-Za-z]+\s+){1,2}(?:need|use\s+case)\s+(?:at|in|for)\b"  # "No WMS need at LM"
     # "nothing for Restock to replenish", "nothing there to connect it to", "nothing we could monitor"
     r"|\bnothing(?:\s+[\w'’-]+){0,4}?\s+to\s+(?!(?:report|say|add|share|discuss|worry|lose|hide|do\s+with)\b)[a-z]+\b"
     r"|\bnothing\b[^.;:]{0,40}?\b(?:which|that)?\s*(?:we|you|it)\s+(?:could|can|would)\s+(?!not\b)[a-z]+\b"
@@ -573,7 +575,7 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
         if source is None:
             foreign += 1
             continue
-        if source.type is SourceType.crm or (source.date is not None and source.date > evidence.as_of):
+        if not is_narrative(source) or (source.date is not None and source.date > evidence.as_of):
             continue
         transcript = source.type is SourceType.call
         at = max(0, source.text.find(hit.text))

@@ -618,3 +618,13 @@ def test_a_person_or_a_title_is_no_competitor() -> None:
     ):
         got = cells(draft([*matrix_records(), *people], [note("n1", "2026-08-01", text)]))
         assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.whitespace, text
+
+
+def test_a_reason_written_in_a_logged_meeting_makes_the_cell_not_applicable() -> None:
+    walk = record(
+        "Event", "00UA00000000001AAA", Subject="Site walk", StartDateTime="2026-08-10T09:00:00.000+0000",
+        AccountId=TREASURY,
+        Description="Walked the Acme Treasury floor. Asked if Nimbus Edge had any place there - no: nothing is "
+        "stored on site. No Edge need at Acme Treasury, parking that.",
+    )
+    assert cells(draft(matrix_records(walk)))[("Nimbus Edge", "Acme Treasury")].status is CellStatus.not_applicable
