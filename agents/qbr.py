@@ -1369,7 +1369,7 @@ def stated_severity(text: str) -> Severity | None:
 _THREAT = re.compile(
     r"\b(?:evaluat\w*|pilot\w*|trial\w*|poc|proof\s+of\s+concept|pitch\w*|demo\w*|rfp|tender|bid\w*|quot\w*|prefer\w*"
     r"|push\w*\s+for|consider\w*|looking\s+at|talk\w*\s+to|cheaper|undercut\w*|bundl\w*|switch\w*"
-    r"|replac\w*|standardi[sz]\w*|consolidat\w*|in-house|build\s+(?:it\s+)?(?:themselves|in-house))\b",
+    r"|replac\w*|standardi[sz]\w*|consolidat\w*|in-house|build\s+(?:it\s+)?(?:themselves|in-house)|offer\w*|pric\w*)\b",
     re.IGNORECASE,
 )
 

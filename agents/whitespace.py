@@ -405,7 +405,9 @@ class Vocabulary:
                 return known
             if len(known_words) > 1 and words and words[0] in known_words[1:]:
                 return known
-        kept = []
+        kept: list[str] = []
+        while words and words[0].strip(".,").lower() in _COMMON_CAPITALS:
+            words = words[1:]  # "And Vidora gave a fixed price": a sentence's first word is no part of the name
         for word in words:
             bare = re.sub(r"['’]s$", "", word.strip(".,'’")).lower()  # "Gemma's team" is Gemma's
             if (
@@ -984,7 +986,15 @@ class CellNews:
 
 _WEIGHED = re.compile(
     r"\b(?:evaluating|piloting|trialing|trialling|testing|pitching|considering|looking\s+at|talking\s+to|prefers?"
-    r"|pushing\s+for|(?:a\s+)?(?:demo|quote|bid|proposal|pitch)\s+from)\s+" + _NAME_RUN
+    r"|pushing\s+for|(?:a\s+)?(?:demo|quote|bid|proposal|pitch)\s+from|brought\s+in|invited)\s+" + _NAME_RUN
+    # "Marcus has had Stackwell in twice": a vendor brought in
+    + r"|\bhad\s+" + _NAME_RUN.replace("?P<name>", "?P<visitor>") + r"\s+in\b"
+)
+# A vendor's own move: "Vidora gave a fixed price for three years", "Stackwell have pitched a combined WMS/TMS".
+_WEIGHED_AFTER = re.compile(
+    _NAME_RUN + r"\s+(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:pitched|quoted|offered|undercut|demo(?:['’]d|ed)"
+    r"|(?:gave|given|sent|submitted|put\s+in)\s+(?:us\s+|them\s+)?(?:an?\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:price|offer|quote|bid|proposal))\b"
 )
 
 
@@ -1000,8 +1010,9 @@ def weighed_competitors(vocab: Vocabulary, texts: Iterable[str]) -> set[str]:
     found = set()
     for text in texts:
         plain_text = plain(text)[0]
-        for match in _WEIGHED.finditer(plain_text):
-            if not vocab.products_in(match.group("name")) and (name := vocab.competitor_name(match.group("name"))):
+        for match in [*_WEIGHED.finditer(plain_text), *_WEIGHED_AFTER.finditer(plain_text)]:
+            run = match.groupdict().get("name") or match.groupdict().get("visitor")
+            if run and not vocab.products_in(run) and (name := vocab.competitor_name(run)):
                 found.add(name)
     return found
 

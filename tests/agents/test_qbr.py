@@ -863,3 +863,16 @@ def test_one_competitor_threat_is_one_risk_however_often_it_is_mentioned() -> No
     brief, _ = draft(evidence([renewal(), rival], notes, as_of="2026-09-30"))
     about_cognex = [r for r in brief.risks if "Cognex" in r.text]
     assert len(about_cognex) == 1 and len(about_cognex[0].citations) >= 2
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Off the record: Marcus has had Stackwell in twice since the summer, and they have pitched a combined "
+        "WMS/TMS with the first year's licences free.",
+        "And Stackwell gave a fixed price for three years, operations included.",
+    ],
+)
+def test_a_vendor_the_customer_brought_in_or_that_priced_the_deal_is_a_competitor_threat(said: str) -> None:
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
+    assert any("Stackwell" in r.text for r in brief.risks)
