@@ -323,6 +323,10 @@ _NOT_APPLICABLE = re.compile(
     r"|\bnot\s+applicable\b|\bn/a\s+(?:for|to)\b|\b(?:is|are|=)\s+n/a\b|\bnot\s+(?:a|an)\s+(?:good\s+)?fit\b|\bno\s+fit\b"
     r"|\bnot\s+relevant\b|\bno\s+relevance\b|\bno\s+(?:need|use|use\s+case)\s+for\b|\bnever\s+need\b"
     r"|\bno\s+(?:[A-Za-z]+\s+){1,2}(?:need|use\s+case)\s+(?:at|in|for)\b"  # "No WMS need at LM"
+    # "no pressure in a gravity sewer for the loggers to hear", as "nothing for Restock to replenish" — but a
+    # lack of money or time is no reason the product cannot apply
+    r"|\bno\s+(?!(?:budget|money|time|appetite|plan|capacity|resources?|headcount|funding|bandwidth|reason|one|way)\b)"
+    r"[a-z-]+(?:\s+[\w-]+){0,4}?\s+for\s+(?:the\s+|our\s+|its\s+)?[\w-]+(?:\s+[\w-]+)?\s+to\s+[a-z]+\b"
     # "nothing for Restock to replenish", "nothing there to connect it to", "nothing we could monitor"
     r"|\bnothing(?:\s+[\w'’-]+){0,4}?\s+to\s+(?!(?:report|say|add|share|discuss|worry|lose|hide|do\s+with)\b)[a-z]+\b"
     r"|\bnothing\b[^.;:]{0,40}?\b(?:which|that)?\s*(?:we|you|it)\s+(?:could|can|would)\s+(?!not\b)[a-z]+\b"

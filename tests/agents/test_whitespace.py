@@ -301,6 +301,11 @@ def test_a_stated_reason_makes_the_cell_not_applicable() -> None:
     assert cells(result)[("Nimbus Edge", "Acme Cards")].status is CellStatus.whitespace
 
 
+def test_no_money_or_time_for_a_product_is_no_reason_it_does_not_apply() -> None:
+    said = note("n1", "2026-03-01", "Acme Lending has no budget for Nimbus Edge to expand this year.")
+    assert cells(draft(matrix_records(), [said]))[("Nimbus Edge", "Acme Lending")].status is CellStatus.whitespace
+
+
 def test_hedged_or_unrelated_talk_changes_nothing() -> None:
     chatter = note(
         "note-chatter",
@@ -480,6 +485,7 @@ def test_more_ways_of_saying_a_product_does_not_apply() -> None:
         "Nimbus Edge makes no sense for Acme Lending: there are no devices of their own.",
         "So Edge cannot be applied at Acme Lending as long as those old terminals are in service.",
         "Nimbus Edge has no home in Acme Lending. Nothing there runs on devices of their own.",
+        "Nimbus Edge at Acme Lending: no devices at all in the branches for Edge to manage.",
     ):
         got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
         assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable, text
