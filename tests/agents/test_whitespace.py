@@ -485,7 +485,7 @@ def test_more_ways_of_saying_a_product_does_not_apply() -> None:
         "Nimbus Edge makes no sense for Acme Lending: there are no devices of their own.",
         "So Edge cannot be applied at Acme Lending as long as those old terminals are in service.",
         "Nimbus Edge has no home in Acme Lending. Nothing there runs on devices of their own.",
-        "Nimbus Edge at Acme Lending: no devices at all in the branches for Edge to manage.",
+        "Nimbus Edge at Acme Lending: no devices in the branches for Edge to manage.",
     ):
         got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
         assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable, text
