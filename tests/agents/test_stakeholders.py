@@ -433,15 +433,24 @@ def test_someone_who_has_left_engaged_with_us_before_leaving() -> None:
     assert _stances([gone])["Robert Diaz"] is Stance.neutral
 
 
-def test_an_invitation_they_ignored_or_a_request_they_never_answered_is_no_engagement() -> None:
-    dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager")
-    for text, stance in [
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        # an invitation they ignored, a request they never answered
         ("Dirk Wouters from IT was invited to the demo but did not come.", Stance.unknown),
         ("Dirk Wouters (IT) hasn't answered my briefing request.", Stance.unknown),
         ("Dirk Wouters never replied to the deck.", Stance.unknown),
         ("Dirk Wouters answered my briefing request.", Stance.neutral),
-    ]:
-        assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance, text
+        # what we sent them, until they answer
+        ("Emailed Dirk Wouters (UK finance head) for an intro.", Stance.unknown),
+        ("Sent the intro email to Dirk Wouters on 15 July offering a call with our COO.", Stance.unknown),
+        ("Had an email from Dirk Wouters about the SSO setup.", Stance.neutral),
+        ("Met Dirk Wouters at the plant.", Stance.neutral),
+    ],
+)
+def test_engagement_is_them_talking_with_us_not_what_we_sent_or_they_ignored(text: str, stance: Stance) -> None:
+    dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager")
+    assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance
 
 
 def test_an_email_s_legal_footer_is_no_inside_information() -> None:
@@ -514,17 +523,6 @@ def test_a_new_executive_named_right_after_their_title_is_a_new_person_with_that
     people = _people_after("New COO Fiona Castellane starts 2 Nov, ex-Harrowgate Distribution.")
     assert people["Fiona Castellane"].title == "COO"
     assert people["Fiona Castellane"].status is StakeholderStatus.active
-
-
-def test_what_we_sent_them_is_no_engagement_until_they_answer() -> None:
-    dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager")
-    for text, stance in [
-        ("Emailed Dirk Wouters (UK finance head) for an intro.", Stance.unknown),
-        ("Sent the intro email to Dirk Wouters on 15 July offering a call with our COO.", Stance.unknown),
-        ("Had an email from Dirk Wouters about the SSO setup.", Stance.neutral),
-        ("Met Dirk Wouters at the plant.", Stance.neutral),
-    ]:
-        assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance, text
 
 
 def test_nouns_prepositions_and_requests_for_facts_are_no_praise() -> None:
