@@ -400,7 +400,10 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
             offset += len(line) + 1
         tainted = _tainted_lines(lines)
         sentences = _pieces(split_sentences(visible, transcript=transcript, speakers=speakers_of(source)))
+        titles = _title_lines(source)
         for sentence in _with_lead_ins(visible, list(sentences)):
+            if any(sentence.text in title for title in titles):
+                continue  # a logged activity's subject line ("SMS delay case update") is its label, not a statement
             line_no = visible.count("\n", 0, sentence.start)
             if line_no in tainted or addresses_the_drafter(sentence.text):
                 if source.id not in flagged:
@@ -447,6 +450,14 @@ def _pieces(sentences: Iterable[Sentence]) -> Iterable[Sentence]:
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*\|?\s*$")
+
+
+def _title_lines(source: Source) -> list[str]:
+    """A CRM record's subject and title lines: what the activity is called, not what was said in it."""
+    if source.type is not SourceType.crm:
+        return []
+    fields = source.metadata.get("fields", {})
+    return [line for name, line in fields.items() if name.lower() in ("subject", "title", "name")]
 
 
 def _table_head(lines: Sequence[str], n: int) -> bool:

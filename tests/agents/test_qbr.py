@@ -876,3 +876,14 @@ def test_one_competitor_threat_is_one_risk_however_often_it_is_mentioned() -> No
 def test_a_vendor_the_customer_brought_in_or_that_priced_the_deal_is_a_competitor_threat(said: str) -> None:
     brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
     assert any("Stackwell" in r.text for r in brief.risks)
+
+
+def test_a_logged_activity_s_subject_is_its_label_not_a_claim() -> None:
+    case_note = record(
+        "Task", "00TA00000000078AAA", Subject="Risk review: SMS delay escalation", ActivityDate="2026-09-10",
+        Status="Completed",
+        Description="Jordan reported SMS page delays on one carrier; the fix ships Friday.",
+    )
+    brief, _ = draft(evidence([renewal(), case_note], [], as_of="2026-09-30"))
+    said = text_of(brief)
+    assert "Risk review" not in said

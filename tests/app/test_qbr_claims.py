@@ -146,7 +146,7 @@ def test_a_kept_claim_without_wording_comes_back_with_everything_typed_and_nothi
         draft,
         **{
             "text-summary-1": "   ",
-            "keep-summary-2": "sideways",
+            "keep-risks-2": "sideways",
             "keep-risks-1": "drop",
             "text-risks-0": "Derek Huang is a detractor until the pilot numbers land.",
         },
@@ -159,7 +159,7 @@ def test_a_kept_claim_without_wording_comes_back_with_everything_typed_and_nothi
     assert "2 claims to fix" in alert and "nothing was saved" in alert
     assert "a kept claim needs its wording" in _claim(page.text, "summary-1")
     assert 'aria-invalid="true"' in _claim(page.text, "summary-1")
-    assert "choose “Keep” or “Drop”" in _claim(page.text, "summary-2")
+    assert "choose “Keep” or “Drop”" in _claim(page.text, "risks-2")
     assert "Derek Huang is a detractor until the pilot numbers land." in _claim(page.text, "risks-0")  # kept
     assert 'name="keep-risks-1" value="drop" checked' in page.text
     row = draft_row(app_state, draft["id"]).changes[0]
@@ -176,7 +176,7 @@ def test_a_stale_form_keeps_the_choices_and_says_why(client: TestClient, app_sta
     first = ui_post(client, _path(draft), token, _form(draft, **{"keep-summary-1": "drop"}))
     assert first.status_code == 200
 
-    stale = ui_post(client, _path(draft), token, _form(draft, **{"text-summary-2": "Typed on an old page."}))
+    stale = ui_post(client, _path(draft), token, _form(draft, **{"text-risks-2": "Typed on an old page."}))
 
     assert stale.status_code == 409
     assert "Your claim choices are below, not saved." in stale.text
