@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 from agents.context import AccountEvidence, contact_name, parse_day
 from agents.crm import (
@@ -389,15 +390,7 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
             flagged.add(source.id)
             warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:100]!r}")
         lines = visible.split("\n")
-        # Headings and table headers are read off the whole source: a chunk may start below its heading.
-        source_lines = source.text.split("\n")
-        headings, table_heads, offset = [], set(), 0
-        for n, line in enumerate(source_lines):
-            if heading_line := _HEADING.match(line):
-                headings.append((offset, heading_line.group("title")))
-            if _table_head(source_lines, n):
-                table_heads.add(line.strip())
-            offset += len(line) + 1
+        headings, table_heads = _outline(source.text)
         tainted = _tainted_lines(lines)
         sentences = _pieces(split_sentences(visible, transcript=transcript, speakers=speakers_of(source)))
         titles = _title_lines(source)
@@ -450,6 +443,21 @@ def _pieces(sentences: Iterable[Sentence]) -> Iterable[Sentence]:
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*\|?\s*$")
+
+
+@lru_cache(maxsize=256)
+def _outline(text: str) -> tuple[tuple[tuple[int, str], ...], frozenset[str]]:
+    """A source's headings (offset, title) and markdown table header lines, read once per source text off the
+    whole of it: a retrieved chunk may start below its heading."""
+    lines = text.split("\n")
+    headings, table_heads, offset = [], set(), 0
+    for n, line in enumerate(lines):
+        if heading_line := _HEADING.match(line):
+            headings.append((offset, heading_line.group("title")))
+        if _table_head(lines, n):
+            table_heads.add(line.strip())
+        offset += len(line) + 1
+    return tuple(headings), frozenset(table_heads)
 
 
 def _title_lines(source: Source) -> list[str]:
@@ -700,7 +708,7 @@ class TextDate:
     day: date
     label: str
     start: int
-    end: int = 0
+    end: int
 
 
 def _on_or_after(month: int, day: int, year: int | None, reference: date) -> date | None:

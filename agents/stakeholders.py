@@ -170,11 +170,10 @@ class Directory:
     def add(self, person: Person) -> None:
         self.people[person.key] = person
         self._first_counts = defaultdict(int)
+        self._token_counts = defaultdict(int)
         for known in self.people.values():
             for variant in self._firsts(known.name):
                 self._first_counts[variant] += 1
-        self._token_counts = defaultdict(int)
-        for known in self.people.values():
             for token in set(name_tokens(known.name)):
                 self._token_counts[token] += 1
         self._initials = self._unique_initials()
@@ -1375,7 +1374,7 @@ def _email_author(source: Source, evidence: AccountEvidence, owner: str | None, 
     record = evidence.record(source.id) if owner else None
     senders = email_senders(record) if record is not None and record.type in ACTIVITY_TYPES else []
     # one writer, though a forward repeats their From line ("FW: ... my view" sent on by its own author)
-    if len({" ".join(re.sub(r"<[^>]*>", "", sender).strip(" \"'").split()).lower() for sender in senders}) != 1:
+    if len({" ".join(_ADDRESS.sub(" ", sender).strip(" \"'<>").split()).lower() for sender in senders}) != 1:
         return EmailAuthor(None, False)
     person = directory.resolve(senders[0])
     theirs = person is not None and person.key == owner

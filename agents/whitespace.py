@@ -19,7 +19,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from agents.context import AccountEvidence, contact_name, parse_day
-from agents.crm import competitor_name, is_lost, is_open, line_value, live_asset, number, unit_records
+from agents.crm import (
+    competitor_name,
+    competitors_by_opportunity,
+    is_lost,
+    is_open,
+    line_value,
+    live_asset,
+    number,
+    unit_records,
+)
 from agents.reading import (
     Sentence,
     is_hedged,
@@ -513,10 +522,9 @@ def _competes_with(evidence: AccountEvidence, products: list[Product]) -> dict[s
         if (product := names.get(item.get("Product2Id"))) and item.get("OpportunityId"):
             sold[str(item.get("OpportunityId"))].add(product)
     against: dict[str, set[str]] = defaultdict(set)
-    for record in evidence.of_type("OpportunityCompetitor"):
-        name = competitor_name(record)
-        if name and (opportunity := record.get("OpportunityId")):
-            against[name] |= sold.get(str(opportunity)) or {"?"}  # a deal with no line items could be anything
+    for opportunity, rivals in competitors_by_opportunity(evidence).items():
+        for record in rivals:  # a deal with no line items could be for anything
+            against[competitor_name(record) or ""] |= sold.get(opportunity) or {"?"}
     return {
         name: next(iter(sold_against))
         for name, sold_against in against.items()
@@ -988,17 +996,19 @@ class CellNews:
     day: date | None
 
 
-_WEIGHED = re.compile(
-    r"\b(?:evaluating|piloting|trialing|trialling|testing|pitching|considering|looking\s+at|talking\s+to|prefers?"
-    r"|pushing\s+for|(?:a\s+)?(?:demo|quote|bid|proposal|pitch)\s+from|brought\s+in|invited)\s+" + _NAME_RUN
+_WEIGHED = (
+    re.compile(
+        r"\b(?:evaluating|piloting|trialing|trialling|testing|pitching|considering|looking\s+at|talking\s+to|prefers?"
+        r"|pushing\s+for|(?:a\s+)?(?:demo|quote|bid|proposal|pitch)\s+from|brought\s+in|invited)\s+" + _NAME_RUN
+    ),
     # "Marcus has had Stackwell in twice": a vendor brought in
-    + r"|\bhad\s+" + _NAME_RUN.replace("?P<name>", "?P<visitor>") + r"\s+in\b"
-)
-# A vendor's own move: "Vidora gave a fixed price for three years", "Stackwell have pitched a combined WMS/TMS".
-_WEIGHED_AFTER = re.compile(
-    _NAME_RUN + r"\s+(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:pitched|quoted|offered|undercut|demo(?:['’]d|ed)"
-    r"|(?:gave|given|sent|submitted|put\s+in)\s+(?:us\s+|them\s+)?(?:an?\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:price|offer|quote|bid|proposal))\b"
+    re.compile(r"\bhad\s+" + _NAME_RUN + r"\s+in\b"),
+    # a vendor's own move: "Vidora gave a fixed price for three years", "Stackwell have pitched a combined WMS/TMS"
+    re.compile(
+        _NAME_RUN + r"\s+(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:pitched|quoted|offered|undercut|demo(?:['’]d|ed)"
+        r"|(?:gave|given|sent|submitted|put\s+in)\s+(?:us\s+|them\s+)?(?:an?\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+        r"(?:price|offer|quote|bid|proposal))\b"
+    ),
 )
 
 
@@ -1014,9 +1024,8 @@ def weighed_competitors(vocab: Vocabulary, texts: Iterable[str]) -> set[str]:
     found = set()
     for text in texts:
         plain_text = plain(text)[0]
-        for match in [*_WEIGHED.finditer(plain_text), *_WEIGHED_AFTER.finditer(plain_text)]:
-            run = match.groupdict().get("name") or match.groupdict().get("visitor")
-            if run and not vocab.products_in(run) and (name := vocab.competitor_name(run)):
+        for match in (m for pattern in _WEIGHED for m in pattern.finditer(plain_text)):
+            if not vocab.products_in(match.group("name")) and (name := vocab.competitor_name(match.group("name"))):
                 found.add(name)
     return found
 
