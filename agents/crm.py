@@ -9,7 +9,7 @@ named on one of its lines.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 from fnmatch import fnmatchcase
@@ -277,11 +277,13 @@ def custom_stance(contact: CrmRecord, field_map: CrmFieldMap) -> tuple[str, Stan
 def our_names(evidence: AccountEvidence) -> list[str]:
     """How the evidence names what we sell: each Product2 name, its name without the brand, and the brand."""
     names = [" ".join(str(r.get("Name")).split()) for r in evidence.of_type("Product2") if r.get("Name")]
-    firsts = [n.split()[0] for n in names if len(n.split()) >= 2]
-    commonest = max(set(firsts), key=firsts.count) if firsts else None
-    brand = commonest if commonest and firsts.count(commonest) >= 2 else None
+    # The commonest first word of two or more names; between equally common ones, the first in the CRM's order
+    # (a set's order would change from run to run: "Helix ELN, Helix LIMS, Trialcrest EDC, Trialcrest eTMF").
+    firsts = Counter(n.split()[0] for n in names if len(n.split()) >= 2)
+    commonest, count = firsts.most_common(1)[0] if firsts else (None, 0)
+    brand = commonest if count >= 2 else None
     ours = set(names)
     if brand:
         ours.add(brand)
         ours |= {n.split(None, 1)[1] for n in names if n.split()[0] == brand and len(n.split()) >= 2}
-    return sorted(ours, key=len, reverse=True)
+    return sorted(ours, key=lambda name: (-len(name), name))

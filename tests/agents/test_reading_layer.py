@@ -218,3 +218,14 @@ def test_words_in_quotes_belong_to_the_person_quoted() -> None:
     text = "Harriet emailed: 'Happy with the triage screen — but I won't champion it for you, that's your job.'"
     people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
     assert people["Harriet Vance"].stance is Stance.supporter
+
+
+def test_our_product_names_are_the_same_on_every_run_when_two_product_lines_tie() -> None:
+    from agents.crm import our_names
+
+    names = ["Helix ELN", "Helix LIMS", "Trialcrest EDC", "Trialcrest eTMF", "Qualis QMS"]
+    products = [record("Product2", f"01tA0000000000{n}AAA", Name=name) for n, name in enumerate(names)]
+    # the first of the equally common first words, in the CRM's order, is the brand; the rest sort by length, name
+    assert our_names(evidence(products, [])) == [
+        "Trialcrest eTMF", "Trialcrest EDC", "Helix LIMS", "Qualis QMS", "Helix ELN", "Helix", "LIMS", "ELN",
+    ]
