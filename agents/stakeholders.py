@@ -951,7 +951,7 @@ _MEETING = (
     r"|briefing|standup|stand-up|walkthrough|workshop|negotiation|visit|tour|dinner|lunch|offsite|conference\s+call)"
 )
 _ENGAGED_AFTER = re.compile(
-    r"^\W{0,3}(?:\w+\W+){0,6}?(?:said|says|told|tells|asked|asks|sent|sends|replied|replies|wrote|writes|emailed"
+    r"^\W{0,3}(?:\w+\W+){0,6}?(?P<verb>said|says|told|tells|asked|asks|sent|sends|replied|replies|wrote|writes|emailed"
     r"|e-mailed|messaged|pinged|called|rang|phoned|join(?:ed|s)\s+(?:us|the\s+(?:call|meeting|demo|workshop|session))"
     r"|attended|attends|met|meets|presented|shared|shares|mentioned|confirmed|confirms|agreed|agrees|raised"
     r"|explained|responded|answered|noted|thanked|walked\s+us|came\s+back|got\s+back|reached\s+out|demoed"
@@ -963,6 +963,25 @@ _ENGAGED_AFTER = re.compile(
     r"(?:call|meeting|slot|session|demo))\b",
     re.IGNORECASE,
 )
+# "Roman, the new IT director – Lucie told us": a person named between the mention and the verb is its
+# subject, unless joined to the mention ("Roman and Lucie said") or set off in an aside ("Roman (Lucie's
+# deputy) said", "Roman, Lucie's deputy, said").
+_JOINED = re.compile(r"^\s*(?:,|and|&|\+|/)\s*$", re.IGNORECASE)
+_ASIDE_OPENS = re.compile(r"^\s*[(,]")
+_ASIDE_CLOSES = re.compile(r"[),]")
+
+
+def _verb_of_someone_between(sentence: str, mention: Mention, verb_at: int, others: Sequence[Mention]) -> bool:
+    for other in others:
+        if other.key == mention.key or not mention.end <= other.start < verb_at:
+            continue
+        lead, tail = sentence[mention.end : other.start], sentence[other.end : verb_at]
+        if _JOINED.match(lead) or (_ASIDE_OPENS.match(lead) and _ASIDE_CLOSES.search(tail)):
+            continue
+        return True
+    return False
+
+
 # What we sent them is no engagement until they answer ("Emailed Peter Lomax for an intro", "sent the intro
 # email to Richard", "cc Dana"): DESIGN.md counts an unanswered outbound email as no touch.
 _ENGAGED_BEFORE = re.compile(
@@ -1006,9 +1025,9 @@ _NOT_DONE = re.compile(
 )
 
 
-def directly_engaged(sentence: str, mention: Mention) -> bool:
+def directly_engaged(sentence: str, mention: Mention, others: Sequence[Mention] = ()) -> bool:
     """Whether the sentence shows the mentioned person communicating with us, not merely named (an
-    automatic reply is not them)."""
+    automatic reply is not them); `others` are the sentence's other people, who may be the ones acting."""
     if _AUTOMATIC.search(sentence):
         return False
     after = sentence[mention.end : mention.end + 80]
@@ -1016,6 +1035,8 @@ def directly_engaged(sentence: str, mention: Mention) -> bool:
     if _POSSESSIVE.match(after):  # "Robert's EA says": someone else spoke
         return bool(_POSSESSIVE_MESSAGE.match(after))
     acted = _ENGAGED_AFTER.search(after)
+    if acted and _verb_of_someone_between(sentence, mention, mention.end + acted.start("verb"), others):
+        acted = None
     return bool(
         (acted and not _NOT_DONE.search(acted.group()))
         or _ENGAGED_BEFORE.search(before)
@@ -1492,7 +1513,7 @@ def read_hits(
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             for mention in found:
                 if mention.key not in reading.engaged and source.type is not SourceType.crm and directly_engaged(
-                    sentence.text, mention
+                    sentence.text, mention, found
                 ):
                     reading.engaged[mention.key] = context.finding(
                         mention.key, "engaged", True, Cue(mention.start, mention.end, True)
@@ -1510,7 +1531,7 @@ def read_hits(
                     writer.key, "engaged", True, Cue(0, len(sentence.text), True)
                 )
             if source.type is SourceType.note:
-                informants += [m.key for m in found if directly_engaged(sentence.text, m)]
+                informants += [m.key for m in found if directly_engaged(sentence.text, m, found)]
             named += [m.key for m in found]
             people = list(dict.fromkeys(m.key for m in found))
             if len(set(named)) > 1:

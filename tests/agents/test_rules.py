@@ -577,6 +577,25 @@ def test_engagement_is_their_own_words_or_a_conversation_with_them(sentence: str
     assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
 
 
+def _mentions(sentence: str, *names: str) -> list[Mention]:
+    return [Mention(name, sentence.index(name), sentence.index(name) + len(name)) for name in names]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "engaged"),
+    [
+        ("Roman Bartoš, the new IT director – Lucie told us he will do the security review.", {"Lucie"}),
+        ("Roman and Lucie said they would both be at the kick-off.", {"Roman", "Lucie"}),
+        ("Roman (Lucie's deputy) said the review starts in May.", {"Roman"}),
+        ("Roman, Lucie's deputy, said the review starts in May.", {"Roman"}),
+        ("Roman owns the budget; Lucie told us so on Friday.", {"Lucie"}),
+    ],
+)
+def test_a_verb_after_two_people_is_the_nearer_ones(sentence: str, engaged: set[str]) -> None:
+    mentions = _mentions(sentence, "Roman", "Lucie")
+    assert {m.key for m in mentions if directly_engaged(sentence, m, mentions)} == engaged
+
+
 @pytest.mark.parametrize(
     ("sentence", "name", "engaged"),
     [
