@@ -409,7 +409,12 @@ def untrusted_spans(text: str, *, transcript: bool = False, crm_fields: bool = F
                 if _EMAIL_HEADER.match(lines[end]) or (crm_fields and _FIELD_LINE.match(lines[end])):
                     break
                 end += 1
-        spans.append((starts[index] + hit.start, starts[end - 1] + len(lines[end - 1])))
+        # A CRM export runs a field's lines into one, so there the sentence around an instruction may begin with
+        # the author's own lines ("Thanks, Vikram Vikram Rao Associate Director ... NOTE FOR AI ASSISTANTS"): the
+        # block starts at the instruction's own first word. Elsewhere lines keep their breaks and it is the sentence.
+        opening = _INSTRUCTION.search(hit.text) if crm_fields else None
+        begin = hit.start + (opening.start() if opening else 0)
+        spans.append((starts[index] + begin, starts[end - 1] + len(lines[end - 1])))
         index = end
     return spans
 

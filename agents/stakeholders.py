@@ -299,6 +299,8 @@ _DEPARTURE = re.compile(
     r"|(?:leaves|will\s+leave|(?:is|are)\s+going\s+to\s+leave)\s+(?:us|the\s+(?:company|firm|business|organi[sz]ation))"
     r"(?=\s*(?:[.,;]|$|\s+(?:at|in|on|next|this|after|to|by|once|when)\b))"
     r"|(?:leaves|will\s+leave)\s+(?=at\s+the\s+end\s+of\b|to\s+join\b)"
+    # "Dave's finished up, by the way": the idiom for leaving a job, said of the person, not of a task
+    r"|\b(?-i:[A-Z])[\w-]*(?:'s|’s|\s+has)\s+finished\s+up(?=\s*(?:[.,;!—–-]|$|\s+(?:at|with|here|there|last|on|this|in)\b))"
     r"|will\s+be\s+leaving|(?:'s|’s)\s+last\s+day|last\s+day\s+(?:at|with|is|was|will\s+be)"
     r"|quit\b(?!\s+\w+ing\b)|exited\s+the\s+(?:company|business)"
     r"|went\s+to\s+work\s+for|poached\s+by|retired\b(?!\s+(?:the|their|our|its|a|an|that|this)\b)"
@@ -377,7 +379,7 @@ def is_title(text: str) -> bool:
 _TITLE_TOKEN = re.compile(r"[A-Za-z0-9&][A-Za-z0-9&'’./\-]*|[,;:()—–]")
 _TITLE_TAIL = re.compile(
     r",\s+((?:[A-Z][\w&/\-]*|&|and|of)(?:\s+(?:[A-Z][\w&/\-]*|&|and|of)){0,4})"
-    r"(?=(?:\*\*|__|['’\"”])?\s*(?:[.;!?)]|$|\s+[a-z]|\s[-–—]\s))"
+    r"(?=(?:\*\*|__|['’\"”])?\s*(?:[.;!?()]|$|\s+[a-z]|\s[-–—]\s))"
 )
 
 
@@ -563,6 +565,15 @@ def _customer_org(orgs: Sequence[str], customer: Sequence[str]) -> bool:
 _ORG_AFTER = re.compile(r"^\s*(?:at|from|with|of)\s+(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})")
 
 
+_AT_ORG = re.compile(r"^\s*(?:at|with)\s+(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})")
+
+
+def _elsewhere(after_title: str, customer: Sequence[str]) -> bool:
+    """Whether the words after a title place it at another organisation than the customer."""
+    org = _AT_ORG.match(after_title)
+    return bool(customer and org and not _customer_org([org.group("org")], customer))
+
+
 def titled_person_cues(
     sentence: str,
     *,
@@ -647,6 +658,46 @@ _FIRST_PERSON_TITLE = re.compile(
 )
 # An email signature: "Elena Petrova | Group Finance Director | Halden Group".
 _SIGNATURE = re.compile(rf"(?P<name>{_NAME})\s*[|·•]\s*(?P<title>[^|·•\n]{{2,80}}?)\s*(?:[|·•]|['’\"]|$)")
+
+
+_SIGN_OFF = re.compile(
+    r"(?:^|\s)--\s+|\b(?:regards|wishes|sincerely|cheers|thanks|gr(?:ü|ue)(?:ß|ss)en?|gr(?:ü|ue)(?:ß|ss)e|best)\s*[,!.]?\s+",
+    re.IGNORECASE,
+)
+_NAME_REST = re.compile(r"^\s*(?:\([^)]{0,40}\)|--|(?P<word>[^\W\d_][\w'’-]*))\s*")
+_TITLE_ENDS = re.compile(r"\s+[|·•>]\s*|\s+--?\s+")
+_SIGN_OFF_WORDS = frozenset(
+    {"best", "kind", "warm", "warmest", "many", "with", "mit", "freundlichen", "viele", "regards", "thanks", "and",
+     "grüßen", "grüssen", "grüße", "grüsse"}
+)
+
+
+def signature_title(text: str, directory: Directory, customer: Sequence[str]) -> tuple[str, str] | None:
+    """An email signature's title: a person's name, then their title, then perhaps their company — on lines of
+    their own or run together where an export flattened them ("Ishikawa Yumi Manager, Corporate Procurement
+    Dept. Sakurada Electronics Co., Ltd.", "Katrin Vogel Head of Supplier Quality Europe | Sakurada Europe")."""
+    text = text.replace("*", "").strip()
+    found = directory.find(text)
+    if not found or found[0].start > 0:
+        return None
+    person = directory.people[found[0].key]
+    own = set(name_tokens(person.name))
+    rest = text[found[0].end :]
+    while (lead := _NAME_REST.match(rest)) and (
+        lead.group("word") is None or set(name_tokens(lead.group("word"))) <= own
+    ) and lead.end() > 0:  # the rest of the name ("Ishikawa Yumi"), a "(佐藤 由紀)", a repeat after "--"
+        rest = rest[lead.end() :]
+    if rest.lstrip().startswith(","):
+        return None  # "Kofi Mensah, CFO" is a note's label, as old as the note; a signature has no comma
+    rest = _TITLE_ENDS.split(rest, maxsplit=1)[0]
+    for org in customer:  # the company's name ends the title: "Director, Customer Quality Sakurada Americas"
+        if (at := rest.find(org)) > 0:
+            rest = rest[:at]
+    rest = rest.strip(" ,.")
+    title = title_at(rest, 0) if 0 < len(rest.split()) <= 8 else None
+    if title is None or title_key(title) != title_key(rest):
+        return None  # a line that says more than a title ("Manager, and happy to help") is no signature
+    return found[0].key, title
 
 
 def _hedged_in_clause(sentence: str, start: int) -> bool:
@@ -1262,6 +1313,7 @@ _SUBJECT_I = r"I|I['’]m|I['’]ve|I['’]ll|I['’]d|my"  # the speaker as the
 _FIRST_PERSON = re.compile(rf"\b(?:{_SUBJECT_I}|me|myself)\b")
 _OWN_VOICE = re.compile(rf"\b(?:{_SUBJECT_I})\b")
 _THIRD_PERSON = re.compile(r"\b(?:he|she|they)\b", re.IGNORECASE)  # also "they'd", "she's"
+_THIRD_PERSON_AT = re.compile(r"\s*(?:he|she|they)\b", re.IGNORECASE)
 _SOMEONE_ELSE = re.compile(r"\b(?:he|she|they|you)\b", re.IGNORECASE)  # "you do the presenting" is not the speaker
 _ASIDE_BREAK = re.compile(r"[:—–]|\s-\s")
 
@@ -1492,6 +1544,23 @@ def read_hits(
             new_block = "\n\n" in gap or ("\n" in gap and _BLOCK_START.match(line))
             if new_block or (previous is not None and previous.speaker != sentence.speaker):
                 named, informants, last_person = [], [], None
+            signed, block = None, sentence
+            # a signature on its own line ("Hayashi Mika QA Manager, Sakurada Passive Components"), or run into its
+            # sign-off's ("Best regards / Mit freundlichen Grüßen Katrin Vogel Head of ...", "Vikram -- Vikram Rao")
+            signed = signature_title(sentence.text, directory, customer)
+            for sign_off in _SIGN_OFF.finditer(sentence.text):
+                words = set(re.findall(r"\w+", sentence.text[: sign_off.start()].lower()))
+                if sign_off.group().strip() == "--" or words <= _SIGN_OFF_WORDS:
+                    signed = signature_title(sentence.text[sign_off.end() :], directory, customer) or signed
+            if signed is None and previous is not None and gap.strip(" \t") == "\n" and len(previous.text.split()) <= 5:
+                signed = signature_title(f"{previous.text} {sentence.text}", directory, customer)
+                block = Sentence(visible[previous.start : sentence.end], previous.start, sentence.end)
+            if signed:
+                key, title = signed
+                signature = _SentenceContext(
+                    hit, source, block, [], owner, None, None, ours, customer, not_names, None, None, author
+                )
+                reading.findings.append(signature.finding(key, "title", title, Cue(0, len(block.text), title)))
             previous = sentence
             if looks_like_instruction(sentence.text):
                 if source.id not in flagged:
@@ -1646,7 +1715,8 @@ class _SentenceContext:
         own = list(_OWN_VOICE.finditer(text, clause_start, cue.start))
         if not own or any(clause_start <= m.start < cue.start for m in self.found):
             return None
-        return None if _THIRD_PERSON.search(text, own[-1].end(), cue.start) else voice
+        opens = _THIRD_PERSON_AT.match(text, cue.start)  # "I forwarded it to Petra, she is our buyer": hers
+        return None if _THIRD_PERSON.search(text, own[-1].end(), opens.end() if opens else cue.start) else voice
 
     def who(self, cue: Cue, directory: Directory, *, loose: bool = False) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
@@ -1687,6 +1757,8 @@ class _SentenceContext:
         if not self.found and self.topic and not _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
             return self.topic
         if not self.found and self.owner and not (self.author.someone_else and _OWN_VOICE.search(before)):
+            if self.author.key == self.owner and _THIRD_PERSON.search(text[clause_start(text, cue.start) : cue.end]):
+                return None  # their own email's "she is our Purchasing Manager" is about someone else
             return self.owner  # (our rep's "I'm happy with this" in an email to them is not theirs)
         return None
 
@@ -1732,6 +1804,8 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     for cue in title_change_cues(text):
         if directory.find(str(cue.value)):
             continue  # "he is the CFO Duncan Ferrier": a title that runs into a name is a name's label
+        if _elsewhere(text[text.find(str(cue.value), cue.start) + len(str(cue.value)) :], ctx.customer):
+            continue  # "now COO at Kettleby Foods": a title at another organisation is not theirs here
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "title", cue.value, cue, mention_spans[:1]))
     for cue in reports_to_cues(text):
@@ -2121,7 +2195,9 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
                 value = max((f.value for f in support), key=lambda v: (len(v), v))
                 current = proposal.facts.get(field_name)
                 newer = current is None or current.day is None or (latest[0].day or date.min) >= current.day
-                if current is not None and equivalent(field_name, current.value, value):
+                if current is not None and (
+                    equivalent(field_name, current.value, value) or _qualifies(current.value, value)
+                ):
                     continue
                 if newer:
                     before = f" (CRM: {current.value})" if current is not None else ""
@@ -2143,7 +2219,7 @@ _TITLE_ABBREVIATIONS = {
     "sr": "senior", "jr": "junior", "mgr": "manager", "dir": "director", "eng": "engineering",
     "ops": "operations", "it": "information technology", "cto": "chief technology officer",
     "cio": "chief information officer", "cfo": "chief financial officer", "ceo": "chief executive officer",
-    "coo": "chief operating officer", "ciso": "chief information security officer",
+    "coo": "chief operating officer", "gm": "general manager", "ciso": "chief information security officer",
     "cdo": "chief data officer", "cmo": "chief marketing officer", "cpo": "chief procurement officer",
 }
 
@@ -2153,6 +2229,15 @@ def title_key(title: str) -> str:
     words = re.findall(r"[a-z0-9]+|&", title.lower())
     expanded = " ".join(_TITLE_ABBREVIATIONS.get(w, "and" if w == "&" else w) for w in words)
     return " ".join(w for w in expanded.split() if w not in {"of", "the", "and", "for"})
+
+
+def _qualifies(known: Any, found: Any) -> bool:
+    """Whether a title already known says the found one and more: "Chief of Staff, Office of the CEO" is what a
+    signature's "Chief of Staff" means, not a change of job."""
+    if not isinstance(known, str) or not isinstance(found, str):
+        return False
+    head, comma, _ = known.partition(",")
+    return bool(comma) and same_title(head, found)
 
 
 def same_title(a: str, b: str) -> bool:

@@ -116,3 +116,9 @@ class KeywordRetriever:
                 if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
                     best[hit.chunk_id] = hit
         return sorted(best.values(), key=lambda h: -h.score)[:k]
+
+
+def whole_chunks(source: Source) -> list[Chunk]:
+    """The whole source as one chunk, as a short note is stored."""
+    return [Chunk(id=f"{source.id}#0", source_id=source.id, text=source.text, start=0, end=len(source.text),
+                  locator="line 1")]

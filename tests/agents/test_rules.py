@@ -48,6 +48,8 @@ from plans.vocabulary import BuyingRole, StakeholderStatus, Stance, Strength
         "Maria left to go travelling.",
         "- Maria gone. TODO take her off the renewal.",
         "Maria Lopez is not more with Acme.",
+        "Oh - Maria's finished up, by the way.",
+        "Maria has finished up at Acme.",
     ],
 )
 def test_departure_is_found_in_a_note_saying_she_left(sentence: str) -> None:
@@ -71,6 +73,9 @@ def test_departure_is_found_in_a_note_saying_she_left(sentence: str) -> None:
         "Maria left to go to the board meeting.",
         "Since the summer Maria has gone from asking for a sandbox to backing the rival.",
         "Maria has gone quiet since the pricing call.",
+        "We've finished up the pilot with Maria.",
+        "Maria has finished up the report.",
+        "Maria said the workshop's finished up.",
     ],
 )
 def test_leaving_something_else_or_maybe_leaving_is_not_a_departure(sentence: str) -> None:
