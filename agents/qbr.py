@@ -1493,17 +1493,23 @@ def merge_risks(structural: Sequence[Tagged], found: Sequence[Tagged], directory
 
 # A value figure (DESIGN.md QBR claim): a measured outcome or adoption figure — a direction or state word
 # and a quantity with its unit, not a price.
+# Words of a compound ("first-cut roster", "follow-up email") say nothing of a result; "up" and "down" do only
+# where a figure moved ("down 40%", "up from 61%", "is down", "got it down to 8 sec"), not in "came up" or "sat down".
+_FIGURE_AHEAD = r"\s+(?:by\s+|from\s+|to\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?[~+\-]?[$€£]?\d"
 _OUTCOME = re.compile(
-    r"\b(?:reduc\w*|down|cut|sav\w*|improv\w*|less|fewer|faster|slower|lower\w*|higher|decreas\w*|dropp?\w*|fell"
-    r"|increas\w*|up(?!\s+to\b)|rose|grew|gain\w*|passed|zero|eliminat\w*|avoid\w*|caught|prevent\w*|contain\w*|resolv\w*"
+    r"(?<![\w-])(?:reduc\w*|cut|sav\w*|improv\w*|less|fewer|faster|slower|lower\w*|higher|decreas\w*|dropp?\w*|fell"
+    r"|increas\w*|rose|grew|gain\w*|passed|zero|eliminat\w*|avoid\w*|caught|prevent\w*|contain\w*|resolv\w*"
     r"|blocked|stopped|detected|automat\w*|process\w*|handl\w*|retir\w*|replac\w*|migrat\w*|live|went\s+live"
-    r"|rolled\s+out|onboard\w*|adopt\w*|using|active|deployed|freed|hit|reached|achiev\w*|from\s+[\d$€£.,]+\s?[a-z%]*\s+to)\b"
-    # "47 min -> 12 min", "61% → 74%": a figure and what it became
-    r"|[\d.,]+\s?[a-z%]*\s*(?:->|→|=>)\s*[$€£]?[\d.,]+",
+    r"|rolled\s+out|onboard\w*|adopt\w*|using|active|deployed|freed|hit|reached|achiev\w*|from\s+[\d$€£.,]+\s?[a-z%]*\s+to"
+    rf"|(?:up|down)(?={_FIGURE_AHEAD})"
+    r"|(?:is|are|was|were|went|gone|['’]s|it|them)\s+(?:all\s+the\s+way\s+)?(?:up|down)(?!\s+(?:with|on|for|at|in|to\s+(?:us|you|them|me|him|her)))"
+    r"|[\d%]\s+(?:up|down))(?![\w-])"
+    # "47 min -> 12 min", "61% → 74%", "FY2024 average 91.2% -> FY2025 average 92.6%": a figure and what it became
+    r"|[\d.,]+\s?[a-z%]*\s*(?:->|→|=>)\s*(?:[A-Za-z][\w-]*\s+){0,3}[$€£]?[\d.,]+",
     re.IGNORECASE,
 )
 _QUANTITY = re.compile(
-    r"(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>%|percent\b|x\b|(?:percentage\s+)?points?\b|pts\b|pp\b"
+    r"(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>%|percent\b|x\b|(?:percentage\s+)?points?\b|pts\b|pp\b|bps?\b"
     r"|s\b|secs?\b|seconds?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|days?\b|weeks?\b"
     r"|(?:k|m|million|thousand)?\s?(?:[a-z][a-z\-]{2,}\b)(?<!\bmonths)(?<!\byears)(?<!\byear))"
     rf"|{_CURRENCY}\s?(?P<money>\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?)\b"
@@ -1522,7 +1528,9 @@ _DATE_LIKE = re.compile(
     r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     # "6.4%" and "3.1m" are figures, not the sixth of April or ten past three
     r"|\b(?:19|20)\d{2}\b|\b\d{1,2}[:/.]\d{1,2}(?:[:/.]\d{2,4})?\b(?!\s?(?:%|percent|per\s?cent|pct|[mkx]\b|mn\b"
-    r"|million|billion|bn\b|pp\b|points?\b))|\b(?:q[1-4]|fy\d{2,4}|h[12])\b",
+    # "9.5 hours", "3.2 minutes per rotation": a measure of time, not a date
+    r"|million|billion|bn\b|pp\b|points?\b|bps?\b|basis\s+points?\b|h(?:ou)?rs?\b|min(?:ute)?s?\b|sec(?:ond)?s?\b"
+    r"|days?\b|weeks?\b))|\b(?:q[1-4]|fy\d{2,4}|h[12])\b",
     re.IGNORECASE,
 )
 

@@ -630,6 +630,34 @@ def test_a_decimal_figure_is_a_result_not_a_date(said: str) -> None:
     assert not is_value("The workshop moved to 6.4 at 10:30.")
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Major disruption days: time to get the network back to plan down from 9.5 hours to 6.1 hours.",
+        "Final test yield, Line 3: FY2024 average 91.2% -> FY2025 average 92.6%, so +140 bp.",
+        "Line 3 yield improved by 140 bp.",
+        "Tickets are up 12% since March.",
+        "Escalations: 14 down to 3.",
+    ],
+)
+def test_a_measure_of_time_or_basis_points_that_moved_is_a_result(said: str) -> None:
+    assert is_value(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Catching up on 2 weeks of notes in one go.",  # "up" of a figure, not of a phrasal verb
+        "The old pilot (2023-24, WLG) came up - it was switched off when the pilot ended.",
+        "We sat down with Dana for 3 hours.",
+        "The first-cut roster still takes us 2 days of manual fiddling.",  # a compound's word
+        "His follow-up email made it official: send him paper on the 300 seats.",
+    ],
+)
+def test_up_down_and_cut_in_other_senses_are_no_result(said: str) -> None:
+    assert not is_value(said)
+
+
 def test_results_that_measure_a_change_are_read_out_before_lone_figures() -> None:
     lone = [f"- Adoption: {n} stores are live on {tool}." for n, tool in
             zip((210, 320, 430, 540, 650), ("Restock", "Foresight", "PriceLab", "Rota", "Returns Hub"), strict=True)]
