@@ -195,9 +195,11 @@ def arr_claim(evidence: AccountEvidence) -> Claim | None:
 
 
 def renewal_opportunity(evidence: AccountEvidence) -> CrmRecord | None:
-    """The open renewal that closes first."""
+    """The account's renewal: the open renewal of the whole account (on its parent Account) if there is one, else
+    the open renewal that closes first. A unit's small renewal closing sooner is not the agreement the brief means."""
     renewals = [o for o in open_opportunities(evidence) if is_renewal(o)]
-    renewals.sort(key=lambda o: (parse_day(o.get("CloseDate")) or date.max, o.id))
+    renewals.sort(key=lambda o: (o.get("AccountId") != evidence.account.id, parse_day(o.get("CloseDate")) or date.max,
+                                 o.id))
     return renewals[0] if renewals else None
 
 
@@ -776,7 +778,8 @@ _MOVED = re.compile(
     r"\b(?:mov(?:e|es|ed|ing)|push(?:es|ed|ing)?(?:\s+out|\s+back)?|slip(?:s|ped|ping)?|slid|delay(?:s|ed)?"
     r"|postpon\w+|extension\s+(?:letter\s+)?(?:to|until|till)|extend(?:s|ed|ing)?\b(?=[^.]{0,60}\b(?:to|until|till)\b)"
     r"|pull(?:s|ed)?\s+(?:in|forward)|brought\s+forward|shift(?:s|ed)?|reschedul\w+|realign\w*"
-    r"|now\s+(?:renew\w*|due|clos\w*|expected|lands?)|new\s+(?:renewal\s+)?(?:date|term\s+starts)"
+    r"|now\s+(?:renew\w*|due|clos\w*|expected|lands?|ends?\s+on|expires?|runs?\s+(?:to|until))"
+    r"|new\s+(?:renewal\s+)?(?:date|term\s+starts)"
     # "extend the contract by three months, so the end date will be ..."
     r"|extend\w*\s+(?:[\w-]+\s+){0,4}?by\s+(?:[\w-]+\s+)?(?:weeks?|months?|quarters?|years?)"
     r"|(?:end|renewal|expiry)\s+date\s+(?:will\s+be|would\s+be|is\s+now|becomes))\b"
@@ -832,6 +835,23 @@ def moved_renewal_dates(statements: Sequence[Statement], crm_day: date | None, a
         if candidates and candidates[0].day != crm_day:
             moves.append(MovedDate(candidates[0].day, candidates[0].label, statement))
     return moves
+
+
+def replaced_renewal_date(statements: Sequence[Statement], crm_day: date, since: date) -> tuple[str, Statement] | None:
+    """Where the CRM already shows a renewal date that moved this quarter, the date it replaced: "renewal date now
+    30 Apr 2027 (was 31 Jan)", "now ends on 30 April 2027 rather than 31 January", "31 Jan -> 30 Apr"."""
+    for statement in statements:
+        text = statement.text
+        if (statement.day or since) < since or not _RENEWAL_WORD.search(text) or not (cue := _MOVED.search(text)):
+            continue
+        named = dates_in(text, statement.day or since)
+        if not any(d.day == crm_day and d.start >= cue.start() for d in named):
+            continue
+        for d in named:
+            becomes = any(later.day == crm_day and _BECAME.fullmatch(text[d.end : later.start]) for later in named)
+            if d.day != crm_day and (becomes or _REPLACED_DATE.search(text[: d.start])):
+                return d.label, statement
+    return None
 
 
 def _restated_later(proposal: Statement, statements: Sequence[Statement], reference: date) -> bool:
@@ -905,6 +925,11 @@ def renewal_claim(
     name = _deal_name(renewal)
     if not moves:
         when = f" renews on {format_day(crm_day)}" if crm_day else " has no close date in CRM"
+        since = evidence.as_of - timedelta(days=LOOKBACK_DAYS)
+        if crm_day and (replaced := replaced_renewal_date(statements, crm_day, since)):
+            was, said = replaced  # the CRM already has the new date; the brief still says what changed
+            moved = Claim(text=f"{name} ({details}){when}, moved from {was}.", citations=(said.citation, *citations))
+            return moved, None, crm_day
         return Claim(text=f"{name} ({details}){when}.", citations=tuple(citations)), None, crm_day
     newest = moves[0]
     agreeing = [m for m in moves if m.day == newest.day]

@@ -122,6 +122,31 @@ def test_a_moved_renewal_date_wins_and_says_what_changed() -> None:
     assert {("n-new", "Renewal date moved to March 31, 2027."), (RENEWAL, "CloseDate: 2026-12-31")} <= cited
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Renewal date now 30 Apr 2027 (was 31 Jan) - their FY change.",
+        "The agreement now ends on 30 April 2027 rather than 31 January, so the renewal sits in their new year.",
+        "Renewal moved 31 Jan -> 30 Apr 2027.",
+    ],
+)
+def test_a_move_the_crm_already_shows_is_still_said_with_the_date_it_replaced(said: str) -> None:
+    account = evidence([renewal("2027-04-30")], [note("n-1", "2026-09-11", said)], as_of="2026-09-30")
+    brief, _ = draft(account)
+    claim = next(c for c in brief.summary if "renew" in c.text)
+    assert "renews on April 30, 2027, moved from January 31, 2027" in claim.text
+    assert "n-1" in {c.source_id for c in claim.citations}
+
+
+def test_the_whole_account_s_renewal_is_the_brief_s_renewal_not_a_unit_s_smaller_one_closing_sooner() -> None:
+    unit = record("Account", "001A00000000009UAA", Name="Acme Dairy", ParentId=ACCOUNT_ID)
+    dairy = record("Opportunity", "006A0000000000DAAA", AccountId=unit.id, Name="Acme Dairy - Scheduling Renewal",
+                   Amount=86_000, CloseDate="2026-10-30", Type="Renewal", StageName="Proposal", IsClosed=False)
+    account = evidence([unit, renewal("2027-04-30"), dairy], as_of="2026-09-30")
+    brief, _ = draft(account)
+    assert "Acme - Enterprise Renewal" in next(c.text for c in brief.summary if "renews" in c.text)
+
+
 def test_a_spoken_move_from_one_date_to_another_reads_the_new_date() -> None:
     call = Source.model_validate(
         {
