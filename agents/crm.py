@@ -153,12 +153,13 @@ def open_opportunities(evidence: AccountEvidence) -> list[CrmRecord]:
     return sorted(found, key=lambda o: (-amount(o), str(o.get("Name") or ""), o.id))
 
 
-def live_asset(asset: CrmRecord, as_of: date) -> bool:
-    """An Asset that still counts as owned: not obsolete, expired or otherwise ended, nor past its usage end."""
+def live_asset(asset: CrmRecord, as_of: date, *, renewing: bool = False) -> bool:
+    """An Asset that still counts as owned: not obsolete, expired or otherwise ended, nor past its usage end unless
+    an open deal for it is `renewing` it (DESIGN.md: an open renewal keeps it owned)."""
     if str(asset.get("Status") or "").strip().lower() in ENDED_ASSET_STATUSES:
         return False
     ends = parse_day(asset.get("UsageEndDate"))
-    return ends is None or ends >= as_of
+    return ends is None or ends >= as_of or renewing
 
 
 def line_value(item: CrmRecord) -> float | None:

@@ -817,11 +817,6 @@ class CrmFacts:
         self.evidence = evidence
         self.product_ids = {p.id: p.name for p in products}
         self.unit_ids = {u.id: u.name for u in units}
-        self.assets: dict[tuple[str, str], list[CrmRecord]] = defaultdict(list)
-        for asset in evidence.of_type("Asset"):
-            key = (self.product_ids.get(asset.get("Product2Id")), self.unit_ids.get(asset.get("AccountId")))
-            if key[0] and key[1] and live_asset(asset, evidence.as_of):
-                self.assets[(key[0], key[1])].append(asset)
         opportunities = {o.id: o for o in evidence.of_type("Opportunity")}
         self.open_items: dict[tuple[str, str], list[tuple[CrmRecord, CrmRecord]]] = defaultdict(list)
         self.lost_items: dict[tuple[str, str], list[tuple[CrmRecord, CrmRecord]]] = defaultdict(list)
@@ -837,6 +832,12 @@ class CrmFacts:
                 self.open_items[(product, unit)].append((opportunity, item))
             elif is_lost(opportunity):
                 self.lost_items[(product, unit)].append((opportunity, item))
+        self.assets: dict[tuple[str, str], list[CrmRecord]] = defaultdict(list)
+        for asset in evidence.of_type("Asset"):
+            product, unit = self.product_ids.get(asset.get("Product2Id")), self.unit_ids.get(asset.get("AccountId"))
+            renewing = (product, unit) in self.open_items
+            if product and unit and live_asset(asset, evidence.as_of, renewing=renewing):
+                self.assets[(product, unit)].append(asset)
         self.competitors: dict[str, list[CrmRecord]] = defaultdict(list)
         for competitor in evidence.of_type("OpportunityCompetitor"):
             if opportunity_id := competitor.get("OpportunityId"):

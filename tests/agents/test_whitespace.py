@@ -137,6 +137,23 @@ def test_an_obsolete_asset_owns_nothing() -> None:
     assert cells(result)[("Nimbus Logs", "Acme Treasury")].status is CellStatus.whitespace
 
 
+def test_an_asset_past_its_end_date_is_owned_while_an_open_deal_renews_it_and_lapsed_without_one() -> None:
+    def lapsed(asset_id: str, unit: str) -> CrmRecord:
+        return record("Asset", asset_id, Name=f"Nimbus Logs - {unit}", AccountId=unit, Product2Id=LOGS,
+                      Status="Installed", Price=50000, UsageEndDate="2026-06-30")
+
+    renewal = record("Opportunity", CARDS_LOGS, Name="Cards - Logs Renewal", AccountId=CARDS, StageName="Proposal",
+                     IsClosed=False, IsWon=False, Type="Renewal", CloseDate="2026-10-30")
+    item = record("OpportunityLineItem", "00kA00000000002AAA", OpportunityId=CARDS_LOGS, Product2Id=LOGS,
+                  TotalPrice=50000)
+
+    result = draft(matrix_records(lapsed("02iA00000000003AAA", CARDS), lapsed("02iA00000000004AAA", TREASURY),
+                                  renewal, item))
+
+    assert cells(result)[("Nimbus Logs", "Acme Cards")].status is CellStatus.owned
+    assert cells(result)[("Nimbus Logs", "Acme Treasury")].status is CellStatus.whitespace
+
+
 def test_an_open_unit_opportunity_is_pipeline_valued_at_its_line_item() -> None:
     opportunity = record(
         "Opportunity",
