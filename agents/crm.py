@@ -139,6 +139,21 @@ def is_lost(opportunity: CrmRecord) -> bool:
     return "lost" in str(opportunity.get("StageName") or "").lower()
 
 
+_DONE_TASK = frozenset({"completed", "closed", "done", "deferred", "cancelled", "canceled"})
+
+
+def open_tasks(evidence: AccountEvidence) -> list[CrmRecord]:
+    """Tasks still to do and due on or after `as_of`, soonest first: the action items the CRM holds."""
+    due = [
+        (day, task)
+        for task in evidence.of_type("Task")
+        if str(task.get("Status") or "").strip().lower() not in _DONE_TASK
+        and (day := parse_day(task.get("ActivityDate"))) is not None
+        and day >= evidence.as_of
+    ]
+    return [task for _, task in sorted(due, key=lambda pair: (pair[0], pair[1].id))]
+
+
 def is_renewal(opportunity: CrmRecord) -> bool:
     return "renewal" in str(opportunity.get("Type") or "").lower()
 

@@ -31,6 +31,7 @@ from agents.crm import (
     is_won,
     number,
     open_opportunities,
+    open_tasks,
     stakeholder_contacts,
 )
 from agents.phrasing import spoken_as_statement
@@ -75,6 +76,7 @@ MAX_RISKS = 6
 MAX_ASKS = 7
 MAX_QUOTE = 300
 MAX_ASK_CHARS = 160
+MAX_TASK_ASKS = 2
 
 QBR_QUESTIONS = (
     "renewal date moved pushed slipped delayed now renewing new renewal date",
@@ -1660,11 +1662,32 @@ def _complete_ask(statement: Statement, directory: Directory, as_of: date) -> bo
     return due and any(not is_object(statement.text, m) for m in directory.find(statement.text))
 
 
+# Our own housekeeping, not a step with the customer: preparing this very QBR, updating our CRM.
+_HOUSEKEEPING = re.compile(r"\bqbr\b|\b(?:crm|sfdc|salesforce)\b", re.IGNORECASE)
+
+
+def task_asks(evidence: AccountEvidence) -> list[Claim]:
+    """The CRM's open action items due from now on, each with its due date ("Winter 2027 disruption readiness
+    plan - CEO office, due January 29, 2027")."""
+    claims = []
+    for task in open_tasks(evidence):
+        subject = str(task.get("Subject") or "").strip().rstrip(".")
+        source = evidence.sources.get(task.id)
+        if not subject or _HOUSEKEEPING.search(subject) or looks_like_instruction(subject):
+            continue
+        if source is None or untrusted_blocks(source):
+            continue  # a record that carries an instruction aimed at an AI is not read at all
+        due = parse_day(task.get("ActivityDate"))
+        if due and (citations := cites(evidence, task.id, "Subject", "ActivityDate")):
+            claims.append(Claim(text=f"{subject}, due {format_day(due)}.", citations=tuple(citations)))
+    return claims
+
+
 def ask_claims(
     evidence: AccountEvidence, statements: Sequence[Statement], since: date, directory: Directory
 ) -> list[Claim]:
-    """Next steps on the open deals (the renewal first), then the open action items and asks, those with a
-    customer owner and a date still ahead first."""
+    """Next steps on the open deals (the renewal first), then the open action items and asks of the notes and
+    calls, those with a customer owner and a date still ahead first, then the CRM's own open action items."""
     claims = []
     deals = open_opportunities(evidence)
     deals.sort(key=lambda o: not is_renewal(o))
@@ -1693,7 +1716,10 @@ def ask_claims(
         if text is None or any(_similar(text, c.text, 0.6) for c in [*claims, *found]):
             continue
         found.append(Claim(text=text, citations=(statement.citation,)))
-    return claims + found[: max(0, MAX_ASKS - len(claims))]
+    said = claims + found[: max(0, MAX_ASKS - len(claims))]
+    # the CRM's own open action items, like its deals' next steps, are listed whatever the notes hold
+    tasks = [t for t in task_asks(evidence) if not any(_similar(t.text, c.text, 0.6) for c in said)]
+    return said + tasks[:MAX_TASK_ASKS]
 
 
 # ---------------------------------------------------------------------------

@@ -940,3 +940,23 @@ def test_a_logged_activity_s_subject_is_its_label_not_a_claim() -> None:
     brief, _ = draft(evidence([renewal(), case_note], [], as_of="2026-09-30"))
     said = text_of(brief)
     assert "Risk review" not in said
+
+
+def test_the_crm_s_open_action_items_are_next_steps_with_their_due_dates() -> None:
+    def todo(record_id: str, subject: str, day: str, status: str = "Not Started") -> object:
+        return record("Task", record_id, Subject=subject, ActivityDate=day, Status=status, WhatId=RENEWAL)
+
+    tasks = [
+        todo("00TA0000000000T1AA", "Winter disruption readiness plan - CEO office", "2027-01-29"),
+        todo("00TA0000000000T2AA", "Prep Acme QBR deck", "2026-10-05"),  # our own housekeeping
+        todo("00TA0000000000T3AA", "Send the pilot report to Dana", "2026-10-09", status="Completed"),
+        todo("00TA0000000000T4AA", "Send the SLA credit memo", "2026-09-01"),  # due before as_of: not ahead
+    ]
+    brief, _ = draft(evidence([renewal(), *tasks], as_of="2026-09-30"))
+    asks = [c.text for c in brief.asks_and_next_steps]
+    assert "Winter disruption readiness plan - CEO office, due January 29, 2027." in asks
+    assert not any("QBR deck" in a or "pilot report" in a or "SLA credit" in a for a in asks)
+    task = next(c for c in brief.asks_and_next_steps if c.text.startswith("Winter"))
+    cited = {c.quote for c in task.citations}
+    assert cited == {"Subject: Winter disruption readiness plan - CEO office", "ActivityDate: 2027-01-29"}
+
