@@ -1454,6 +1454,25 @@ def _email_author(source: Source, evidence: AccountEvidence, owner: str | None, 
     return EmailAuthor(owner if theirs else None, not theirs)
 
 
+_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", re.MULTILINE)
+
+
+def pasted_emails(text: str, directory: Directory) -> list[tuple[int, int, EmailAuthor]]:
+    """The emails pasted into a note, each from its From line to the next From line or rule ("---"), and who wrote
+    it: a person of the directory (their "I" is theirs, as in a logged email), or someone else (our rep)."""
+    starts = list(_FROM_LINE.finditer(text))
+    emails = []
+    for n, header in enumerate(starts):
+        ends = [m.start() for m in _RULE.finditer(text, header.end())][:1]
+        if n + 1 < len(starts):
+            ends.append(starts[n + 1].start())
+        sender = " ".join(_ADDRESS.sub(" ", header.group("who")).strip(" *_\"'<>").split())
+        person = directory.resolve(sender) if sender else None
+        written = EmailAuthor(person.key, False) if person is not None else EmailAuthor(None, True)
+        emails.append((header.start(), min(ends, default=len(text)), written))
+    return emails
+
+
 @dataclass
 class _Reading:
     """What reading the retrieved chunks produced."""
@@ -1531,7 +1550,8 @@ def read_hits(
             starts = [0, *(i + 1 for i, ch in enumerate(source.text) if ch == "\n")]
             topics_by_source[source.id] = (note_topics(source.text, directory), starts)
         topics, line_starts = topics_by_source.get(source.id, ({}, [0]))
-        at = max(0, source.text.find(hit.text)) if topics else 0  # the chunk's place in its note, for line numbers
+        at = max(0, source.text.find(hit.text)) if source.type is SourceType.note else 0  # the chunk's place in it
+        emails = pasted_emails(source.text, directory) if source.type is SourceType.note else []
         named: list[str] = []  # people named so far in this paragraph (or speaker's turn)
         informants: list[str] = []  # people this paragraph shows telling us things
         previous: Sentence | None = None
@@ -1571,15 +1591,19 @@ def read_hits(
                 continue
             found = directory.find(sentence.text)
             writer = directory.resolve(sentence.speaker) if sentence.speaker else None
+            # inside an email pasted into a note, its sender writes ("I" is theirs), not the note's author
+            here = next((e for a, b, e in emails if a <= at + sentence.start < b), author)
             # A chat line pasted into a note shows its writer talking with us, but its "I" is read no further
             # (a note's "I" is its author's), so the writer is engaged and speaks for no cue.
             speaker = writer if source.type is SourceType.call else None
             context = _SentenceContext(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
                 not_names, topics.get(bisect_right(line_starts, at + sentence.start) - 1) if topics else None,
-                informants[0] if len(set(informants)) == 1 else None, author,
+                informants[0] if len(set(informants)) == 1 else None, here,
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
+            if emails and here.key is not None and here.key not in reading.engaged:  # they wrote to us
+                reading.engaged[here.key] = context.finding(here.key, "engaged", True, Cue(0, len(sentence.text), True))
             for mention in found:
                 if mention.key not in reading.engaged and source.type is not SourceType.crm and directly_engaged(
                     sentence.text, mention, found

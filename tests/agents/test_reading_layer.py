@@ -317,3 +317,15 @@ def test_an_instruction_run_into_a_signature_by_the_crm_export_leaves_the_signat
     people = plan_of([*_pair(), _email("00TA0000000000SIGC", REPORT, "2026-03-10", body)])
     assert people["Harriet Vance"].title == "Head of Claims Analytics Dept"
     assert people["Colin Marsh"].stance is not Stance.champion
+
+
+def test_an_email_pasted_into_a_note_speaks_for_its_sender_not_the_note_s_author() -> None:
+    pasted = note(
+        "n1", "2026-03-12",
+        "Both mails below.\n\n---\n\n**From:** Harriet Vance <h.vance@acmepayments.com>\n**Sent:** 11 March 2026\n\n"
+        "Dana,\n\nHonestly I'd rather stay with Datadog, it does what we need.\n\nHarriet\n\n---\n\n"
+        "**From:** Dana Reyes <dana@ourco.com>\n\nColin,\n\nI'm really happy with how the pilot went.\n\nDana",
+    )
+    people = plan_of(_pair(), [pasted], whole=True)
+    assert people["Harriet Vance"].stance is Stance.detractor
+    assert people["Colin Marsh"].stance is Stance.unknown  # our rep's "I'm really happy" is nobody's
