@@ -891,10 +891,14 @@ _INSIDE = re.compile(
 )
 _REFUSAL = re.compile(
     r"\b(?:won['’]t|will\s+not|wo\s+not|can['’]t|cannot|can\s+not|couldn['’]t|not\s+going\s+to|isn['’]t\s+going\s+to"
-    r"|doesn['’]t\s+want\s+to|don['’]t\s+want\s+to|refuses?\s+to|wouldn['’]t|not\s+(?:able|allowed)\s+to|no\s+way\s+(?:I|she|he)['’]?ll?)"
+    r"|doesn['’]t\s+want\s+to|don['’]t\s+want\s+to|refuses?\s+to|wouldn['’]t|not\s+(?:able|allowed)\s+to|no\s+way\s+(?:I|she|he)['’]?ll?"
+    # "I am not the right person to push Kumamoto for you", "don't expect me to lobby Nadia"
+    r"|not\s+the\s+(?:right\s+)?(?:person|one)\s+to|(?:don['’]t|do\s+not)\s+expect\s+(?:me|us|her|him|them)\s+to)"
     # "will not go to the board and fight for it": the refusal reaches over the errand to the verb it negates
-    r"\s+(?:\w+\s+){0,6}?(?:sell|advocate|push|champion|present|back|speak\s+up|stick\s+(?:my|her|his)\s+neck\s+out"
-    r"|be\s+seen|take\s+sides|lobby|endorse|make\s+the\s+(?:push|case)|pitch|recommend|fight|stand\s+up"
+    r"\s+(?:\w+\s+){0,6}?(?:sell(?:ing)?|advocat(?:e|ing)|push(?:ing)?|champion(?:ing)?|present(?:ing)?|back(?:ing)?"
+    r"|speak\s+up|stick\s+(?:my|her|his)\s+neck\s+out|be\s+(?:your|the|a|our)\s+(?:sales\s*(?:person|man|woman|rep)|seller"
+    r"|champion|advocate)|be\s+seen|take\s+sides|lobby(?:ing)?|endors(?:e|ing)|make\s+the\s+(?:push|case)|pitch(?:ing)?"
+    r"|recommend(?:ing)?|fight(?:ing)?|stand\s+up"
     r"|go\s+(?:to\s+war|into\s+battle|in(?:to)?\s+to\s+bat|to\s+bat|out\s+on\s+a\s+limb))\b"
     r"|\bnot\s+the\s+presenting\s+type\b|\b(?:have|has|need|needs)\s+to\s+(?:look|stay|be|remain)\s+(?:impartial|neutral)\b"
     r"|\bstay\s+out\s+of\b|\bwon['’]t\s+be\s+(?:our|your|the)\s+(?:champion|advocate)\b"
