@@ -2418,6 +2418,9 @@ def stakeholder_changes(
             proposals[key] = Proposal(key, person.name, [], in_crm=False)
     merge_findings(proposals, reading, evidence)
     for key, proposal in proposals.items():
+        engaged = key in reading.engaged or "last_contact" in proposal.facts
+        if "stance" in proposal.facts and not engaged and not proposal.in_crm:
+            del proposal.facts["stance"]  # DESIGN.md: no direct engagement is `unknown`, whatever others say of them
         if "stance" not in proposal.facts and (proposal.in_crm or proposal.facts):
             proposal.facts["stance"] = default_stance(proposal, reading.engaged.get(key))
 

@@ -329,3 +329,11 @@ def test_an_email_pasted_into_a_note_speaks_for_its_sender_not_the_note_s_author
     people = plan_of(_pair(), [pasted], whole=True)
     assert people["Harriet Vance"].stance is Stance.detractor
     assert people["Colin Marsh"].stance is Stance.unknown  # our rep's "I'm really happy" is nobody's
+
+
+def test_someone_known_only_from_what_others_say_has_no_stance_yet() -> None:
+    told = note("n1", "2026-03-12", "Priya Nair joined as CFO last month. Per Colin, Priya is a detractor.")
+    met = note("n2", "2026-03-20", "Colin Marsh told me she won't sign anything multi-year and prefers Datadog.")
+    people = plan_of(_pair(), [told, met])
+    assert people["Priya Nair"].stance is Stance.unknown  # DESIGN.md: no direct engagement
+    assert people["Colin Marsh"].stance is not Stance.unknown
