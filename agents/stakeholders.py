@@ -451,11 +451,14 @@ _JOIN_VERB = (
     r"|has\s+been\s+brought\s+(?:in|on)|was\s+appointed|has\s+been\s+appointed|rejoined|came\s+back|returned)"
 )
 _ARRIVAL_AS = re.compile(
-    rf"(?P<name>{_NAME}){_EMPH}(?:,[^,]{{1,60}},)?\s+{_JOIN_VERB}(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+{_OUR_ARTICLE}(?P<title>)"
+    rf"(?P<name>{_NAME}){_EMPH}(?:,[^,]{{1,60}},|\s*\([^)]{{1,60}}\))?\s+{_JOIN_VERB}(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+"
+    rf"{_OUR_ARTICLE}(?P<title>)"
 )
 _ARRIVAL_PLAIN = re.compile(
-    rf"(?P<name>{_NAME}){_EMPH}\s+{_JOIN_VERB}\s+(?:the\s+(?:company|team|organi[sz]ation|firm)\b|in\s+"
-    rf"|last\s+|this\s+|two\s+|a\s+few\s+|recently\b)"
+    rf"(?P<name>{_NAME}){_EMPH}(?:\s*\([^)]{{1,60}}\))?\s+{_JOIN_VERB}\s+(?:the\s+(?:company|team|organi[sz]ation|firm)\b"
+    rf"|in\s+|last\s+|this\s+|two\s+|a\s+few\s+|recently\b|on\s+(?=\d)"
+    # "joined 1 July", "started September 1": the day they arrived
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?i:{MONTH_WORD})\b|(?i:{MONTH_WORD})\s+\d{{1,2}}\b)"
 )
 _HIRED_AS = re.compile(
     rf"\b(?:hired|brought\s+in|brought\s+on|appointed|named|welcomed?"

@@ -96,6 +96,7 @@ def test_leaving_something_else_or_maybe_leaving_is_not_a_departure(sentence: st
         ),
         ("In March Priya Nair joined as head of procurement.", "Priya Nair", "Head of Procurement"),
         ("Dana Kim, the new Director of IT, ran the demo.", "Dana Kim", "Director of IT"),
+        ("Margaret Solis (goes by Meg) started September 1 as managing partner.", "Margaret Solis", "Managing Partner"),
     ],
 )
 def test_new_hire_is_found_with_the_title_from_the_sentence(sentence: str, name: str, title: str) -> None:
@@ -103,8 +104,11 @@ def test_new_hire_is_found_with_the_title_from_the_sentence(sentence: str, name:
     assert [(c.name, c.value) for c in cues] == [(name, title)]
 
 
-def test_new_hire_without_a_title_is_still_a_new_person() -> None:
-    cues = arrival_cues("New hire Dana Kim will run the pilot.")
+@pytest.mark.parametrize(
+    "sentence", ["New hire Dana Kim will run the pilot.", "Dana Kim joined 1 July.", "Dana Kim started on 3 March."]
+)
+def test_new_hire_without_a_title_is_still_a_new_person(sentence: str) -> None:
+    cues = arrival_cues(sentence)
     assert [(c.name, c.value) for c in cues] == [("Dana Kim", None)]
 
 
@@ -120,6 +124,7 @@ def test_speaker_who_says_they_just_joined_is_an_arrival() -> None:
         "Our new SE, Alex Kim, joined the call.",
         "We might hire Dana Kim as CFO.",
         "I just joined as your account manager.",
+        "Dana Kim started the meeting on 3 March.",
     ],
 )
 def test_joining_a_call_or_our_side_is_not_an_arrival(sentence: str) -> None:
