@@ -139,19 +139,22 @@ def is_lost(opportunity: CrmRecord) -> bool:
     return "lost" in str(opportunity.get("StageName") or "").lower()
 
 
-_DONE_TASK = frozenset({"completed", "closed", "done", "deferred", "cancelled", "canceled"})
+# A Task still to do: it has not happened, so it is no touch (DESIGN.md strength) and may be a next step.
+_OPEN_TASK = re.compile(r"^(?:not\s+started|open|in\s+progress|waiting|deferred|scheduled|planned)", re.IGNORECASE)
 
 
-def open_tasks(evidence: AccountEvidence) -> list[CrmRecord]:
-    """Tasks still to do and due on or after `as_of`, soonest first: the action items the CRM holds."""
+def is_open_task(task: CrmRecord) -> bool:
+    return bool(_OPEN_TASK.match(str(task.get("Status") or "").strip()))
+
+
+def open_tasks(evidence: AccountEvidence) -> list[tuple[date, CrmRecord]]:
+    """Tasks still to do and due on or after `as_of`, with their due dates, soonest first: the CRM's action items."""
     due = [
         (day, task)
         for task in evidence.of_type("Task")
-        if str(task.get("Status") or "").strip().lower() not in _DONE_TASK
-        and (day := parse_day(task.get("ActivityDate"))) is not None
-        and day >= evidence.as_of
+        if is_open_task(task) and (day := parse_day(task.get("ActivityDate"))) is not None and day >= evidence.as_of
     ]
-    return [task for _, task in sorted(due, key=lambda pair: (pair[0], pair[1].id))]
+    return sorted(due, key=lambda pair: (pair[0], pair[1].id))
 
 
 def is_renewal(opportunity: CrmRecord) -> bool:

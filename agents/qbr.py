@@ -200,8 +200,8 @@ def renewal_opportunity(evidence: AccountEvidence) -> CrmRecord | None:
     """The account's renewal: the open renewal of the whole account (on its parent Account) if there is one, else
     the open renewal that closes first. A unit's small renewal closing sooner is not the agreement the brief means."""
     renewals = [o for o in open_opportunities(evidence) if is_renewal(o)]
-    renewals.sort(key=lambda o: (o.get("AccountId") != evidence.account.id, parse_day(o.get("CloseDate")) or date.max,
-                                 o.id))
+    whole_account = evidence.account.id
+    renewals.sort(key=lambda o: (o.get("AccountId") != whole_account, parse_day(o.get("CloseDate")) or date.max, o.id))
     return renewals[0] if renewals else None
 
 
@@ -1670,15 +1670,14 @@ def task_asks(evidence: AccountEvidence) -> list[Claim]:
     """The CRM's open action items due from now on, each with its due date ("Winter 2027 disruption readiness
     plan - CEO office, due January 29, 2027")."""
     claims = []
-    for task in open_tasks(evidence):
+    for due, task in open_tasks(evidence):
         subject = str(task.get("Subject") or "").strip().rstrip(".")
         source = evidence.sources.get(task.id)
         if not subject or _HOUSEKEEPING.search(subject) or looks_like_instruction(subject):
             continue
         if source is None or untrusted_blocks(source):
             continue  # a record that carries an instruction aimed at an AI is not read at all
-        due = parse_day(task.get("ActivityDate"))
-        if due and (citations := cites(evidence, task.id, "Subject", "ActivityDate")):
+        if citations := cites(evidence, task.id, "Subject", "ActivityDate"):
             claims.append(Claim(text=f"{subject}, due {format_day(due)}.", citations=tuple(citations)))
     return claims
 

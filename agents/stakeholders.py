@@ -25,6 +25,7 @@ from agents.crm import (
     custom_role,
     custom_stance,
     customer_names,
+    is_open_task,
     organisation_words,
     our_names,
     record_subject,
@@ -565,10 +566,9 @@ def _customer_org(orgs: Sequence[str], customer: Sequence[str]) -> bool:
     return all(names_any(o, customer) or any(names_any(c, [o]) for c in customer) for o in orgs)
 
 
-_ORG_AFTER = re.compile(r"^\s*(?:at|from|with|of)\s+(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})")
-
-
-_AT_ORG = re.compile(r"^\s*(?:at|with)\s+(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})")
+_ORG = r"(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})"
+_ORG_AFTER = re.compile(r"^\s*(?:at|from|with|of)\s+" + _ORG)
+_AT_ORG = re.compile(r"^\s*(?:at|with)\s+" + _ORG)  # where someone works now, not where they came from
 
 
 def _elsewhere(after_title: str, customer: Sequence[str]) -> bool:
@@ -1548,17 +1548,19 @@ def read_hits(
                     directory.add(person)
                     reading.new_people[person.key] = person
 
-    topics_by_source: dict[str, tuple[dict[int, str], list[int]]] = {}
+    # per note: its topic lines, its line starts and the emails pasted into it
+    topics_by_source: dict[str, tuple[dict[int, str], list[int], list[tuple[int, int, EmailAuthor]]]] = {}
     for hit, source, visible in usable:
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
         author = _email_author(source, evidence, owner, directory)
         last_person: str | None = None
         if source.type is SourceType.note and source.id not in topics_by_source:
             starts = [0, *(i + 1 for i, ch in enumerate(source.text) if ch == "\n")]
-            topics_by_source[source.id] = (note_topics(source.text, directory), starts)
-        topics, line_starts = topics_by_source.get(source.id, ({}, [0]))
+            topics_by_source[source.id] = (
+                note_topics(source.text, directory), starts, pasted_emails(source.text, directory)
+            )
+        topics, line_starts, emails = topics_by_source.get(source.id, ({}, [0], []))
         at = max(0, source.text.find(hit.text)) if source.type is SourceType.note else 0  # the chunk's place in it
-        emails = pasted_emails(source.text, directory) if source.type is SourceType.note else []
         named: list[str] = []  # people named so far in this paragraph (or speaker's turn)
         informants: list[str] = []  # people this paragraph shows telling us things
         previous: Sentence | None = None
@@ -1571,7 +1573,7 @@ def read_hits(
             new_block = "\n\n" in gap or ("\n" in gap and _BLOCK_START.match(line))
             if new_block or (previous is not None and previous.speaker != sentence.speaker):
                 named, informants, last_person = [], [], None
-            signed, block = None, sentence
+            block = sentence
             # a signature on its own line ("Hayashi Mika QA Manager, Sakurada Passive Components"), or run into its
             # sign-off's ("Best regards / Mit freundlichen Grüßen Katrin Vogel Head of ...", "Vikram -- Vikram Rao")
             signed = signature_title(sentence.text, directory, customer)
@@ -1983,7 +1985,6 @@ _EMAIL_TYPE = re.compile(r"\bemail\b", re.IGNORECASE)
 _FROM_LINE = re.compile(r"^\W*from\s*:\s*(?P<who>.+)$", re.IGNORECASE | re.MULTILINE)
 _NO_REPLY = re.compile(r"\bno\s+(?:reply|response|answer)\b|\bunanswered\b|\bnot\s+(?:yet\s+)?(?:replied|responded)\b"
                        r"|\bawaiting\s+(?:a\s+)?(?:reply|response)\b|\bhaven['’]t\s+heard\s+back\b", re.IGNORECASE)
-_OPEN_TASK = re.compile(r"^(?:not\s+started|open|in\s+progress|waiting|deferred|scheduled|planned)", re.IGNORECASE)
 _ATTENDEES = re.compile(
     r"^\W*(?:attendees?|participants?|present|attended)\s*:\s*(?P<names>.+)$", re.IGNORECASE | re.MULTILINE
 )
@@ -2027,7 +2028,7 @@ def touches_by_contact(evidence: AccountEvidence, contacts: Sequence[CrmRecord])
         day = evidence.activity_date(activity)
         if day is None or day > evidence.as_of:
             continue
-        if activity.type == "Task" and _OPEN_TASK.match(str(activity.get("Status") or "")):
+        if activity.type == "Task" and is_open_task(activity):
             continue
         citation = _activity_citation(evidence, activity)
         who = activity.get("WhoId")
@@ -2240,7 +2241,9 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
             value = latest[0].value
             support = [f for f in roles if f.value == value]
             proposal.facts["buying_role"] = _fact_from_findings(value, support, "")
-        if stances := fields.get("stance"):
+        # Someone known only from what others say of them (no Contact, never engaged with us) has no stance yet:
+        # DESIGN.md's `unknown` is "no direct engagement", whatever others say of them.
+        if (stances := fields.get("stance")) and (proposal.in_crm or key in reading.engaged):
             stance, support = choose_stance(stances)
             proposal.facts["stance"] = _fact_from_findings(stance, support, f"{stance.value.capitalize()}")
 
@@ -2421,9 +2424,6 @@ def stakeholder_changes(
             proposals[key] = Proposal(key, person.name, [], in_crm=False)
     merge_findings(proposals, reading, evidence)
     for key, proposal in proposals.items():
-        engaged = key in reading.engaged or "last_contact" in proposal.facts
-        if "stance" in proposal.facts and not engaged and not proposal.in_crm:
-            del proposal.facts["stance"]  # DESIGN.md: no direct engagement is `unknown`, whatever others say of them
         if "stance" not in proposal.facts and (proposal.in_crm or proposal.facts):
             proposal.facts["stance"] = default_stance(proposal, reading.engaged.get(key))
 

@@ -838,10 +838,7 @@ class CrmFacts:
             renewing = (product, unit) in self.open_items
             if product and unit and live_asset(asset, evidence.as_of, renewing=renewing):
                 self.assets[(product, unit)].append(asset)
-        self.competitors: dict[str, list[CrmRecord]] = defaultdict(list)
-        for competitor in evidence.of_type("OpportunityCompetitor"):
-            if opportunity_id := competitor.get("OpportunityId"):
-                self.competitors[opportunity_id].append(competitor)
+        self.competitors = competitors_by_opportunity(evidence)
         self.vocab = vocab
 
     def owned(self, product: str, unit: str) -> CellBasis | None:
@@ -886,8 +883,7 @@ class CrmFacts:
             base += _citations(self.evidence, item, "Product2")
             named: list[tuple[str, list[Citation]]] = []
             for competitor in self.competitors.get(opportunity.id, []):
-                name = " ".join(str(competitor.get("CompetitorName") or competitor.get("Name") or "").split())
-                if name:
+                if name := competitor_name(competitor):
                     cite = _line_citation(self.evidence, competitor, "CompetitorName") or _title_citation(
                         self.evidence, competitor
                     )
