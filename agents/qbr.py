@@ -1571,7 +1571,7 @@ def measured(text: str) -> list[re.Match[str]]:
 
 def _quantities(text: str) -> set[str]:
     return {
-        (m.group("n") or m.group("money") or "0").replace(",", "") + (m.group("unit") or "").lower()[:1]
+        plain_number(m.group("n") or m.group("money") or "0") + (m.group("unit") or "").lower()[:1]
         for m in measured(text)
     }
 
@@ -1607,11 +1607,153 @@ def is_value(text: str) -> bool:
     return False
 
 
+# A speaker setting a figure straight later in the same call: "Sorry, I said 1.4, it's 1.25", "The eighteen was the
+# pilot desk ... over all titles it's 12,5", "you're right. The 4.1 was Wellington only ... it's 3.2 minutes".
+_SETS_STRAIGHT = re.compile(
+    r"\b(?:sorry|correct(?:ion|ing)|to\s+correct|I\s+(?:said|meant|misspoke|misread)|(?:you['’]re|you\s+are|that['’]s)"
+    r"\s+right|actually|wrong|mistake|(?:going|go|coming|come)\s+back\s+to\s+the\s+(?:number|figure))\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?!\d)")
+_WORD_AFTER = re.compile(r"\s?(%|[a-z]+)", re.IGNORECASE)
+_UNITS = frozenset({"%", "sec", "min", "hou", "hrs", "day", "wee", "mon", "yea", "poi", "pts", "bps", "pp", "k", "m"})
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as said: its value, where it stands in the digits-form of its sentence, and the word after it."""
+
+    value: float
+    digits: str
+    start: int
+    end: int
+    unit: str  # "min" for minutes, "%" for percent; the first letters of whatever word follows, "" when none
+
+
+def plain_number(written: str) -> str:
+    """"12,5" → "12.5" (a decimal comma), "1,250" → "1250" (a thousands separator)."""
+    return re.sub(r"^(\d+),(\d{1,2})(?!\d)", r"\1.\2", written).replace(",", "")
+
+
+def number_value(written: str) -> float:
+    return float(plain_number(written))
+
+
+def _unit(match: re.Match[str] | None) -> str:
+    word = match.group(1).lower() if match else ""
+    return "%" if word in ("%", "percent", "pct") else word[:3]
+
+
+def figures_in(text: str, *, dotted: bool = False) -> list[Figure]:
+    """Every figure of a sentence, in digits or in words, dates and times left out; with `dotted`, "4.1" is a
+    figure even where no unit follows it (in a correction it is: "the 4.1 was Wellington only")."""
+    text = with_digits(text)
+    dates = [
+        m.span() for m in _DATE_LIKE.finditer(text) if not (dotted and re.fullmatch(r"\d{1,2}\.\d{1,2}", m.group()))
+    ]
+    found = [
+        Figure(number_value(m.group()), m.group(), m.start(), m.end(), _unit(_WORD_AFTER.match(text, m.end())))
+        for m in _NUMBER.finditer(text)
+        if not any(a <= m.start() < b for a, b in dates)
+    ]
+    for match in _SPOKEN_NUMBER.finditer(text):  # a number word with no unit after it: "the eighteen was"
+        words = [w for w in re.split(r"[-\s]+", match.group("run").lower()) if w and w != "and"]
+        if (value := _spoken_value(words)) is not None and value not in ("0", "1"):
+            end = match.end("run")
+            found.append(Figure(float(value), value, match.start(), end, _unit(_WORD_AFTER.match(text, end))))
+    return sorted(found, key=lambda f: f.start)
+
+
+@dataclass(frozen=True)
+class SettledFigure:
+    """An earlier result restated with the figure its speakers settled on, and where they settled it."""
+
+    statement: Statement
+    old: Figure
+    new: Figure
+    settled_by: Citation
+
+    def text(self) -> str:
+        said = with_digits(self.statement.text)
+        return said[: self.old.start] + self.new.digits + said[self.old.end :]
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 0.1 * max(abs(a), abs(b))
+
+
+def _turns(statements: Sequence[Statement]) -> list[list[Statement]]:
+    """A call's statements in the order said, as turns: one speaker's sentences under one timestamp."""
+    turns: list[list[Statement]] = []
+    for statement in sorted(statements, key=lambda s: s.at):
+        last = turns[-1][-1] if turns else None
+        same_turn = last is not None and (last.speaker, last.citation.locator) == (
+            statement.speaker,
+            statement.citation.locator,
+        )
+        if same_turn:
+            turns[-1].append(statement)
+        else:
+            turns.append([statement])
+    return turns
+
+
+def _correction(turn: Sequence[Statement], old: Figure) -> tuple[Figure, Statement] | None:
+    """The figure a turn gives instead of `old`, which it names first ("I said 1.4, it's 1.25"), and its sentence."""
+    said = [(figure, statement) for statement in turn for figure in figures_in(statement.text, dotted=True)]
+    named = next((i for i, (figure, _) in enumerate(said) if _close(figure.value, old.value)), None)
+    if named is None:
+        return None
+    for figure, statement in said[named + 1 :]:
+        if not _close(figure.value, old.value) and (figure.unit == old.unit or figure.unit not in _UNITS):
+            return figure, statement
+    return None
+
+
+def settled_figures(statements: Sequence[Statement]) -> list[SettledFigure]:
+    """Results a later turn of the same call set straight, each with the figure the speaker gave instead."""
+    by_call: dict[str, list[Statement]] = defaultdict(list)
+    for statement in statements:
+        if statement.source_type is SourceType.call:
+            by_call[statement.citation.source_id].append(statement)
+    settled: dict[Statement, SettledFigure] = {}
+    for said in by_call.values():
+        results: list[tuple[Statement, Figure]] = []
+        for turn in _turns(said):
+            if _SETS_STRAIGHT.search(" ".join(s.text for s in turn)):
+                for statement, old in results:
+                    if found := _correction(turn, old):
+                        new, by = found
+                        settled[statement] = SettledFigure(statement, old, new, by.citation)
+            results += [(s, f) for s in turn if is_value(s.text) for f in figures_in(s.text) if f.unit in _UNITS]
+    return list(settled.values())
+
+
 def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
-    """Outcomes delivered, one claim per measured result; the clearest wording, citing where else it was said."""
+    """Outcomes delivered, one claim per measured result; the clearest wording, citing where else it was said.
+
+    A result set straight later in its call comes first, with the figure settled on; the figure it replaced is
+    not read out from any source of that day or before.
+    """
+    settled = [s for s in settled_figures(statements) if (s.statement.day or since) >= since]
+    claims = [
+        Claim(text=text, citations=(s.statement.citation, s.settled_by))
+        for s in settled
+        if (text := claim_text(replace(s.statement, text=s.text())))
+    ]
+
+    def superseded(statement: Statement) -> bool:
+        return any(
+            (statement.day or date.min) <= (s.statement.day or date.min)
+            and any(f.unit == s.old.unit and _close(f.value, s.old.value) for f in figures_in(statement.text))
+            for s in settled
+        )
+
     groups: list[list[Statement]] = []
     for statement in statements:
         if (statement.day or since) < since or statement.checkbox or _RISK_HEADING.search(statement.heading):
+            continue
+        if superseded(statement):
             continue
         if not is_value(statement.text) or not stands_alone(statement) or len(statement.text.split()) > MAX_VALUE_WORDS:
             continue  # a result a SAM reads out is one statement, not a paragraph that mentions a figure
@@ -1623,8 +1765,7 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
             group.append(statement)
     # the groups that measure the most first ("downtime from 41 to 17 hours" before a lone figure), else as found
     groups.sort(key=lambda g: -max(len(_quantities(s.text)) for s in g))
-    claims = []
-    for group in groups[:MAX_VALUE]:
+    for group in groups[: max(0, MAX_VALUE - len(claims))]:
         concise = [s for s in group if len(s.text) <= 160] or group
         # the wording that states the most of the group's results, then the fullest, then the newest
         best = max(concise, key=lambda s: (len(_quantities(s.text)), len(s.text), s.day or date.min))

@@ -378,6 +378,57 @@ def test_value_delivered_states_measured_outcomes_as_figures() -> None:
     assert brief.value_delivered[0].citations[0].locator == "00:02:24"
 
 
+
+def _call(source_id: str, day: str, text: str) -> Source:
+    return Source.model_validate({"id": source_id, "type": "call", "title": "Sync", "date": day, "text": text})
+
+
+def test_a_result_set_straight_later_in_the_call_is_read_out_with_the_settled_figure() -> None:
+    call = _call(
+        "c-1",
+        "2026-11-18",
+        "[00:00:53] Aroha Ngata: We're saving about four minutes of delay per rotation since Recovery Desk went in.\n"
+        "[00:01:02] Jess Mc: Is that the network number? The four-point-something is from the Wellington analysis.\n"
+        "[00:01:10] Aroha Ngata: Yeah, you're right. The 4.1 was Wellington only. "
+        "Network-wide over the last six months it's 3.2 minutes per rotation.\n",
+    )
+    brief, _ = draft(evidence([], [call], as_of="2026-11-30"))
+    [value] = brief.value_delivered
+    assert value.text == (
+        "Aroha Ngata's team is saving about 3.2 minutes of delay per rotation since Recovery Desk went in."
+    )
+    assert [c.locator for c in value.citations] == ["00:00:53", "00:01:10"]
+    assert "3.2 minutes" in value.citations[1].quote
+
+
+def test_a_figure_its_speakers_dropped_is_not_read_out_from_an_older_note_either() -> None:
+    older = note("n-1", "2026-09-01", "First numbers from Juergen: time-to-publish on this desk is 18 % faster.")
+    call = _call(
+        "c-1",
+        "2026-10-06",
+        "[00:05:02] Matthias Albrecht: Time-to-publish is down eighteen percent since the new workflow.\n"
+        "[00:05:20] Nadine K: Sorry, going back to the number. The eighteen was the pilot desk, in January. "
+        "Over all titles, what we measure now, it's 12,5.\n",
+    )
+    brief, _ = draft(evidence([], [older, call], as_of="2026-10-15"))
+    assert [c.text for c in brief.value_delivered] == [
+        "Matthias Albrecht reported: Time-to-publish is down 12,5% since the new workflow."
+    ]
+
+
+def test_a_figure_restated_without_a_correction_leaves_the_result_alone() -> None:
+    call = _call(
+        "c-1",
+        "2026-10-06",
+        "[00:05:02] Matthias Albrecht: Time-to-publish is down eighteen percent since the new workflow.\n"
+        "[00:05:20] Nadine K: The eighteen was measured over six months on every desk.\n",
+    )
+    brief, _ = draft(evidence([], [call], as_of="2026-10-15"))
+    assert [c.text for c in brief.value_delivered] == [
+        "Matthias Albrecht reported: Time-to-publish is down 18% since the new workflow."
+    ]
+
+
 def test_asks_include_next_steps_and_open_action_items() -> None:
     account = evidence(
         [renewal(NextStep="Send renewal proposal v2")],
