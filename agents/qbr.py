@@ -1532,7 +1532,10 @@ _OUTCOME = re.compile(
     r"|(?:is|are|was|were|went|gone|['’]s|it|them)\s+(?:all\s+the\s+way\s+)?(?:up|down)(?!\s+(?:with|on|for|at|in|to\s+(?:us|you|them|me|him|her)))"
     r"|[\d%]\s+(?:up|down))(?![\w-])"
     # "47 min -> 12 min", "61% → 74%", "FY2024 average 91.2% -> FY2025 average 92.6%": a figure and what it became
-    r"|[\d.,]+\s?[a-z%]*\s*(?:->|→|=>)\s*(?:[A-Za-z][\w-]*\s+){0,3}[$€£]?[\d.,]+",
+    r"|[\d.,]+\s?[a-z%]*\s*(?:->|→|=>)\s*(?:[A-Za-z][\w-]*\s+){0,3}[$€£]?[\d.,]+"
+    # "locked 17 days after LPLV vs ~6 wks on the old EDC", "back to plan in 6 hours instead of 9.5": against before
+    r"|\d[\d.,]*\s?[a-z%]+\b(?:[\s,]+[A-Za-z][\w-]*){0,6}[\s,]+(?:vs\.?|versus|against|instead\s+of|compared\s+(?:to|with))"
+    r"\s+(?:~|about\s+|roughly\s+|around\s+|nearly\s+|almost\s+|over\s+)?\d",
     re.IGNORECASE,
 )
 _QUANTITY = re.compile(

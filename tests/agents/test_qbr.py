@@ -714,6 +714,9 @@ def test_a_decimal_figure_is_a_result_not_a_date(said: str) -> None:
         "Line 3 yield improved by 140 bp.",
         "Tickets are up 12% since March.",
         "Escalations: 14 down to 3.",
+        "EDC: TSL-204 lock 17 days after LPLV vs ~6 wks on their old EDC.",
+        "TSL-204 locked seventeen days after last patient last visit, against roughly six weeks on the old system.",
+        "Month-end close now takes 3 days instead of 8.",
     ],
 )
 def test_a_measure_of_time_or_basis_points_that_moved_is_a_result(said: str) -> None:
@@ -728,6 +731,8 @@ def test_a_measure_of_time_or_basis_points_that_moved_is_a_result(said: str) -> 
         "We sat down with Dana for 3 hours.",
         "The first-cut roster still takes us 2 days of manual fiddling.",  # a compound's word
         "His follow-up email made it official: send him paper on the 300 seats.",
+        "Skyroster quoted $310k vs $480k for us.",  # prices compared, not a result
+        "We meet at 3 pm instead of 4 pm on Friday.",
     ],
 )
 def test_up_down_and_cut_in_other_senses_are_no_result(said: str) -> None:
