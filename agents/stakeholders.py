@@ -371,10 +371,19 @@ _TITLE_STOPS = frozenset(
 _TITLE_KEEP_LOWER = frozenset({"of", "and", "for", "the", "&", "-", "to", "in"})
 
 
+# A phrase led by what someone does or says ("Wants the Engineer View", "Asked for a Lead Time") is no title.
+_VERB_LEAD = frozenset(
+    {
+        "wants", "wanted", "needs", "needed", "asks", "asked", "says", "said", "thinks", "thought", "likes", "liked",
+        "hates", "prefers", "preferred", "expects", "expected", "hopes", "wishes", "worries", "complains",
+    }
+)
+
+
 def is_title(text: str) -> bool:
     """Whether a phrase reads as a job title: it holds a title word such as head, VP, director, chief."""
     words = re.findall(r"[A-Za-z]+", text.lower())
-    return any(w in TITLE_WORDS for w in words)
+    return bool(words) and words[0] not in _VERB_LEAD and any(w in TITLE_WORDS for w in words)
 
 
 _TITLE_TOKEN = re.compile(r"[A-Za-z0-9&][A-Za-z0-9&'’./\-]*|[,;:()—–]")
@@ -942,7 +951,16 @@ _APPRAISAL = re.compile(
     r"|\b(?:happy|glad|willing|offered|agreed|keen)\s+to\s+(?:be|act\s+as|serve\s+as)\s+(?:a\s+|our\s+)?reference\b"
     r"|(?:\bwould|['’]d|\bwill|\bhappy\s+to|\bglad\s+to)\s+(?:happily\s+|definitely\s+|gladly\s+)?recommend\s+(?:us|you|it)\b"
     r"|\bthank(?:s|ed)?(?:\s+you)?\s+(?:\w+\s+)?for\s+(?:the|your|all\s+the)\s+(?:quick\s+|fast\s+|hard\s+)?"
-    r"(?:fix|turnaround|effort|work)\b",
+    r"(?:fix|turnaround|effort|work)\b"
+    # no way back to how it was before us ("I'd not go back to the spreadsheet", "couldn't live without it")
+    r"|\b(?:would(?:n['’]t|\s+not|\s+never)|['’]d\s+(?:not|never)|won['’]t|will\s+not|never\s+want\s+to"
+    r"|(?:can|could)(?:n['’]t|not)\s+imagine)\s+go(?:ing)?\s+back\s+to\s+(?:the\s+|our\s+|their\s+)?(?:old|spreadsheets?"
+    r"|excel|paper|e-?mails?|manual|previous|legacy|whiteboards?|how\s+it\s+was|the\s+way)\b"
+    r"|\b(?:can['’]t|cannot|couldn['’]t|could\s+not)\s+(?:live|do)\s+without\s+(?:it|us|you|yours)\b"
+    # choosing us: "we're going with yourselves", "scored us ahead on both"
+    r"|\b(?:going|gone|went|go|goes|chose|chosen|picked|selected)\s+with\s+(?:you|yourselves|us)\b"
+    r"(?!\s+(?:to|on|through|into|along|round|around|for\s+(?:a|the)\s+(?:walk|visit|lunch|dinner|coffee)))"
+    r"|\b(?:scor|rank|rat)(?:ed|es|ing|e|s)?\s+(?:us|you|yours|ours)\s+(?:ahead|first|top|highest|best|above)\b",
     re.IGNORECASE,
 )
 _BETTER_CHOICE = re.compile(

@@ -15,6 +15,7 @@ from agents.stakeholders import (
     buying_role_of,
     departure_cues,
     directly_engaged,
+    is_title,
     relationship_strength,
     reports_to_cues,
     role_cues,
@@ -365,6 +366,10 @@ def test_more_ways_of_saying_where_someone_stands(sentence: str, stance: Stance)
         ("Happy to be a reference internally if Ireland goes ahead.", Stance.supporter),
         ("Tom called to say thanks for the quick fix.", Stance.supporter),
         ("He said the pilot went really well and he'd recommend us to his peers.", Stance.supporter),
+        ("Since March, yeah. I'd not go back to the spreadsheet, put it that way.", Stance.supporter),
+        ("Honestly the planners couldn't live without it now.", Stance.supporter),
+        ("We've finished the scoring and we're going with yourselves for the supplier portal.", Stance.supporter),
+        ("Declan ran a proper bake-off in March and scored us ahead on both.", Stance.supporter),
     ],
 )
 def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str, stance: Stance) -> None:
@@ -380,6 +385,9 @@ def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str,
         "I'll get the store list to you, no bother.",
         "Snowflake is the better product, says Tom.",
         "Thanks for the update, talk Monday.",
+        "Dana will go with us to the site visit on Friday.",
+        "He can't do without SSO before the audit.",
+        "Snowflake scored ahead of the others on price.",
     ],
 )
 def test_courtesy_and_praise_of_a_competitor_are_no_support_for_us(sentence: str) -> None:
@@ -656,3 +664,16 @@ def test_opposition_and_inside_information_said_plainly(sentence: str, stance: S
 )
 def test_words_that_only_look_like_a_stance_are_none(sentence: str) -> None:
     assert stance_cues(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("phrase", "title"),
+    [
+        ("Customer Journey Manager", True),
+        ("Sales Engineer", True),
+        ("Wants the Engineer No-show Repeat-contact View", False),
+        ("Asked for a Lead Time", False),
+    ],
+)
+def test_a_phrase_led_by_what_someone_wants_or_said_is_no_title(phrase: str, title: bool) -> None:
+    assert is_title(phrase) is title
