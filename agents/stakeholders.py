@@ -855,7 +855,7 @@ _OURS = (
 _ADVOCACY = re.compile(
     r"\b(?:pitch(?:ed|es|ing)?|present(?:ed|s|ing)?|recommend(?:ed|s|ing)?|champion(?:ed|s|ing)|sponsor(?:ed|s|ing)"
     r"|push(?:ed|es|ing)?(?:\s+hard)?\s+for|lobb(?:y|ied|ies|ying)(?:\s+for)?|sold|sell(?:s|ing)?|vouch(?:ed|es|ing)?\s+for"
-    r"|(?:went|goes|go|going)\s+to\s+bat\s+for|fought\s+for|fight(?:s|ing)?\s+for|argu(?:ed|es|ing)\s+for"
+    r"|(?:went|goes|go|going)\s+(?:in(?:to|\s+to)\s+|to\s+)bat\s+for|fought\s+for|fight(?:s|ing)?\s+for|argu(?:ed|es|ing)\s+for"
     r"|made\s+the\s+case\s+for|mak(?:es|ing)\s+the\s+case\s+for|defend(?:ed|s|ing)|advocat(?:e|ed|es|ing)(?:\s+for)?"
     r"|evangeli[sz](?:ed|es|ing)|rall(?:y|ied|ies|ying)\s+(?:support\s+)?(?:for|behind)|socialis(?:ed|es|ing)"
     r"|socializ(?:ed|es|ing)|talk(?:ed|s|ing)\s+up|forward(?:ed|s|ing)|put\s+(?:us|it)\s+forward|back(?:ed|s|ing)"
@@ -1147,6 +1147,11 @@ def _mentions_ours(text: str, ours: Sequence[str]) -> bool:
     return bool(re.search(rf"\b{_OURS}\b", text, re.IGNORECASE)) or names_any(text, ours)
 
 
+# "backs Skyroster", but not "a couple of weeks back Rachel put the Skyroster quote on the table"
+_BACKS = "".join(rf"(?<!\b{w}\s)" for w in ("day", "days", "week", "weeks", "month", "months", "year", "years", "while",
+                                            "way", "time")) + r"back\w*"
+
+
 def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[str] = ()) -> list[Cue]:
     """Where the sentence's subject stands toward us, composed from its signal families (DESIGN.md stance).
 
@@ -1188,7 +1193,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         opposition.append(m.span("cue"))
     for name in competitors:
         for m in re.finditer(
-            rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|back\w*"
+            rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|{_BACKS}"
             rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep|(?:lik|lov)(?:e|es|ed)(?!\s+to\b)"
             rf"|leaning(?:\s+(?:to|toward|towards))?|choose|chooses|chose|pick|picks|swears?\s+by|rates?"
             # a wish: "if it were my call we'd already be on Arcadia", "would go with Arcadia tomorrow"

@@ -677,3 +677,21 @@ def test_words_that_only_look_like_a_stance_are_none(sentence: str) -> None:
 )
 def test_a_phrase_led_by_what_someone_wants_or_said_is_no_title(phrase: str, title: bool) -> None:
     assert is_title(phrase) is title
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Aroha went in to bat for us without being asked.",
+        "Aroha went into bat for us at the ELT.",
+        "She went to bat for us with the CFO.",
+    ],
+)
+def test_going_in_to_bat_for_us_is_selling_for_us(sentence: str) -> None:
+    assert [c.value for c in stance_cues(sentence)] == [Stance.champion]
+
+
+def test_weeks_back_is_a_time_not_backing_a_competitor() -> None:
+    sentence = "A couple of weeks back Rachel put the Skyroster quote on the table."
+    assert stance_cues(sentence, competitors=["Skyroster"]) == []
+    assert [c.value for c in stance_cues("Rachel backs Skyroster.", competitors=["Skyroster"])] == [Stance.detractor]
