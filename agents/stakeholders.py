@@ -1343,6 +1343,7 @@ _SUBJECT_I = r"I|I['’]m|I['’]ve|I['’]ll|I['’]d|my"  # the speaker as the
 _FIRST_PERSON = re.compile(rf"\b(?:{_SUBJECT_I}|me|myself)\b")
 _OWN_VOICE = re.compile(rf"\b(?:{_SUBJECT_I})\b")
 _THIRD_PERSON = re.compile(r"\b(?:he|she|they)\b", re.IGNORECASE)  # also "they'd", "she's"
+_WE_OR_I = re.compile(r"\b(?:I|we|our|my)\b", re.IGNORECASE)
 _THIRD_PERSON_AT = re.compile(r"\s*(?:he|she|they)\b", re.IGNORECASE)
 _SOMEONE_ELSE = re.compile(r"\b(?:he|she|they|you)\b", re.IGNORECASE)  # "you do the presenting" is not the speaker
 _ASIDE_BREAK = re.compile(r"[:—–]|\s-\s")
@@ -1774,6 +1775,16 @@ class _SentenceContext:
         opens = _THIRD_PERSON_AT.match(text, cue.start)  # "I forwarded it to Petra, she is our buyer": hers
         return None if _THIRD_PERSON.search(text, own[-1].end(), opens.end() if opens else cue.start) else voice
 
+    def own_gain(self, gain: Cue) -> str | None:
+        """The speaker or email author who measures a gain of their own ("We're two working days quicker")."""
+        voice = self.speaker or self.author.key
+        text = self.sentence.text
+        start = clause_start(text, gain.start)
+        if voice is None or any(start <= m.start < gain.start for m in self.found):
+            return None
+        return voice if _WE_OR_I.search(text, start, gain.start) and not _THIRD_PERSON.search(text, start, gain.start) \
+            else None
+
     def who(self, cue: Cue, directory: Directory, *, loose: bool = False) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
         text = self.sentence.text
@@ -1886,7 +1897,31 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         speaking = cue.value is Stance.coach and giver and not any(m.end <= cue.start for m in ctx.found)
         if key := (giver if speaking else ctx.who(cue, directory, loose=True)):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
+    gain = None if any(f.field == "stance" for f in out) else reported_gain(text)
+    if gain is not None and (key := ctx.own_gain(gain)):
+        out.append(ctx.finding(key, "stance", Stance.supporter, gain, mention_spans[:1]))
     return out
+
+
+# A gain measured in the customer's own words is a positive view of what produced it (DESIGN.md: supporter).
+_GAIN = re.compile(
+    r"\b(?:faster|quicker|saved|saves|saving|improved|better\s+than|freed\s+up|fewer|less\s+(?:time|downtime|rework"
+    r"|manual|chasing|firefighting))\b",
+    re.IGNORECASE,
+)
+_A_FIGURE = re.compile(
+    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|fifty|half|hundreds?"
+    r"|thousands?|double|twice)\b",
+    re.IGNORECASE,
+)
+
+
+def reported_gain(sentence: str) -> Cue | None:
+    """A weak supporter cue where a sentence measures a gain ("two working days quicker", "saving 3 hours a week")."""
+    gain = _GAIN.search(sentence)
+    if gain is None or not _A_FIGURE.search(sentence) or is_hedged(sentence, gain.start(), 3):
+        return None
+    return Cue(gain.start(), gain.end(), Stance.supporter, weight=1)
 
 
 

@@ -417,6 +417,24 @@ def test_a_speaker_s_praise_said_with_we_is_their_own_view() -> None:
     assert _stances([call("c1", "2026-03-05", turns)])["Robert Diaz"] is Stance.supporter
 
 
+def test_a_gain_measured_in_the_customer_s_own_words_is_support() -> None:
+    email = record("Task", "00TA00000000093AAA", WhoId=TOM, Subject="Email: close pack", ActivityDate="2026-03-02",
+                   Status="Completed", Type="Email",
+                   Description="From: Tom Berg\nTo: Sam Rivers\n\nSam - the close pack ran off the dashboards again. "
+                               "We're two working days quicker than last year. Tom")
+    turns = [("00:00:05", "Robert Diaz", "Our planners are saving 3 hours a week since the rollout.")]
+    stances = _stances([call("c1", "2026-03-05", turns)], [email])
+    assert stances["Tom Berg"] is Stance.supporter
+    assert stances["Robert Diaz"] is Stance.supporter
+
+
+def test_a_gain_someone_else_measured_is_no_stance_of_the_speaker() -> None:
+    turns = [("00:00:05", "Robert Diaz", "Honestly, they're two days quicker over in Leeds, not us.")]
+    ours = note("note-g", "2026-03-06", "We saved Robert's team 3 hours a week.")
+    stances = _stances([call("c1", "2026-03-05", turns), ours])
+    assert stances["Robert Diaz"] is not Stance.supporter
+
+
 def test_telling_us_to_do_the_presenting_is_not_the_speaker_s_advocacy() -> None:
     said = "I'm not the presenting type. You do the presenting, I just tell you it works."
     turns = [("00:00:05", "Robert Diaz", said)]
