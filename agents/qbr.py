@@ -1193,6 +1193,14 @@ class Relationships:
     warnings: list[str]
 
 
+# "joins us as CDO in January", "will start as CFO on 1 March": an arrival still to come.
+_STILL_TO_JOIN = re.compile(
+    r"\b(?:joins|will\s+(?:join|start)|is\s+(?:joining|starting)|['’]s\s+(?:joining|starting)|is\s+set\s+to\s+join"
+    r"|starts\s+as)\b",
+    re.IGNORECASE,
+)
+
+
 def relationship_changes(
     evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit], since: date, renewal_near: bool
 ) -> Relationships:
@@ -1289,8 +1297,9 @@ def relationship_changes(
             holds_budget = view.role is BuyingRole.economic_buyer
             budget = " and holds the budget" if holds_budget else ""
             citations = _citations(arrived + titles, 2) + view.role_citations[:1]
+            joins = "joins" if any(_STILL_TO_JOIN.search(f.citation.quote) for f in arrived) else "joined"
             claims.append(
-                Claim(text=f"{view.name} joined{as_title}{budget}.", citations=tuple(dict.fromkeys(citations)))
+                Claim(text=f"{view.name} {joins}{as_title}{budget}.", citations=tuple(dict.fromkeys(citations)))
             )
             if holds_budget and stance is Stance.unknown:
                 risks.append(

@@ -458,10 +458,13 @@ _EMPH = r"(?:\*{1,2}|_{1,2})?"
 _JOIN_VERB = (
     r"(?:has\s+|had\s+|have\s+|recently\s+|just\s+|officially\s+)*"
     r"(?:joined|started|came\s+on\s*board|came\s+aboard|was\s+hired|has\s+been\s+hired|was\s+brought\s+(?:in|on)"
-    r"|has\s+been\s+brought\s+(?:in|on)|was\s+appointed|has\s+been\s+appointed|rejoined|came\s+back|returned)"
+    r"|has\s+been\s+brought\s+(?:in|on)|was\s+appointed|has\s+been\s+appointed|rejoined|came\s+back|returned"
+    # still to come: "joins us as Chief Digital Officer in January", "will start as CFO on 1 March"
+    r"|joins|will\s+join|is\s+joining|['’]s\s+joining|is\s+set\s+to\s+join)"
 )
+_STARTS_AS = r"(?:starts|will\s+start|is\s+starting|['’]s\s+starting)"  # only with "as <title>": "Phase Two starts"
 _ARRIVAL_AS = re.compile(
-    rf"(?P<name>{_NAME}){_EMPH}(?:,[^,]{{1,60}},|\s*\([^)]{{1,60}}\))?\s+{_JOIN_VERB}(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+"
+    rf"(?P<name>{_NAME}){_EMPH}(?:,[^,]{{1,60}},|\s*\([^)]{{1,60}}\))?\s+(?:{_JOIN_VERB}|{_STARTS_AS})(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+"
     rf"{_OUR_ARTICLE}(?P<title>)"
 )
 _ARRIVAL_PLAIN = re.compile(

@@ -98,6 +98,10 @@ def test_leaving_something_else_or_maybe_leaving_is_not_a_departure(sentence: st
         ("In March Priya Nair joined as head of procurement.", "Priya Nair", "Head of Procurement"),
         ("Dana Kim, the new Director of IT, ran the demo.", "Dana Kim", "Director of IT"),
         ("Margaret Solis (goes by Meg) started September 1 as managing partner.", "Margaret Solis", "Managing Partner"),
+        ("Second: Priya Nandakumar joins us as Chief Digital Officer in January.", "Priya Nandakumar",
+         "Chief Digital Officer"),
+        ("Priya Nandakumar will join as CDO in January.", "Priya Nandakumar", "CDO"),
+        ("Jonas Weber starts in March as Head of IT.", "Jonas Weber", "Head of IT"),
     ],
 )
 def test_new_hire_is_found_with_the_title_from_the_sentence(sentence: str, name: str, title: str) -> None:
@@ -126,6 +130,8 @@ def test_speaker_who_says_they_just_joined_is_an_arrival() -> None:
         "We might hire Dana Kim as CFO.",
         "I just joined as your account manager.",
         "Dana Kim started the meeting on 3 March.",
+        "Phase Two starts in January.",
+        "Dana Kim starts the pilot on Monday.",
     ],
 )
 def test_joining_a_call_or_our_side_is_not_an_arrival(sentence: str) -> None:
