@@ -298,7 +298,7 @@ def test_new_executive_and_stance_change_are_relationship_changes() -> None:
 
 def test_an_executive_still_to_arrive_joins_rather_than_joined() -> None:
     account = _people_account(
-        note("n-1", "2026-09-16", "Second: Priya Nandakumar joins us as Chief Digital Officer in January."),
+        note("n-1", "2026-09-16", "New executive: Priya Nandakumar joins us as Chief Digital Officer in January."),
     )
     brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
     changes = text_of(QbrBrief(relationship_changes=brief.relationship_changes))
