@@ -323,6 +323,8 @@ _COMMON_CAPITALS = frozenset(
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
         "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "ai", "sso", "po",
+        "whoever", "whatever", "whichever", "everyone", "everybody", "someone", "somebody", "anyone", "anybody",
+        "nobody", "each", "every", "some", "most", "many", "one", "another", "other", "others", "either", "neither",
     }
 )
 # fmt: on
@@ -362,6 +364,14 @@ _IN_HOUSE = re.compile(
 )
 _NA_HEDGE = re.compile(
     r"\b(?:might|may|could|maybe|perhaps|possibly|probably|if|whether|unless|used\s+to|previously|initially)\b",
+    re.IGNORECASE,
+)
+
+
+# "Not in scope now - revisit after phase 1": out for the time being, which is no reason it cannot apply
+_FOR_NOW = re.compile(
+    r"^\W*now\b|\b(?:for\s+now|yet|at\s+the\s+moment|this\s+(?:year|quarter|round|phase)|revisit\w*"
+    r"|(?:until|after)\s+(?:phase|the\s+(?:pilot|rollout|migration|go-?live))|next\s+year|later\s+on)\b",
     re.IGNORECASE,
 )
 
@@ -561,6 +571,9 @@ class _Line:
     earlier_products: tuple[str, ...]
     speaker_units: tuple[str, ...] = ()
     earlier_unit: str | None = None  # the unit the paragraph named last ("Daventry ... Returns can't go in there")
+    # what the note's own title names ("Corporate Finance intro"): the context of last resort
+    title_units: tuple[str, ...] = ()
+    title_products: tuple[str, ...] = ()
 
 
 def _speaker_key(name: str | None) -> str:
@@ -598,6 +611,7 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
         earlier: dict[int, list[str]] = defaultdict(list)
         earlier_unit: dict[int, str] = {}
         visible = visible_text(hit, source)
+        title_text = "" if transcript else plain(source.title or "")[0]
         if source.id not in flagged and (blocks := untrusted_blocks(source)):
             flagged.add(source.id)
             reading.warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:80]!r}")
@@ -626,6 +640,8 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
                 earlier_products=tuple(dict.fromkeys(earlier[line_start])),
                 speaker_units=tuple(u for u in [speaker_unit.get(_speaker_key(sentence.speaker))] if u),
                 earlier_unit=None if transcript else earlier_unit.get(line_start),
+                title_units=tuple(vocab.units_in(title_text)),
+                title_products=tuple(vocab.products_in(title_text)),
             )
             reading.findings.extend(_sentence_findings(hit, source, sentence, context, vocab))
             sentence_text = plain(sentence.text)[0]
@@ -666,6 +682,7 @@ def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line
     units = list(vocab.units_in(text)) or list(line.label_units) or list(line.speaker_units)
     if not units and line.earlier_unit:
         units = [line.earlier_unit]
+    units = units or list(line.title_units)
     if not units:
         return []
     unit_spans = [s for spans in vocab.units_in(text).values() for s in spans]
@@ -693,7 +710,7 @@ def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line
                 for name, spans in products_here.items()
                 if any(clause_start <= s < clause_end for s, _ in spans)
             }
-            named = list(in_clause) or ([] if products_here else list(line.label_products))
+            named = list(in_clause) or ([] if products_here else list(line.label_products or line.title_products))
             if not named and not products_here and competitor in vocab.competes_with:
                 named = [vocab.competes_with[competitor]]
             citation = cite([span])
@@ -723,9 +740,11 @@ def _sentence_findings(hit: Hit, source: Source, sentence: Sentence, line: _Line
                 )
     for match in _NOT_APPLICABLE.finditer(text):
         # "..., it might be that they don't need it": a maybe in the same clause is no reason
-        if _NA_HEDGE.search(re.split(r"[,;:—–]|\s-\s", text[: match.start()])[-1]):
+        if _NA_HEDGE.search(re.split(r"[,;:—–]|\s-\s", text[: match.start()])[-1]) or _FOR_NOW.search(
+            text[match.end() :]
+        ):
             continue
-        named = list(products_here) or list(line.label_products) or list(line.earlier_products)
+        named = list(products_here) or list(line.label_products or line.earlier_products or line.title_products)
         reason = " ".join(text.split())
         citation = cite([(match.start(), match.end())])
         for product in named:

@@ -651,3 +651,32 @@ def test_a_reason_written_in_a_logged_meeting_makes_the_cell_not_applicable() ->
         "stored on site. No Edge need at Acme Treasury, parking that.",
     )
     assert cells(draft(matrix_records(walk)))[("Nimbus Edge", "Acme Treasury")].status is CellStatus.not_applicable
+
+
+def test_a_note_s_title_names_the_unit_and_product_its_body_leaves_out() -> None:
+    intro = note(
+        "n1", "2026-03-01", "Their teams all work fixed office hours, so there is nothing for a device agent to do.",
+        title="Nimbus Edge and Acme Treasury - intro",
+    )
+    got = cells(draft(matrix_records(), [intro]))
+    assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.not_applicable
+    assert got[("Nimbus Logs", "Acme Treasury")].status is CellStatus.whitespace
+
+
+def test_a_note_s_title_gives_way_to_the_unit_its_paragraph_named_last() -> None:
+    text = "Spent an hour in Acme Lending. Everything there is leased, so there is nothing for Edge to manage."
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text, title="Acme Treasury follow-ups")]))
+    assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable
+    assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.whitespace
+
+
+def test_out_of_scope_for_now_is_still_whitespace() -> None:
+    text = "Nimbus Edge for Acme Treasury: not in scope now - revisit after phase 1."
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.whitespace
+
+
+def test_whoever_decides_is_no_competitor() -> None:
+    text = "Acme Treasury, Nimbus Logs: Whoever owns the security budget decides."
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Logs", "Acme Treasury")].status is CellStatus.whitespace
