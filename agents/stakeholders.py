@@ -924,7 +924,7 @@ _REFUSAL = re.compile(
 )
 _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
-    r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled)\b(?!\s+to\b)|\bback(?:s|ed|ing)?\s+you\b"
+    r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)\b(?!\s+to\b)|\bback(?:s|ed|ing)?\s+you\b"
     r"|\b(?:impressed|satisfied|enthusiastic"
     r"|supportive|supporters?|fan\s+of|(?:a|big|huge)\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up"
     r"|good\s+(?:product|results?"
@@ -963,7 +963,24 @@ _APPRAISAL = re.compile(
     # choosing us: "we're going with yourselves", "scored us ahead on both"
     r"|\b(?:going|gone|went|go|goes|chose|chosen|picked|selected)\s+with\s+(?:you|yourselves|us)\b"
     r"(?!\s+(?:to|on|through|into|along|round|around|for\s+(?:a|the)\s+(?:walk|visit|lunch|dinner|coffee)))"
-    r"|\b(?:scor|rank|rat)(?:ed|es|ing|e|s)?\s+(?:us|you|yours|ours)\s+(?:ahead|first|top|highest|best|above)\b",
+    r"|\b(?:scor|rank|rat)(?:ed|es|ing|e|s)?\s+(?:us|you|yours|ours)\s+(?:ahead|first|top|highest|best|above)\b"
+    # worth what it costs: "it's earned its keep", "better than anything we had before"
+    r"|\bearned\s+(?:its|their)\s+keep\b|\bworth\s+every\s+(?:penny|cent)\b"
+    r"|\bbetter\s+than\s+(?:anything|what)\s+(?:we|I|they)(?:['’]ve|\s+have|\s+had)?\s+(?:had|have|used|seen)\b"
+    # a mind changed our way: "So I've come round. Fully.", "she was won over by the pilot"
+    r"|\b(?:I['’]ve|I\s+have|she['’]s|he['’]s|they['’]ve|has|have|had)\s+(?:finally\s+|now\s+)?come\s+(?:a)?round\b"
+    r"|\bcame\s+(?:a)?round\s+to\s+(?:it|us|you|the\s+idea)\b|\b(?:was|were|been|got)\s+won\s+over\b",
+    re.IGNORECASE,
+)
+# Not wanting to be without it: "I'd hate to lose Case Manager on the counters", "I wouldn't want to run the
+# team without it" (counted where what follows is us or what we sell).
+_KEEPING = re.compile(
+    r"\b(?:hate|wouldn['’]t\s+want|would\s+not\s+want|don['’]t\s+want|do\s+not\s+want)\s+to\s+(?:lose|give\s+up"
+    r"|be\s+without|do\s+without|go\s+without|run\s+(?:[\w-]+\s+){0,3}?without)\b",
+    re.IGNORECASE,
+)
+_KEPT = re.compile(
+    r"\s+(?:it|us|you|yours|them|(?:the|this|our|your)\s+(?:tool|system|platform|product|software|app)s?)\b",
     re.IGNORECASE,
 )
 _BETTER_CHOICE = re.compile(
@@ -1257,6 +1274,9 @@ def _positive_cues(
         if _mentions_ours(sentence[m.end() : m.end() + 50], ours) and not _not_a_verb(sentence, m)
     ] + [
         m for m in live(_APPRAISAL) if not names_any(_clause_around(sentence, m), competitors)
+    ] + [  # "I'd hate to" is no hedge
+        m for m in _KEEPING.finditer(sentence)
+        if _KEPT.match(sentence, m.end()) or names_any(sentence[m.end() : m.end() + 25], ours)
     ] + [  # "thinks Rota was the better product": ours, named in the clause, compared favourably
         m for m in live(_BETTER_CHOICE)
         if _mentions_ours(clause := _clause_around(sentence, m), ours) and not names_any(clause, competitors)

@@ -376,6 +376,11 @@ def test_more_ways_of_saying_where_someone_stands(sentence: str, stance: Stance)
         ("Honestly the planners couldn't live without it now.", Stance.supporter),
         ("We've finished the scoring and we're going with yourselves for the supplier portal.", Stance.supporter),
         ("Declan ran a proper bake-off in March and scored us ahead on both.", Stance.supporter),
+        ("Honestly, I'm chuffed with the transcripts.", Stance.supporter),
+        ("For what it's worth, from where I sit it's earned its keep.", Stance.supporter),
+        ("So I've come round. Fully.", Stance.supporter),
+        ("And whatever happens with Verify, I'd hate to lose it on the counters.", Stance.supporter),
+        ("I wouldn't want to run the team without it.", Stance.supporter),
     ],
 )
 def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str, stance: Stance) -> None:
@@ -394,6 +399,9 @@ def test_appraisal_refusal_and_preference_in_the_words_people_use(sentence: str,
         "Dana will go with us to the site visit on Friday.",
         "He can't do without SSO before the audit.",
         "Snowflake scored ahead of the others on price.",
+        "I'd hate to lose the weekend to this.",
+        "I don't want to lose budget on this.",
+        "Can you come round to the office at 3?",
     ],
 )
 def test_courtesy_and_praise_of_a_competitor_are_no_support_for_us(sentence: str) -> None:
