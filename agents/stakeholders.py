@@ -1016,6 +1016,8 @@ _OPPOSITION = re.compile(
     r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
     re.IGNORECASE,
 )
+# "the staff have stopped complaining about it", "my analysts have stopped moaning": a complaint that ended
+_STOPPED = re.compile(r"\b(?:stopped|stop|quit|ceased)\s+$", re.IGNORECASE)
 # "I'd rather invest in our own tooling than pay a vendor forever": what they would rather not do is buy from us
 # (the cue is the "than" part, which no "'d" hedges).
 _RATHER_THAN = re.compile(
@@ -1029,6 +1031,9 @@ _NEUTRAL = re.compile(
     r"|\b(?:either\s+way|wait[- ]and[- ]see)\b"
     r"|\bagnostic\b|\bindifferent\b|\blukewarm\b|\bambivalent\b|\bmostly\s+listened\b"
     r"|\bnot\s+(?:for|against)\s+(?:us|you)\W+(?:and\s+|but\s+)?(?:\w+['’]\w+\s+)?not\s+(?:for|against)\s+(?:us|you)\b"
+    # "I'm not for it or against it", "neither for nor against"
+    r"|\bnot\s+(?:for|against)\s+(?:it|us|you|this)\s+or\s+(?:for|against)\s+(?:it|us|you|this)\b"
+    r"|\bneither\s+for\s+(?:it\s+|us\s+|you\s+)?nor\s+against\b"
     r"|\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not|didn['’]t)\s+have\s+(?:any\s+)?strong\s+(?:feelings?|opinions?|views?)\b"
     # judging every bidder alike: "I'll score it straight", "not in anybody's pocket", "a level playing field"
     r"|\b(?:scor|judg|assess|evaluat|treat)\w*\s+(?:it|us|you|everyone|everybody|both|them|all|each|every)(?:\s+\w+)?\s+"
@@ -1207,6 +1212,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m.span() for m in _OPPOSITION.finditer(sentence)
         if not _REFUSAL.search(sentence[max(0, m.start() - 30) : m.end()])
         and not is_hedged(sentence, m.start(), 3)
+        and not _STOPPED.search(sentence, 0, m.start())
         and not any(n.start() <= m.start() < n.end() for n in neutral)
     ]
     for m in _RATHER_THAN.finditer(sentence):

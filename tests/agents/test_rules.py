@@ -705,6 +705,21 @@ def test_going_in_to_bat_for_us_is_selling_for_us(sentence: str) -> None:
     assert [c.value for c in stance_cues(sentence)] == [Stance.champion]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Apparently the staff there have stopped complaining about it.", None),
+        ("I'm not for it or against it, I just need the paperwork.", Stance.neutral),
+        ("He is neither for nor against.", Stance.neutral),
+        ("They complained to the CFO about it.", Stance.detractor),
+    ],
+)
+def test_a_complaint_that_stopped_is_none_and_neither_for_nor_against_is_neutral(
+    sentence: str, stance: Stance | None
+) -> None:
+    assert [c.value for c in stance_cues(sentence)] == ([stance] if stance else [])
+
+
 def test_weeks_back_is_a_time_not_backing_a_competitor() -> None:
     sentence = "A couple of weeks back Rachel put the Skyroster quote on the table."
     assert stance_cues(sentence, competitors=["Skyroster"]) == []
