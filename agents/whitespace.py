@@ -350,6 +350,9 @@ _NOT_APPLICABLE = re.compile(
     r"|work|run|apply|use|adopt|have)\b|\boff\s+the\s+table\b|\bnot\s+allowed\s+(?:to\s+)?(?:use|have|run)\b"
     r"|\bno\s+(?:business\s+)?case\s+for\b|\bmakes?\s+no\s+sense\b|\birrelevant\b|\bnot\s+(?:in|within)\s+scope\b"
     r"|\b(?:prohibited|not\s+permitted|ruled\s+out)\b"
+    # "Revenue Cycle and IT don't run beds at all": nothing of the kind the product works on
+    r"|\b(?:don['’]t|doesn['’]t|do\s+not|does\s+not)\s+(?:run|have|use|own|operate|keep|hold)\s+(?:any\s+)?[\w-]+"
+    r"(?:\s+[\w-]+)?\s+at\s+all\b"
     # "Trialcrest EDC has no home in CMC", "no place for it in Finance"
     r"|\b(?:ha(?:s|ve)\s+)?no\s+(?:home|place)\s+(?:(?:for\s+it|for\s+them)\s+)?(?:in|at)\b",
     re.IGNORECASE,

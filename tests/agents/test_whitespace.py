@@ -503,6 +503,7 @@ def test_more_ways_of_saying_a_product_does_not_apply() -> None:
         "So Edge cannot be applied at Acme Lending as long as those old terminals are in service.",
         "Nimbus Edge has no home in Acme Lending. Nothing there runs on devices of their own.",
         "Nimbus Edge at Acme Lending: no devices in the branches for Edge to manage.",
+        "Nimbus Edge stops at Cards. Acme Lending doesn't run devices at all.",
     ):
         got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
         assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable, text
@@ -668,6 +669,12 @@ def test_a_note_s_title_gives_way_to_the_unit_its_paragraph_named_last() -> None
     got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text, title="Acme Treasury follow-ups")]))
     assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.not_applicable
     assert got[("Nimbus Edge", "Acme Treasury")].status is CellStatus.whitespace
+
+
+def test_not_running_something_at_all_is_no_reason_unless_it_says_at_all() -> None:
+    text = "Nimbus Edge for Acme Lending: they don't run many devices yet."
+    got = cells(draft(matrix_records(), [note("n1", "2026-03-01", text)]))
+    assert got[("Nimbus Edge", "Acme Lending")].status is CellStatus.whitespace
 
 
 def test_out_of_scope_for_now_is_still_whitespace() -> None:
