@@ -53,7 +53,7 @@ def clean_spoken(text: str) -> str:
     """A spoken sentence without stage directions, leading fillers and markup."""
     text = _STAGE.sub("", re.sub(r"\*\*|__|`", "", text))
     text = re.sub(r"\s+([.,!?;:])", r"\1", " ".join(text.split())).strip()
-    text = _FILLER.sub("", text).strip(" ,—–-")
+    text = _FILLER.sub("", text).strip(" ,—–-").lstrip(":;. ")  # "Perfect. So: Dev, ..." → "Dev, ..."
     return _TAG.sub(".", text).strip()
 
 

@@ -611,8 +611,29 @@ def with_digits(text: str) -> str:
             return f"{value}%" + after[unit.end() :]
         return value + after
 
-    text = _SPOKEN_NUMBER.sub(figure, text)
+    text = _SPOKEN_NUMBER.sub(figure, _spoken_dates(text))
     return re.sub(r"(\d)\s?percent\b", r"\1%", text)
+
+
+def _spoken_dates(text: str) -> str:
+    """"by the fifteenth of January" → "by 15 January", "December the eleventh" → "December 11"."""
+    ordinal = "|".join(sorted((re.escape(o).replace(r"\-", "[- ]") for o in _ORDINALS), key=len, reverse=True))
+
+    def day(word: str) -> str:
+        return str(_ORDINALS[re.sub(r"\s", "-", word.lower())])
+
+    text = re.sub(
+        rf"\b(?:the\s+)?(?P<day>{ordinal})\s+of\s+(?P<month>{MONTH_WORD})\b",
+        lambda m: f"{day(m.group('day'))} {m.group('month')}",
+        text,
+        flags=re.IGNORECASE,
+    )
+    return re.sub(
+        rf"\b(?-i:(?=[A-Z]))(?P<month>{MONTH_WORD})\s+(?:the\s+)?(?P<day>{ordinal})\b",  # "may the first" is a verb
+        lambda m: f"{m.group('month')} {day(m.group('day'))}",
+        text,
+        flags=re.IGNORECASE,
+    )
 
 
 _PRONOUN_LED = re.compile(

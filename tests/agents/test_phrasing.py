@@ -62,3 +62,8 @@ def test_a_spoken_line_is_restated_with_its_facts_intact(line: str, speaker: str
 )
 def test_lines_that_cannot_stand_as_statements_are_not_claims(line: str) -> None:
     assert spoken_as_statement(line, "Sam Okafor") is None
+
+
+def test_a_line_left_with_a_colon_after_its_filler_reads_from_its_first_word() -> None:
+    said = spoken_as_statement("So: Dev, rollout plan to Owen by Friday; Liz, the intro by January.", "Rob Kettering")
+    assert said == "Rob Kettering reported: Dev, rollout plan to Owen by Friday; Liz, the intro by January."

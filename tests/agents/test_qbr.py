@@ -771,6 +771,19 @@ def test_a_projection_is_not_a_result_delivered(said: str) -> None:
     assert not is_value(said)
 
 
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("Liz, Marcus intro by the fifteenth of January.", "Liz, Marcus intro by 15 January."),
+        ("The board is on the twenty-fourth of June.", "The board is on 24 June."),
+        ("Signature is December the eleventh.", "Signature is December 11."),
+        ("We may the first time round.", "We may the first time round."),
+    ],
+)
+def test_a_date_said_in_words_is_written_as_a_brief_writes_it(said: str, written: str) -> None:
+    assert with_digits(said) == written
+
+
 def test_an_adoption_figure_is_value_but_a_date_or_a_price_is_not() -> None:
     assert is_value("1,900 agents are live on the new desktop.")
     assert is_value("Average handle time fell from 6:10 to 5:22, 48 seconds faster.")
