@@ -1445,7 +1445,10 @@ def stated_severity(text: str) -> Severity | None:
 _THREAT = re.compile(
     r"\b(?:evaluat\w*|pilot\w*|trial\w*|poc|proof\s+of\s+concept|pitch\w*|demo\w*|rfp|tender|bid\w*|quot\w*|prefer\w*"
     r"|push\w*\s+for|consider\w*|looking\s+at|talk\w*\s+to|cheaper|undercut\w*|bundl\w*|switch\w*"
-    r"|replac\w*|standardi[sz]\w*|consolidat\w*|in-house|build\s+(?:it\s+)?(?:themselves|in-house)|offer\w*|pric\w*)\b",
+    r"|replac\w*|standardi[sz]\w*|consolidat\w*|in-house|build\s+(?:it\s+)?(?:themselves|in-house)|offer\w*|pric\w*)\b"
+    # "Gareth has had Caseloom in", "they brought Echolane in twice"; a line the writer labels "COMPETITOR:"
+    r"|\b(?:had|have|has|brought|bringing|invited|inviting)\s+(?-i:[A-Z][\w&-]*)(?:\s+(?-i:[A-Z][\w&-]*)){0,2}\s+in\b"
+    r"|^\W*compet\w*\s*[:\-–—]",
     re.IGNORECASE,
 )
 

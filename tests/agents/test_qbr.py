@@ -1002,11 +1002,19 @@ def test_one_competitor_threat_is_one_risk_however_often_it_is_mentioned() -> No
         "Off the record: Marcus has had Stackwell in twice since the summer, and they have pitched a combined "
         "WMS/TMS with the first year's licences free.",
         "And Stackwell gave a fixed price for three years, operations included.",
+        "Gareth has had Stackwell in over the summer, ~£290k/yr for the equivalent.",
     ],
 )
 def test_a_vendor_the_customer_brought_in_or_that_priced_the_deal_is_a_competitor_threat(said: str) -> None:
     brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
     assert any("Stackwell" in r.text for r in brief.risks)
+
+
+def test_a_line_labelled_competitor_naming_a_competitor_on_record_is_a_threat() -> None:
+    rival = record("OpportunityCompetitor", "00JA00000000001AAA", OpportunityId=RENEWAL, CompetitorName="Stackwell")
+    said = "COMPETITOR: Stackwell again at the steering group, same story as last time."
+    brief, _ = draft(evidence([renewal(), rival], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
+    assert any("Stackwell again" in r.text for r in brief.risks)
 
 
 def test_a_logged_activity_s_subject_is_its_label_not_a_claim() -> None:
