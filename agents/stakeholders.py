@@ -1166,6 +1166,14 @@ _CONDITION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _TURN_MARKER = re.compile(r"\b(?:now|these\s+days|since\s+then|today|lately)\b", re.IGNORECASE)
+# Selling that is not the customer's: ours ("whatever else you've sold us"), or only asked of them ("ask Luca to
+# co-present the simulation", "get her to present it")
+_NOT_THEIR_SELLING = re.compile(
+    r"\byou(?:['’]ve|['’]d|['’]ll|\s+have|\s+had|\s+will)?\s+(?:\w+\s+)?$"
+    r"|\b(?:ask|asking|get|getting|want|wants|wanted|need|needs|invite|persuade|convince)\s+(?:[\w'’-]+\s+){1,3}?to"
+    r"\s+(?:co-?)?$",
+    re.IGNORECASE,
+)
 
 
 def _mentions_ours(text: str, ours: Sequence[str]) -> bool:
@@ -1240,7 +1248,11 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m for m in live(_ADVOCACY)
         if _mentions_ours(sentence[m.end() : m.end() + 60], ours) or _AUDIENCE.search(sentence[m.end() : m.end() + 80])
     ]
-    advocacy = [m for m in advocacy if not _CONDITION_BEFORE.search(sentence[max(0, m.start() - 30) : m.start()])]
+    advocacy = [
+        m for m in advocacy
+        if not _CONDITION_BEFORE.search(sentence[max(0, m.start() - 30) : m.start()])
+        and not _NOT_THEIR_SELLING.search(sentence[max(0, m.start() - 40) : m.start()])
+    ]
     advocacy += live(_CARRIED)
     advocacy = [m for m in advocacy if not names_any(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
@@ -1916,6 +1928,10 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "buying_role", cue.value, cue, mention_spans[:1]))
     for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours)):
+        if cue.value is Stance.champion and ctx.source.type is SourceType.crm and not ctx.author.key and (
+            not text[: cue.start].strip(" -*•\t")
+        ):
+            continue  # "Presented Axlent portfolio and the Valencia case.": our own log, so our own pitch
         if _MOOD_ONLY.fullmatch(text[cue.start : cue.end]) and _SOMETHING_ELSE_FEELS.search(
             text[clause_start(text, cue.start) : cue.start]
         ):

@@ -724,3 +724,21 @@ def test_weeks_back_is_a_time_not_backing_a_competitor() -> None:
     sentence = "A couple of weeks back Rachel put the Skyroster quote on the table."
     assert stance_cues(sentence, competitors=["Skyroster"]) == []
     assert [c.value for c in stance_cues("Rachel backs Skyroster.", competitors=["Skyroster"])] == [Stance.detractor]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I'm not doing it all again in July for whatever else you've sold us.",
+        "Ask Luca to co-present the slotting simulation so the numbers are theirs, not ours.",
+        "Get Dana to present it to the CFO.",
+    ],
+)
+def test_selling_that_is_ours_or_only_asked_of_them_is_not_their_advocacy(sentence: str) -> None:
+    assert Stance.champion not in {c.value for c in stance_cues(sentence)}
+
+
+def test_selling_they_did_is_still_their_advocacy() -> None:
+    assert [c.value for c in stance_cues("Luca co-presented the slotting simulation to the board.")] == [
+        Stance.champion
+    ]

@@ -435,6 +435,18 @@ def test_a_gain_someone_else_measured_is_no_stance_of_the_speaker() -> None:
     assert stances["Robert Diaz"] is not Stance.supporter
 
 
+def test_a_pitch_with_no_subject_in_our_own_activity_log_is_ours_not_the_contact_s() -> None:
+    ours = record("Event", "00UA00000000094AAA", WhoId=TOM, Subject="Portfolio review",
+                  StartDateTime="2026-03-02T10:00:00.000+0000",
+                  Description="Presented the portfolio and the Valencia case to the board. No position taken.")
+    theirs = record("Event", "00UA00000000095AAA", WhoId=ROBERT, Subject="Steering group",
+                    StartDateTime="2026-03-03T10:00:00.000+0000",
+                    Description="Robert Diaz presented our proposal to the board himself.")
+    stances = _stances([], [ours, theirs])
+    assert stances["Tom Berg"] is not Stance.champion
+    assert stances["Robert Diaz"] is Stance.champion
+
+
 def test_telling_us_to_do_the_presenting_is_not_the_speaker_s_advocacy() -> None:
     said = "I'm not the presenting type. You do the presenting, I just tell you it works."
     turns = [("00:00:05", "Robert Diaz", said)]
