@@ -956,7 +956,7 @@ _APPRAISAL = re.compile(
     r"|\bthank(?:s|ed)?(?:\s+you)?\s+(?:\w+\s+)?for\s+(?:the|your|all\s+the)\s+(?:quick\s+|fast\s+|hard\s+)?"
     r"(?:fix|turnaround|effort|work)\b"
     # no way back to how it was before us ("I'd not go back to the spreadsheet", "couldn't live without it")
-    r"|\b(?:would(?:n['’]t|\s+not|\s+never)|['’]d\s+(?:not|never)|won['’]t|will\s+not|never\s+want\s+to"
+    r"|\b(?:would(?:n['’]t|\s+not|\s+never)|['’]d\s+(?:not|never)|won['’]t|will\s+not|never\s+want\s+to|not|never"
     r"|(?:can|could)(?:n['’]t|not)\s+imagine)\s+go(?:ing)?\s+back\s+to\s+(?:the\s+|our\s+|their\s+)?(?:old|spreadsheets?"
     r"|excel|paper|e-?mails?|manual|previous|legacy|whiteboards?|how\s+it\s+was|the\s+way)\b"
     r"|\b(?:can['’]t|cannot|couldn['’]t|could\s+not)\s+(?:live|do)\s+without\s+(?:it|us|you|yours)\b"
@@ -1287,9 +1287,11 @@ def _positive_cues(
     return [  # "keen on Arcadia, likes their notebooks": praise of a competitor is no support for us
         m for m in live(_POSITIVE)
         if not names_any(sentence[m.start() : m.end() + 40], competitors) and not _not_a_verb(sentence, m)
+        and not _of_a_competitor_named_before(sentence, m, competitors, ours)
     ] + [
         m for m in live(_PRAISE)
         if _mentions_ours(sentence[m.end() : m.end() + 50], ours) and not _not_a_verb(sentence, m)
+        and not _of_a_competitor_named_before(sentence, m, competitors, ours)
     ] + [
         m for m in live(_APPRAISAL) if not names_any(_clause_around(sentence, m), competitors)
     ] + [  # "I'd hate to" is no hedge
@@ -1306,6 +1308,21 @@ def _positive_cues(
         if _mentions_ours(sentence, ours) or _LINKING.search(sentence[max(0, m.start() - 25) : m.start()])
         or _PREDICATIVE.match(sentence[m.end() :])  # "Maarten very positive on the results", not "a positive step"
     ]
+
+
+_PRONOUN_OBJECT = re.compile(
+    r"\b(?:it|them|theirs)\s*$|^\s+(?:with\s+|about\s+|of\s+)?(?:it|them|theirs)\b", re.IGNORECASE
+)
+
+
+def _of_a_competitor_named_before(
+    sentence: str, m: re.Match[str], competitors: Sequence[str], ours: Sequence[str]
+) -> bool:
+    """"Corvia is already here and my docs like it", "lost the pool to ShiftBridge and Renee is happy with them":
+    the "it" is the competitor the sentence named before, not us."""
+    before = sentence[: m.start()]
+    pronoun = _PRONOUN_OBJECT.search(m.group()) or _PRONOUN_OBJECT.search(sentence[m.end() : m.end() + 20])
+    return bool(pronoun) and names_any(before, competitors) and not names_any(before, ours)
 
 
 # "the value story", "a love of": a noun; "approved it like this", "looks like": a preposition. Neither praises.
@@ -1971,8 +1988,20 @@ def reported_gain(sentence: str) -> Cue | None:
 
 
 
+# A stance told as the past: "I was not a fan in the spring", "I was the loudest voice against this in April"
+_WAS = re.compile(r"\b(?:I|he|she|they|we)\s+(?:was|were)\b", re.IGNORECASE)
+_PAST_TIME = re.compile(
+    rf"\b(?:in\s+(?:the\s+)?(?:spring|summer|autumn|fall|winter|{MONTH_WORD})|last\s+(?:year|spring|summer|autumn"
+    r"|winter)|back\s+then|at\s+(?:first|the\s+start)|originally|before\s+(?:the\s+)?go-?live)\b",
+    re.IGNORECASE,
+)
+
+
 def current_stance_cues(sentence: str, cues: list[Cue]) -> list[Cue]:
-    """When a sentence contrasts then and now ("in March she was blocking it; now she sells it"), only now counts."""
+    """When a sentence contrasts then and now ("in March she was blocking it; now she sells it"), only now counts;
+    a stance the sentence tells as the past ("I was not a fan in the spring") is not a current one."""
+    if _PAST_TIME.search(sentence):
+        cues = [cue for cue in cues if not _WAS.search(sentence, 0, cue.start)]
     if len({cue.value for cue in cues}) < 2:
         return cues
     markers = [m.start() for m in _TURN_MARKER.finditer(sentence)]

@@ -13,6 +13,7 @@ from agents.stakeholders import (
     Person,
     arrival_cues,
     buying_role_of,
+    current_stance_cues,
     departure_cues,
     directly_engaged,
     is_title,
@@ -742,3 +743,28 @@ def test_selling_they_did_is_still_their_advocacy() -> None:
     assert [c.value for c in stance_cues("Luca co-presented the slotting simulation to the board.")] == [
         Stance.champion
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I was not a fan in the spring.",
+        "I was the loudest voice against this in April.",
+        "And honestly, Corvia is already here and my docs like it.",
+        "We lost the float pool to Corvia in September and Renee is happy with them.",
+    ],
+)
+def test_a_stance_told_as_the_past_or_said_of_a_competitor_is_no_current_view_of_us(sentence: str) -> None:
+    assert current_stance_cues(sentence, stance_cues(sentence, competitors=["Corvia"])) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("He was against us in April and still is.", Stance.detractor),
+        ("Annoyed but said he's 'not going back to the spreadsheets, no way.'", Stance.supporter),
+        ("Renee is happy with it.", Stance.supporter),
+    ],
+)
+def test_a_stance_that_still_holds_is_read(sentence: str, stance: Stance) -> None:
+    assert [c.value for c in current_stance_cues(sentence, stance_cues(sentence, competitors=["Corvia"]))] == [stance]
