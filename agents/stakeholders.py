@@ -779,7 +779,10 @@ _ROLE_RULES: tuple[tuple[BuyingRole, str], ...] = (
                                 r"|contracts?|purchase\s+orders?|pos?|cheques?|checks?|agreements?)\b"
                                 r"|['’]s\s+signature\b|\bsignature\s+(?:that\s+)?goes\s+on\b"),
     (BuyingRole.business_owner, r"\b(?:owns?|" + _TAKES_OVER + r")\s+the\s+(?:[\w-]+\s+){0,2}?"
-                                r"(?:business\s+case|outcome|roll-?out|program(?:me)?|initiative|process|kpis?|p&l|use\s+case)\b"
+                                r"(?:busines+\s+case|outcome|roll-?out|program(?:me)?|initiative|process|kpis?|p&l|use\s+case)\b"
+                                # whoever writes the business case owns it: "I'm writing the business case myself"
+                                r"|\b(?:writ(?:es|ing|ten)|wrote|build(?:s|ing)?|built|draft(?:s|ed|ing)?|putting\s+together"
+                                r"|puts\s+together)\s+(?:the|our|their|a|his|her)\s+(?:[\w-]+\s+){0,2}?busines+\s+case\b"
                                 r"|\bbusiness\s+(?:owner|lead|sponsor)\b"
                                 r"|\baccountable\s+for\s+the\s+(?:outcome|results|roll-?out|benefits)\b"),
     (BuyingRole.technical_evaluator, r"\b(?:runs?|leads?|leading|running|owns?|chairs?|does|doing|sits?\s+on"
@@ -822,12 +825,16 @@ _LINKED_BEFORE = re.compile(
 )
 
 
+# "we're writing the business case": a team's doing, not a person's role
+_WE_DO = re.compile(r"\bwe(?:['’]re|['’]ll|\s+are|\s+will)?\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
 def role_cues(sentence: str) -> list[Cue]:
     """A buying role said in words: "owns the security budget", "signs off on the purchase"."""
     cues = []
     for role, pattern in _ROLE_PATTERNS:
         for m in pattern.finditer(sentence):
-            if is_hedged(sentence, m.start()):
+            if is_hedged(sentence, m.start()) or _WE_DO.search(sentence, 0, m.start()):
                 continue
             after = _NAMED_AFTER.match(sentence[m.end() :])
             name = after.group("name") if after and not re.search(r"\b(?:is|are)\b", m.group(), re.I) else None

@@ -475,6 +475,8 @@ def test_a_customer_speaker_s_our_is_the_customer() -> None:
         ("Zhang sits on the evaluation panel.", BuyingRole.technical_evaluator),
         ("I'm sponsoring this at the exec level.", BuyingRole.executive_sponsor),
         ("Tomás runs the tender for Group.", BuyingRole.procurement),
+        ("I'm writing the business case for the full rollout myself.", BuyingRole.business_owner),
+        ("Liz owns the renewal busines case - she writes the board paper.", BuyingRole.business_owner),
     ],
 )
 def test_a_buying_role_said_in_words(sentence: str, role: BuyingRole) -> None:
@@ -488,6 +490,7 @@ def test_a_buying_role_said_in_words(sentence: str, role: BuyingRole) -> None:
         "We met the exec sponsor last week.",
         "Tom is not the economic buyer.",
         "She said the budget is tight this year.",
+        "We are writing the business case for them.",  # our team's work, not their role
     ],
 )
 def test_a_role_word_that_is_not_about_the_sentence_s_person_is_no_role(sentence: str) -> None:
