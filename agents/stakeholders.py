@@ -664,6 +664,12 @@ _TITLE_CHANGE = re.compile(
     + r"|\b(?:title|job\s+title)\b[^.;]{0,40}?\b(?:is|reads)\s+(?:now\s+)?['‘“\"]?(?-i:(?=[A-Z]))",
     re.IGNORECASE,
 )
+# "Sam Pickering got the contact centre manager job", "Dana landed the Head of IT role"
+_GOT_THE_JOB = re.compile(
+    r"\b(?:got|landed|secured|(?:was|has\s+been)\s+given)\s+the\s+(?P<title>(?:[\w&/-]+\s+){0,5}?[\w&/-]+)"
+    r"\s+(?:job|role|position|post)\b",
+    re.IGNORECASE,
+)
 # The speaker's own new title: "I've been named Chief Executive Officer", "my title is now ...".
 _FIRST_PERSON_TITLE = re.compile(
     r"\bI(?:['’]ve|\s+have)?\s+(?:just\s+)?(?:been\s+)?(?:named|appointed|promoted\s+to|made)\s+(?:as\s+)?" + _ARTICLE
@@ -734,6 +740,12 @@ def title_change_cues(sentence: str) -> list[Cue]:
         spoken = any(c.start <= m.start() < c.end + 40 for c in cues)  # the speaker's own cue already has it
         if title and not _hedged_in_clause(sentence, m.start()) and not spoken:
             cues.append(Cue(m.start(), m.end(), title))
+    for m in _GOT_THE_JOB.finditer(sentence):
+        title = m.group("title")
+        if is_title(title) and not _hedged_in_clause(sentence, m.start()):
+            if title.islower():
+                title = " ".join(w if w in _TITLE_KEEP_LOWER else w[:1].upper() + w[1:] for w in title.split())
+            cues.append(Cue(m.start("title"), m.end("title"), title))
     for m in _SIGNATURE.finditer(sentence):
         title = m.group("title").strip(" '\"’")
         if is_title(title) and len(title.split()) <= 8:

@@ -771,3 +771,17 @@ def test_a_stance_told_as_the_past_or_said_of_a_competitor_is_no_current_view_of
 )
 def test_a_stance_that_still_holds_is_read(sentence: str, stance: Stance) -> None:
     assert [c.value for c in current_stance_cues(sentence, stance_cues(sentence, competitors=["Corvia"]))] == [stance]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        ("Nicer news: Sam Pickering got the contact centre manager job, made permanent in August.",
+         "Contact Centre Manager"),
+        ("Dana landed the Head of IT role.", "Head of IT"),
+        ("He got the job done.", None),
+        ("Word is Bob gets the CEO job when the current one retires next year.", None),
+    ],
+)
+def test_getting_the_job_is_a_new_title(sentence: str, title: str | None) -> None:
+    assert [c.value for c in title_change_cues(sentence)] == ([title] if title else [])
