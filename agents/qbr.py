@@ -1448,6 +1448,7 @@ _THREAT = re.compile(
     r"|replac\w*|standardi[sz]\w*|consolidat\w*|in-house|build\s+(?:it\s+)?(?:themselves|in-house)|offer\w*|pric\w*)\b"
     # "Gareth has had Caseloom in", "they brought Echolane in twice"; a line the writer labels "COMPETITOR:"
     r"|\b(?:had|have|has|brought|bringing|invited|inviting)\s+(?-i:[A-Z][\w&-]*)(?:\s+(?-i:[A-Z][\w&-]*)){0,2}\s+in\b"
+    r"(?!\s+(?:it|them|there|the|a|an|its|their|our|his|her)\b)"  # "the 1.4 had GST in it": contained
     r"|^\W*compet\w*\s*[:\-–—]",
     re.IGNORECASE,
 )

@@ -1010,6 +1010,13 @@ def test_a_vendor_the_customer_brought_in_or_that_priced_the_deal_is_a_competito
     assert any("Stackwell" in r.text for r in brief.risks)
 
 
+def test_a_figure_that_had_a_tax_in_it_is_no_competitor_brought_in() -> None:
+    rival = record("OpportunityCompetitor", "00JA00000000001AAA", OpportunityId=RENEWAL, CompetitorName="GST")
+    said = "Sorry, I said 1.4, it's 1.25. The 1.4 had GST in it."
+    brief, _ = draft(evidence([renewal(), rival], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
+    assert not any("GST" in r.text for r in brief.risks)
+
+
 def test_a_line_labelled_competitor_naming_a_competitor_on_record_is_a_threat() -> None:
     rival = record("OpportunityCompetitor", "00JA00000000001AAA", OpportunityId=RENEWAL, CompetitorName="Stackwell")
     said = "COMPETITOR: Stackwell again at the steering group, same story as last time."
