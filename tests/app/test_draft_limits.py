@@ -66,9 +66,11 @@ def test_a_draft_running_past_its_lease_keeps_it_and_nobody_else_takes_it(
             now = datetime.now(UTC)
             stolen.append(claim_draft(session, draft_id, "another-process", now, now + timedelta(seconds=1)))
 
-    _slow_agent(monkeypatch, 2.0, during=try_to_take_it)  # four leases long
+    _slow_agent(monkeypatch, 4.0, during=try_to_take_it)  # four leases long
 
-    settled = execute_draft(app_state.sessions, app_state.store, draft_id, limits=DraftLimits(lease_s=0.5))
+    # A lease of a second, renewed every third of it: a loaded CI machine (two test workers, PostgreSQL) once let a
+    # half-second lease lapse between renewals.
+    settled = execute_draft(app_state.sessions, app_state.store, draft_id, limits=DraftLimits(lease_s=1.0))
 
     assert settled and stolen and not any(stolen)
     draft = _row(app_state, draft_id)
