@@ -56,6 +56,7 @@ from agents.stakeholders import (
     is_object,
     read_account,
     same_title,
+    still_to_arrive,
 )
 from agents.whitespace import CellNews, account_vocabulary, narrative_cells, weighed_competitors
 from plans.diff import proposed_change
@@ -617,23 +618,12 @@ def with_digits(text: str) -> str:
 
 def _spoken_dates(text: str) -> str:
     """"by the fifteenth of January" → "by 15 January", "December the eleventh" → "December 11"."""
-    ordinal = "|".join(sorted((re.escape(o).replace(r"\-", "[- ]") for o in _ORDINALS), key=len, reverse=True))
 
     def day(word: str) -> str:
         return str(_ORDINALS[re.sub(r"\s", "-", word.lower())])
 
-    text = re.sub(
-        rf"\b(?:the\s+)?(?P<day>{ordinal})\s+of\s+(?P<month>{MONTH_WORD})\b",
-        lambda m: f"{day(m.group('day'))} {m.group('month')}",
-        text,
-        flags=re.IGNORECASE,
-    )
-    return re.sub(
-        rf"\b(?-i:(?=[A-Z]))(?P<month>{MONTH_WORD})\s+(?:the\s+)?(?P<day>{ordinal})\b",  # "may the first" is a verb
-        lambda m: f"{m.group('month')} {day(m.group('day'))}",
-        text,
-        flags=re.IGNORECASE,
-    )
+    text = _SPOKEN_DAY_MONTH.sub(lambda m: f"{day(m.group('day'))} {m.group('month')}", text)
+    return _SPOKEN_MONTH_DAY.sub(lambda m: f"{m.group('month')} {day(m.group('day'))}", text)
 
 
 _PRONOUN_LED = re.compile(
@@ -710,6 +700,13 @@ _ORDINALS = {
     "thirtieth": 30,
     "thirty-first": 31,
 }
+_ORDINAL_WORD = "|".join(sorted((re.escape(o).replace(r"\-", "[- ]") for o in _ORDINALS), key=len, reverse=True))
+_SPOKEN_DAY_MONTH = re.compile(
+    rf"\b(?:the\s+)?(?P<day>{_ORDINAL_WORD})\s+of\s+(?P<month>{MONTH_WORD})\b", re.IGNORECASE
+)
+_SPOKEN_MONTH_DAY = re.compile(  # "May the first", not "we may the first time": the month has its capital
+    rf"\b(?-i:(?=[A-Z]))(?P<month>{MONTH_WORD})\s+(?:the\s+)?(?P<day>{_ORDINAL_WORD})\b", re.IGNORECASE
+)
 _MONTH = rf"(?P<month>{MONTH_WORD})\.?"
 _DAYNUM = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<dayword>" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + ")"
 _YEAR = r"(?:,?\s+(?P<year>20\d{2}))?"
@@ -1214,14 +1211,6 @@ class Relationships:
     warnings: list[str]
 
 
-# "joins us as CDO in January", "will start as CFO on 1 March": an arrival still to come.
-_STILL_TO_JOIN = re.compile(
-    r"\b(?:joins|will\s+(?:join|start)|is\s+(?:joining|starting)|['’]s\s+(?:joining|starting)|is\s+set\s+to\s+join"
-    r"|starts\s+as)\b",
-    re.IGNORECASE,
-)
-
-
 def relationship_changes(
     evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit], since: date, renewal_near: bool
 ) -> Relationships:
@@ -1318,7 +1307,7 @@ def relationship_changes(
             holds_budget = view.role is BuyingRole.economic_buyer
             budget = " and holds the budget" if holds_budget else ""
             citations = _citations(arrived + titles, 2) + view.role_citations[:1]
-            joins = "joins" if any(_STILL_TO_JOIN.search(f.citation.quote) for f in arrived) else "joined"
+            joins = "joins" if any(still_to_arrive(f.citation.quote) for f in arrived) else "joined"
             claims.append(
                 Claim(text=f"{view.name} {joins}{as_title}{budget}.", citations=tuple(dict.fromkeys(citations)))
             )
@@ -1780,9 +1769,12 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     ]
 
     def superseded(statement: Statement) -> bool:
+        if not settled:
+            return False
+        figures = figures_in(statement.text)
         return any(
             (statement.day or date.min) <= (s.statement.day or date.min)
-            and any(f.unit == s.old.unit and _close(f.value, s.old.value) for f in figures_in(statement.text))
+            and any(f.unit == s.old.unit and _close(f.value, s.old.value) for f in figures)
             for s in settled
         )
 

@@ -455,14 +455,24 @@ def title_at(sentence: str, start: int) -> str | None:
 _ARTICLE = r"(?:(?:the|their|its|a|an)\s+)?(?:(?:new|newly\s+created|interim|acting)\s+)?"
 _OUR_ARTICLE = r"(?:(?:the|their|its|a|an|our)\s+)?(?:(?:new|newly\s+created|interim|acting)\s+)?"
 _EMPH = r"(?:\*{1,2}|_{1,2})?"
+# Still to come: "joins us as Chief Digital Officer in January", "will start as CFO on 1 March"; a start counts only
+# with "as <title>" ("Phase Two starts in January" is nobody's).
+_WILL_JOIN = r"joins|will\s+join|is\s+joining|['’]s\s+joining|is\s+set\s+to\s+join"
+_STARTS_AS = r"(?:starts|will\s+start|is\s+starting|['’]s\s+starting)"
 _JOIN_VERB = (
     r"(?:has\s+|had\s+|have\s+|recently\s+|just\s+|officially\s+)*"
     r"(?:joined|started|came\s+on\s*board|came\s+aboard|was\s+hired|has\s+been\s+hired|was\s+brought\s+(?:in|on)"
     r"|has\s+been\s+brought\s+(?:in|on)|was\s+appointed|has\s+been\s+appointed|rejoined|came\s+back|returned"
-    # still to come: "joins us as Chief Digital Officer in January", "will start as CFO on 1 March"
-    r"|joins|will\s+join|is\s+joining|['’]s\s+joining|is\s+set\s+to\s+join)"
+    rf"|{_WILL_JOIN})"
 )
-_STARTS_AS = r"(?:starts|will\s+start|is\s+starting|['’]s\s+starting)"  # only with "as <title>": "Phase Two starts"
+_ARRIVING = re.compile(rf"\b(?:{_WILL_JOIN}|will\s+start|is\s+starting|['’]s\s+starting|starts\s+as)\b", re.IGNORECASE)
+
+
+def still_to_arrive(said: str) -> bool:
+    """Whether an arrival is still to come: "joins us as Chief Digital Officer in January", "will start as CFO"."""
+    return bool(_ARRIVING.search(said))
+
+
 _ARRIVAL_AS = re.compile(
     rf"(?P<name>{_NAME}){_EMPH}(?:,[^,]{{1,60}},|\s*\([^)]{{1,60}}\))?\s+(?:{_JOIN_VERB}|{_STARTS_AS})(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+"
     rf"{_OUR_ARTICLE}(?P<title>)"
@@ -1840,27 +1850,29 @@ class _SentenceContext:
     def voice_of(self, cue: Cue) -> str | None:
         """The speaker or the email's author, when the cue's clause is in their own first person ("if it were
         my call, we'd already be on Arcadia") and nobody else is its subject."""
-        voice = self.speaker or self.author.key
-        if voice is None:
-            return None
         text = self.sentence.text
         breaks = [*_CLAUSE_BREAK.finditer(text, 0, cue.start), *_ASIDE_BREAK.finditer(text, 0, cue.start)]
-        clause_start = max((m.end() for m in breaks), default=0)
-        own = list(_OWN_VOICE.finditer(text, clause_start, cue.start))
-        if not own or any(clause_start <= m.start < cue.start for m in self.found):
+        said = self._own_words(max((m.end() for m in breaks), default=0), cue.start, _OWN_VOICE)
+        if said is None:
             return None
+        voice, own = said
         opens = _THIRD_PERSON_AT.match(text, cue.start)  # "I forwarded it to Petra, she is our buyer": hers
-        return None if _THIRD_PERSON.search(text, own[-1].end(), opens.end() if opens else cue.start) else voice
+        return None if _THIRD_PERSON.search(text, own.end(), opens.end() if opens else cue.start) else voice
 
     def own_gain(self, gain: Cue) -> str | None:
         """The speaker or email author who measures a gain of their own ("We're two working days quicker")."""
+        start = clause_start(self.sentence.text, gain.start)
+        said = self._own_words(start, gain.start, _WE_OR_I)
+        return None if said is None or _THIRD_PERSON.search(self.sentence.text, start, gain.start) else said[0]
+
+    def _own_words(self, start: int, end: int, pronouns: re.Pattern[str]) -> tuple[str, re.Match[str]] | None:
+        """The speaker or email author and their last first-person word between `start` and `end`, when nobody
+        else is named there."""
         voice = self.speaker or self.author.key
-        text = self.sentence.text
-        start = clause_start(text, gain.start)
-        if voice is None or any(start <= m.start < gain.start for m in self.found):
+        if voice is None or any(start <= m.start < end for m in self.found):
             return None
-        return voice if _WE_OR_I.search(text, start, gain.start) and not _THIRD_PERSON.search(text, start, gain.start) \
-            else None
+        own = list(pronouns.finditer(self.sentence.text, start, end))
+        return (voice, own[-1]) if own else None
 
     def who(self, cue: Cue, directory: Directory, *, loose: bool = False) -> str | None:
         """Who the cue is about: a captured name, a mention, an antecedent, the speaker, the record's contact."""
@@ -2003,8 +2015,6 @@ def reported_gain(sentence: str) -> Cue | None:
     if gain is None or not _A_FIGURE.search(sentence) or is_hedged(sentence, gain.start(), 3):
         return None
     return Cue(gain.start(), gain.end(), Stance.supporter, weight=1)
-
-
 
 
 # A stance told as the past: "I was not a fan in the spring", "I was the loudest voice against this in April"

@@ -615,6 +615,7 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
         earlier_unit: dict[int, str] = {}
         visible = visible_text(hit, source)
         title_text = "" if transcript else plain(source.title or "")[0]
+        title_units, title_products = tuple(vocab.units_in(title_text)), tuple(vocab.products_in(title_text))
         if source.id not in flagged and (blocks := untrusted_blocks(source)):
             flagged.add(source.id)
             reading.warnings.append(f"Skipped instruction-like text in source {source.id}: {blocks[0][:80]!r}")
@@ -643,8 +644,8 @@ def read_hits(hits: Sequence[Hit], evidence: AccountEvidence, vocab: Vocabulary)
                 earlier_products=tuple(dict.fromkeys(earlier[line_start])),
                 speaker_units=tuple(u for u in [speaker_unit.get(_speaker_key(sentence.speaker))] if u),
                 earlier_unit=None if transcript else earlier_unit.get(line_start),
-                title_units=tuple(vocab.units_in(title_text)),
-                title_products=tuple(vocab.products_in(title_text)),
+                title_units=title_units,
+                title_products=title_products,
             )
             reading.findings.extend(_sentence_findings(hit, source, sentence, context, vocab))
             sentence_text = plain(sentence.text)[0]
