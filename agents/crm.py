@@ -232,6 +232,16 @@ def record_subject(record: CrmRecord) -> str | None:
     return who if isinstance(who, str) and who else None
 
 
+def seller_staff(evidence: AccountEvidence) -> frozenset[str]:
+    """Our own people, by lower-cased name: the users who own the account's records and the notes' authors.
+    Never the customer's stakeholders, whatever title a signature gives them."""
+    owners = [owner.get("Name") for record in evidence.records if isinstance(owner := record.get("Owner"), dict)]
+    authors = [
+        name for source in evidence.sources.values() for name in str(source.metadata.get("author") or "").split(",")
+    ]
+    return frozenset(" ".join(str(n).split()).lower() for n in (*owners, *authors) if isinstance(n, str) and n.strip())
+
+
 # ---------------------------------------------------------------------------- the custom field map
 
 

@@ -29,6 +29,7 @@ from agents.crm import (
     organisation_words,
     our_names,
     record_subject,
+    seller_staff,
     stakeholder_contacts,
 )
 from agents.reading import (
@@ -103,6 +104,10 @@ _NOT_NAME_WORDS = frozenset(
         "october", "november", "december", "q1", "q2", "q3", "q4", "last", "next", "also", "and",
         # greetings and sign-offs, which run into the name after them ("Thanks Nisha", "Cheers Kieran")
         "thanks", "thank", "cheers", "regards", "best", "hi", "hello", "hey", "dear", "morning", "welcome",
+        # the words that make a capitalised pair a company ("Distribution GmbH", "Pennine Mutual")
+        "gmbh", "ltd", "inc", "llc", "plc", "corp", "corporation", "company", "mutual", "consulting", "consultants",
+        "partners", "holdings", "bank", "insurance", "associates", "solutions", "systems", "technologies",
+        "services", "ventures", "advisory", "university", "council", "authority", "foundation",
     }
 )
 _LEAD_WORDS = frozenset(
@@ -625,6 +630,8 @@ def titled_person_cues(
         head, _, tail = title.partition(", ")
         if tail and customer and _customer_org([tail], customer):
             title = head  # "VP Infrastructure & Operations, Acute Care": the unit is where, not what
+        elif tail and customer and tail[:1].isupper() and not is_title(tail) and tail.lower() not in not_names:
+            return  # "Rob Kettering, Account Executive, Quorvel": a title at another organisation
         for org in sorted(customer, key=len, reverse=True):  # "Bramblecourt COO": the company is whose, not what
             if title.lower().startswith(org.lower() + " ") and is_title(title[len(org) + 1 :]):
                 title = title[len(org) + 1 :]
@@ -1612,6 +1619,7 @@ def read_hits(
     reading = _Reading()
     customer = customer_names(evidence)
     not_names = organisation_words(evidence)
+    staff = seller_staff(evidence)
     usable: list[tuple[Hit, Source, str]] = []
     flagged: set[str] = set()  # sources whose instruction-like text was already reported
     foreign = 0
@@ -1644,7 +1652,6 @@ def read_hits(
                 *(  # a person introduced with a title is new to us only when the sentence says they are new
                     c for c in titled_person_cues(sentence.text, customer_voice=voice, customer=customer,
                                                   not_names=not_names)
-                    if c.weight >= 2
                 ),
             ]
             leaving = departure_cues(sentence.text, customer)
@@ -1654,6 +1661,8 @@ def read_hits(
                 name = cue.name or (display_name(sentence.speaker) if cue.first_person and sentence.speaker else None)
                 if not name or not plausible_name(name) or any(w.lower() in not_names for w in name.split()):
                     continue  # "Helix/Qualis Tomasz": a product's word makes no new person
+                if " ".join(name.split()).lower() in staff:
+                    continue  # our own account executive's signature
                 if directory.resolve(name) is None:
                     person = Person(person_key(name), " ".join(name.split()))
                     directory.add(person)
@@ -2181,7 +2190,14 @@ def _activity_citation(evidence: AccountEvidence, activity: CrmRecord) -> Citati
 def touches_by_contact(evidence: AccountEvidence, contacts: Sequence[CrmRecord]) -> dict[str, list[Touch]]:
     """Each Contact's two-way touches up to as_of: Tasks and Events with them (an Event's attendee line
     too), calls they spoke in, emails they sent. Open Tasks, unanswered outbound emails and Cases do not count."""
-    names = {c.id: contact_name(c) for c in contacts if contact_name(c)}
+    return touches_by_person(evidence, {c.id: contact_name(c) for c in contacts if contact_name(c)}, contacts)
+
+
+def touches_by_person(
+    evidence: AccountEvidence, names: dict[str, str], contacts: Sequence[CrmRecord] = ()
+) -> dict[str, list[Touch]]:
+    """touches_by_contact for people by name: someone with no Contact is touched only by the Events whose
+    attendee line names them and the calls they spoke in (no Task or logged email is theirs by WhoId)."""
     directory = Directory(Person(key, name) for key, name in names.items())
     by_id = {c.id: c for c in contacts}
     touches: dict[str, list[Touch]] = defaultdict(list)
@@ -2584,6 +2600,15 @@ def stakeholder_changes(
         if key not in proposals and plan.stakeholder(key) is not None and key not in reading.new_people:
             proposals[key] = Proposal(key, person.name, [], in_crm=False)
     merge_findings(proposals, reading, evidence)
+    # someone with no Contact who spoke in our calls or sat in our meetings has a relationship with us too
+    newcomers = {p.key: p.name for p in proposals.values() if not p.in_crm and "strength" not in p.facts}
+    for key, touches in touches_by_person(evidence, newcomers).items():
+        status = proposals[key].facts.get("status")
+        departed = status is not None and status.value is StakeholderStatus.departed
+        strength, last = crm_engagement(evidence, touches, departed)
+        proposals[key].facts["strength"] = strength
+        if last is not None:
+            proposals[key].facts["last_contact"] = last
     for key, proposal in proposals.items():
         if "stance" not in proposal.facts and (proposal.in_crm or proposal.facts):
             proposal.facts["stance"] = default_stance(proposal, reading.engaged.get(key))

@@ -152,8 +152,8 @@ def test_a_new_person_without_a_contact_is_added_by_name() -> None:
     assert change.kind is ChangeKind.add_stakeholder
     assert change.after.title == "Head of Procurement"
     assert change.after.status is StakeholderStatus.active
-    (citation,) = change.citations
-    assert (citation.source_id, citation.locator) == ("call-renewal", "00:00:05")
+    assert {(c.source_id, c.locator) for c in change.citations} == {("call-renewal", "00:00:05")}
+    assert (change.after.strength, change.after.last_contact) == (Strength.weak, date(2026, 3, 5))  # she spoke
     assert change.rationale.startswith("Joined as Head of Procurement per 2026-03-05 call; not in CRM")
     assert change.confidence == pytest.approx(0.6)
 
@@ -598,3 +598,34 @@ def test_an_email_forwarded_on_by_its_own_writer_is_still_theirs() -> None:
     directory = Directory([Person(TOM, "Tom Berg"), Person(JEN, "Jennifer Wu")])
     author = _email_author(acct.sources[forward.id], acct, TOM, directory)
     assert (author.key, author.someone_else) == (TOM, False)
+
+
+def test_a_customer_employee_named_with_a_title_is_a_stakeholder_though_nobody_says_they_are_new() -> None:
+    people = _people_after("Kevin Marsh, Strategic Sourcing Manager, will paper the renewal.")
+    assert people["Kevin Marsh"].title == "Strategic Sourcing Manager"
+    assert people["Kevin Marsh"].stance is Stance.unknown  # named by us, never engaged with us
+
+
+def test_a_title_at_another_company_or_on_our_own_signature_makes_no_stakeholder() -> None:
+    said = "Kind regards, Sam Rivers, Account Executive, Quorvel"
+    owned = record("Task", "00TA00000000096AAA", WhoId=TOM, Subject="Call", ActivityDate="2026-03-02",
+                   Status="Completed", Description=f"Tom asked for the price list. {said}",
+                   Owner={"attributes": {"type": "User"}, "Name": "Sam Rivers"})
+    assert "Sam Rivers" not in proposed(draft(evidence([*crm_records(), owned], [])))
+    assert "Dana Ochoa" not in _people_after("Dana Ochoa, Engagement Manager, Stantonbury, runs their PMO.")
+    assert not {"Pennine Mutual", "Distribution GmbH"} & set(
+        _people_after("Maria Lopez has gone to Pennine Mutual as their Chief Executive. "
+                      "Brenner Distribution GmbH, Key Account Manager, sent the forecast.")
+    )
+
+
+def test_someone_with_no_contact_who_speaks_in_calls_has_strength_and_has_engaged() -> None:
+    turns = [("00:00:05", "Lena Park", "Thanks for joining - I'm the new Head of Data here."),
+             ("00:00:40", "Lena Park", "We'll look at the numbers next week.")]
+    intro = note("note-lena", "2026-03-06", "Lena Park, Head of Data, joined the renewal call.")
+    people = proposed(draft(evidence(crm_records(), [call("c1", "2026-03-05", turns),
+                                                     call("c2", "2026-03-20", turns), intro])))
+    lena = people["Lena Park"]
+    assert lena.strength is Strength.moderate  # two calls she spoke in, both in the last 60 days
+    assert lena.last_contact == date(2026, 3, 20)
+    assert lena.stance is Stance.neutral
