@@ -470,7 +470,11 @@ _JOIN_VERB = (
     r"|has\s+been\s+brought\s+(?:in|on)|was\s+appointed|has\s+been\s+appointed|rejoined|came\s+back|returned"
     rf"|{_WILL_JOIN})"
 )
-_ARRIVING = re.compile(rf"\b(?:{_WILL_JOIN}|will\s+start|is\s+starting|['’]s\s+starting|starts\s+as)\b", re.IGNORECASE)
+_ARRIVING = re.compile(
+    rf"\b(?:{_WILL_JOIN}|will\s+start|is\s+starting|['’]s\s+starting|starts\s+as"
+    r"|(?:starting|starts|arriving|joining)\s+(?:on|in|from|next|this\s+coming)\b)\b",
+    re.IGNORECASE,
+)
 
 
 def still_to_arrive(said: str) -> bool:
@@ -496,6 +500,18 @@ _NEW_TITLE_NAME = re.compile(
     rf"(?<!\bour )(?<!\byour )\b(?:new(?:ly\s+hired|ly\s+appointed)?|incoming)\s+(?P<title>(?:[A-Z][\w&/\-]*"
     rf"|of|and|for|&)(?:\s+(?:[A-Z][\w&/\-]*|of|and|for|&)){{0,6}}?),\s+(?P<name>{_NAME})"
 )
+# "a new CFO starting on the first of December, Agnieszka Wróbel", "New COO started 9/8: Priya Venkataraman"
+_NEW_TITLE_ARRIVING_NAME = re.compile(
+    rf"(?<!\bour )(?<!\byour )\b(?i:new|incoming)\s+(?P<title>(?:[A-Z][\w&/\-]*|of|and|for|&)(?:\s+(?:[A-Z][\w&/\-]*"
+    rf"|of|and|for|&)){{0,6}}?)\s+(?i:start\w*|join\w*|arriv\w*|com(?:es|ing)|came)\b[^.;:,]{{0,30}}?\s*[:,—–]\s*"
+    rf"(?P<name>{_NAME})(?=\s*(?:[.,;(]|$))"
+)
+# "She started in September as Chief Digital Officer": the person is whoever "she" is
+_PRONOUN_ARRIVAL_AS = re.compile(
+    rf"\b(?:[Ss]he|[Hh]e)(?P<verb>(?:['’]s|\s+has)?\s+(?:just\s+|only\s+|recently\s+)?(?:joined|started|came\s+on\s*board"
+    rf"|came\s+aboard|was\s+hired|was\s+appointed|{_WILL_JOIN}|{_STARTS_AS}))(?:\s+(?!as\b)[^.;:]{{0,40}}?)?\s+as\s+"
+    rf"{_OUR_ARTICLE}(?P<title>)"
+)
 _NEW_HIRE_NAME = re.compile(rf"(?<!\bour )(?<!\byour )\b(?i:new\s+hire|newly\s+hired)[,:]?\s+(?P<name>{_NAME})")
 _NAME_THE_NEW_TITLE = re.compile(rf"(?P<name>{_NAME}){_EMPH},\s+(?:(?:the|their|its|our)\s+)?new\s+(?P<title>)")
 _FIRST_PERSON_ARRIVAL = re.compile(
@@ -505,6 +521,9 @@ _FIRST_PERSON_ARRIVAL = re.compile(
     r"|\bI['’]m\s+the\s+new\s+(?P<title2>)",
     re.IGNORECASE,
 )
+
+
+_OUR_BEFORE = re.compile(r"\bour\s+(?:new\s+)?\S*$")
 
 
 def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
@@ -524,7 +543,7 @@ def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
             name = clean_name(m.group("name"))
             if name and not is_hedged(sentence, m.start()):
                 cues.append(Cue(m.start(), m.end(), title, name=name))
-    for m in _NEW_TITLE_NAME.finditer(sentence):
+    for m in [*_NEW_TITLE_NAME.finditer(sentence), *_NEW_TITLE_ARRIVING_NAME.finditer(sentence)]:
         title = m.group("title")
         name = clean_name(m.group("name"))
         if is_title(title) and name and not is_hedged(sentence, m.start()):
@@ -534,6 +553,11 @@ def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
             name = clean_name(m.group("name"))
             if name and not any(c.name == name for c in cues) and not is_hedged(sentence, m.start()):
                 cues.append(Cue(m.start(), m.end(), None, name=name))
+    for m in _PRONOUN_ARRIVAL_AS.finditer(sentence):
+        title = title_at(sentence, m.end("title"))
+        ours = not customer_voice and _OUR_BEFORE.search(sentence[: m.end()])
+        if title and not is_hedged(sentence, m.start()) and not ours:
+            cues.append(Cue(m.start("verb"), m.end(), title))  # after the pronoun, which names who
     for m in _FIRST_PERSON_ARRIVAL.finditer(sentence):
         group = "title" if m.group("title") is not None else "title2"
         title = title_at(sentence, m.end(group))
@@ -848,7 +872,7 @@ _ROLE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _LINKED_BEFORE = re.compile(
-    r"(?:\b(?:is|was|as|becomes|became|remains)|,|\(|[—–-]|:)\s*(?:(?:the|our|their|a|an|his|her|real|main|final|new)\s+)*"
+    r"(?:\b(?:is|was|as|becomes|became|remains)|,|\(|[—–=-]|:)\s*(?:(?:the|our|their|a|an|his|her|real|main|final|new)\s+)*"
     r"(?:[\w-]+\s+)?$",
     re.IGNORECASE,
 )
@@ -940,6 +964,8 @@ _INSIDE = re.compile(
     r"|\b(?:our|a)\s+coach\b|\bif\s+you\s+want\s+to\s+(?:counter|win|beat)\b",
     re.IGNORECASE,
 )
+# The writer's own aside to whoever reads the note: inside information only when a customer says it.
+_WRITERS_ASIDE = re.compile(r"between\s+(?:us|you\s+and\s+me|ourselves)", re.IGNORECASE)
 _REFUSAL = re.compile(
     r"\b(?:won['’]t|will\s+not|wo\s+not|can['’]t|cannot|can\s+not|couldn['’]t|not\s+going\s+to|isn['’]t\s+going\s+to"
     r"|doesn['’]t\s+want\s+to|don['’]t\s+want\s+to|refuses?\s+to|wouldn['’]t|not\s+(?:able|allowed)\s+to|no\s+way\s+(?:I|she|he)['’]?ll?"
@@ -1639,9 +1665,14 @@ def read_hits(
 
     # First pass: people who arrived, so later rules can attach facts to them too.
     for _, source, visible in usable:
+        before: list[str] = []  # the full names the sentence before gave, for a "she" that opens this one
         for sentence in split_sentences(
             visible, transcript=source.type is SourceType.call, speakers=speakers_of(source)
         ):
+            named, before = before, [
+                name for m in re.finditer(_NAME, sentence.text)
+                if (name := _person_name(m.group(), not_names)) and " ".join(name.split()).lower() not in staff
+            ]
             if looks_like_instruction(sentence.text):
                 continue
             voice = source.type is SourceType.call and bool(
@@ -1659,6 +1690,8 @@ def read_hits(
                 if any(d.start < cue.end and cue.start < d.end for d in leaving):
                     continue  # "Jonah joined Summit Trail as CTO": joining someone else is leaving us
                 name = cue.name or (display_name(sentence.speaker) if cue.first_person and sentence.speaker else None)
+                if name is None and not cue.first_person and len(named) == 1:
+                    name = named[0]  # "We've got Priya Raman now. She started in September as CDO."
                 if not name or not plausible_name(name) or any(w.lower() in not_names for w in name.split()):
                     continue  # "Helix/Qualis Tomasz": a product's word makes no new person
                 if " ".join(name.split()).lower() in staff:
@@ -1674,6 +1707,7 @@ def read_hits(
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
         author = _email_author(source, evidence, owner, directory)
         last_person: str | None = None
+        just_named: str | None = None
         if source.type is SourceType.note and source.id not in topics_by_source:
             starts = [0, *(i + 1 for i, ch in enumerate(source.text) if ch == "\n")]
             topics_by_source[source.id] = (
@@ -1692,7 +1726,7 @@ def read_hits(
             line = visible[visible.rfind("\n", 0, sentence.start) + 1 : sentence.start + 1]
             new_block = "\n\n" in gap or ("\n" in gap and _BLOCK_START.match(line))
             if new_block or (previous is not None and previous.speaker != sentence.speaker):
-                named, informants, last_person = [], [], None
+                named, informants, last_person, just_named = [], [], None, None
             block = sentence
             # a signature on its own line ("Hayashi Mika QA Manager, Sakurada Passive Components"), or run into its
             # sign-off's ("Best regards / Mit freundlichen Grüßen Katrin Vogel Head of ...", "Vikram -- Vikram Rao")
@@ -1728,7 +1762,7 @@ def read_hits(
             context = _SentenceContext(
                 hit, source, sentence, found, owner, last_person, speaker.key if speaker else None, ours, customer,
                 not_names, topics.get(bisect_right(line_starts, at + sentence.start) - 1) if topics else None,
-                informants[0] if len(set(informants)) == 1 else None, here,
+                informants[0] if len(set(informants)) == 1 else None, here, just_named,
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             if emails and here.key is not None and here.key not in reading.engaged:  # they wrote to us
@@ -1760,6 +1794,7 @@ def read_hits(
                 last_person = None  # two people in this passage: a following "she" is evidence for nobody
             elif len(people) == 1 and not _STARTS_WITH_PRONOUN.match(sentence.text):
                 last_person = people[0]  # the one person named: a following "she" means them
+            just_named = people[0] if len(people) == 1 else None
     return reading
 
 
@@ -1855,6 +1890,7 @@ class _SentenceContext:
     topic: str | None = None  # the person a note's heading or label line puts this line under
     informant: str | None = None  # the one person this note's paragraph shows telling us things
     author: EmailAuthor = EmailAuthor(None, False)  # who wrote a logged email
+    just_named: str | None = None  # the one person the sentence before named, whoever else the passage named
 
     def voice_of(self, cue: Cue) -> str | None:
         """The speaker or the email's author, when the cue's clause is in their own first person ("if it were
@@ -1954,7 +1990,10 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
             leaving.add(key)
             out.append(ctx.finding(key, "status", StakeholderStatus.departed, cue, mention_spans[:1]))
     for cue in arrival_cues(text, customer_voice=ctx.speaker is not None):
-        if (key := ctx.who(cue, directory)) and key not in leaving:  # "joined Stripe as CFO" is no arrival here
+        key = ctx.who(cue, directory)
+        if key is None and cue.name is None and not cue.first_person:
+            key = ctx.just_named  # "And we've got Priya Raman now. She started in September as CDO."
+        if key and key not in leaving:  # "joined Stripe as CFO" is no arrival here
             out.append(ctx.finding(key, "status", StakeholderStatus.active, cue))
             if cue.value:
                 out.append(ctx.finding(key, "title", cue.value, cue))
@@ -1996,7 +2035,13 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         # Inside information belongs to whoever gives it: on a call the speaker, in a logged email its writer,
         # unless a named person precedes the cue ("Between us, procurement is leaning to the cheaper bid").
         giver = ctx.speaker or ctx.author.key or ctx.informant or ctx.topic
-        speaking = cue.value is Stance.coach and giver and not any(m.end <= cue.start for m in ctx.found)
+        named_before = any(m.end <= cue.start for m in ctx.found)
+        if (
+            giver is None and not named_before and ctx.source.type is SourceType.note
+            and _WRITERS_ASIDE.fullmatch(text[cue.start : cue.end])
+        ):
+            continue  # "Haven't met her yet, and between you and me ...": our writer confiding in the reader
+        speaking = cue.value is Stance.coach and giver and not named_before
         if key := (giver if speaking else ctx.who(cue, directory, loose=True)):
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
     gain = None if any(f.field == "stance" for f in out) else reported_gain(text)

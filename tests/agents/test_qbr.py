@@ -305,6 +305,27 @@ def test_an_executive_still_to_arrive_joins_rather_than_joined() -> None:
     assert "Priya Nandakumar joins as Chief Digital Officer" in changes
 
 
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("And we've got Priya Raman now. She started in September as Chief Digital Officer.",
+         "Priya Raman joined as Chief Digital Officer"),
+        ("We have a new CFO starting on the first of December, Agnieszka Wrobel.", "Agnieszka Wrobel joins as CFO"),
+        ("- New COO started 9/8: Priya Venkataraman, ex-Cascadia Metro.", "Priya Venkataraman joined as COO"),
+    ],
+)
+def test_an_arrival_is_read_whether_the_sentence_names_them_before_or_after_or_by_she(said: str, expected: str) -> None:
+    account = _people_account(note("n-1", "2026-09-16", said))
+    brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
+    assert expected in text_of(QbrBrief(relationship_changes=brief.relationship_changes))
+
+
+def test_a_title_said_after_a_comma_with_no_arrival_word_is_no_arrival() -> None:
+    account = _people_account(note("n-1", "2026-09-16", "The new CFO is pushing back, Marcus Bell said."))
+    brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
+    assert not brief.relationship_changes
+
+
 def test_pipeline_totals_open_expansion_and_names_the_biggest_deals() -> None:
     account = evidence(
         [

@@ -629,3 +629,15 @@ def test_someone_with_no_contact_who_speaks_in_calls_has_strength_and_has_engage
     assert lena.strength is Strength.moderate  # two calls she spoke in, both in the last 60 days
     assert lena.last_contact == date(2026, 3, 20)
     assert lena.stance is Stance.neutral
+
+
+def test_our_writer_confiding_in_the_reader_is_no_one_s_inside_information() -> None:
+    said = "Maria Lopez started in May. Haven't met her yet, and between you and me everyone is nervous."
+    assert _stance_after(said, "Maria Lopez") is not Stance.coach
+    assert _stance_after("Tom Berg, between you and me, says Jennifer has Snowflake in.") is Stance.coach
+
+
+def test_an_equals_sign_in_a_terse_note_links_a_person_to_their_role() -> None:
+    assert _people_after("Maria Lopez = exec sponsor going fwd.")["Maria Lopez"].buying_role is (
+        BuyingRole.executive_sponsor
+    )
