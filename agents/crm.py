@@ -8,6 +8,7 @@ named on one of its lines.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -187,6 +188,22 @@ def line_value(item: CrmRecord) -> float | None:
         return total
     quantity, price = number(item.get("Quantity")), number(item.get("UnitPrice"))
     return quantity * price if quantity is not None and price is not None else None
+
+
+def prices_are_per_unit(evidence: AccountEvidence) -> bool:
+    """Whether this org's Asset.Price is a unit price (Salesforce leaves it to the org): true when Price × Quantity
+    is nearer than Price alone to what the account's deals are worth ("1,500" for each of 350 seats)."""
+    assets = evidence.of_type("Asset")
+    listed = [(p, q) for a in assets if (p := number(a.get("Price"))) and (q := number(a.get("Quantity")))]
+    deals = sorted(v for o in evidence.of_type("Opportunity") if (v := amount(o)) > 0)
+    if not deals or not any(q > 1 for _, q in listed):
+        return False
+    scale = deals[len(deals) // 2]
+
+    def distance(values: list[float]) -> float:
+        return abs(math.log(sum(values) / len(values) / scale))
+
+    return distance([p * q for p, q in listed]) < distance([p for p, _ in listed])
 
 
 def competitors_by_opportunity(evidence: AccountEvidence) -> dict[str, list[CrmRecord]]:

@@ -32,6 +32,7 @@ from agents.crm import (
     number,
     open_opportunities,
     open_tasks,
+    prices_are_per_unit,
     stakeholder_contacts,
 )
 from agents.phrasing import spoken_as_statement
@@ -166,7 +167,9 @@ _HIGH_PRIORITY = re.compile(r"high|critical|urgent|p1|sev(?:erity)?\s*1", re.IGN
 
 
 def active_assets(evidence: AccountEvidence) -> list[tuple[CrmRecord, str, float]]:
-    """(asset, the field holding its annual price, that price) for each asset in use on as_of."""
+    """(asset, the field holding its annual price, that price) for each asset in use on as_of; a unit Price counts
+    once for each of its Quantity."""
+    per_unit = prices_are_per_unit(evidence)
     active = []
     for asset in evidence.of_type("Asset"):
         if _INACTIVE_ASSET.search(str(asset.get("Status") or "")):
@@ -180,7 +183,8 @@ def active_assets(evidence: AccountEvidence) -> list[tuple[CrmRecord, str, float
         for field in ARR_FIELDS:
             price = number(asset.get(field))
             if price is not None:
-                active.append((asset, field, price))
+                units = number(asset.get("Quantity")) if per_unit and field == "Price" else None
+                active.append((asset, field, price * (units or 1)))
                 break
     return active
 
@@ -190,10 +194,15 @@ def arr_claim(evidence: AccountEvidence) -> Claim | None:
     if not assets:
         return None
     total = sum(price for _, _, price in assets)
-    citations = [c for asset, field, _ in assets if (c := cite(evidence, asset.id, field))]
+    per_unit = prices_are_per_unit(evidence)
+    citations = [
+        c for asset, field, _ in assets
+        for c in cites(evidence, asset.id, *((field, "Quantity") if per_unit and field == "Price" else (field,)))
+    ]
     plural = "asset" if len(assets) == 1 else "assets"
+    how = ", unit price × quantity" if per_unit else ""
     return Claim(
-        text=f"ARR is {format_money(total)} (sum of {len(assets)} active {plural}).", citations=tuple(citations)
+        text=f"ARR is {format_money(total)} (sum of {len(assets)} active {plural}{how}).", citations=tuple(citations)
     )
 
 

@@ -106,6 +106,18 @@ def test_arr_is_the_sum_of_active_assets() -> None:
     }
 
 
+def test_an_org_that_prices_assets_per_seat_has_its_arr_counted_per_seat() -> None:
+    seats = [asset("02iA00000000001AAA", 1_500, Quantity=350), asset("02iA00000000002AAA", 300, Quantity=1_200)]
+    brief, _ = draft(evidence([*seats, renewal()], as_of="2026-09-30"))
+    arr = brief.summary[0]
+    assert arr.text == "ARR is $885K (sum of 2 active assets, unit price × quantity)."
+    assert ("02iA00000000001AAA", "Quantity: 350") in {(c.source_id, c.quote) for c in arr.citations}
+    # A Price that is already the asset's total stays one price, whatever its quantity.
+    totals = [asset("02iA00000000001AAA", 900_000, Quantity=350), asset("02iA00000000002AAA", 520_000, Quantity=1)]
+    brief, _ = draft(evidence([*totals, renewal()], as_of="2026-09-30"))
+    assert brief.summary[0].text == "ARR is $1.42M (sum of 2 active assets)."
+
+
 def test_a_moved_renewal_date_wins_and_says_what_changed() -> None:
     account = evidence(
         [renewal()],
