@@ -364,6 +364,28 @@ def addresses_the_drafter(text: str) -> bool:
     return looks_like_instruction(text) or bool(_ADDRESSES_DRAFTER.search(text))
 
 
+# Our own negotiating room is for us, never for the customer's executives: in our notes "we've got approval to go
+# to 11% off", "I can give up to 8 percent"; anywhere "discount stops at 395", "our walk-away is $1.1M". (On a call
+# the customer's "we need 10% off" is their ask.)
+_WE_CAN_GIVE = re.compile(
+    r"\b(?:we|I)(?:['’](?:ve|re|d|ll)|\s+(?:have|had|are|would|could|can|will|got|may|might))?\b[^.;!?]{0,40}?"
+    r"(?:\bdiscount\w*\b[^.;!?]{0,30}?\d+(?:[.,]\d+)?\s?(?:%|percent|per\s?cent)"
+    r"|\d+(?:[.,]\d+)?\s?(?:%|percent|per\s?cent)\s+(?:off|discount|reduction)\b)",
+    re.IGNORECASE,
+)
+_OUR_LIMIT = re.compile(
+    r"\b(?:discount|price|pricing)\s+(?:stops|bottoms\s+out|floor|ceiling)\b|\b(?:our\s+)?walk[- ]?away\b"
+    r"|\b(?:max(?:imum)?|our)\s+discount\b|\bdiscount\s+(?:authority|approval|ceiling|limit|headroom)\b",
+    re.IGNORECASE,
+)
+
+
+def internal_only(text: str, *, ours: bool) -> bool:
+    """Whether a statement is our own negotiating position (`ours`: written by our side, so "we" is us): it never
+    goes in a brief for the customer."""
+    return bool(_OUR_LIMIT.search(text) or (ours and _WE_CAN_GIVE.search(text)))
+
+
 def source_day(source: Source) -> date | None:
     """When a source was written: its date, else the date its file is named after."""
     if source.date is not None:
@@ -419,6 +441,8 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
                     warnings.append(f"Skipped instruction-like text in source {source.id}: {said[:100]!r}")
                 continue
             if _HEADING.match(lines[line_no]) or lines[line_no].strip() in table_heads:
+                continue
+            if internal_only(sentence.text, ours=not transcript):
                 continue
             text, offset, checkbox = sentence.text, 0, None
             if box := _CHECKBOX.match(text):

@@ -295,6 +295,18 @@ def test_a_detractor_economic_buyer_near_renewal_is_a_high_risk_with_the_newest_
     assert not any("15%" in c.text for c in brief.value_delivered), "a discount is not value delivered"
 
 
+def test_our_own_room_to_discount_never_reaches_the_customer_s_brief_but_their_ask_for_one_does() -> None:
+    account = _people_account(
+        note("n-1", "2026-09-22", "Pricing risk: if Greg leans on us we've got approval to go to 11% off."),
+        note("n-2", "2026-09-23", "Discount stops at 395 - do not go below."),
+        _call("c-1", "2026-09-24", "[00:01:00] Gregory Okafor: We need 15% off or we go to a competitive process."),
+    )
+    brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
+    said = text_of(brief)
+    assert "11%" not in said and "395" not in said
+    assert any("15% off" in r.text for r in brief.risks)
+
+
 def test_new_executive_and_stance_change_are_relationship_changes() -> None:
     account = _people_account(
         note("n-1", "2026-03-04", "Marcus Bell is skeptical and pushed back on the proposal."),
