@@ -1066,6 +1066,7 @@ def _priced(text: str) -> bool:
 def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     """Amounts and budgets the notes and calls say changed — the newest figure, and the one it replaced."""
     claims: list[Claim] = []
+    found: list[tuple[float | None, str | None]] = []  # each claim's new figure, by value, and what it replaced
     ordered = [s for s in statements if _MONEY.search(with_digits(s.text))]
     for index, statement in enumerate(ordered):
         text = with_digits(statement.text)
@@ -1086,16 +1087,45 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
         replaced = replaced or (earlier if len(earlier) == 1 else [])
         older = [m.group("amount") for e in replaced[:1] for m in _MONEY.finditer(with_digits(e.text))]
         old = stated_old if len(amounts) > 1 else (older[0] if older else None)
-        was = f" (was {old})" if old and old != new else ""
+        old = _at_scale_of(old, new) if old is not None else None
+        if old is not None and money_value(old) == money_value(new):
+            old = None  # "$980k" said again as "$980,000" replaced nothing
+        citations = [statement.citation, *(e.citation for e in replaced[:1] if older)]
+        said = next((n for n, (value, _) in enumerate(found) if value == money_value(new)), None)
+        if said is not None:  # the same figure, said before this newest wording: it may say what it replaced
+            if found[said][1] is None and old is not None:
+                found[said] = (found[said][0], old)
+                citations = [*claims[said].citations, statement.citation]
+                claims[said] = Claim(text=_amount_text(claims[said].text, old), citations=tuple(citations))
+            continue
         topic = _AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)
         what = topic.group().lower() if topic else "amount"
         what = re.sub(r"^(?:re-?)?scoped$|^quoted$", lambda m: "scope" if "scop" in m.group() else "quote", what)
         what = {"po": "PO", "tcv": "TCV", "acv": "ACV"}.get(what, what)
-        citations = [statement.citation, *(e.citation for e in replaced[:1] if older)]
-        claims.append(Claim(text=f"The {what} is now {new}{was}.", citations=tuple(citations)))
+        found.append((money_value(new), old))
+        claims.append(Claim(text=_amount_text(f"The {what} is now {new}.", old), citations=tuple(citations)))
         if len(claims) >= MAX_AMOUNT_CHANGES:
             break
     return claims
+
+
+def _at_scale_of(old: str, new: str) -> str:
+    """A figure said without its scale after one said with it — "$1.84 million a year, up from $1.71" — at that
+    scale ("$1.71M"); any other figure as written."""
+    was, now = money_value(old), money_value(new)
+    if was is None or now is None or was >= 1000 or now < 1000:
+        return old
+    scaled = next((was * k for k in (1e3, 1e6, 1e9) if now / 3 <= was * k <= now * 3), None)
+    if scaled is None:
+        return old
+    currency = old[: len(old) - len(old.lstrip("$€£¥ "))].strip()  # "€1.71" stays in euros
+    return currency + format_money(scaled).removeprefix("$")
+
+
+def _amount_text(text: str, old: str | None) -> str:
+    """A claim about a new figure ("The scope is now $980k.") saying what the figure replaced, when known."""
+    plain = text.removesuffix(".").split(" (was ")[0]
+    return f"{plain} (was {old})." if old else f"{plain}."
 
 
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}

@@ -699,6 +699,23 @@ def test_a_rescoped_amount_says_what_it_replaced() -> None:
     assert [c.source_id for c in claim.citations] == ["n2", "n1"]
 
 
+def test_a_figure_said_again_in_other_words_is_one_change_with_what_it_replaced() -> None:
+    sources = [
+        note("n1", "2026-05-05", "Rescoped: the scope moves from $1,450,000 to $980,000."),
+        note("n2", "2026-06-09", "Confirming the revised scope at $980k."),
+        note("n3", "2026-06-20", "Graham expects the reduced $980,000 scope."),
+    ]
+    brief, _ = draft(evidence([], sources, as_of="2026-06-30"))
+    changed = [c.text for c in brief.summary if "scope" in c.text]
+    assert len(changed) == 1 and "(was $980" not in changed[0]
+
+
+def test_an_old_figure_said_without_its_scale_takes_the_new_one_s() -> None:
+    said = "That takes the renewal to about $1.84 million a year, up from $1.71."
+    brief, _ = draft(evidence([], [_call("c1", "2026-06-09", f"[00:01:00] Marcus Pell: {said}")], as_of="2026-06-30"))
+    assert "(was $1.71M)" in text_of(brief)
+
+
 def test_a_product_that_does_not_apply_is_stated_with_its_reason() -> None:
     text = "Field Mobile isn't applicable to Acme Finance — no field staff, everyone is office-based."
     brief, _ = draft(evidence(_matrix(), [note("n1", "2026-06-10", text)], as_of="2026-06-30"))
