@@ -1031,7 +1031,20 @@ _APPRAISAL = re.compile(
     r"|\bbetter\s+than\s+(?:anything|what)\s+(?:we|I|they)(?:['’]ve|\s+have|\s+had)?\s+(?:had|have|used|seen)\b"
     # a mind changed our way: "So I've come round. Fully.", "she was won over by the pilot"
     r"|\b(?:I['’]ve|I\s+have|she['’]s|he['’]s|they['’]ve|has|have|had)\s+(?:finally\s+|now\s+)?come\s+(?:a)?round\b"
-    r"|\bcame\s+(?:a)?round\s+to\s+(?:it|us|you|the\s+idea)\b|\b(?:was|were|been|got)\s+won\s+over\b",
+    r"|\bcame\s+(?:a)?round\s+to\s+(?:it|us|you|the\s+idea)\b|\b(?:was|were|been|got)\s+won\s+over\b"
+    # wanting more of it: "I'd like 4 more scheduler seats", "asked for 200 extra licences"
+    r"|(?:\b(?:I|we|they|she|he)['’]d\s+like|\bwould\s+like|\bwant(?:s|ed)?|\bneed(?:s|ed)?|\bask(?:s|ed|ing)?\s+(?:for|about)"
+    r"|\brequest(?:s|ed|ing)?|\badd(?:s|ed|ing)?|\bfollowing\s+up\s+on|\bbuy(?:s|ing)?|\border(?:s|ed|ing)?)\s+(?:\w+\s+){0,3}?"
+    r"(?:\d+|a\s+few|a\s+couple(?:\s+of)?|several|another)\s+(?:more|extra|additional)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:seats?|licen[cs]es?|logins?|modules?)\b"
+    # offering to speak for us in public: "if you ever want a customer story, put me down", "happy to do a webinar"
+    r"|\b(?:put\s+(?:me|us|my\s+name)\s+down|count\s+(?:me|us)\s+in|sign\s+(?:me|us)\s+up|volunteer\w*|offered"
+    r"|(?:happy|glad|willing|keen)\s+to\s+(?:do|be|give|join|host|speak|present|write))\b[^.;!?]{0,60}?"
+    r"\b(?:customer\s+stor(?:y|ies)|case\s+stud(?:y|ies)|testimonial|webinar|user\s+(?:group|conference)|speak\w*\s+at)\b"
+    r"|\b(?:customer\s+stor(?:y|ies)|case\s+stud(?:y|ies)|testimonial|webinar)\b[^.;!?]{0,60}?"
+    r"\b(?:put\s+(?:me|us|my\s+name)\s+down|count\s+(?:me|us)\s+in|sign\s+(?:me|us)\s+up|I['’]m\s+in)\b"
+    # thanks that go beyond manners: "a huge thank you to Yusuf and Carmen on your support desk"
+    r"|\b(?:huge|big|massive|special|heartfelt|sincere|enormous)\s+thank(?:s|\s+you)\b",
     re.IGNORECASE,
 )
 # Not wanting to be without it: "I'd hate to lose Case Manager on the counters", "I wouldn't want to run the

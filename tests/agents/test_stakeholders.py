@@ -641,3 +641,20 @@ def test_an_equals_sign_in_a_terse_note_links_a_person_to_their_role() -> None:
     assert _people_after("Maria Lopez = exec sponsor going fwd.")["Maria Lopez"].buying_role is (
         BuyingRole.executive_sponsor
     )
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Tom Berg: I'd like 4 more scheduler seats in the renewal, 16 instead of 12.",
+        "Tom Berg asked for 50 additional licences for the Leeds team.",
+        "Tom Berg: if you ever want a customer story for this, put me down - write-up or webinar.",
+        "Tom Berg sent a huge thank you to the support desk for staying on until 11pm.",
+    ],
+)
+def test_wanting_more_of_it_speaking_for_us_in_public_or_heartfelt_thanks_is_support(said: str) -> None:
+    assert _stance_after(said) is Stance.supporter
+
+
+def test_more_seats_someone_cannot_justify_is_no_support() -> None:
+    assert _stance_after("Tom Berg cannot justify 40 more licences this year.") is not Stance.supporter
