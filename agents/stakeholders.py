@@ -964,6 +964,7 @@ _INSIDE = re.compile(
     r"|\b(?:our|a)\s+coach\b|\bif\s+you\s+want\s+to\s+(?:counter|win|beat)\b",
     re.IGNORECASE,
 )
+_PUSHED_AWAY = re.compile(r"\s+(?:out|aside|back|away|off)\b", re.IGNORECASE)  # "we pushed Frostlog out of the deal"
 # The writer's own aside to whoever reads the note: inside information only when a customer says it.
 _WRITERS_ASIDE = re.compile(r"between\s+(?:us|you\s+and\s+me|ourselves)", re.IGNORECASE)
 _REFUSAL = re.compile(
@@ -1027,7 +1028,7 @@ _APPRAISAL = re.compile(
     r"(?!\s+(?:to|on|through|into|along|round|around|for\s+(?:a|the)\s+(?:walk|visit|lunch|dinner|coffee)))"
     r"|\b(?:scor|rank|rat)(?:ed|es|ing|e|s)?\s+(?:us|you|yours|ours)\s+(?:ahead|first|top|highest|best|above)\b"
     # worth what it costs: "it's earned its keep", "better than anything we had before"
-    r"|\bearned\s+(?:its|their)\s+keep\b|\bworth\s+every\s+(?:penny|cent)\b"
+    r"|\bearned\s+(?:its|their)\s+keep\b|\bworth\s+every\s+(?:penny|cent)\b|\b(?:paid|pays|paying)\s+for\s+(?:itself|themselves)\b"
     r"|\bbetter\s+than\s+(?:anything|what)\s+(?:we|I|they)(?:['’]ve|\s+have|\s+had)?\s+(?:had|have|used|seen)\b"
     # a mind changed our way: "So I've come round. Fully.", "she was won over by the pilot"
     r"|\b(?:I['’]ve|I\s+have|she['’]s|he['’]s|they['’]ve|has|have|had)\s+(?:finally\s+|now\s+)?come\s+(?:a)?round\b"
@@ -1302,7 +1303,8 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         opposition.append(m.span("cue"))
     for name in competitors:
         for m in re.finditer(
-            rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|pushing\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|{_BACKS}"
+            rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|push(?:es|ed|ing)?"
+            rf"|lobb(?:y|ies|ied|ying)|campaign\w*\s+for|argu\w+\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|{_BACKS}"
             rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep|(?:lik|lov)(?:e|es|ed)(?!\s+to\b)"
             rf"|leaning(?:\s+(?:to|toward|towards))?|choose|chooses|chose|pick|picks|swears?\s+by|rates?"
             # a wish: "if it were my call we'd already be on Arcadia", "would go with Arcadia tomorrow"
@@ -1311,7 +1313,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
             sentence,
             re.IGNORECASE,
         ):
-            if not is_hedged(sentence, m.start(), 3):
+            if not is_hedged(sentence, m.start(), 3) and not _PUSHED_AWAY.match(sentence, m.end()):
                 opposition.append(m.span())
     # "Happy with ELN overall, frustrated that sample IDs are still typed by hand": a mood about a detail beside
     # a positive verdict is no opposition (DESIGN.md: a detractor prefers a competitor or opposes).
@@ -1519,6 +1521,21 @@ def _reported_subject(gap: str, cue: Cue) -> bool:
     return reported is not None and reported.group("subject").lower() not in {"she", "he", "they", "her", "his"}
 
 
+# A person's own words reported: what follows is their view, whatever its grammatical subject, unless it is
+# about another person ("Jonty said she loves it" is hers).
+_SAYS = re.compile(
+    r"^\s*(?:\w+\s+)?(?:said|says|told\s+(?:us|me|him|her|them|the\s+\w+)|thinks|believes|feels|reckons|claims|insists"
+    r"|admitted|admits|added|wrote|writes)\b",
+    re.IGNORECASE,
+)
+_SOMEONE_ELSE_SAYS = re.compile(
+    r"\b(?:that|and|but)\s+(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+))?\s+(?:had\s+)?(?:said|says|told|thinks|believes|feels"
+    r"|reckons|claims|insists|admitted|wrote)\b",
+    re.IGNORECASE,
+)
+_PERSON_PRONOUN = re.compile(r"\b(?:she|he|they|I|we|you)\b", re.IGNORECASE)
+
+
 def _in_aside(sentence: str, mention: Mention, before: int) -> bool:
     """Whether the mention sits in a parenthesis that closes before `before`."""
     opened = sentence.rfind("(", 0, mention.start)
@@ -1542,6 +1559,11 @@ def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = F
         gap = sentence[nearest.end : cue.start]
         if _POSSESSED.match(gap):
             return None  # "Priya's deputy was promoted": the deputy is the subject, not Priya
+        if _SOMEONE_ELSE_SAYS.search(gap):
+            return None  # "Hannah told me that Jonty said ... it paid for itself": Jonty's view, whoever he is
+        says = _SAYS.match(gap) if isinstance(cue.value, Stance) else None  # a view, never a fact about them
+        if says and len(gap.split()) <= 20 and not _PERSON_PRONOUN.search(gap, says.end()):
+            return nearest.key  # "Jonty said in front of the ops board that the system paid for itself": his view
         if (
             len(gap.split()) <= 12 and not _CLAUSE_BREAK.search(gap) and not _OTHER_SUBJECT.search(gap)
             and not _CLAUSE_OF_ITS_OWN.search(gap) and not _reported_subject(gap, cue)

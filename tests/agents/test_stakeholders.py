@@ -658,3 +658,16 @@ def test_wanting_more_of_it_speaking_for_us_in_public_or_heartfelt_thanks_is_sup
 
 def test_more_seats_someone_cannot_justify_is_no_support() -> None:
     assert _stance_after("Tom Berg cannot justify 40 more licences this year.") is not Stance.supporter
+
+
+def test_pushing_or_lobbying_for_a_competitor_is_opposition_but_pushing_it_out_is_not() -> None:
+    assert _stance_after("Tom Berg is actively lobbying Jennifer Wu for Snowflake.") is Stance.detractor
+    assert _stance_after("Tom Berg will push Snowflake because of the price.") is Stance.detractor
+    assert _stance_after("Tom Berg pushed Snowflake out of the shortlist.") is not Stance.detractor
+
+
+def test_a_view_reported_through_someone_else_is_the_view_of_whoever_said_it() -> None:
+    said = "Robert Diaz said in front of the whole board that the platform paid for itself twice over."
+    assert _stance_after(said, "Robert Diaz") is Stance.supporter
+    nested = "Tom Berg told me afterwards that Jonty said the platform paid for itself twice over."
+    assert _stance_after(nested) is not Stance.supporter
