@@ -964,6 +964,10 @@ _INSIDE = re.compile(
     r"|\b(?:our|a)\s+coach\b|\bif\s+you\s+want\s+to\s+(?:counter|win|beat)\b",
     re.IGNORECASE,
 )
+_DEFENDED = re.compile(
+    r"\b(?:defend(?:s|ed|ing)?|st(?:ood|ands?|anding)\s+up\s+for|stuck\s+up\s+for|came\s+in\s+swinging\s+for)\s+(?:us|you)\b",
+    re.IGNORECASE,
+)
 _PUSHED_AWAY = re.compile(r"\s+(?:out|aside|back|away|off)\b", re.IGNORECASE)  # "we pushed Frostlog out of the deal"
 # The writer's own aside to whoever reads the note: inside information only when a customer says it.
 _WRITERS_ASIDE = re.compile(r"between\s+(?:us|you\s+and\s+me|ourselves)", re.IGNORECASE)
@@ -1044,6 +1048,13 @@ _APPRAISAL = re.compile(
     r"\b(?:customer\s+stor(?:y|ies)|case\s+stud(?:y|ies)|testimonial|webinar|user\s+(?:group|conference)|speak\w*\s+at)\b"
     r"|\b(?:customer\s+stor(?:y|ies)|case\s+stud(?:y|ies)|testimonial|webinar)\b[^.;!?]{0,60}?"
     r"\b(?:put\s+(?:me|us|my\s+name)\s+down|count\s+(?:me|us)\s+in|sign\s+(?:me|us)\s+up|I['’]m\s+in)\b"
+    # no way to do without it: "we'd be lost without it", "it has made my life so much easier"
+    r"|(?:\bwould|['’]d)\s+be\s+(?:completely\s+|totally\s+|absolutely\s+)?lost\s+without\b"
+    r"|\bmade\s+(?:my|our|their|his|her|everyone['’]s)\s+(?:life|lives|job|jobs|work|day)\s+(?:\w+\s+){0,2}?(?:easier|better|simpler)\b"
+    r"|\b(?:big|huge|true|firm|real|great)\s+believer\s+in\b|\b(?:sing|sings|singing|sang|sung)\s+(?:our|your|its|their)\s+praises\b"
+    # standing up for us: "she defended us when the CFO complained", "came in swinging for us"
+    r"|\b(?:defend(?:s|ed|ing)?|stood\s+up\s+for|stands?\s+up\s+for|standing\s+up\s+for|stuck\s+up\s+for)\s+(?:us|you)\b"
+    r"|\b(?:came|come|comes|coming)\s+in\s+swinging\s+for\s+(?:us|you)\b|\bgood\s+word\s+for\s+(?:us|you)\b"
     # thanks that go beyond manners: "a huge thank you to Yusuf and Carmen on your support desk"
     r"|\b(?:huge|big|massive|special|heartfelt|sincere|enormous)\s+thank(?:s|\s+you)\b",
     re.IGNORECASE,
@@ -1317,6 +1328,8 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
                 opposition.append(m.span())
     # "Happy with ELN overall, frustrated that sample IDs are still typed by hand": a mood about a detail beside
     # a positive verdict is no opposition (DESIGN.md: a detractor prefers a competitor or opposes).
+    if defended := _DEFENDED.search(sentence):  # "she defended us when the CFO complained": the CFO's complaint
+        opposition = [(a, b) for a, b in opposition if a < defended.start()]
     mood_only = all(_MOOD_ONLY.fullmatch(sentence[a:b]) for a, b in opposition)
     if opposition and not (mood_only and _positive_cues(sentence, competitors, ours, live)):
         start, end = opposition[0]

@@ -671,3 +671,20 @@ def test_a_view_reported_through_someone_else_is_the_view_of_whoever_said_it() -
     assert _stance_after(said, "Robert Diaz") is Stance.supporter
     nested = "Tom Berg told me afterwards that Jonty said the platform paid for itself twice over."
     assert _stance_after(nested) is not Stance.supporter
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Tom Berg: honestly we would be lost without it.",
+        "Tom Berg came in swinging for us on the outage.",
+        "Tom Berg says it has made his life so much easier.",
+        "Tom Berg put in a good word for us with the board.",
+    ],
+)
+def test_doing_without_it_unthinkable_or_standing_up_for_us_is_support(said: str) -> None:
+    assert _stance_after(said) in (Stance.supporter, Stance.champion)
+
+
+def test_defending_us_against_a_complaint_is_not_the_complaint() -> None:
+    assert _stance_after("Tom Berg defended us when the CFO complained about the outage.") is not Stance.detractor
