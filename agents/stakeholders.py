@@ -1049,7 +1049,7 @@ _APPRAISAL = re.compile(
     r"|\b(?:customer\s+stor(?:y|ies)|case\s+stud(?:y|ies)|testimonial|webinar)\b[^.;!?]{0,60}?"
     r"\b(?:put\s+(?:me|us|my\s+name)\s+down|count\s+(?:me|us)\s+in|sign\s+(?:me|us)\s+up|I['’]m\s+in)\b"
     # no way to do without it: "we'd be lost without it", "it has made my life so much easier"
-    r"|(?:\bwould|['’]d)\s+be\s+(?:completely\s+|totally\s+|absolutely\s+)?lost\s+without\b"
+    r"|(?:\bwould|['’]d)\s+(?:\w+ly\s+)?be\s+(?:\w+ly\s+)?lost\s+without\b"
     r"|\bmade\s+(?:my|our|their|his|her|everyone['’]s)\s+(?:life|lives|job|jobs|work|day)\s+(?:\w+\s+){0,2}?(?:easier|better|simpler)\b"
     r"|\b(?:big|huge|true|firm|real|great)\s+believer\s+in\b|\b(?:sing|sings|singing|sang|sung)\s+(?:our|your|its|their)\s+praises\b"
     # standing up for us: "she defended us when the CFO complained", "came in swinging for us"

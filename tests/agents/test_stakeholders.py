@@ -676,7 +676,7 @@ def test_a_view_reported_through_someone_else_is_the_view_of_whoever_said_it() -
 @pytest.mark.parametrize(
     "said",
     [
-        "Tom Berg: honestly we would be lost without it.",
+        "Tom Berg would honestly be lost without it.",
         "Tom Berg came in swinging for us on the outage.",
         "Tom Berg says it has made his life so much easier.",
         "Tom Berg put in a good word for us with the board.",
