@@ -1717,7 +1717,7 @@ def read_hits(
         for sentence in split_sentences(
             visible, transcript=source.type is SourceType.call, speakers=speakers_of(source)
         ):
-            named, before = before, [
+            just_before, before = before, [
                 name for m in re.finditer(_NAME, sentence.text)
                 if (name := _person_name(m.group(), not_names)) and " ".join(name.split()).lower() not in staff
             ]
@@ -1738,8 +1738,8 @@ def read_hits(
                 if any(d.start < cue.end and cue.start < d.end for d in leaving):
                     continue  # "Jonah joined Summit Trail as CTO": joining someone else is leaving us
                 name = cue.name or (display_name(sentence.speaker) if cue.first_person and sentence.speaker else None)
-                if name is None and not cue.first_person and len(named) == 1:
-                    name = named[0]  # "We've got Priya Raman now. She started in September as CDO."
+                if name is None and not cue.first_person and len(just_before) == 1:
+                    name = just_before[0]  # "We've got Priya Raman now. She started in September as CDO."
                 if not name or not plausible_name(name) or any(w.lower() in not_names for w in name.split()):
                     continue  # "Helix/Qualis Tomasz": a product's word makes no new person
                 if " ".join(name.split()).lower() in staff:
