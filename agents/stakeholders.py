@@ -628,6 +628,15 @@ def _elsewhere(after_title: str, customer: Sequence[str]) -> bool:
     return bool(customer and org and not _customer_org([org.group("org")], customer))
 
 
+# Someone introduced after a partner, vendor or other company is named is that company's person.
+_THIRD_PARTY = re.compile(
+    r"\b(?:partners?|integrators?|consultan(?:t|ts|cy|cies)|contractors?|vendors?|resellers?|auditors?)\b"
+    r"|\b[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}\s+(?-i:GmbH|Ltd|Inc|LLC|plc|Corp|Consulting|Partners|Holdings"
+    r"|Associates|Solutions|Systems|Technologies|Services|Ventures|Advisory)\b",
+    re.IGNORECASE,
+)
+
+
 def titled_person_cues(
     sentence: str,
     *,
@@ -644,6 +653,8 @@ def titled_person_cues(
             return
         if re.search(r"\bour\b", lead, re.IGNORECASE) and not customer_voice:
             return  # our own colleague, in our own notes
+        if any(not _customer_org([m.group()], customer) for m in _THIRD_PARTY.finditer(sentence[:start])):
+            return  # "Our implementation partner Nordic Systems assigned Erik Holm as project manager"
         orgs = re.findall(r"([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})['’]s?(?=\s)", lead)
         orgs = [o for o in orgs if o.lower() not in ("the", "their", "its", "a", "an", "our", "new")]
         at = sentence.lower().find(title.lower(), start)

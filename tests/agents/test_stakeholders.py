@@ -613,6 +613,9 @@ def test_a_title_at_another_company_or_on_our_own_signature_makes_no_stakeholder
                    Owner={"attributes": {"type": "User"}, "Name": "Sam Rivers"})
     assert "Sam Rivers" not in proposed(draft(evidence([*crm_records(), owned], [])))
     assert "Dana Ochoa" not in _people_after("Dana Ochoa, Engagement Manager, Stantonbury, runs their PMO.")
+    assert "Erik Holm" not in _people_after(
+        "Our implementation partner Nordic Systems assigned Erik Holm as project manager for the renewal."
+    )
     assert not {"Pennine Mutual", "Distribution GmbH"} & set(
         _people_after("Maria Lopez has gone to Pennine Mutual as their Chief Executive. "
                       "Brenner Distribution GmbH, Key Account Manager, sent the forecast.")
