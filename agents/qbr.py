@@ -166,11 +166,11 @@ _CLOSED_CASE = re.compile(r"closed|resolved|solved", re.IGNORECASE)
 _HIGH_PRIORITY = re.compile(r"high|critical|urgent|p1|sev(?:erity)?\s*1", re.IGNORECASE)
 
 
-def active_assets(evidence: AccountEvidence) -> list[tuple[CrmRecord, str, float]]:
-    """(asset, the field holding its annual price, that price) for each asset in use on as_of; a unit Price counts
-    once for each of its Quantity."""
+def active_assets(evidence: AccountEvidence) -> list[tuple[CrmRecord, tuple[str, ...], float]]:
+    """(asset, the fields its annual price comes from, that price) for each asset in use on as_of; a unit Price
+    counts once for each of its Quantity."""
     per_unit = prices_are_per_unit(evidence)
-    active = []
+    active: list[tuple[CrmRecord, tuple[str, ...], float]] = []
     for asset in evidence.of_type("Asset"):
         if _INACTIVE_ASSET.search(str(asset.get("Status") or "")):
             continue
@@ -183,8 +183,9 @@ def active_assets(evidence: AccountEvidence) -> list[tuple[CrmRecord, str, float
         for field in ARR_FIELDS:
             price = number(asset.get(field))
             if price is not None:
-                units = number(asset.get("Quantity")) if per_unit and field == "Price" else None
-                active.append((asset, field, price * (units or 1)))
+                fields = (field, "Quantity") if per_unit and field == "Price" else (field,)
+                units = number(asset.get("Quantity")) if len(fields) > 1 else None
+                active.append((asset, fields, price * (units or 1)))
                 break
     return active
 
@@ -194,13 +195,9 @@ def arr_claim(evidence: AccountEvidence) -> Claim | None:
     if not assets:
         return None
     total = sum(price for _, _, price in assets)
-    per_unit = prices_are_per_unit(evidence)
-    citations = [
-        c for asset, field, _ in assets
-        for c in cites(evidence, asset.id, *((field, "Quantity") if per_unit and field == "Price" else (field,)))
-    ]
+    citations = [c for asset, fields, _ in assets for c in cites(evidence, asset.id, *fields)]
     plural = "asset" if len(assets) == 1 else "assets"
-    how = ", unit price × quantity" if per_unit else ""
+    how = ", unit price × quantity" if any("Quantity" in fields for _, fields, _ in assets) else ""
     return Claim(
         text=f"ARR is {format_money(total)} (sum of {len(assets)} active {plural}{how}).", citations=tuple(citations)
     )
@@ -1065,8 +1062,7 @@ def _priced(text: str) -> bool:
 
 def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     """Amounts and budgets the notes and calls say changed — the newest figure, and the one it replaced."""
-    claims: list[Claim] = []
-    found: list[tuple[float | None, str | None]] = []  # each claim's new figure, by value, and what it replaced
+    changes: list[_AmountChange] = []
     ordered = [s for s in statements if _MONEY.search(with_digits(s.text))]
     for index, statement in enumerate(ordered):
         text = with_digits(statement.text)
@@ -1091,22 +1087,19 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
         if old is not None and money_value(old) == money_value(new):
             old = None  # "$980k" said again as "$980,000" replaced nothing
         citations = [statement.citation, *(e.citation for e in replaced[:1] if older)]
-        said = next((n for n, (value, _) in enumerate(found) if value == money_value(new)), None)
+        said = next((c for c in changes if c.value == money_value(new)), None)
         if said is not None:  # the same figure, said before this newest wording: it may say what it replaced
-            if found[said][1] is None and old is not None:
-                found[said] = (found[said][0], old)
-                citations = [*claims[said].citations, statement.citation]
-                claims[said] = Claim(text=_amount_text(claims[said].text, old), citations=tuple(citations))
+            if said.old is None and old is not None:
+                said.old, said.citations = old, [*said.citations, statement.citation]
             continue
         topic = _AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)
         what = topic.group().lower() if topic else "amount"
         what = re.sub(r"^(?:re-?)?scoped$|^quoted$", lambda m: "scope" if "scop" in m.group() else "quote", what)
         what = {"po": "PO", "tcv": "TCV", "acv": "ACV"}.get(what, what)
-        found.append((money_value(new), old))
-        claims.append(Claim(text=_amount_text(f"The {what} is now {new}.", old), citations=tuple(citations)))
-        if len(claims) >= MAX_AMOUNT_CHANGES:
+        changes.append(_AmountChange(money_value(new), f"The {what} is now {new}", old, citations))
+        if len(changes) >= MAX_AMOUNT_CHANGES:
             break
-    return claims
+    return [change.claim() for change in changes]
 
 
 def _at_scale_of(old: str, new: str) -> str:
@@ -1122,10 +1115,18 @@ def _at_scale_of(old: str, new: str) -> str:
     return currency + format_money(scaled).removeprefix("$")
 
 
-def _amount_text(text: str, old: str | None) -> str:
-    """A claim about a new figure ("The scope is now $980k.") saying what the figure replaced, when known."""
-    plain = text.removesuffix(".").split(" (was ")[0]
-    return f"{plain} (was {old})." if old else f"{plain}."
+@dataclass
+class _AmountChange:
+    """A changed amount the brief states: its new figure's value and wording, and what it replaced, when known."""
+
+    value: float | None
+    said: str  # "The scope is now $980k"
+    old: str | None
+    citations: list[Citation]
+
+    def claim(self) -> Claim:
+        was = f" (was {self.old})" if self.old else ""
+        return Claim(text=f"{self.said}{was}.", citations=tuple(self.citations))
 
 
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}

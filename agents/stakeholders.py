@@ -95,6 +95,11 @@ _LETTERS = "A-Za-zÀ-ÖØ-öø-ɏ"
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ɏ"
 _NAME_WORD = rf"[{_UPPER}][{_LETTERS}'’\-]+"
 _NAME = rf"{_NAME_WORD}(?:\s+[{_UPPER}]\.)?(?:\s+{_NAME_WORD}){{1,2}}"
+# The words that make a capitalised pair a company ("Distribution GmbH", "Nordic Systems").
+_COMPANY_FORMS = (
+    "GmbH", "Ltd", "Inc", "LLC", "plc", "Corp", "Consulting", "Partners", "Holdings", "Associates", "Solutions",
+    "Systems", "Technologies", "Services", "Ventures", "Advisory",
+)
 _NOT_NAME_WORDS = frozenset(
     {
         "the", "a", "an", "our", "their", "his", "her", "we", "they", "he", "she", "it", "this", "that",
@@ -104,10 +109,9 @@ _NOT_NAME_WORDS = frozenset(
         "october", "november", "december", "q1", "q2", "q3", "q4", "last", "next", "also", "and",
         # greetings and sign-offs, which run into the name after them ("Thanks Nisha", "Cheers Kieran")
         "thanks", "thank", "cheers", "regards", "best", "hi", "hello", "hey", "dear", "morning", "welcome",
-        # the words that make a capitalised pair a company ("Distribution GmbH", "Pennine Mutual")
-        "gmbh", "ltd", "inc", "llc", "plc", "corp", "corporation", "company", "mutual", "consulting", "consultants",
-        "partners", "holdings", "bank", "insurance", "associates", "solutions", "systems", "technologies",
-        "services", "ventures", "advisory", "university", "council", "authority", "foundation",
+        # and the words that make one a company ("Distribution GmbH", "Pennine Mutual")
+        *(form.lower() for form in _COMPANY_FORMS), "corporation", "company", "mutual", "consultants", "bank",
+        "insurance", "university", "council", "authority", "foundation",
     }
 )
 _LEAD_WORDS = frozenset(
@@ -523,7 +527,7 @@ _FIRST_PERSON_ARRIVAL = re.compile(
 )
 
 
-_OUR_BEFORE = re.compile(r"\bour\s+(?:new\s+)?\S*$")
+_OURS_BEFORE = re.compile(r"\bour\s+(?:new\s+)?$")  # "our new SE" in our own notes is one of us
 
 
 def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
@@ -537,7 +541,7 @@ def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
     cues: list[Cue] = []
     for pattern in (_ARRIVAL_AS, _HIRED_AS, _NAME_THE_NEW_TITLE):
         for m in pattern.finditer(sentence):
-            if not customer_voice and re.search(r"\bour\s+(?:new\s+)?$", sentence[: m.end("title")]):
+            if not customer_voice and _OURS_BEFORE.search(sentence[: m.end("title")]):
                 continue
             title = title_at(sentence, m.end("title"))
             name = clean_name(m.group("name"))
@@ -555,7 +559,7 @@ def arrival_cues(sentence: str, *, customer_voice: bool = False) -> list[Cue]:
                 cues.append(Cue(m.start(), m.end(), None, name=name))
     for m in _PRONOUN_ARRIVAL_AS.finditer(sentence):
         title = title_at(sentence, m.end("title"))
-        ours = not customer_voice and _OUR_BEFORE.search(sentence[: m.end()])
+        ours = not customer_voice and _OURS_BEFORE.search(sentence[: m.end("title")])
         if title and not is_hedged(sentence, m.start()) and not ours:
             cues.append(Cue(m.start("verb"), m.end(), title))  # after the pronoun, which names who
     for m in _FIRST_PERSON_ARRIVAL.finditer(sentence):
@@ -613,6 +617,11 @@ def _person_name(text: str, not_names: frozenset[str]) -> str | None:
     return name
 
 
+def _full_names(text: str, not_names: frozenset[str]) -> list[str]:
+    """The full names a sentence gives, whether or not the directory knows them."""
+    return [name for m in re.finditer(_NAME, text) if (name := _person_name(m.group(), not_names))]
+
+
 def _customer_org(orgs: Sequence[str], customer: Sequence[str]) -> bool:
     return all(names_any(o, customer) or any(names_any(c, [o]) for c in customer) for o in orgs)
 
@@ -631,8 +640,7 @@ def _elsewhere(after_title: str, customer: Sequence[str]) -> bool:
 # Someone introduced after a partner, vendor or other company is named is that company's person.
 _THIRD_PARTY = re.compile(
     r"\b(?:partners?|integrators?|consultan(?:t|ts|cy|cies)|contractors?|vendors?|resellers?|auditors?)\b"
-    r"|\b[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}\s+(?-i:GmbH|Ltd|Inc|LLC|plc|Corp|Consulting|Partners|Holdings"
-    r"|Associates|Solutions|Systems|Technologies|Services|Ventures|Advisory)\b",
+    rf"|\b[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){{0,3}}\s+(?-i:{'|'.join(_COMPANY_FORMS)})\b",
     re.IGNORECASE,
 )
 
@@ -975,10 +983,12 @@ _INSIDE = re.compile(
     r"|\b(?:our|a)\s+coach\b|\bif\s+you\s+want\s+to\s+(?:counter|win|beat)\b",
     re.IGNORECASE,
 )
-_DEFENDED = re.compile(
-    r"\b(?:defend(?:s|ed|ing)?|st(?:ood|ands?|anding)\s+up\s+for|stuck\s+up\s+for|came\s+in\s+swinging\s+for)\s+(?:us|you)\b",
-    re.IGNORECASE,
+# standing up for us: "she defended us when the CFO complained", "came in swinging for us"
+_DEFENDS_US = (
+    r"\b(?:defend(?:s|ed|ing)?|stood\s+up\s+for|stands?\s+up\s+for|standing\s+up\s+for|stuck\s+up\s+for"
+    r"|(?:came|come|comes|coming)\s+in\s+swinging\s+for)\s+(?:us|you)\b"
 )
+_DEFENDED = re.compile(_DEFENDS_US, re.IGNORECASE)
 _PUSHED_AWAY = re.compile(r"\s+(?:out|aside|back|away|off)\b", re.IGNORECASE)  # "we pushed Frostlog out of the deal"
 # The writer's own aside to whoever reads the note: inside information only when a customer says it.
 _WRITERS_ASIDE = re.compile(r"between\s+(?:us|you\s+and\s+me|ourselves)", re.IGNORECASE)
@@ -1063,9 +1073,7 @@ _APPRAISAL = re.compile(
     r"|(?:\bwould|['’]d)\s+(?:\w+ly\s+)?be\s+(?:\w+ly\s+)?lost\s+without\b"
     r"|\bmade\s+(?:my|our|their|his|her|everyone['’]s)\s+(?:life|lives|job|jobs|work|day)\s+(?:\w+\s+){0,2}?(?:easier|better|simpler)\b"
     r"|\b(?:big|huge|true|firm|real|great)\s+believer\s+in\b|\b(?:sing|sings|singing|sang|sung)\s+(?:our|your|its|their)\s+praises\b"
-    # standing up for us: "she defended us when the CFO complained", "came in swinging for us"
-    r"|\b(?:defend(?:s|ed|ing)?|stood\s+up\s+for|stands?\s+up\s+for|standing\s+up\s+for|stuck\s+up\s+for)\s+(?:us|you)\b"
-    r"|\b(?:came|come|comes|coming)\s+in\s+swinging\s+for\s+(?:us|you)\b|\bgood\s+word\s+for\s+(?:us|you)\b"
+    rf"|{_DEFENDS_US}|\bgood\s+word\s+for\s+(?:us|you)\b"
     # thanks that go beyond manners: "a huge thank you to Yusuf and Carmen on your support desk"
     r"|\b(?:huge|big|massive|special|heartfelt|sincere|enormous)\s+thank(?:s|\s+you)\b",
     re.IGNORECASE,
@@ -1547,14 +1555,12 @@ def _reported_subject(gap: str, cue: Cue) -> bool:
 
 # A person's own words reported: what follows is their view, whatever its grammatical subject, unless it is
 # about another person ("Jonty said she loves it" is hers).
+_SAYING = r"said|says|thinks|believes|feels|reckons|claims|insists|admitted|wrote"
 _SAYS = re.compile(
-    r"^\s*(?:\w+\s+)?(?:said|says|told\s+(?:us|me|him|her|them|the\s+\w+)|thinks|believes|feels|reckons|claims|insists"
-    r"|admitted|admits|added|wrote|writes)\b",
-    re.IGNORECASE,
+    rf"^\s*(?:\w+\s+)?(?:{_SAYING}|told\s+(?:us|me|him|her|them|the\s+\w+)|admits|added|writes)\b", re.IGNORECASE
 )
 _SOMEONE_ELSE_SAYS = re.compile(
-    r"\b(?:that|and|but)\s+(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+))?\s+(?:had\s+)?(?:said|says|told|thinks|believes|feels"
-    r"|reckons|claims|insists|admitted|wrote)\b",
+    rf"\b(?:that|and|but)\s+(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+))?\s+(?:had\s+)?(?:{_SAYING}|told)\b",
     re.IGNORECASE,
 )
 _PERSON_PRONOUN = re.compile(r"\b(?:she|he|they|I|we|you)\b", re.IGNORECASE)
@@ -1724,14 +1730,11 @@ def read_hits(
 
     # First pass: people who arrived, so later rules can attach facts to them too.
     for _, source, visible in usable:
-        before: list[str] = []  # the full names the sentence before gave, for a "she" that opens this one
+        said_before = ""  # the sentence before, for a "she" that opens this one
         for sentence in split_sentences(
             visible, transcript=source.type is SourceType.call, speakers=speakers_of(source)
         ):
-            just_before, before = before, [
-                name for m in re.finditer(_NAME, sentence.text)
-                if (name := _person_name(m.group(), not_names)) and " ".join(name.split()).lower() not in staff
-            ]
+            just_before, said_before = said_before, sentence.text
             if looks_like_instruction(sentence.text):
                 continue
             voice = source.type is SourceType.call and bool(
@@ -1749,8 +1752,10 @@ def read_hits(
                 if any(d.start < cue.end and cue.start < d.end for d in leaving):
                     continue  # "Jonah joined Summit Trail as CTO": joining someone else is leaving us
                 name = cue.name or (display_name(sentence.speaker) if cue.first_person and sentence.speaker else None)
-                if name is None and not cue.first_person and len(just_before) == 1:
-                    name = just_before[0]  # "We've got Priya Raman now. She started in September as CDO."
+                if name is None and not cue.first_person:  # "We've got Priya Raman now. She started … as CDO."
+                    before = [n for n in _full_names(just_before, not_names) if " ".join(n.split()).lower()
+                              not in staff]
+                    name = before[0] if len(before) == 1 else None
                 if not name or not plausible_name(name) or any(w.lower() in not_names for w in name.split()):
                     continue  # "Helix/Qualis Tomasz": a product's word makes no new person
                 if " ".join(name.split()).lower() in staff:
