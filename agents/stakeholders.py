@@ -1159,7 +1159,7 @@ _MEETING = (
 )
 _ENGAGED_AFTER = re.compile(
     r"^\W{0,3}(?:\w+\W+){0,6}?(?P<verb>said|says|told|tells|asked|asks|sent|sends|replied|replies|wrote|writes|emailed"
-    r"|e-mailed|messaged|pinged|called|rang|phoned|join(?:ed|s)\s+(?:us|the\s+(?:call|meeting|demo|workshop|session))"
+    r"|e-mailed|messaged|pinged|called|rang|phoned|join(?:ed|s)\s+(?:us(?!\s+as\b)|the\s+(?:call|meeting|demo|workshop|session))"
     r"|attended|attends|met|meets|presented|shared|shares|mentioned|confirmed|confirms|agreed|agrees|raised"
     r"|explained|responded|answered|noted|thanked|walked\s+us|came\s+back|got\s+back|reached\s+out|demoed"
     r"|requested|requests|promised|complained|hosted|invited|introduced|spoke|speaks|talked|discussed|admitted"
@@ -1232,10 +1232,40 @@ _NOT_DONE = re.compile(
 )
 
 
+# A meeting that has not happened: negated ("I've never met Gary", "not spoken with him"), wished or planned
+# ("until we've met Anita", "would it help if Sindre asked Camilla", "an intro for us with Marcus"), not
+# an intro call that took place ("Intro call w/ Andrzej").
+_UNREALISED = re.compile(
+    r"\b(?:never|not|no|yet\s+to|if|until|unless|once|whether|would|could|should|shall|will|might|intro\w*\s+(?:to|for)"
+    r"|try(?:ing)?\s+to|want\s+to|need\s+to|hope\s+to|plan\s+to|going\s+to|set\s+up|schedul\w+|arrang\w+|book)\b"
+    r"|n['’]t\b|['’]ll\b",
+    re.IGNORECASE,
+)
+# "Claire said ... that Marcus asked for a rollout plan": what another person reports is not them talking to us.
+_REPORTED_BY = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:said|says|told\s+(?:me|us)|tells\s+(?:me|us)|mentioned|hinted|reckons|heard)\b",
+    re.IGNORECASE,
+)
+
+
+def _unrealised(sentence: str, mention: Mention) -> bool:
+    """Whether a meeting named before the mention is only negated, wished or planned."""
+    clause = sentence[max(0, clause_start(sentence, mention.start) - 8) : mention.start]  # with its "if", "once"
+    return bool(_UNREALISED.search(clause))
+
+
+def _reported_by_someone_else(sentence: str, mention: Mention, others: Sequence[Mention]) -> bool:
+    return any(
+        other.key != mention.key and other.end <= mention.start
+        and _REPORTED_BY.match(sentence[other.end : mention.start])
+        for other in others
+    )
+
+
 def directly_engaged(sentence: str, mention: Mention, others: Sequence[Mention] = ()) -> bool:
     """Whether the sentence shows the mentioned person communicating with us, not merely named (an
     automatic reply is not them); `others` are the sentence's other people, who may be the ones acting."""
-    if _AUTOMATIC.search(sentence):
+    if _AUTOMATIC.search(sentence) or _reported_by_someone_else(sentence, mention, others):
         return False
     after = sentence[mention.end : mention.end + 80]
     before = sentence[max(0, mention.start - 40) : mention.start]
@@ -1246,7 +1276,7 @@ def directly_engaged(sentence: str, mention: Mention, others: Sequence[Mention] 
         acted = None
     return bool(
         (acted and not _NOT_DONE.search(acted.group()))
-        or _ENGAGED_BEFORE.search(before)
+        or (_ENGAGED_BEFORE.search(before) and not _unrealised(sentence, mention))
         or _QUOTED_AFTER.match(after)
         or _TOOK_PART.match(after)
     )

@@ -177,6 +177,13 @@ def test_someone_merely_mentioned_has_unknown_stance_and_someone_who_wrote_to_us
     assert people["Harriet Vance"].stance is Stance.neutral, "engaged, no clear signal"
 
 
+def test_a_meeting_we_never_had_or_only_plan_is_no_engagement() -> None:
+    text = "I've never met Colin.\n\nHarriet: set up an intro for us with Colin before June. Met with Harriet on Friday."
+    people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
+    assert people["Colin Marsh"].stance is Stance.unknown
+    assert people["Harriet Vance"].stance is Stance.neutral
+
+
 def test_a_possessive_is_someone_else_speaking() -> None:
     people = plan_of(_pair(), [note("n1", "2026-03-01", "Colin's EA says he is on leave until July.")])
     assert people["Colin Marsh"].stance is Stance.unknown

@@ -617,6 +617,29 @@ def test_engagement_is_their_own_words_or_a_conversation_with_them(sentence: str
     assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
 
 
+@pytest.mark.parametrize(
+    ("sentence", "name", "engaged"),
+    [
+        ("I've never met Gary.", "Gary", False),
+        ("Leaving it until we've met Anita, but treat him as gone.", "Anita", False),
+        ("Would it help if Sindre asked Camilla for 30 min?", "Camilla", False),
+        ("Liz to set up an intro for us with Marcus before 15 Jan.", "Marcus", False),
+        ("Priya Nandakumar joins us as Chief Digital Officer in January.", "Priya", False),  # she joins them
+        ("Intro call w/ Andrzej (new fleet dir).", "Andrzej", True),  # an intro that took place
+        ("Met with Dana on Tuesday.", "Dana", True),
+    ],
+)
+def test_a_meeting_negated_wished_or_planned_is_no_engagement(sentence: str, name: str, engaged: bool) -> None:
+    start = sentence.index(name)
+    assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
+
+
+def test_what_someone_else_reports_a_person_did_is_not_them_talking_to_us() -> None:
+    sentence = "Claire said it was quite something and that Marcus asked for a full rollout plan."
+    mentions = _mentions(sentence, "Claire", "Marcus")
+    assert {m.key for m in mentions if directly_engaged(sentence, m, mentions)} == {"Claire"}
+
+
 def _mentions(sentence: str, *names: str) -> list[Mention]:
     return [Mention(name, sentence.index(name), sentence.index(name) + len(name)) for name in names]
 
