@@ -178,7 +178,7 @@ def test_someone_merely_mentioned_has_unknown_stance_and_someone_who_wrote_to_us
 
 
 def test_a_meeting_we_never_had_or_only_plan_is_no_engagement() -> None:
-    text = "I've never met Colin.\n\nHarriet: set up an intro for us with Colin before June. Met with Harriet on Friday."
+    text = "I've never met Colin.\n\nHarriet: set up an intro for us with Colin by June. Met with Harriet on Friday."
     people = plan_of(_pair(), [note("n1", "2026-03-01", text)])
     assert people["Colin Marsh"].stance is Stance.unknown
     assert people["Harriet Vance"].stance is Stance.neutral
