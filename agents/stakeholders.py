@@ -1224,9 +1224,11 @@ _AUTOMATIC = re.compile(r"\bauto(?:matic)?[- ]?(?:reply|response)\b|\bout[- ]of[
                         re.IGNORECASE)
 
 
-# The act did not happen, or was done to them: "Dirk was invited but did not come", "hasn't answered".
+# The act did not happen, or was done to them: "Dirk was invited but did not come", "hasn't answered"; or it is
+# only to come or wished for: "Dana will send the numbers", "Rachel wants the Skyroster number beaten or explained".
 _NOT_DONE = re.compile(
-    r"(?:\b(?:not|never|yet\s+to|failed\s+to|refused\s+to)\b|n['’]t\b)"
+    r"(?:\b(?:not|never|yet\s+to|failed\s+to|refused\s+to|will|would|shall|going\s+to|wants?|needs?)\b|n['’]t\b"
+    r"|['’]ll\b)"
     r"|\b(?:was|were|been|being|is|are|gets?|got)\s+\w+ed\s*$",
     re.IGNORECASE,
 )

@@ -625,6 +625,8 @@ def test_engagement_is_their_own_words_or_a_conversation_with_them(sentence: str
         ("Would it help if Sindre asked Camilla for 30 min?", "Camilla", False),
         ("Liz to set up an intro for us with Marcus before 15 Jan.", "Marcus", False),
         ("Priya Nandakumar joins us as Chief Digital Officer in January.", "Priya", False),  # she joins them
+        ("Dana will send the numbers on Friday.", "Dana", False),  # only to come
+        ("Rachel wants the Skyroster number beaten or explained.", "Rachel", False),  # a wish, not her act
         ("Intro call w/ Andrzej (new fleet dir).", "Andrzej", True),  # an intro that took place
         ("Met with Dana on Tuesday.", "Dana", True),
     ],
