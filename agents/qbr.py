@@ -1916,6 +1916,34 @@ def task_asks(evidence: AccountEvidence) -> list[Claim]:
     return claims
 
 
+# A list item's closing label says who owns it ("Owner: Rohan.", "Owner: Fiona, before the QBR."); what is asked is
+# the item's first sentence.
+_OWNER_LABEL = re.compile(r"^\W*owner\s*[:\-–—]\s*(?P<who>[^.;]*?)\s*\.?\s*$", re.IGNORECASE)
+
+
+def _owned_item(owner: Statement, statements: Sequence[Statement], evidence: AccountEvidence) -> Claim | None:
+    """The ask an owner label closes: its item's first sentence, the owner, and the first date the item names
+    ("Polish and Vietnamese language on the line terminals — Rohan — January 15, 2027")."""
+    source = evidence.sources.get(owner.citation.source_id)
+    label = _OWNER_LABEL.match(owner.text)
+    if source is None or label is None or owner.at < 0:
+        return None
+    start = source.text.rfind("\n", 0, owner.at) + 1
+    end = source.text.find("\n", owner.at) % (len(source.text) + 1)
+    item = sorted(
+        (s for s in statements if s.citation.source_id == source.id and start <= s.at < end and s is not owner),
+        key=lambda s: s.at,
+    )
+    if not item or item[0].at > owner.at or (what := claim_text(item[0])) is None:
+        return None
+    first = item[0]
+    who = label.group("who")
+    dated = [(s, d) for s in item for d in dates_in(s.text, s.day or evidence.as_of)]
+    due = f" — {dated[0][1].label}" if dated and not dates_in(who, owner.day or evidence.as_of) else ""
+    citations = dict.fromkeys([first.citation, *(s.citation for s, _ in dated[:1]), owner.citation])
+    return Claim(text=f"{what.rstrip('.')} — {who}{due}.", citations=tuple(citations))
+
+
 def ask_claims(
     evidence: AccountEvidence, statements: Sequence[Statement], since: date, directory: Directory
 ) -> list[Claim]:
@@ -1943,12 +1971,19 @@ def ask_claims(
         if len(statement.text) <= MAX_ASK_CHARS:
             candidates.append(statement)
     found: list[Claim] = []
+    owned = {id(s): _owned_item(s, statements, evidence) for s in candidates if _OWNER_LABEL.match(s.text)}
+    told = {c.citations[0] for c in owned.values() if c is not None}  # an item read whole is not read again
     # complete asks first; the rest keep the order retrieval ranked them in
     for statement in sorted(candidates, key=lambda s: not _complete_ask(s, directory, evidence.as_of)):
-        text = claim_text(statement)
-        if text is None or any(_similar(text, c.text, 0.6) for c in [*claims, *found]):
+        if id(statement) in owned:
+            claim = owned[id(statement)]
+        elif statement.citation in told:
             continue
-        found.append(Claim(text=text, citations=(statement.citation,)))
+        else:
+            claim = Claim(text=text, citations=(statement.citation,)) if (text := claim_text(statement)) else None
+        if claim is None or any(_similar(claim.text, c.text, 0.6) for c in [*claims, *found]):
+            continue
+        found.append(claim)
     said = claims + found[: max(0, MAX_ASKS - len(claims))]
     # the CRM's own open action items, like its deals' next steps, are listed whatever the notes hold
     tasks = [t for t in task_asks(evidence) if not any(_similar(t.text, c.text, 0.6) for c in said)]

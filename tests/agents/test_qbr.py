@@ -746,6 +746,20 @@ def test_an_ask_with_a_customer_owner_and_a_date_ahead_comes_before_our_own_to_d
     assert len(asks) == MAX_ASKS
 
 
+def test_an_owner_label_closes_its_list_item_and_the_ask_is_the_item_s_action_owner_and_date() -> None:
+    text = (
+        "**Asks from Halden**\n"
+        "1. Polish language on the line terminals. Dana asks us to commit a date, latest 15 January 2027. Owner: Rohan."
+        " Product says Q1.\n"
+        "2. One-page value summary for the CFO. Owner: Fiona, before the QBR.\n"
+    )
+    brief, _ = draft(evidence([], [note("n1", "2026-11-05", text)], as_of="2026-11-12"))
+    asks = [c.text for c in brief.asks_and_next_steps]
+    assert "Polish language on the line terminals — Rohan — January 15, 2027." in asks
+    assert "One-page value summary for the CFO — Fiona, before the QBR." in asks
+    assert not any(a.startswith("Owner") for a in asks)  # a label alone says who, not what
+
+
 @pytest.mark.parametrize(
     ("spoken", "written"),
     [
