@@ -1095,6 +1095,38 @@ _BETTER_CHOICE = re.compile(
     re.IGNORECASE,
 )
 # Praise of something, which counts when what follows is us or what we sell ("loves Field Mobile").
+# A verdict on what we sold, in any words: the thing (ours by name, "your system", "the pilot numbers") and a good
+# word said of it ("the pilot numbers were good", "your platform has been rock solid", "the fix is working").
+_SOLD_THING = (
+    r"\b(?:your|the|our|this)\s+(?:new\s+|\w+\s+)?(?:system|tool|platform|product|software|solution|service|support"
+    r"|pilot|results?|numbers|figures|fix|go-?live|roll-?out|implementation|integration|dashboards?|reports?|roi|app"
+    r"|module|onboarding|training)\b"
+)
+_GOOD_WORD = (
+    r"(?:good|great|excellent|brilliant|fantastic|superb|impressive|convincing|useful|helpful|valuable|worthwhile"
+    r"|stable|smooth|intuitive|easy\s+to\s+use|a\s+(?:big\s+|real\s+|huge\s+)?help"
+    r"|worth\s+(?:it|every\s+penny|the\s+money)|reliable|(?:rock[- ])?solid|spot\s+on"
+    r"|working(?:\s+(?:well|nicely|fine))?"
+    r"|a\s+(?:good|great|sound|smart)\s+investment|money\s+well\s+spent|a\s+(?:big\s+|real\s+|huge\s+)?success"
+    r"|paying\s+off|paid\s+off)\b"
+)
+_ADVERB = r"(?:really|very|so|pretty|genuinely|actually|all|quite|still|also|clearly|honestly|definitely|extremely)"
+_LINK = (
+    r"(?:is|are|was|were|['’]s|['’]re|has\s+been|have\s+been|looks?|looked|seems?|seemed|turned\s+out|proved|proving)"
+    rf"(?:\s+{_ADVERB})?"
+)
+
+
+def _verdicts(sentence: str, ours: Sequence[str]) -> list[re.Match[str]]:
+    things = [_SOLD_THING, *(re.escape(name) for name in ours)]
+    thing = rf"(?:{'|'.join(things)})"
+    pattern = (
+        rf"{thing}(?:\s+[\w'’-]+){{0,3}}?\s+{_LINK}\s+{_GOOD_WORD}"
+        rf"|\b(?:found|finds|find)\s+{thing}(?:\s+[\w'’-]+){{0,3}}?\s+(?:{_ADVERB}\s+)?{_GOOD_WORD}"
+    )
+    return list(re.finditer(pattern, sentence, re.IGNORECASE))
+
+
 _PRAISE = re.compile(
     r"\b(?:likes?|liked|loves?|loved|enjoys?|enjoyed|appreciates?|appreciated|values?|valued|praised?"
     r"|praising|raves?\s+about|raved\s+about|swears?\s+by|recommends?|recommended|(?:is|was|are|were|['’]s|['’]re)"
@@ -1444,6 +1476,9 @@ def _positive_cues(
     ] + [  # wanting more of what we sell by name: "wants Kestrel APM on every new payment flow", not its numbers
         m for m in live(_WANTS_MORE)
         if names_any(sentence[m.end() : m.end() + 40], ours) and not _WANTS_TO_KNOW.match(sentence[m.end() :])
+    ] + [  # "the pilot numbers were good", "your platform has been rock solid"
+        m for m in _verdicts(sentence, ours)
+        if not is_hedged(sentence, m.start(), 3) and not names_any(_clause_around(sentence, m), competitors)
     ] + [  # "great", "positive": said of a person ("Dana was positive") or of us, not of a call ("Great call")
         m for m in live(_EVALUATIVE)
         if _mentions_ours(sentence, ours) or _LINKING.search(sentence[max(0, m.start() - 25) : m.start()])
@@ -2138,7 +2173,15 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         ):
             continue  # "Haven't met her yet, and between you and me ...": our writer confiding in the reader
         speaking = cue.value is Stance.coach and giver and not named_before
-        if key := (giver if speaking else ctx.who(cue, directory, loose=True)):
+        # A verdict on what we sold has a thing for its subject; whoever is talking gives it, unless a person named
+        # before it is the one said to give it ("Martin said the fix was good").
+        said = text[cue.start : cue.end]
+        verdict = not named_before and any(m.span() == (0, len(said)) for m in _verdicts(said, ctx.ours))
+        if verdict and (ctx.speaker or ctx.author.key):
+            key = ctx.speaker or ctx.author.key
+        else:
+            key = giver if speaking else ctx.who(cue, directory, loose=True)
+        if key:
             out.append(ctx.finding(key, "stance", cue.value, cue, mention_spans[:1]))
     gain = None if any(f.field == "stance" for f in out) else reported_gain(text)
     if gain is not None and (key := ctx.own_gain(gain)):

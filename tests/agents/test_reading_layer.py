@@ -184,6 +184,13 @@ def test_a_meeting_we_never_had_or_only_plan_is_no_engagement() -> None:
     assert people["Harriet Vance"].stance is Stance.neutral
 
 
+def test_a_verdict_on_what_we_sold_is_the_speaker_s_even_when_the_turn_names_a_colleague() -> None:
+    said = "Quick framing from me: the pilot numbers were good, Colin's team checked them line by line."
+    people = plan_of(_pair(), [call("c1", "2026-03-01", [("00:01:10", "Harriet Vance", said)])])
+    assert people["Harriet Vance"].stance is Stance.supporter
+    assert people["Colin Marsh"].stance is not Stance.supporter
+
+
 def test_a_possessive_is_someone_else_speaking() -> None:
     people = plan_of(_pair(), [note("n1", "2026-03-01", "Colin's EA says he is on leave until July.")])
     assert people["Colin Marsh"].stance is Stance.unknown

@@ -547,6 +547,21 @@ def test_more_ways_to_say_a_stance(sentence: str, stance: Stance) -> None:
     assert [c.value for c in stance_cues(sentence)][:1] == [stance]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Quick framing from me: the pilot numbers were good, and I'd like phase one live in Q2.", [Stance.supporter]),
+        ("Your support team has been really helpful.", [Stance.supporter]),
+        ("Ms. Takahashi found the OEE dashboard very useful.", [Stance.supporter]),
+        ("He wrote that the system is very stable.", [Stance.supporter]),
+        ("The pilot results weren't convincing.", []),  # negated
+        ("The weather in Leeds was good.", []),  # not what we sold
+    ],
+)
+def test_a_good_word_said_of_what_we_sold_is_a_supporter(sentence: str, stance: list[Stance]) -> None:
+    assert [c.value for c in stance_cues(sentence)] == stance
+
+
 def test_an_automatic_reply_is_not_engagement() -> None:
 
 
