@@ -2604,7 +2604,11 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
             proposal.facts["buying_role"] = _fact_from_findings(value, support, "")
         # Someone known only from what others say of them (no Contact, never engaged with us) has no stance yet:
         # DESIGN.md's `unknown` is "no direct engagement", whatever others say of them.
-        if (stances := fields.get("stance")) and (proposal.in_crm or key in reading.engaged):
+        engaged = key in reading.engaged or "last_contact" in proposal.facts
+        # A support ticket is no relationship with us (DESIGN.md counts no Case as a touch): its mood is a stance
+        # only of someone we otherwise engage with.
+        stances = [f for f in fields.get("stance", []) if engaged or _sobject(evidence, f.source_id) != "Case"]
+        if stances and (proposal.in_crm or key in reading.engaged):
             stance, support = choose_stance(stances)
             proposal.facts["stance"] = _fact_from_findings(stance, support, f"{stance.value.capitalize()}")
 

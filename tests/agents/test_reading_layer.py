@@ -191,6 +191,19 @@ def test_a_verdict_on_what_we_sold_is_the_speaker_s_even_when_the_turn_names_a_c
     assert people["Colin Marsh"].stance is not Stance.supporter
 
 
+def test_a_support_ticket_gives_a_stance_only_to_someone_we_otherwise_engage_with() -> None:
+    def ticket(record_id: str, who: str, name: str) -> object:
+        said = f"{name} is frustrated with the outage and says they would rather move to Datadog."
+        return record("Case", record_id, ContactId=who, Subject="Outage", Status="Escalated", Description=said,
+                      CreatedDate="2026-03-15")
+
+    records = [*_pair(), ticket("500A1", MANAGER, "Colin"), ticket("500A2", REPORT, "Harriet"),
+               task("00TA1", REPORT, "2026-03-20")]
+    people = plan_of(records)
+    assert people["Colin Marsh"].stance is Stance.unknown, "a Case is no relationship with us"
+    assert people["Harriet Vance"].stance is Stance.detractor
+
+
 def test_a_possessive_is_someone_else_speaking() -> None:
     people = plan_of(_pair(), [note("n1", "2026-03-01", "Colin's EA says he is on leave until July.")])
     assert people["Colin Marsh"].stance is Stance.unknown
