@@ -56,8 +56,9 @@ from agents.stakeholders import (
     crm_buying_role,
     is_object,
     read_account,
-    same_title,
+    same_job,
     still_to_arrive,
+    title_key,
 )
 from agents.whitespace import CellNews, account_vocabulary, narrative_cells, weighed_competitors
 from plans.diff import proposed_change
@@ -1392,7 +1393,8 @@ def relationship_changes(
             recent_titles = [f for f in titles if (f.day or date.min) >= since]
             if recent_titles:
                 latest = _newest(recent_titles)[0]
-                if not same_title(str(latest.value), view.title):
+                company = frozenset(w for name in customer_names(evidence) for w in title_key(name).split())
+                if not same_job(str(latest.value), view.title, company):
                     text = f"{view.name} is now {latest.value} (was {view.title})."
                     claims.append(Claim(text=text, citations=(*_citations([latest], 2), *view.title_citations)))
         if role_claim is not None and not any(view.name in c.text for c in claims):

@@ -2644,6 +2644,17 @@ def same_title(a: str, b: str) -> bool:
     return title_key(a) == title_key(b)
 
 
+_UNIT_WORDS = frozenset({"dept", "department", "team", "division", "group", "unit"})
+
+
+def same_job(a: str, b: str, organisation: frozenset[str] = frozenset()) -> bool:
+    """Whether two titles name one job, one only saying more of it: "Chief of Staff" and "Chief of Staff, Office of
+    the CEO", "Senior Engineer, Yield Engineering" and "... Dept", a title and the title followed by the company."""
+    keys = [[w for w in title_key(t).split() if w not in _UNIT_WORDS and w not in organisation] for t in (a, b)]
+    short, long = sorted(keys, key=len)
+    return bool(short) and long[: len(short)] == short
+
+
 def equivalent(field_name: str, a: Any, b: Any) -> bool:
     """Whether two values of a field say the same thing."""
     if field_name == "title" and isinstance(a, str) and isinstance(b, str):

@@ -21,6 +21,7 @@ from agents.stakeholders import (
     reports_to_cues,
     role_cues,
     role_from_title,
+    same_job,
     same_title,
     stance_cues,
     subject_of,
@@ -825,3 +826,18 @@ def test_a_stance_that_still_holds_is_read(sentence: str, stance: Stance) -> Non
 )
 def test_getting_the_job_is_a_new_title(sentence: str, title: str | None) -> None:
     assert [c.value for c in title_change_cues(sentence)] == ([title] if title else [])
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Chief of Staff", "Chief of Staff, Office of the CEO", True),
+        ("Senior Engineer, Yield Engineering", "Senior Engineer, Yield Engineering Dept", True),
+        ("Senior Procurement Specialist", "Senior Procurement Specialist Kowhai Air", True),
+        ("QA Manager", "Quality Manager", False),
+        ("Director of Platform Engineering", "VP of Engineering", False),
+        ("Head of IT", "CIO", False),
+    ],
+)
+def test_a_title_that_only_says_more_of_the_same_job_is_no_change_of_job(a: str, b: str, same: bool) -> None:
+    assert same_job(a, b, frozenset({"kowhai", "air"})) is same
