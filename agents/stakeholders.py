@@ -1898,7 +1898,8 @@ def read_hits(
             reading.findings.extend(_sentence_findings(context, directory, competitors))
             if emails and here.key is not None and here.key not in reading.engaged:  # they wrote to us
                 reading.engaged[here.key] = context.finding(here.key, "engaged", True, Cue(0, len(sentence.text), True))
-            for mention in found:
+            # What a customer says on a call about a colleague ("Priya agreed to the budget") is second-hand.
+            for mention in [] if writer is not None and source.type is SourceType.call else found:
                 if mention.key not in reading.engaged and source.type is not SourceType.crm and directly_engaged(
                     sentence.text, mention, found
                 ):

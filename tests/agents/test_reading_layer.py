@@ -204,6 +204,13 @@ def test_a_support_ticket_gives_a_stance_only_to_someone_we_otherwise_engage_wit
     assert people["Harriet Vance"].stance is Stance.detractor
 
 
+def test_a_customer_telling_us_on_a_call_what_a_colleague_did_is_second_hand() -> None:
+    turns = [("00:01:00", "Colin Marsh", "Harriet agreed to the plan last week.")]
+    assert plan_of(_pair(), [call("c1", "2026-03-01", turns)])["Harriet Vance"].stance is Stance.unknown
+    ours = [("00:01:00", "Sam Okafor", "Harriet emailed me the numbers last week.")]
+    assert plan_of(_pair(), [call("c1", "2026-03-01", ours)])["Harriet Vance"].stance is Stance.neutral
+
+
 def test_a_possessive_is_someone_else_speaking() -> None:
     people = plan_of(_pair(), [note("n1", "2026-03-01", "Colin's EA says he is on leave until July.")])
     assert people["Colin Marsh"].stance is Stance.unknown
