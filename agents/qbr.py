@@ -1390,7 +1390,9 @@ def relationship_changes(
                     )
                 )
         elif titles and view.title:
-            recent_titles = [f for f in titles if (f.day or date.min) >= since]
+            # A new title the CRM still does not show is news however long ago it came, within the contract year.
+            stale_since = evidence.as_of - timedelta(days=VALUE_LOOKBACK_DAYS)
+            recent_titles = [f for f in titles if (f.day or date.min) >= min(since, stale_since)]
             if recent_titles:
                 latest = _newest(recent_titles)[0]
                 company = frozenset(w for name in customer_names(evidence) for w in title_key(name).split())

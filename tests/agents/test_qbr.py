@@ -344,6 +344,14 @@ def test_an_arrival_is_read_whether_the_sentence_names_them_before_or_after_or_b
     assert expected in text_of(QbrBrief(relationship_changes=brief.relationship_changes))
 
 
+def test_a_promotion_the_crm_still_does_not_show_is_news_beyond_the_quarter() -> None:
+    account = _people_account(note("n-1", "2026-04-20", "Marcus Bell has been promoted to Chief Technology Officer."))
+    brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
+    assert "Marcus Bell is now Chief Technology Officer (was VP Infrastructure)." in text_of(
+        QbrBrief(relationship_changes=brief.relationship_changes)
+    )
+
+
 def test_a_title_said_after_a_comma_with_no_arrival_word_is_no_arrival() -> None:
     account = _people_account(note("n-1", "2026-09-16", "The new CFO is pushing back, Marcus Bell said."))
     brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
