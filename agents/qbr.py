@@ -1314,6 +1314,9 @@ def relationship_changes(
     claims: list[Claim] = []
     risks: list[Tagged] = []
     recent = [k for k in sorted(grouped, key=lambda k: people[k].name if k in people else k) if k in people]
+    company = frozenset(word for name in customer for word in title_key(name).split())  # "… Specialist Kowhai Air"
+    # A new title the CRM still does not show is news however long ago it came, within the contract year.
+    titles_since = min(since, evidence.as_of - timedelta(days=VALUE_LOOKBACK_DAYS))
     for key in recent:
         view, fields = people[key], grouped[key]
         said_roles = _newest(fields["buying_role"]) if fields.get("buying_role") else []
@@ -1390,12 +1393,9 @@ def relationship_changes(
                     )
                 )
         elif titles and view.title:
-            # A new title the CRM still does not show is news however long ago it came, within the contract year.
-            stale_since = evidence.as_of - timedelta(days=VALUE_LOOKBACK_DAYS)
-            recent_titles = [f for f in titles if (f.day or date.min) >= min(since, stale_since)]
+            recent_titles = [f for f in titles if (f.day or date.min) >= titles_since]
             if recent_titles:
                 latest = _newest(recent_titles)[0]
-                company = frozenset(w for name in customer_names(evidence) for w in title_key(name).split())
                 if not same_job(str(latest.value), view.title, company):
                     text = f"{view.name} is now {latest.value} (was {view.title})."
                     claims.append(Claim(text=text, citations=(*_citations([latest], 2), *view.title_citations)))
@@ -1932,8 +1932,9 @@ def _owned_item(owner: Statement, statements: Sequence[Statement], evidence: Acc
     label = _OWNER_LABEL.match(owner.text)
     if source is None or label is None or owner.at < 0:
         return None
-    start = source.text.rfind("\n", 0, owner.at) + 1
-    end = source.text.find("\n", owner.at) % (len(source.text) + 1)
+    start = source.text.rfind("\n", 0, owner.at) + 1  # the item is the line the label closes
+    end = source.text.find("\n", owner.at)
+    end = len(source.text) if end < 0 else end
     item = sorted(
         (s for s in statements if s.citation.source_id == source.id and start <= s.at < end and s is not owner),
         key=lambda s: s.at,

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from agents.context import ACTIVITY_TYPES, AccountEvidence, contact_name, parse_day
@@ -1117,14 +1118,23 @@ _LINK = (
 )
 
 
-def _verdicts(sentence: str, ours: Sequence[str]) -> list[re.Match[str]]:
-    things = [_SOLD_THING, *(re.escape(name) for name in ours)]
-    thing = rf"(?:{'|'.join(things)})"
-    pattern = (
+@lru_cache(maxsize=64)
+def _verdict_pattern(ours: tuple[str, ...]) -> re.Pattern[str]:
+    """Compiled once per account's product and company names, since every sentence is read against it."""
+    thing = rf"(?:{'|'.join([_SOLD_THING, *(re.escape(name) for name in ours)])})"
+    return re.compile(
         rf"{thing}(?:\s+[\w'’-]+){{0,3}}?\s+{_LINK}\s+{_GOOD_WORD}"
-        rf"|\b(?:found|finds|find)\s+{thing}(?:\s+[\w'’-]+){{0,3}}?\s+(?:{_ADVERB}\s+)?{_GOOD_WORD}"
+        rf"|\b(?:found|finds|find)\s+{thing}(?:\s+[\w'’-]+){{0,3}}?\s+(?:{_ADVERB}\s+)?{_GOOD_WORD}",
+        re.IGNORECASE,
     )
-    return list(re.finditer(pattern, sentence, re.IGNORECASE))
+
+
+def _verdicts(sentence: str, ours: Sequence[str]) -> list[re.Match[str]]:
+    return list(_verdict_pattern(tuple(ours)).finditer(sentence))
+
+
+def _is_verdict(said: str, ours: Sequence[str]) -> bool:
+    return _verdict_pattern(tuple(ours)).fullmatch(said) is not None
 
 
 _PRAISE = re.compile(
@@ -1899,7 +1909,8 @@ def read_hits(
             if emails and here.key is not None and here.key not in reading.engaged:  # they wrote to us
                 reading.engaged[here.key] = context.finding(here.key, "engaged", True, Cue(0, len(sentence.text), True))
             # What a customer says on a call about a colleague ("Priya agreed to the budget") is second-hand.
-            for mention in [] if writer is not None and source.type is SourceType.call else found:
+            second_hand = writer is not None and source.type is SourceType.call
+            for mention in [] if second_hand else found:
                 if mention.key not in reading.engaged and source.type is not SourceType.crm and directly_engaged(
                     sentence.text, mention, found
                 ):
@@ -2176,9 +2187,7 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
         speaking = cue.value is Stance.coach and giver and not named_before
         # A verdict on what we sold has a thing for its subject; whoever is talking gives it, unless a person named
         # before it is the one said to give it ("Martin said the fix was good").
-        said = text[cue.start : cue.end]
-        verdict = not named_before and any(m.span() == (0, len(said)) for m in _verdicts(said, ctx.ours))
-        if verdict and (ctx.speaker or ctx.author.key):
+        if not named_before and _is_verdict(text[cue.start : cue.end], ctx.ours) and (ctx.speaker or ctx.author.key):
             key = ctx.speaker or ctx.author.key
         else:
             key = giver if speaking else ctx.who(cue, directory, loose=True)

@@ -563,6 +563,12 @@ def test_a_good_word_said_of_what_we_sold_is_a_supporter(sentence: str, stance: 
     assert [c.value for c in stance_cues(sentence)] == stance
 
 
+def _engaged_alone(sentence: str, name: str) -> bool:
+    """Whether the sentence shows the named person, the only one named, engaging with us."""
+    start = sentence.index(name)
+    return directly_engaged(sentence, Mention("p", start, start + len(name)))
+
+
 def test_an_automatic_reply_is_not_engagement() -> None:
 
 
@@ -629,8 +635,7 @@ def test_wanting_more_of_what_we_sell_is_positive_but_wanting_a_discount_is_not(
     ],
 )
 def test_engagement_is_their_own_words_or_a_conversation_with_them(sentence: str, name: str, engaged: bool) -> None:
-    start = sentence.index(name)
-    assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
+    assert _engaged_alone(sentence, name) is engaged
 
 
 @pytest.mark.parametrize(
@@ -648,8 +653,7 @@ def test_engagement_is_their_own_words_or_a_conversation_with_them(sentence: str
     ],
 )
 def test_a_meeting_negated_wished_or_planned_is_no_engagement(sentence: str, name: str, engaged: bool) -> None:
-    start = sentence.index(name)
-    assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
+    assert _engaged_alone(sentence, name) is engaged
 
 
 def test_what_someone_else_reports_a_person_did_is_not_them_talking_to_us() -> None:
@@ -691,8 +695,7 @@ def test_a_verb_after_two_people_is_the_nearer_ones(sentence: str, engaged: set[
     ],
 )
 def test_taking_part_in_a_meeting_with_us_is_engagement(sentence: str, name: str, engaged: bool) -> None:
-    start = sentence.index(name)
-    assert directly_engaged(sentence, Mention("p", start, start + len(name))) is engaged
+    assert _engaged_alone(sentence, name) is engaged
 
 
 @pytest.mark.parametrize(
