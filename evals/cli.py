@@ -264,6 +264,32 @@ def stance_corpus_command(
     typer.echo(f"{data['items']} passages; report: {path}")
 
 
+@eval_cli.command("stance-sentences")
+def stance_sentences_command(
+    classifier: Annotated[bool, typer.Option(help="Also score a MiniLM softmax model, leaving one writer out.")] = True,
+    out: Annotated[Path, typer.Option(help="Folder for report.json.")] = Path("reports/eval-stance-sentences"),
+) -> None:
+    """The offline engine's stance reading of 1,200 labelled sentences by five writers who never saw the rules,
+    and, beside it, a sentence model's (not a gate: see evals/README.md)."""
+    from evals.stance_sentences import as_seller, classifier_accuracy, load_sentences, score_rules
+    from retrieval.embedders import MiniLmEmbedder
+
+    sentences = load_sentences()
+    data: dict[str, Any] = {"rules": score_rules(sentences)}
+    if classifier:
+        vectors = MiniLmEmbedder.load().embed_array([as_seller(s) for s in sentences])
+        data["classifier_leave_one_writer_out"] = classifier_accuracy(sentences, vectors)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "report.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    for name, value in data["rules"].items():
+        if name != "errors":
+            typer.echo(f"rules {name:<26}  {format_metric(value)}")
+    if classifier:
+        typer.echo(f"{'classifier, one writer out':<32}  {format_metric(data['classifier_leave_one_writer_out'])}")
+    typer.echo(f"{len(sentences)} sentences; report: {path}")
+
+
 @eval_cli.command("compare")
 def compare_command(
     base: Annotated[Path, typer.Argument(help="Baseline report.json.")],
