@@ -346,7 +346,11 @@ def support_risks(evidence: AccountEvidence) -> list[Risk]:
 # ---------------------------------------------------------------------------
 
 _DATED_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
-_HEADING = re.compile(r"^\s*#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
+# A markdown heading, or a short line that is bold and nothing else, as notes write one ("**Value** (Tyler's numbers)").
+_HEADING = re.compile(
+    r"^\s*(?:#{1,6}\s+(?P<title>.+?)\s*#*|(?:\*\*|__)(?P<bold>[^\W\d](?:[^*_\n.!?]{0,50}[^*_\n\s.!?])?)(?:\*\*|__)"
+    r"\s*(?:\([^)\n]*\))?\s*:?)\s*$"
+)
 _CHECKBOX = re.compile(r"^\[(?P<mark>[ xX])\]\s+")
 _ADDRESSES_DRAFTER = re.compile(
     r"\b(?:ai|assistant|bot|copilot|notetaker|llm|language model)\b\W{0,3}(?:\w+\W+){0,2}?"
@@ -489,7 +493,7 @@ def _outline(text: str) -> tuple[tuple[tuple[int, str], ...], frozenset[str]]:
     headings, table_heads, offset = [], set(), 0
     for n, line in enumerate(lines):
         if heading_line := _HEADING.match(line):
-            headings.append((offset, heading_line.group("title")))
+            headings.append((offset, heading_line.group("title") or heading_line.group("bold")))
         if _table_head(lines, n):
             table_heads.add(line.strip())
         offset += len(line) + 1
@@ -1532,6 +1536,9 @@ def _named(text: str, names: Sequence[str]) -> set[str]:
     return {name for name in names if names_any(text, [name])}
 
 
+_MITIGATION_LINE = re.compile(r"^\W*mitigations?\b", re.IGNORECASE)
+
+
 def evidence_risks(
     statements: Sequence[Statement], since: date, renewal_near: bool, competitors: Sequence[str]
 ) -> list[Tagged]:
@@ -1540,8 +1547,8 @@ def evidence_risks(
     for statement in statements:
         if (statement.day or since) < since or statement.checkbox or _ACTION_HEADING.search(statement.heading):
             continue
-        if is_value(statement.text) or not stands_alone(statement):
-            continue
+        if is_value(statement.text) or not stands_alone(statement) or _MITIGATION_LINE.match(statement.text):
+            continue  # "Mitigation: …" under a risk is what we do about it, not another risk
         kind = _risk_kind(statement, competitors)
         # A bare "risk" counts in our own notes; on a call the customer uses the word for many things.
         vague = kind == "general" and (len(statement.text.split()) < 6 or statement.source_type is SourceType.call)
@@ -1688,10 +1695,16 @@ _ABOUT_THE_PRICE = re.compile(
 )
 
 
-def is_value(text: str) -> bool:
-    """Whether a sentence reports an outcome we delivered: a direction word and a measured quantity, not a price."""
+# A note's own heading for what we delivered: a measured line under it is an outcome, whatever its verb.
+_VALUE_HEADING = re.compile(r"\b(?:value|wins?|outcomes?|results?|impact|benefits?|roi)\b", re.IGNORECASE)
+
+
+def is_value(text: str, heading: str = "") -> bool:
+    """Whether a sentence reports an outcome we delivered: a direction word (or a value heading over it) and a
+    measured quantity, not a price."""
     text = with_digits(text)
-    if not _OUTCOME.search(text) or _UNSURE_FIGURE.search(text) or _ABOUT_THE_PRICE.match(text):
+    outcome = _OUTCOME.search(text) or _VALUE_HEADING.search(heading)
+    if not outcome or _UNSURE_FIGURE.search(text) or _ABOUT_THE_PRICE.match(text):
         return False
     for match in measured(text):
         # a sum of money is a price or a budget wherever the sentence says so; other figures, only next to it
@@ -1852,7 +1865,8 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
             continue
         if superseded(statement):
             continue
-        if not is_value(statement.text) or not stands_alone(statement) or len(statement.text.split()) > MAX_VALUE_WORDS:
+        too_long = len(statement.text.split()) > MAX_VALUE_WORDS
+        if not is_value(statement.text, statement.heading) or not stands_alone(statement) or too_long:
             continue  # a result a SAM reads out is one statement, not a paragraph that mentions a figure
         amounts = _quantities(statement.text)
         group = next((g for g in groups if amounts & _quantities(g[0].text)), None)

@@ -1137,3 +1137,35 @@ def test_the_crm_s_open_action_items_are_next_steps_with_their_due_dates() -> No
     cited = {c.quote for c in task.citations}
     assert cited == {"Subject: Winter disruption readiness plan - CEO office", "ActivityDate: 2027-01-29"}
 
+
+
+def test_a_line_that_is_bold_and_nothing_else_heads_the_lines_under_it() -> None:
+    prep = (
+        "**Numbers**\n- Renewal flat, decision in June.\n\n"
+        "**Value** (Tyler's figures, spring registration)\n"
+        "- Registration portal slowdowns: root cause found in 40 minutes, was ~6 hours before Logs.\n\n"
+        "**Risks**\n- State SOC positioned as a free alternative to the renewal."
+    )
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", prep)], as_of="2026-09-30"))
+
+    assert any("root cause found in 40 minutes" in c.text for c in brief.value_delivered)
+    assert any("State SOC positioned as a free alternative" in r.text for r in brief.risks)
+    assert not any(c.text.startswith(("Value", "Risks", "Numbers")) for c in brief.claims())
+
+
+def test_a_bold_sentence_is_a_statement_not_a_heading() -> None:
+    prep = "**Graham told us they will not renew in January.**\nWe need the value summary by Friday."
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", prep)], as_of="2026-09-30"))
+
+    assert any("will not renew in January" in r.text for r in brief.risks)
+
+
+def test_a_mitigation_under_a_risk_is_not_another_risk() -> None:
+    prep = (
+        "## Risks\n- Cognex pitching the paint line at 20% under our price - high\n"
+        "- Mitigation: side-by-side test on two stations at our cost before their pilot starts."
+    )
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", prep)], as_of="2026-09-30"))
+
+    assert any("Cognex" in r.text for r in brief.risks)
+    assert not any("side-by-side test" in r.text for r in brief.risks)
