@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -23,7 +23,8 @@ from pydantic import BaseModel, Field
 from evals.paraphrase_set import SELLER_AUTHOR, Item, run_items
 
 FOLDER = Path(__file__).parent / "stance_sentences"
-LABELS = ("champion", "coach", "supporter", "detractor", "none")
+Label = Literal["champion", "coach", "supporter", "detractor", "none"]
+LABELS: tuple[str, ...] = get_args(Label)
 SELLER = "Corvane"  # the harness account's seller: every seller name a writer invented reads as it
 
 
@@ -34,7 +35,7 @@ class Sentence(BaseModel):
     voice: Literal["about", "own_words"]
     ours: list[str] = Field(default_factory=list)
     competitors: list[str] = Field(default_factory=list)
-    label: Literal["champion", "coach", "supporter", "detractor", "none"]
+    label: Label
     why: str = ""
     writer: str = ""
 

@@ -1138,7 +1138,6 @@ def test_the_crm_s_open_action_items_are_next_steps_with_their_due_dates() -> No
     assert cited == {"Subject: Winter disruption readiness plan - CEO office", "ActivityDate: 2027-01-29"}
 
 
-
 def test_a_line_that_is_bold_and_nothing_else_heads_the_lines_under_it() -> None:
     prep = (
         "**Numbers**\n- Renewal flat, decision in June.\n\n"
