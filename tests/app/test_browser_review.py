@@ -77,12 +77,14 @@ def test_a_reviewer_decides_a_20_change_draft_with_the_keyboard_alone(
         page.keyboard.type(PASSWORD)
         press("Enter")
         expect(page.locator("h1")).to_have_text("Review queue")
+        page.wait_for_load_state()  # the keys are the page's deferred script's: it runs before the load event
 
         # The queue: j focuses the first draft's link, Enter opens it.
         press("j")
         expect(page.locator(f"a[href='/ui/drafts/{draft['id']}']")).to_be_focused()
         press("Enter")
         expect(page.locator("h1")).to_contain_text("whitespace draft")
+        page.wait_for_load_state()
         expect(page.locator("#progress")).to_contain_text("0 of 20 decided")
 
         # Keys do nothing while typing in a comment, and ? opens the legend (Esc closes it).

@@ -213,6 +213,7 @@ def test_a_reviewer_clears_a_queue_of_20_drafts_with_the_keyboard_alone(
         page.keyboard.type(PASSWORD)
         press("Enter")
         expect(page.locator("#active-filter")).to_contain_text("Showing 20 pending review drafts")
+        page.wait_for_load_state()  # the keys are the page's deferred script's: it runs before the load event
 
         started = time.monotonic()
         cleared: list[str] = []
@@ -220,6 +221,7 @@ def test_a_reviewer_clears_a_queue_of_20_drafts_with_the_keyboard_alone(
             press("j")  # the queue: the most urgent draft's link
             press("Enter")
             expect(page.locator("h1")).to_contain_text("stakeholder map draft")
+            page.wait_for_load_state()
             draft_id = page.url.rsplit("/", 1)[-1].split("?")[0]
             order = page.eval_on_selector_all("section.change", "els => els.map(e => e.dataset.change)")
             press("j")  # the first undecided change
@@ -234,6 +236,7 @@ def test_a_reviewer_clears_a_queue_of_20_drafts_with_the_keyboard_alone(
             expect(page.locator("#next-step")).to_be_focused()
             press("Enter")  # back to the queue
             expect(page.locator("h1")).to_have_text("Review queue")
+            page.wait_for_load_state()
             cleared.append(draft_id)
             if left > 1:
                 expect(page.locator("#active-filter")).to_contain_text(f"Showing {left - 1} pending review draft")
