@@ -592,8 +592,15 @@ _SPOKEN_NUMBER = re.compile(
     r"(?P<after>\s*(?:percent\b|%|[a-z]+))?",
     re.IGNORECASE,
 )
-_UNIT_AFTER = re.compile(r"\s*(?:percent|%|seconds?|secs?|minutes?|mins?|hours?|days?|weeks?|points?|pts|x)\b",
-                         re.IGNORECASE)
+_UNIT = r"(?:percent|%|seconds?|secs?|minutes?|mins?|hours?|days?|weeks?|points?|pts|x)\b"
+_UNIT_AFTER = re.compile(rf"\s*{_UNIT}", re.IGNORECASE)
+# "two working days", "three full weeks": a unit a word after the figure
+_QUALIFIED_UNIT_AFTER = re.compile(rf"\s+[a-z]+\s+{_UNIT}", re.IGNORECASE)
+# "in two days instead of nine", "down from eleven": the figure a result is set against, its unit left unsaid
+_SET_AGAINST = re.compile(
+    r"(?:\binstead\s+of|\bvs\.?|\bversus|\bcompared\s+(?:to|with)|\bagainst|\b(?:up|down)\s+from)\s+$",
+    re.IGNORECASE,
+)
 
 
 def _spoken_value(words: list[str]) -> str | None:
@@ -632,13 +639,15 @@ def _spoken_value(words: list[str]) -> str | None:
 
 def with_digits(text: str) -> str:
     """Spoken figures as digits, as a brief writes them: "thirty-eight percent" → "38%", "zero point four
-    percent" → "0.4%", "forty-eight seconds" → "48 seconds". A lone "one" stays a word."""
+    percent" → "0.4%", "forty-eight seconds" → "48 seconds", "two working days instead of nine" → "2 working
+    days instead of 9". A lone "one" stays a word."""
 
     def figure(match: re.Match[str]) -> str:
         words = [w for w in re.split(r"[-\s]+", match.group("run").lower()) if w and w != "and"]
         after = match.group("after") or ""
-        unit = _UNIT_AFTER.match(after)
-        if len(words) < 2 and not unit:
+        unit = _UNIT_AFTER.match(after) or _QUALIFIED_UNIT_AFTER.match(match.string, match.end("run"))
+        set_against = _SET_AGAINST.search(match.string, 0, match.start())
+        if len(words) < 2 and not unit and not set_against:
             return match.group()
         value = _spoken_value(words)
         if value is None:
@@ -1028,10 +1037,17 @@ _AMOUNT_CHANGE = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT_TOPIC = re.compile(
-    r"\b(?:budget|amount|deal|renewal|expansion|contract|quote|quoted|scope|(?:re-?)?scoped|order|po|tcv|acv)\b",
+    r"\b(?:budget|envelope|amount|deal|renewal|expansion|contract|quote|quoted|scope|(?:re-?)?scoped|order|po|tcv|acv)\b",
     re.IGNORECASE,
 )
 MAX_AMOUNT_CHANGES = 2
+
+
+def _amount_word(topic: str) -> str:
+    """What a changed amount is of, as the brief names it: "rescoped" → "scope", "po" → "PO"."""
+    what = topic.lower()
+    what = re.sub(r"^(?:re-?)?scoped$|^quoted$", lambda m: "scope" if "scop" in m.group() else "quote", what)
+    return {"po": "PO", "tcv": "TCV", "acv": "ACV"}.get(what, what)
 
 
 # "£310k (was £480k)", "£310k, down from £480k", "£310k instead of £480k": the first figure is the new one.
@@ -1098,9 +1114,7 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
                 said.old, said.citations = old, [*said.citations, statement.citation]
             continue
         topic = _AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)
-        what = topic.group().lower() if topic else "amount"
-        what = re.sub(r"^(?:re-?)?scoped$|^quoted$", lambda m: "scope" if "scop" in m.group() else "quote", what)
-        what = {"po": "PO", "tcv": "TCV", "acv": "ACV"}.get(what, what)
+        what = _amount_word(topic.group() if topic else "amount")
         changes.append(_AmountChange(money_value(new), f"The {what} is now {new}", old, citations))
         if len(changes) >= MAX_AMOUNT_CHANGES:
             break
@@ -1176,8 +1190,7 @@ def amount_against_crm(evidence: AccountEvidence, statements: Sequence[Statement
         ]
         if len(found) > 2 or len(near) != 1:
             continue
-        what = topic.group().lower()
-        what = {"po": "PO", "tcv": "TCV", "acv": "ACV"}.get(what, what)
+        what = _amount_word(topic.group())
         citations = [statement.citation, *cites(evidence, renewal.id, "Amount")]
         return [Claim(text=f"The {what} is now {near[0]} (CRM: {format_money(crm)}).", citations=tuple(citations))]
     return []
@@ -1569,7 +1582,11 @@ def evidence_risks(
         same = next((n for n, (_, _, kept) in enumerate(risks) if rivals & _named(kept.text, competitors)), None)
         if same is not None:
             rank, k, kept = risks[same]
-            if len(kept.citations) < 3:
+            if _quantities(text) and not _quantities(kept.text):
+                # the wording that measures the threat ("a quote roughly 30% under ours") says it best
+                update = {"text": text, "citations": (statement.citation, *kept.citations)[:3]}
+                risks[same] = (rank, k, kept.model_copy(update=update))
+            elif len(kept.citations) < 3:
                 risks[same] = (rank, k, kept.model_copy(update={"citations": (*kept.citations, statement.citation)}))
             continue
         rank = 0 if stated_severity(statement.text) or _RISK_HEADING.search(statement.heading) else 1
@@ -1629,6 +1646,9 @@ _OUTCOME = re.compile(
     rf"|(?:up|down)(?={_FIGURE_AHEAD})"
     r"|(?:is|are|was|were|went|gone|['’]s|it|them)\s+(?:all\s+the\s+way\s+)?(?:up|down)(?!\s+(?:with|on|for|at|in|to\s+(?:us|you|them|me|him|her)))"
     r"|[\d%]\s+(?:up|down))(?![\w-])"
+    # a share where it stands: "on-time performance closed at 84.1%", "adoption is at 91%"
+    r"|\b(?:closed|finished|ended|landed|stands?|stood|sits?|sat|running|holding|now|is|are|was|were)\s+at\s+"
+    r"(?:about\s+|around\s+|roughly\s+|nearly\s+|over\s+)?\d[\d.,]*\s?%"
     # "47 min -> 12 min", "61% → 74%", "FY2024 average 91.2% -> FY2025 average 92.6%": a figure and what it became
     r"|[\d.,]+\s?[a-z%]*\s*(?:->|→|=>)\s*(?:[A-Za-z][\w-]*\s+){0,3}[$€£]?[\d.,]+"
     # "locked 17 days after LPLV vs ~6 wks on the old EDC", "back to plan in 6 hours instead of 9.5": against before
@@ -1663,9 +1683,22 @@ _DATE_LIKE = re.compile(
 )
 
 
+# "2 working days" measures days: the word between says which days, not what is counted
+_QUALIFIED_TIME = re.compile(
+    r"(\d)\s+(?:working|business|calendar|full|whole|clear)\s+(?=(?:hours?|days?|weeks?|months?)\b)", re.IGNORECASE
+)
+# A result set against where it started: "from 96 to 128", "47 min -> 12 min", "2 days instead of 9"
+_BASELINE = re.compile(
+    r"\bfrom\s+[~$€£]?\d[\d.,]*\s?[a-z%]*\s+to\s+[~$€£]?\d|\d[\d.,]*\s?[a-z%]*\s*(?:->|→|=>)\s*\S*\d"
+    r"|\d[\d.,]*\s?[a-z%]+\b[^.;]{0,60}?\b(?:instead\s+of|vs\.?|versus|compared\s+(?:to|with)|against|(?:up|down)\s+from)"
+    r"\s+(?:~|about\s+|roughly\s+|around\s+)?[$€£]?\d",
+    re.IGNORECASE,
+)
+
+
 def measured(text: str) -> list[re.Match[str]]:
     """The quantities a sentence measures, without its dates, times and years."""
-    text = with_digits(text)
+    text = _QUALIFIED_TIME.sub(r"\1 ", with_digits(text))
     dates = [m.span() for m in _DATE_LIKE.finditer(text)]
     return [m for m in _QUANTITY.finditer(text) if not any(a <= m.start() < b for a, b in dates)]
 
@@ -1836,6 +1869,48 @@ def settled_figures(statements: Sequence[Statement]) -> list[SettledFigure]:
     return list(settled.values())
 
 
+_TIME_OR_SHARE = frozenset({"%", "sec", "min", "hou", "hrs", "day", "wee", "mon", "yea", "poi", "pts", "bps", "pp"})
+
+
+def corrected_amounts(statements: Sequence[Statement], reference: float | None, since: date) -> list[Claim]:
+    """An amount a speaker set straight in a call ("I said 1.4 for the renewal envelope. Sorry, I said 1.4, it's
+    1.25"): the figure given instead, at the scale of the deal it is about (`reference`, the renewal's amount), and
+    the one it replaced. The newest correction only."""
+    by_call: dict[str, list[Statement]] = defaultdict(list)
+    for statement in statements:
+        if statement.source_type is SourceType.call and (statement.day or since) >= since:
+            by_call[statement.citation.source_id].append(statement)
+    found: list[tuple[date, Claim]] = []
+    for said in by_call.values():
+        for turn in _turns(said):
+            topic = next((m for s in turn if (m := _AMOUNT_TOPIC.search(s.text))), None)
+            if topic is None:
+                continue
+            for statement in turn:
+                cue = _SETS_STRAIGHT.search(statement.text)
+                figures = [
+                    f for f in figures_in(statement.text, dotted=True)
+                    if f.unit not in _TIME_OR_SHARE and (cue is None or f.start >= cue.start())
+                ]
+                if cue is None or len(figures) < 2 or is_value(statement.text):
+                    continue
+                old = figures[0]
+                new = next((f for f in figures[1:] if f.value != old.value), None)
+                if new is None:
+                    continue
+                scale = next(
+                    (k for k in (1.0, 1e3, 1e6, 1e9) if reference and reference / 3 <= new.value * k <= reference * 3),
+                    1.0,
+                )
+                what = _amount_word(topic.group())
+                text = (
+                    f"The {what} is now {format_money(new.value * scale)} "
+                    f"(corrected from {format_money(old.value * scale)})."
+                )
+                found.append((statement.day or since, Claim(text=text, citations=(statement.citation,))))
+    return [max(found, key=lambda f: f[0])[1]] if found else []
+
+
 def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     """Outcomes delivered, one claim per measured result; the clearest wording, citing where else it was said.
 
@@ -1878,8 +1953,14 @@ def value_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
     groups.sort(key=lambda g: -max(len(_quantities(s.text)) for s in g))
     for group in groups[: max(0, MAX_VALUE - len(claims))]:
         concise = [s for s in group if len(s.text) <= 160] or group
-        # the wording that states the most of the group's results, then the fullest, then the newest
-        best = max(concise, key=lambda s: (len(_quantities(s.text)), len(s.text), s.day or date.min))
+        # the wording that sets the result against its baseline, then states the most of the group's results,
+        # then the fullest, then the newest
+        best = max(
+            concise,
+            key=lambda s: (
+                bool(_BASELINE.search(with_digits(s.text))), len(_quantities(s.text)), len(s.text), s.day or date.min
+            ),
+        )
         others = [s.citation for s in group if s is not best][:1]
         if text := claim_text(best):
             claims.append(Claim(text=text, citations=(best.citation, *others)))
@@ -2048,6 +2129,8 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
     risks = merge_risks(structural, found_risks, relationships.directory)
 
     summary = [c for c in (arr_claim(evidence), renewal) if c is not None]
+    renewal_deal = renewal_opportunity(evidence)
+    summary += corrected_amounts(statements, amount(renewal_deal) if renewal_deal else None, since)
     summary += amount_claims(statements, since) or amount_against_crm(evidence, statements, since)
     summary += milestone_moves(statements, since)
     if risks and risks[0].severity is Severity.high:

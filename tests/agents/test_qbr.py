@@ -780,6 +780,8 @@ def test_an_owner_label_closes_its_list_item_and_the_ask_is_the_item_s_action_ow
         ("Down from the four eighty in the current quote.", "Down from the 480 in the current quote."),
         ("Four hundred and ten thousand, twenty-two stores.", "410000, 22 stores."),
         ("Extension one two three.", "Extension one two three."),
+        ("Packs go out in two working days instead of nine.", "Packs go out in 2 working days instead of 9."),
+        ("Queue time is down from eleven.", "Queue time is down from 11."),
     ],
 )
 def test_spoken_figures_are_written_as_digits(spoken: str, written: str) -> None:
@@ -866,6 +868,50 @@ def test_a_projection_is_not_a_result_delivered(said: str) -> None:
 )
 def test_a_date_said_in_words_is_written_as_a_brief_writes_it(said: str, written: str) -> None:
     assert with_digits(said) == written
+
+
+def test_a_share_where_it_stands_is_a_result_but_a_price_at_a_share_is_not() -> None:
+    assert is_value("Fiscal '26, bus on-time performance closed at 84.1%.")
+    assert is_value("Adoption is at 91% of licensed seats.")
+    assert not is_value("The renewal uplift is at 8%.")
+    assert not is_value("The team meets at 10:30 on Thursdays.")
+
+
+def test_a_result_is_read_out_in_the_wording_that_gives_its_baseline() -> None:
+    notes = [
+        note("n-1", "2026-09-18", "Owen said the transfer pack turnaround is holding at two days and his team have "
+             "stopped chasing, which is a complete change from January."),
+        note("n-2", "2026-09-10", "Transfer packs now go out in two working days instead of nine."),
+    ]
+    brief, _ = draft(evidence([], notes, as_of="2026-10-31"))
+    [value] = brief.value_delivered
+    assert value.text == "Transfer packs now go out in 2 working days instead of 9."
+    assert {c.source_id for c in value.citations} == {"n-1", "n-2"}
+
+
+def test_an_amount_set_straight_in_a_call_is_the_renewal_s_new_figure_at_the_deal_s_scale() -> None:
+    call = _call(
+        "c-1",
+        "2026-10-21",
+        "[00:03:30] Liam O'Connell: I said 1.4 for the renewal envelope. Sorry, I said 1.4, it's 1.25. "
+        "The 1.4 had GST in it.\n"
+        "[00:03:47] Marcus Hale: Okay. So 1.25 excluding GST, for year one?\n",
+    )
+    account = evidence([renewal()], [call], as_of="2026-11-30")
+    brief, _ = draft(account)
+    [corrected] = [c for c in brief.summary if "corrected" in c.text]
+    assert corrected.text == "The renewal is now $1.25M (corrected from $1.4M)."
+    assert corrected.citations[0].locator == "00:03:30"
+
+
+def test_a_figure_repeated_in_a_call_is_no_corrected_amount() -> None:
+    call = _call(
+        "c-1",
+        "2026-10-21",
+        "[00:03:30] Liam O'Connell: Sorry, I said 1.4 for the renewal envelope, and 1.4 it is.\n",
+    )
+    brief, _ = draft(evidence([renewal()], [call], as_of="2026-11-30"))
+    assert not [c for c in brief.summary if "corrected" in c.text]
 
 
 def test_an_adoption_figure_is_value_but_a_date_or_a_price_is_not() -> None:
@@ -1078,6 +1124,20 @@ def test_one_competitor_threat_is_one_risk_however_often_it_is_mentioned() -> No
     brief, _ = draft(evidence([renewal(), rival], notes, as_of="2026-09-30"))
     about_cognex = [r for r in brief.risks if "Cognex" in r.text]
     assert len(about_cognex) == 1 and len(about_cognex[0].citations) >= 2
+
+
+def test_a_competitor_threat_is_worded_by_the_mention_that_measures_it() -> None:
+    rival = record("OpportunityCompetitor", "00JA00000000009AAA", OpportunityId=RENEWAL, CompetitorName="Skyroster")
+    notes = [
+        note("n1", "2026-10-21", "Priya: we had a quote from Skyroster, and it is roughly thirty percent under ours."),
+        note("n2", "2026-11-03", "Confirmed the Skyroster quote is real, she has seen it."),
+        note("n3", "2026-11-06", "Rachel put the Skyroster quote on the table at the ELT."),
+        note("n4", "2026-11-25", "Skyroster quote - see Priya's comments on the 21 Oct call."),
+    ]
+    brief, _ = draft(evidence([renewal(), rival], notes, as_of="2026-11-30"))
+    [threat] = [r for r in brief.risks if "Skyroster" in r.text]
+    assert "30% under ours" in threat.text
+    assert threat.citations[0].source_id == "n1" and len(threat.citations) > 1
 
 
 @pytest.mark.parametrize(
