@@ -1306,6 +1306,31 @@ def _reported_by_someone_else(sentence: str, mention: Mention, others: Sequence[
     )
 
 
+# The writer saying we have not engaged someone yet: "I have never really spoken with him", "we haven't met Anita".
+_NEVER_ENGAGED = re.compile(
+    r"\b(?:I|we)\s*(?:(?:['’]ve|have)\s+(?:never|not(?:\s+yet)?)|haven['’]t|have\s+not|never|(?:are|am)\s+yet\s+to)"
+    r"(?:\s+(?:\w+ly|actually|yet|even|once))?\s+"
+    r"(?:spoken|talked|met|meet|speak|talk|been\s+in\s+touch|had\s+a\s+(?:call|meeting|conversation))\b"
+    r"(?:\s+(?:with|to))?\s*(?P<who>him|her|them|(?-i:[A-Z])[\w'’-]+)?"
+    # "not spoken to her since March" says we did, before
+    r"(?!\s+(?:since|for|in\s+(?:weeks|months|ages|a\s+while)|lately|recently)\b)",
+    re.IGNORECASE,
+)
+
+
+def never_engaged(sentence: str, found: Sequence[Mention]) -> str | None:
+    """The person a sentence says we have not engaged: the one it names after the verb, or by "him"/"her" the
+    one person it names before."""
+    match = _NEVER_ENGAGED.search(sentence)
+    if match is None or match.group("who") is None:
+        return None
+    after = [m.key for m in found if m.start >= match.start("who")]
+    if after:
+        return after[0]
+    before = {m.key for m in found if m.end <= match.start()}
+    return before.pop() if match.group("who").lower() in ("him", "her", "them") and len(before) == 1 else None
+
+
 def directly_engaged(sentence: str, mention: Mention, others: Sequence[Mention] = ()) -> bool:
     """Whether the sentence shows the mentioned person communicating with us, not merely named (an
     automatic reply is not them); `others` are the sentence's other people, who may be the ones acting."""
@@ -1773,6 +1798,16 @@ class _Reading:
     findings: list[Finding] = field(default_factory=list)
     new_people: dict[str, Person] = field(default_factory=dict)
     engaged: dict[str, Finding] = field(default_factory=dict)  # the first line showing each person engaging with us
+    engaged_last: dict[str, date] = field(default_factory=dict)  # the newest day each person engaged with us
+    not_yet_engaged: dict[str, date] = field(default_factory=dict)  # the newest day a writer said we had not
+
+    def newer_engagement(self, key: str, day: date | None) -> bool:
+        """Whether a line of this day could show more than what is known of the person's engagement."""
+        return key not in self.engaged or (day or date.min) > self.engaged_last[key]
+
+    def engage(self, finding: Finding) -> None:
+        self.engaged.setdefault(finding.key, finding)
+        self.engaged_last[finding.key] = max(finding.day or date.min, self.engaged_last.get(finding.key, date.min))
     warnings: list[str] = field(default_factory=list)
 
 
@@ -1906,29 +1941,28 @@ def read_hits(
                 informants[0] if len(set(informants)) == 1 else None, here, just_named,
             )
             reading.findings.extend(_sentence_findings(context, directory, competitors))
-            if emails and here.key is not None and here.key not in reading.engaged:  # they wrote to us
-                reading.engaged[here.key] = context.finding(here.key, "engaged", True, Cue(0, len(sentence.text), True))
+            whole = Cue(0, len(sentence.text), True)
+            if emails and here.key is not None and reading.newer_engagement(here.key, source.date):  # they wrote
+                reading.engage(context.finding(here.key, "engaged", True, whole))
             # What a customer says on a call about a colleague ("Priya agreed to the budget") is second-hand.
             second_hand = writer is not None and source.type is SourceType.call
             for mention in [] if second_hand else found:
-                if mention.key not in reading.engaged and source.type is not SourceType.crm and directly_engaged(
-                    sentence.text, mention, found
+                if (
+                    reading.newer_engagement(mention.key, source.date) and source.type is not SourceType.crm
+                    and directly_engaged(sentence.text, mention, found)
                 ):
-                    reading.engaged[mention.key] = context.finding(
-                        mention.key, "engaged", True, Cue(mention.start, mention.end, True)
-                    )
+                    reading.engage(context.finding(mention.key, "engaged", True, Cue(mention.start, mention.end, True)))
             if (
-                not found and last_person is not None and last_person not in reading.engaged
+                not found and last_person is not None and reading.newer_engagement(last_person, source.date)
                 and source.type is not SourceType.crm and (pronoun := _STARTS_WITH_PRONOUN.match(sentence.text))
                 and directly_engaged(sentence.text, Mention(last_person, pronoun.end() - 3, pronoun.end()))
             ):  # "Frau Simon was there. She asked only about payment terms."
-                reading.engaged[last_person] = context.finding(
-                    last_person, "engaged", True, Cue(0, len(sentence.text), True)
-                )
-            if writer is not None and writer.key not in reading.engaged:
-                reading.engaged[writer.key] = context.finding(
-                    writer.key, "engaged", True, Cue(0, len(sentence.text), True)
-                )
+                reading.engage(context.finding(last_person, "engaged", True, whole))
+            if writer is not None and reading.newer_engagement(writer.key, source.date):
+                reading.engage(context.finding(writer.key, "engaged", True, whole))
+            if source.type is SourceType.note and (unmet := never_engaged(sentence.text, found)) is not None:
+                said = source.date or date.min
+                reading.not_yet_engaged[unmet] = max(said, reading.not_yet_engaged.get(unmet, date.min))
             if source.type is SourceType.note:
                 informants += [m.key for m in found if directly_engaged(sentence.text, m, found)]
             named += [m.key for m in found]
@@ -1938,6 +1972,10 @@ def read_hits(
             elif len(people) == 1 and not _STARTS_WITH_PRONOUN.match(sentence.text):
                 last_person = people[0]  # the one person named: a following "she" means them
             just_named = people[0] if len(people) == 1 else None
+    # "Dirk sends us tickets, but I have never really spoken with him": no engagement until something newer shows it
+    for key, said in reading.not_yet_engaged.items():
+        if key in reading.engaged and reading.engaged_last[key] <= said:
+            del reading.engaged[key]
     return reading
 
 

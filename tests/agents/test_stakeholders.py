@@ -476,11 +476,22 @@ def test_someone_who_has_left_engaged_with_us_before_leaving() -> None:
         ("Sent the intro email to Dirk Wouters on 15 July offering a call with our COO.", Stance.unknown),
         ("Had an email from Dirk Wouters about the SSO setup.", Stance.neutral),
         ("Met Dirk Wouters at the plant.", Stance.neutral),
+        # the writer's own word that we have not engaged them outweighs a channel they use
+        ("Dirk Wouters sends us tickets, but I have never really spoken with him.", Stance.unknown),
+        ("Dirk Wouters emailed the team a question; we haven't met Dirk Wouters yet.", Stance.unknown),
+        ("Dirk Wouters emailed me in January; I have not spoken to him since.", Stance.neutral),
     ],
 )
 def test_engagement_is_them_talking_with_us_not_what_we_sent_or_they_ignored(text: str, stance: Stance) -> None:
     dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager")
     assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance
+
+
+def test_engagement_newer_than_a_never_met_counts() -> None:
+    dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager")
+    unmet = note("note-1", "2026-03-01", "Dirk Wouters sends us tickets, but I have never spoken with him.")
+    met = note("note-2", "2026-03-25", "Met Dirk Wouters at the plant.")
+    assert _stances([unmet, met], [dirk])["Dirk Wouters"] is Stance.neutral
 
 
 def test_an_email_s_legal_footer_is_no_inside_information() -> None:
