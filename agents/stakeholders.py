@@ -246,14 +246,23 @@ class Directory:
             if len(keys) == 1 and letters.isalpha() and letters not in COMMON_ABBREVIATIONS
         }
 
-    def find(self, text: str) -> list[Mention]:
-        """Every mention of a known person in `text`, left to right, without overlaps."""
+    def find(self, text: str, *, lower_case: bool = False) -> list[Mention]:
+        """Every mention of a known person in `text`, left to right, without overlaps. With `lower_case` (text
+        whose writer capitalises nothing, "dazza says kirsten ran it"), a name in small letters counts too,
+        unless the account's capitalised text uses each of its words as an everyday word ("will", "grant")."""
         found: list[Mention] = []
         for person in self.people.values():
             for start, end in mentions(
-                text, person.name, first_alone=self._unique_first(person), surname_alone=self.surname_alone(person)
+                text,
+                person.name,
+                first_alone=self._unique_first(person),
+                surname_alone=self.surname_alone(person),
+                capitalized=not lower_case,
             ):
-                found.append(Mention(person.key, start, end))
+                if text[start].isupper() or (
+                    self.ordinary and not all(w in self.ordinary for w in re.findall(r"[\w'’-]+", text[start:end]))
+                ):
+                    found.append(Mention(person.key, start, end))
         if self._initials_pattern is not None:
             found += [Mention(self._initials[m[0]], m.start(), m.end()) for m in self._initials_pattern.finditer(text)]
         claimants: dict[tuple[int, int], set[str]] = defaultdict(set)
@@ -339,12 +348,20 @@ _FIRST_PERSON_DEPARTURE = re.compile(
 _ORG_AFTER_JOIN = re.compile(r"\s*(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})")
 
 
+# What is left over, not who left: "there's no money left in this year's", "two weeks left in the quarter"
+_REMAINING = re.compile(
+    r"\b(?:money|budget|cash|funds?|nothing|much|little|time|days?|weeks?|months?|hours?|seats?|licen[cs]es?"
+    r"|capacity|room|headroom|none|anything|something|stock|\d[\d,.]*\s?[km%]?)\s+$",
+    re.IGNORECASE,
+)
+
+
 def departure_cues(sentence: str, customer: Sequence[str] = ()) -> list[Cue]:
     """Phrases saying someone left the organization: "has left", "resigned", "no longer with", "last day",
     "joined Stripe as CFO" (another organisation than the customer), and the speaker's "I'm leaving"."""
     cues = []
     for m in _DEPARTURE.finditer(sentence):
-        if is_hedged(sentence, m.start()):
+        if is_hedged(sentence, m.start()) or _REMAINING.search(sentence, 0, m.start()):
             continue
         if m.group("joined"):
             org = _ORG_AFTER_JOIN.match(sentence[m.end() :])
@@ -1892,6 +1909,7 @@ def read_hits(
         topics, line_starts, emails = topics_by_source.get(source.id, ({}, [0], []))
         at = max(0, source.text.find(hit.text)) if source.type is SourceType.note else 0  # the chunk's place in it
         named: list[str] = []  # people named so far in this paragraph (or speaker's turn)
+        small_letters = source.type is SourceType.note and in_small_letters(source.text)
         informants: list[str] = []  # people this paragraph shows telling us things
         previous: Sentence | None = None
         sentences = split_sentences(visible, transcript=source.type is SourceType.call, speakers=speakers_of(source))
@@ -1928,7 +1946,7 @@ def read_hits(
                         f"Skipped instruction-like text in source {source.id}: {sentence.text[:80]!r}"
                     )
                 continue
-            found = directory.find(sentence.text)
+            found = directory.find(sentence.text, lower_case=small_letters)
             writer = directory.resolve(sentence.speaker) if sentence.speaker else None
             # inside an email pasted into a note, its sender writes ("I" is theirs), not the note's author
             here = next((e for a, b, e in emails if a <= at + sentence.start < b), author)
@@ -1990,12 +2008,24 @@ def read_account(hits: Sequence[Hit], evidence: AccountEvidence, directory: Dire
 
 def everyday_words(evidence: AccountEvidence) -> frozenset[str]:
     """Every word the account's notes, calls and CRM text write in lower case somewhere: a family name among
-    them ("Price", "Long") is too ordinary to stand for its person alone."""
+    them ("Price", "Long") is too ordinary to stand for its person alone. Text written all in small letters
+    says nothing of which words are names, so it is not counted."""
     return frozenset(
         word.replace("'", "")
         for source in evidence.sources.values()
+        if not in_small_letters(source.text)
         for word in re.findall(r"(?<![\w'’])[a-zà-ÿ][a-zà-ÿ'’-]+", _ADDRESS.sub(" ", source.text))
     )
+
+
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?]\s+|\n\s*(?:[-*•]\s*)?)([^\W\d_])")
+
+
+def in_small_letters(text: str) -> bool:
+    """Whether a writer leaves most sentences and lines without a capital ("rang dazza this arvo. he'll get us in
+    front of priya"): scratch notes whose names are in small letters too."""
+    openings = _SENTENCE_OPENING.findall(text.split("\n---", 1)[-1] if text.startswith("---") else text)
+    return len(openings) >= 5 and sum(c.islower() for c in openings) > len(openings) / 2
 
 
 _ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+")  # "wolfgang.brandtner@..." writes no word

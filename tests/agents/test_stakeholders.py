@@ -9,6 +9,7 @@ import pytest
 from agents.context import AccountEvidence
 from agents.drafting import run_draft
 from agents.results import DraftResult
+from agents.stakeholders import Directory, Mention, Person, everyday_words
 from plans.apply import apply_changes
 from plans.models import AccountPlan, Stakeholder, person_key, stakeholder_target
 from plans.vocabulary import BuyingRole, ChangeKind, DraftKind, StakeholderStatus, Stance, Strength
@@ -485,6 +486,36 @@ def test_someone_who_has_left_engaged_with_us_before_leaving() -> None:
 def test_engagement_is_them_talking_with_us_not_what_we_sent_or_they_ignored(text: str, stance: Stance) -> None:
     dirk = contact("003A0000000000D1AAA", "Dirk", "Wouters", Title="IT Manager")
     assert _stances([note("note-x", "2026-03-25", text)], [dirk])["Dirk Wouters"] is stance
+
+
+SCRATCH = (
+    "site visit today. walked the line with the ops team. maria ran our pilot numbers at their leadership offsite "
+    "last week and made the case for the rollout. we weren't even there. "
+    "next step: pricing to procurement. ops happy overall."
+)
+
+
+def test_a_name_in_a_note_written_in_small_letters_is_still_that_person() -> None:
+    assert _stances([note("note-x", "2026-03-25", SCRATCH)])["Maria Lopez"] is Stance.champion
+    # the same sentence capitalised, in a note that is not written in small letters, reads the same
+    capitalised = "Site visit. Maria ran our pilot numbers at their leadership offsite and made the case for it."
+    assert _stances([note("note-x", "2026-03-25", capitalised)])["Maria Lopez"] is Stance.champion
+
+
+def test_a_small_letter_word_the_account_uses_as_an_everyday_word_is_no_name() -> None:
+    will = Person("003A00000000WILLAAA", "Will Turner")
+    directory = Directory([will])
+    directory.ordinary = everyday_words(evidence([], [note("n-1", "2026-03-01", "We will send the quote on Friday.")]))
+    assert directory.find("we will send the numbers. will turner agreed.", lower_case=True) == [
+        Mention(will.key, 26, 37)
+    ]
+    assert directory.find("we will send the numbers.", lower_case=True) == []
+    assert directory.find("we will send the numbers.") == []
+
+
+def test_money_left_over_is_no_departure() -> None:
+    said = "Maria Lopez: maybe next year, there's no money left in this year's budget."
+    assert _people_after(said)["Maria Lopez"].status is StakeholderStatus.active
 
 
 def test_engagement_newer_than_a_never_met_counts() -> None:
