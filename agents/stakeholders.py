@@ -1028,6 +1028,7 @@ _REFUSAL = re.compile(
     r"|\byou\s+do\s+the\s+selling\b|\bthat['’]s\s+your\s+job\b",
     re.IGNORECASE,
 )
+_FIRST_PERSON_REFUSAL = re.compile(r"\b(?:I|me|I['’]m|I['’]ll|I['’]d|my)\b")
 _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
     r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)\b(?!\s+to\b)|\bback(?:s|ed|ing)?\s+you\b"
@@ -1493,8 +1494,13 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         m = inside[0]
         return [Cue(m.start(), m.end(), Stance.coach, 2)]
     positive = _positive_cues(sentence, competitors, ours, live)
-    if refusal or positive:
-        m = (refusal or positive)[0]
+    if refusal:
+        # "Don't expect me to lobby Nadia on price": the one who refuses is the one saying it, not whom it names
+        m = refusal[0]
+        own = bool(_FIRST_PERSON_REFUSAL.search(sentence[max(0, m.start() - 12) : m.end()]))
+        return [Cue(m.start(), m.end(), Stance.supporter, 2, first_person=own)]
+    if positive:
+        m = positive[0]
         return [Cue(m.start(), m.end(), Stance.supporter, 2)]
     if neutral:
         m = neutral[0]
@@ -2138,8 +2144,10 @@ class _SentenceContext:
             return person.key if person else None
         if quoted := quoted_speaker(text, cue.start, self.found):
             return quoted  # "Dana emailed: 'Happy with it — but I won't champion it'": Dana's own words
-        if cue.first_person:
-            return self.speaker
+        if cue.first_person:  # a logged email's "I" is its writer's, for what they say of themselves
+            own = self.speaker or (self.author.key if isinstance(cue.value, Stance) else None)
+            if own or not isinstance(cue.value, Stance):
+                return own
         if voice := self.voice_of(cue):
             return voice
         if key := subject_of(text, cue, self.found, loose=loose):

@@ -525,6 +525,18 @@ def test_engagement_newer_than_a_never_met_counts() -> None:
     assert _stances([unmet, met], [dirk])["Dirk Wouters"] is Stance.neutral
 
 
+def test_a_refusal_in_an_email_is_its_writer_s_not_the_colleague_it_names() -> None:
+    body = (
+        "From: Tom Berg\nTo: Sam Rivers\n\nHappy with the pilot. Don't expect me to lobby Maria Lopez on price, "
+        "though, you'll have to make that argument yourselves.\nTom"
+    )
+    email = record("Task", "00TA00000000094AAA", WhoId=TOM, Subject="Email: Re: pricing",
+                   ActivityDate="2026-03-02", Status="Completed", Type="Email", Description=body)
+    stances = _stances([], [email])
+    assert stances["Tom Berg"] is Stance.supporter
+    assert stances["Maria Lopez"] is not Stance.supporter
+
+
 def test_an_email_s_legal_footer_is_no_inside_information() -> None:
     footer = (
         "From: Tom Berg\nTo: Sam Rivers\n\nSam, please send the pen test summary. Tom\n\n"
