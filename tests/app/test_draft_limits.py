@@ -66,11 +66,12 @@ def test_a_draft_running_past_its_lease_keeps_it_and_nobody_else_takes_it(
             now = datetime.now(UTC)
             stolen.append(claim_draft(session, draft_id, "another-process", now, now + timedelta(seconds=1)))
 
-    _slow_agent(monkeypatch, 4.0, during=try_to_take_it)  # four leases long
+    _slow_agent(monkeypatch, 8.0, during=try_to_take_it)  # four leases long
 
-    # A lease of a second, renewed every third of it: a loaded CI machine (two test workers, PostgreSQL) once let a
-    # half-second lease lapse between renewals.
-    settled = execute_draft(app_state.sessions, app_state.store, draft_id, limits=DraftLimits(lease_s=1.0))
+    # A lease of two seconds, renewed every third of it: a loaded CI machine (two test workers, PostgreSQL, a local
+    # LLM server on both cores in the other worker) once let a half-second lease, and once a one-second lease, lapse
+    # between renewals.
+    settled = execute_draft(app_state.sessions, app_state.store, draft_id, limits=DraftLimits(lease_s=2.0))
 
     assert settled and stolen and not any(stolen)
     draft = _row(app_state, draft_id)
