@@ -1869,7 +1869,7 @@ def settled_figures(statements: Sequence[Statement]) -> list[SettledFigure]:
     return list(settled.values())
 
 
-_TIME_OR_SHARE = frozenset({"%", "sec", "min", "hou", "hrs", "day", "wee", "mon", "yea", "poi", "pts", "bps", "pp"})
+_TIME_OR_SHARE = _UNITS - {"k", "m"}  # the units of a figure that is not a sum of money
 
 
 def corrected_amounts(statements: Sequence[Statement], reference: float | None, since: date) -> list[Claim]:

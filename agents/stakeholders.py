@@ -1823,6 +1823,7 @@ class _Reading:
     engaged: dict[str, Finding] = field(default_factory=dict)  # the first line showing each person engaging with us
     engaged_last: dict[str, date] = field(default_factory=dict)  # the newest day each person engaged with us
     not_yet_engaged: dict[str, date] = field(default_factory=dict)  # the newest day a writer said we had not
+    warnings: list[str] = field(default_factory=list)
 
     def newer_engagement(self, key: str, day: date | None) -> bool:
         """Whether a line of this day could show more than what is known of the person's engagement."""
@@ -1831,7 +1832,6 @@ class _Reading:
     def engage(self, finding: Finding) -> None:
         self.engaged.setdefault(finding.key, finding)
         self.engaged_last[finding.key] = max(finding.day or date.min, self.engaged_last.get(finding.key, date.min))
-    warnings: list[str] = field(default_factory=list)
 
 
 def read_hits(
@@ -1902,6 +1902,7 @@ def read_hits(
 
     # per note: its topic lines, its line starts and the emails pasted into it
     topics_by_source: dict[str, tuple[dict[int, str], list[int], list[tuple[int, int, EmailAuthor]]]] = {}
+    small_letters_by_source: dict[str, bool] = {}  # whether each note is written in small letters, read once
     for hit, source, visible in usable:
         owner = _record_owner(source, evidence) if source.type is SourceType.crm else None
         author = _email_author(source, evidence, owner, directory)
@@ -1915,7 +1916,9 @@ def read_hits(
         topics, line_starts, emails = topics_by_source.get(source.id, ({}, [0], []))
         at = max(0, source.text.find(hit.text)) if source.type is SourceType.note else 0  # the chunk's place in it
         named: list[str] = []  # people named so far in this paragraph (or speaker's turn)
-        small_letters = source.type is SourceType.note and in_small_letters(source.text)
+        if source.id not in small_letters_by_source:
+            small_letters_by_source[source.id] = source.type is SourceType.note and in_small_letters(source.text)
+        small_letters = small_letters_by_source[source.id]
         informants: list[str] = []  # people this paragraph shows telling us things
         previous: Sentence | None = None
         sentences = split_sentences(visible, transcript=source.type is SourceType.call, speakers=speakers_of(source))
@@ -2030,7 +2033,7 @@ _SENTENCE_OPENING = re.compile(r"(?:^|[.!?]\s+|\n\s*(?:[-*•]\s*)?)([^\W\d_])")
 def in_small_letters(text: str) -> bool:
     """Whether a writer leaves most sentences and lines without a capital ("rang dazza this arvo. he'll get us in
     front of priya"): scratch notes whose names are in small letters too."""
-    openings = _SENTENCE_OPENING.findall(text.split("\n---", 1)[-1] if text.startswith("---") else text)
+    openings = _SENTENCE_OPENING.findall(text)
     return len(openings) >= 5 and sum(c.islower() for c in openings) > len(openings) / 2
 
 
