@@ -40,6 +40,7 @@ from agents.reading import (
     MONTH_WORD,
     MONTHS,
     Sentence,
+    is_email_header,
     is_narrative,
     looks_like_instruction,
     names_any,
@@ -408,6 +409,7 @@ class Statement:
     heading: str = ""
     checkbox: str | None = None  # " " for an open action item, "x" for a done one
     at: int = 0  # where in its source it was said, to tell what was said after it
+    subject: str = ""  # the subject line of the email it is in: what "the revised proposal" is a proposal for
 
 
 def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[list[Statement], list[str]]:
@@ -444,6 +446,8 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
                 continue
             if _HEADING.match(lines[line_no]) or lines[line_no].strip() in table_heads:
                 continue
+            if is_email_header(sentence.text):
+                continue  # "Subject: Platform consolidation study" names the email; its body says what happened
             if internal_only(sentence.text, ours=not transcript):
                 continue
             text, offset, checkbox = sentence.text, 0, None
@@ -455,12 +459,28 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
             at = source.text.find(quote)
             heading = next((title for start, title in reversed(headings) if start <= at), "")
             citation = Citation(source_id=source.id, quote=quote, locator=sentence.stamp or hit.locator)
+            subject = _subject_before(visible, sentence.start) or _record_subject(source)
             statements.setdefault(
                 (source.id, quote),
-                Statement(quote, citation, day, source.type, sentence.speaker, heading, checkbox, at),
+                Statement(quote, citation, day, source.type, sentence.speaker, heading, checkbox, at, subject),
             )
     ordered = sorted(statements.values(), key=lambda s: (s.day or date.min, s.citation.source_id), reverse=True)
     return ordered, warnings
+
+
+_SUBJECT_LINE = re.compile(r"^\W*subject\s*:\s*(?P<subject>\S[^\n]*)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _subject_before(text: str, position: int) -> str:
+    """The subject line of the pasted or logged email a sentence at `position` is in, if one comes before it."""
+    found = [m.group("subject") for m in _SUBJECT_LINE.finditer(text, 0, position)]
+    return found[-1].strip() if found else ""
+
+
+def _record_subject(source: Source) -> str:
+    """A logged activity's own subject ("Email: RE: Revised renewal proposal")."""
+    line = source.metadata.get("fields", {}).get("Subject", "") if source.type is SourceType.crm else ""
+    return line.removeprefix("Subject: ")
 
 
 _RUN_ON = re.compile(r"(?<=\d[MmKkBb%])\.\s+(?=[A-Z])")
@@ -1091,7 +1111,7 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
             continue
         if is_value(text) and not _priced(text):
             continue
-        if not (_AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)):
+        if not any(_AMOUNT_TOPIC.search(t) for t in (text, statement.heading, statement.subject)):
             continue
         amounts = [m.group("amount") for m in _MONEY.finditer(text)]
         new, stated_old = _new_and_old(text)
@@ -1113,7 +1133,7 @@ def amount_claims(statements: Sequence[Statement], since: date) -> list[Claim]:
             if said.old is None and old is not None:
                 said.old, said.citations = old, [*said.citations, statement.citation]
             continue
-        topic = _AMOUNT_TOPIC.search(text) or _AMOUNT_TOPIC.search(statement.heading)
+        topic = next((m for t in (text, statement.heading, statement.subject) if (m := _AMOUNT_TOPIC.search(t))), None)
         what = _amount_word(topic.group() if topic else "amount")
         changes.append(_AmountChange(money_value(new), f"The {what} is now {new}", old, citations))
         if len(changes) >= MAX_AMOUNT_CHANGES:
@@ -1531,14 +1551,33 @@ _THREAT = re.compile(
 def _risk_kind(statement: Statement, competitors: Sequence[str]) -> str | None:
     text = statement.text
     for kind, pattern in _RISK_PATTERNS:
-        if pattern.search(text):
+        if any(not _NOT_A_PROBLEM.search(text, 0, m.start()) for m in pattern.finditer(text)):
             return kind
     named = [n for n in competitors if re.search(rf"\b{re.escape(n)}\b", text, re.IGNORECASE)]
     if named and _THREAT.search(text):
         return "competitor"
-    if _RISK_HEADING.search(statement.heading) and not statement.checkbox:
+    if _RISK_HEADING.search(statement.heading) and (not statement.checkbox or listed_risk(statement)):
         return "competitor" if named else "general"
     return None
+
+
+# What did not happen is no risk ("no Sev-1 all week", "no store outages over peak", "zero escalations"), nor is
+# a letter's courtesy ("Sorry for the delay").
+_NOT_A_PROBLEM = re.compile(
+    r"\b(?:no|zero|without|never|nor|not(?:\s+(?:a\s+single|one|any))?)\s+(?:[\w-]+\s+){0,2}$"
+    r"|\b(?:sorry|apolog\w+)\s+(?:for|about)\s+(?:the|my|our)\s+(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def listed_risk(statement: Statement) -> bool:
+    """An open item of the writer's own list of risks ("## Risks" then "- [ ] Trent blocks Edge - medium"): a risk
+    to watch, not a step to take."""
+    return (
+        statement.checkbox == " "
+        and bool(_RISK_HEADING.search(statement.heading))
+        and not _ACTION_HEADING.search(statement.heading)
+    )
 
 
 def _without_severity(text: str) -> str:
@@ -1558,7 +1597,9 @@ def evidence_risks(
     """Risks the notes and calls name, one per distinct point, newest wording first."""
     risks: list[tuple[int, str, Risk]] = []
     for statement in statements:
-        if (statement.day or since) < since or statement.checkbox or _ACTION_HEADING.search(statement.heading):
+        if (statement.day or since) < since or _ACTION_HEADING.search(statement.heading):
+            continue
+        if statement.checkbox and not listed_risk(statement):
             continue
         if is_value(statement.text) or not stands_alone(statement) or _MITIGATION_LINE.match(statement.text):
             continue  # "Mitigation: …" under a risk is what we do about it, not another risk
@@ -1652,7 +1693,7 @@ _OUTCOME = re.compile(
     # "47 min -> 12 min", "61% → 74%", "FY2024 average 91.2% -> FY2025 average 92.6%": a figure and what it became
     r"|[\d.,]+\s?[a-z%]*\s*(?:->|→|=>)\s*(?:[A-Za-z][\w-]*\s+){0,3}[$€£]?[\d.,]+"
     # "locked 17 days after LPLV vs ~6 wks on the old EDC", "back to plan in 6 hours instead of 9.5": against before
-    r"|\d[\d.,]*\s?[a-z%]+\b(?:[\s,]+[A-Za-z][\w-]*){0,6}[\s,]+(?:vs\.?|versus|against|instead\s+of|compared\s+(?:to|with))"
+    r"|\d[\d.,]*\s?(?:%|[a-z]+\b)(?:[\s,]+[A-Za-z][\w-]*){0,6}[\s,]+(?:vs\.?|versus|against|instead\s+of|compared\s+(?:to|with))"
     r"\s+(?:~|about\s+|roughly\s+|around\s+|nearly\s+|almost\s+|over\s+)?\d",
     re.IGNORECASE,
 )
@@ -1690,7 +1731,7 @@ _QUALIFIED_TIME = re.compile(
 # A result set against where it started: "from 96 to 128", "47 min -> 12 min", "2 days instead of 9"
 _BASELINE = re.compile(
     r"\bfrom\s+[~$€£]?\d[\d.,]*\s?[a-z%]*\s+to\s+[~$€£]?\d|\d[\d.,]*\s?[a-z%]*\s*(?:->|→|=>)\s*\S*\d"
-    r"|\d[\d.,]*\s?[a-z%]+\b[^.;]{0,60}?\b(?:instead\s+of|vs\.?|versus|compared\s+(?:to|with)|against|(?:up|down)\s+from)"
+    r"|\d[\d.,]*\s?(?:%|[a-z]+\b)[^.;]{0,60}?\b(?:instead\s+of|vs\.?|versus|compared\s+(?:to|with)|against|(?:up|down)\s+from)"
     r"\s+(?:~|about\s+|roughly\s+|around\s+)?[$€£]?\d",
     re.IGNORECASE,
 )
@@ -2060,7 +2101,7 @@ def ask_claims(
     for statement in statements:
         if (statement.day or since) < since or statement.checkbox == "x":
             continue
-        is_action = statement.checkbox == " " or (
+        is_action = (statement.checkbox == " " and not listed_risk(statement)) or (
             _ACTION_HEADING.search(statement.heading) and statement.source_type is SourceType.note
         )
         dated_request = bool(_WANTS.search(statement.text)) and bool(dates_in(statement.text, statement.day or since))

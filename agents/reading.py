@@ -184,6 +184,8 @@ def visible_text(hit: Hit, source: Source) -> str:
     retrieval.notes); every block that carries an instruction aimed at an AI, from that
     instruction to the end of its block (see `untrusted_spans`); and in a CRM record every line
     but its free-text fields, whose structured fields are read as facts by agents.crm instead.
+    A CRM record's free text gets back the line breaks its rendering ran together
+    (`metadata["line_breaks"]`): a logged email's header lines and paragraphs are lines again.
     """
     at = source.text.find(hit.text)
     if at < 0:  # text not cut verbatim from this source: judge it on its own
@@ -194,6 +196,13 @@ def visible_text(hit: Hit, source: Source) -> str:
     text = hit.text
     for start, end in spans:
         text = text[:start] + "\n" * (end - start) + text[end:]
+    # A CRM export runs a field's lines into one; where the record had its line breaks, they are lines again.
+    if at >= 0 and (breaks := [b - at for b in source.metadata.get("line_breaks", ()) if at <= b < at + len(text)]):
+        chars = list(text)
+        for b in breaks:
+            if chars[b] == " ":
+                chars[b] = "\n"
+        text = "".join(chars)
     return text
 
 
@@ -365,6 +374,11 @@ def looks_like_instruction(sentence: str) -> bool:
 _EMAIL_HEADER = re.compile(r"^\W*(?:from|sent|to|cc|subject|date)\s*:|^-{2,}\s*(?:original|forwarded)\s+message"
                            r"|^On\s.{5,80}\bwrote:\s*$", re.IGNORECASE)
 _FIELD_LINE = re.compile(r"^[A-Za-z_][\w.]*: ")
+
+
+def is_email_header(line: str) -> bool:
+    """A pasted or logged email's header line ("From: ...", "Subject: ..."): who and what, not a statement."""
+    return bool(_EMAIL_HEADER.match(line))
 _ANNOUNCES_MORE = re.compile(r"(?:[:;]|\b(?:following|below|these|this)\W*)\s*$|\bthe\s+following\b", re.IGNORECASE)
 
 

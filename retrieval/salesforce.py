@@ -28,6 +28,9 @@ verbatim, so the rendering is a contract; keep it stable):
   resolve the Id or the record has no Id field for it. Other nested objects are skipped.
 - `Source.metadata` is {"sobject": type, "fields": {field: its exact line}}, so the quote
   for a Contact's title is `metadata["fields"]["Title"]`, e.g. "Title: VP Engineering".
+  Where a string had line breaks (a logged email's header lines and paragraphs, a minute's
+  bullets), `metadata["line_breaks"]` holds the offsets in the text of the spaces that stand
+  for them, so a reader can tell where its lines were (see agents.reading.visible_text).
 - `Source.date` is the first parseable of `DATE_FIELDS`.
 """
 
@@ -90,11 +93,17 @@ def render_record(record: CrmRecord, labels: Mapping[str, str], origin: str = ""
     title = f"{record.type}: {record_label(record, labels)}"
     lines = [title]
     field_lines: dict[str, str] = {}
+    line_breaks: list[int] = []
+    length = len(title)  # of the text so far
 
-    def add(field: str, value: str) -> None:
+    def add(field: str, value: str, breaks: Iterable[int] = ()) -> None:
+        nonlocal length
         if field not in field_lines:
             field_lines[field] = f"{field}: {value}"
             lines.append(field_lines[field])
+            value_start = length + 1 + len(field) + 2
+            line_breaks.extend(value_start + b for b in breaks)
+            length += 1 + len(field_lines[field])
 
     for field, value in record.fields.items():
         if field == "Id" or value is None or isinstance(value, list):
@@ -106,7 +115,7 @@ def render_record(record: CrmRecord, labels: Mapping[str, str], origin: str = ""
         rendered = _render_value(value)
         if not rendered:
             continue
-        add(field, rendered)
+        add(field, rendered, _collapsed_breaks(value) if isinstance(value, str) else ())
         target = field[:-2]
         if (
             field.endswith("Id")
@@ -116,13 +125,16 @@ def render_record(record: CrmRecord, labels: Mapping[str, str], origin: str = ""
         ):
             add(target, reference)
 
+    metadata: dict[str, Any] = {"sobject": record.type, "fields": field_lines}
+    if line_breaks:
+        metadata["line_breaks"] = line_breaks
     return Source(
         id=record.id,
         type=SourceType.crm,
         title=title,
         date=record_date(record),
         text="\n".join(lines),
-        metadata={"sobject": record.type, "fields": field_lines},
+        metadata=metadata,
         origin=origin,
     )
 
@@ -171,6 +183,16 @@ def _render_value(value: Any) -> str:
     if isinstance(value, str):
         return _LINE_BREAKS.sub(" ", value).strip()
     return str(value)
+
+
+def _collapsed_breaks(value: str) -> list[int]:
+    """Where in the rendered string (`_render_value`) each run of line breaks became one space."""
+    stripped = value.strip()
+    breaks, removed = [], 0
+    for match in _LINE_BREAKS.finditer(stripped):
+        breaks.append(match.start() - removed)
+        removed += len(match.group()) - 1
+    return breaks
 
 
 def _is_scalar(value: Any) -> bool:

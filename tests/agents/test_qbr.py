@@ -1228,3 +1228,80 @@ def test_a_mitigation_under_a_risk_is_not_another_risk() -> None:
 
     assert any("Cognex" in r.text for r in brief.risks)
     assert not any("side-by-side test" in r.text for r in brief.risks)
+
+
+def test_a_logged_email_s_header_lines_are_not_claims_and_its_body_is_read_line_by_line() -> None:
+    email = (
+        "From: Koji Yamada <k.yamada@acme.example>\nTo: Megan Ellis\nCc: Mika Hayashi\n"
+        "Subject: Re: pilot proposal - line 5 consolidation\n\nDear Ellis-san\n\n"
+        "Thank you for the pilot proposal. The content is OK for us.\n"
+        "However, Samsara proposes their pilot without charge, so it is difficult for us to pay the pilot fee.\n"
+        "Regards,\nKoji Yamada"
+    )
+    logged = record("Task", "00T1", Subject="Email: Re: pilot proposal", ActivityDate="2026-08-20", Description=email)
+    rival = record("OpportunityCompetitor", "00JA00000000009AAA", OpportunityId=RENEWAL, CompetitorName="Samsara")
+    brief, _ = draft(evidence([renewal(), rival, logged], as_of="2026-08-31"))
+
+    said = text_of(brief)
+    assert not re.search(r"\b(?:From|To|Cc|Subject):|Dear Ellis-san", said)
+    assert any(r.text.startswith("However, Samsara proposes their pilot without charge") for r in brief.risks)
+
+
+def test_an_open_item_of_the_writer_s_risk_list_is_a_risk_not_a_next_step() -> None:
+    prep = (
+        "## Risks\n- [ ] No champion + new CTO reviewing all platform contracts - high\n"
+        "- [ ] Splunk at the payment processor pitched for the SIEM - medium\n\n"
+        "## Next steps\n- [ ] Send the renewal options to Ben by 20 October"
+    )
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", prep)], as_of="2026-09-30"))
+
+    risks = " ".join(r.text for r in brief.risks)
+    asks = " ".join(c.text for c in brief.asks_and_next_steps)
+    assert "Splunk at the payment processor" in risks and "Splunk" not in asks
+    assert "renewal options to Ben" in asks
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["And no Sev-1 outage all week.", "Daniel: no store outage over peak week.",
+     "We have had zero escalation tickets since May.", "Not a single outage since the cutover.",
+     "Endo-san, sorry for the delayed reply."],
+)
+def test_a_problem_that_did_not_happen_is_no_risk(said: str) -> None:
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
+
+    assert not brief.risks
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Two Sev-1 outage incidents in Paris last week.", "Store outage over peak week: Denver lost its tills twice."],
+)
+def test_a_problem_that_did_happen_is_still_a_risk(said: str) -> None:
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
+
+    assert brief.risks
+
+
+def test_an_amount_in_an_email_is_of_what_its_subject_line_names() -> None:
+    email = (
+        "From: Siobhan Kearney\nSent: 24 July 2026 12:01\n\nHi Helen,\n"
+        "revised proposal attached: end date 30 April 2027 as you asked, three-year term, now £940,000 (was £1.12m)."
+    )
+    logged = record(
+        "Task", "00T1", Subject="Email: Revised renewal proposal", ActivityDate="2026-07-24", Description=email
+    )
+    brief, _ = draft(evidence([renewal(), logged], as_of="2026-09-30"))
+
+    assert "The renewal is now £940,000 (was £1.12m)." in text_of(brief)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Zero point four percent errors on Cyber Monday, against two point one last year.",
+     "Checkout errors were 0.4% on Cyber Monday vs 2.1% last year."],
+)
+def test_a_share_set_against_last_year_is_a_result(said: str) -> None:
+    brief, _ = draft(evidence([], [_call("c-1", "2026-12-09", f"[00:00:14] Caleb Upton: {said}")], as_of="2026-12-31"))
+
+    assert [c.text for c in brief.value_delivered] and "0.4%" in brief.value_delivered[0].text

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from agents.reading import looks_like_instruction, split_sentences, visible_text
-from retrieval.evidence import Hit, Source, SourceType
+from retrieval.evidence import CrmRecord, Hit, Source, SourceType
 from retrieval.notes import parse_note
+from retrieval.salesforce import render_record
 
 
 @pytest.mark.parametrize(
@@ -119,3 +120,16 @@ def test_sentences_keep_initials_and_transcript_speakers() -> None:
     assert [s.text for s in sentences] == ["Met J. Wu and Dr. Diaz.", "They agreed!", "I left.", "Ok?"]
     assert all(text[s.start : s.end] == s.text for s in sentences)
     assert (sentences[2].speaker, sentences[2].stamp) == ("Maria Lopez", "00:01:02")
+
+
+def test_a_crm_field_s_own_line_breaks_are_lines_again_for_the_reader() -> None:
+    email = "From: Koji Yamada\nSubject: Pilot\n\nDear Ellis-san\nLumetric offers the pilot free. We cannot pay the fee."
+    source = render_record(CrmRecord(type="Task", id="00T1", fields={"Id": "00T1", "Description": email}), {})
+    start = source.text.index("Subject")
+    hit = Hit(chunk_id="c", source_id="00T1", text=source.text[start:], locator="Task", score=1.0)
+
+    seen = visible_text(hit, source)
+    assert len(seen) == len(hit.text)
+    assert [s.text for s in split_sentences(seen)] == [
+        "Subject: Pilot", "Dear Ellis-san", "Lumetric offers the pilot free.", "We cannot pay the fee."
+    ]

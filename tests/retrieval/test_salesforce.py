@@ -226,3 +226,14 @@ def test_the_source_date_is_the_most_relevant_date_field(fields: dict[str, Any],
 
 def test_labels_fall_back_to_the_id() -> None:
     assert record_label(record("Product2", "01tA")) == "01tA"
+
+
+def test_a_multi_line_field_stays_one_line_and_records_where_its_breaks_were() -> None:
+    email = "From: Koji Yamada\r\nTo: Megan Ellis\n\n  Dear Ellis-san\nThank you for the proposal. "
+    source = render_record(CrmRecord(type="Task", id="00T1", fields={"Id": "00T1", "Description": email}), {})
+
+    line = "Description: From: Koji Yamada To: Megan Ellis Dear Ellis-san Thank you for the proposal."
+    assert source.text.split("\n")[1] == line
+    breaks = source.metadata["line_breaks"]
+    assert [source.text[b - 4 : b] for b in breaks] == ["mada", "llis", "-san"]
+    assert all(source.text[b] == " " for b in breaks)
