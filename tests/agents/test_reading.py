@@ -123,7 +123,7 @@ def test_sentences_keep_initials_and_transcript_speakers() -> None:
 
 
 def test_a_crm_field_s_own_line_breaks_are_lines_again_for_the_reader() -> None:
-    email = "From: Koji Yamada\nSubject: Pilot\n\nDear Ellis-san\nLumetric offers the pilot free. We cannot pay the fee."
+    email = "From: Koji Yamada\nSubject: Pilot\n\nDear Ellis-san\nLumetric offers the pilot free. We can't pay the fee."
     source = render_record(CrmRecord(type="Task", id="00T1", fields={"Id": "00T1", "Description": email}), {})
     start = source.text.index("Subject")
     hit = Hit(chunk_id="c", source_id="00T1", text=source.text[start:], locator="Task", score=1.0)
@@ -131,5 +131,5 @@ def test_a_crm_field_s_own_line_breaks_are_lines_again_for_the_reader() -> None:
     seen = visible_text(hit, source)
     assert len(seen) == len(hit.text)
     assert [s.text for s in split_sentences(seen)] == [
-        "Subject: Pilot", "Dear Ellis-san", "Lumetric offers the pilot free.", "We cannot pay the fee."
+        "Subject: Pilot", "Dear Ellis-san", "Lumetric offers the pilot free.", "We can't pay the fee."
     ]
