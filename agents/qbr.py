@@ -1702,7 +1702,9 @@ _QUANTITY = re.compile(
     r"|s\b|secs?\b|seconds?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|days?\b|weeks?\b"
     r"|(?:k|m|million|thousand)?\s?(?:[a-z][a-z\-]{2,}\b)(?<!\bmonths)(?<!\byears)(?<!\byear))"
     rf"|{_CURRENCY}\s?(?P<money>\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|million|thousand)?)\b"
-    r"|\bzero\s+(?:findings?|incidents?|outages?|downtime|defects?)\b",
+    # "zero unplanned portal outages", "zero P1s": a count of what went wrong, at nought
+    r"|\bzero\s+(?:[a-z][\w-]*\s+){0,2}?(?:findings?|incidents?|outages?|downtime|defects?|escalations?|errors?"
+    r"|failures?|complaints?|breaches|breach|sev-?[12]s?|p[12]s?)\b",
     re.IGNORECASE,
 )
 # A figure next to these is what the deal costs, not what we delivered: "the budget is now $750k, down from $1.2M".
@@ -2030,6 +2032,42 @@ _NOT_AN_ASK = re.compile(
 )
 
 
+# Where a long sentence turns from the step to why, or to what else happened: "Ask Siobhan to set up an intro with
+# Declan before the end of October, so he hears the story from us first"; "Claire asked for a one-pager because ...".
+_CLAUSE_BREAK = re.compile(
+    r"\s+[—–-]{1,2}\s+|;\s+|\s*\*\*\s*(?=,)|,\s+(?=(?:so|but|which|while|as|since|because|and\s+(?:then\s+)?(?:we|I|they|he|she)"
+    r"|then)\b)|\s+(?=(?:because|so\s+that|which\s+means)\b)",
+    re.IGNORECASE,
+)
+MIN_ASK_WORDS = 5
+_ASKS_FOR_IT = re.compile(
+    r"\b(?:asked|asks|ask|wants?|needs?|requested|expects?)\s+(?:us\s+)?(?:for\s+)?(?:it|that|this|them|one)\b",
+    re.IGNORECASE,
+)
+
+
+def ask_clause(statement: Statement) -> Statement | None:
+    """The clause of a long sentence that holds its step ("Ask Siobhan to set up a 45-minute introduction with
+    Declan Moorcroft before the end of October"), as a statement of its own with the sentence's citation."""
+    text = statement.text
+    cue = _ACTION_CUE.search(text) or _WANTS.search(text)
+    at = cue.start() if cue else 0
+    start = 0
+    for boundary in _CLAUSE_BREAK.finditer(text):
+        if boundary.start() > at:
+            clause = text[start : boundary.start()]
+            break
+        start = boundary.end()
+    else:
+        clause = text[start:]
+    clause = re.sub(r"^(?:and|but|so|then)\s+", "", clause.strip(" ,*_"), flags=re.IGNORECASE)
+    if _ASKS_FOR_IT.search(clause) or not stands_alone(replace(statement, text=clause)):
+        return None  # "Helen asked for it": what "it" is was said in the part cut off
+    if len(clause.split()) < MIN_ASK_WORDS or len(clause) > MAX_ASK_CHARS or clause == text:
+        return None
+    return replace(statement, text=clause)
+
+
 def _complete_ask(statement: Statement, directory: Directory, as_of: date) -> bool:
     """Whether an ask says who and by when (DESIGN.md): a customer owner and a date still ahead."""
     due = any(d.day >= as_of for d in dates_in(statement.text, statement.day or as_of))
@@ -2098,6 +2136,7 @@ def ask_claims(
         if isinstance(step, str) and step.strip() and (citation := cite(evidence, deal.id, "NextStep")):
             claims.append(Claim(text=f"{_deal_name(deal)}: {step.strip().rstrip('.')}.", citations=(citation,)))
     candidates = []
+    clauses: set[int] = set()  # the candidates cut from a longer sentence
     for statement in statements:
         if (statement.day or since) < since or statement.checkbox == "x":
             continue
@@ -2109,13 +2148,17 @@ def ask_claims(
             continue
         if _NOT_AN_ASK.match(statement.text):
             continue
+        if len(statement.text) > MAX_ASK_CHARS and (clause := ask_clause(statement)) is not None:
+            statement = clause
+            clauses.add(id(statement))
         if len(statement.text) <= MAX_ASK_CHARS:
             candidates.append(statement)
     found: list[Claim] = []
     owned = {id(s): _owned_item(s, statements, evidence) for s in candidates if _OWNER_LABEL.match(s.text)}
     told = {c.citations[0] for c in owned.values() if c is not None}  # an item read whole is not read again
-    # complete asks first; the rest keep the order retrieval ranked them in
-    for statement in sorted(candidates, key=lambda s: not _complete_ask(s, directory, evidence.as_of)):
+    # complete asks first, whole sentences before clauses cut from longer ones; else in the order retrieval ranked them
+    ranked = sorted(candidates, key=lambda s: (not _complete_ask(s, directory, evidence.as_of), id(s) in clauses))
+    for statement in ranked:
         if id(statement) in owned:
             claim = owned[id(statement)]
         elif statement.citation in told:

@@ -1305,3 +1305,34 @@ def test_a_share_set_against_last_year_is_a_result(said: str) -> None:
     brief, _ = draft(evidence([], [_call("c-1", "2026-12-09", f"[00:00:14] Caleb Upton: {said}")], as_of="2026-12-31"))
 
     assert [c.text for c in brief.value_delivered] and "0.4%" in brief.value_delivered[0].text
+
+
+@pytest.mark.parametrize(
+    ("said", "step"),
+    [
+        (
+            "Ask Siobhan to set up a 45-minute introduction with Declan Moorcroft before the end of October**, so he "
+            "hears the leakage story from us before the renewal paperwork reaches him and before procurement starts.",
+            "Ask Siobhan to set up a 45-minute introduction with Declan Moorcroft before the end of October.",
+        ),
+        (
+            "Claire asked for a one-page version of the value numbers because she wants it in front of the ExCo before "
+            "Graham's consolidation review lands - I'm turning that round this week.",
+            "Claire asked for a one-page version of the value numbers.",
+        ),
+    ],
+)
+def test_a_step_in_a_long_sentence_is_drafted_from_its_own_clause(said: str, step: str) -> None:
+    brief, _ = draft(evidence([], [note("n1", "2026-10-02", said)], as_of="2026-10-15"))
+
+    asks = [c for c in brief.asks_and_next_steps if c.text == step]
+    assert asks and asks[0].citations[0].quote == said
+
+
+@pytest.mark.parametrize(
+    "said", ["Zero unplanned portal downtime during spring registration.", "Zero P1 incidents since the cutover."]
+)
+def test_nothing_going_wrong_is_a_result_not_a_risk(said: str) -> None:
+    brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
+
+    assert [c.text for c in brief.value_delivered] == [said] and not brief.risks
