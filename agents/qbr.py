@@ -70,6 +70,7 @@ from retrieval.evidence import CrmRecord, Hit, Source, SourceType
 CRM_CONFIDENCE = 0.92
 EVIDENCE_CONFIDENCE = 0.7
 LOOKBACK_DAYS = 90  # judgement reads the quarter, and at least this many days before as_of
+RISK_LOOKBACK_DAYS = 180  # a risk stays open until the evidence settles it: two quarters, the quarter's first
 VALUE_LOOKBACK_DAYS = 365  # value delivered is the contract year's, newest figures first
 NEAR_RENEWAL_QUARTERS = 2  # a renewal closing this quarter or in the next two is "near"
 COMPETITOR_LOSS_DAYS = 365
@@ -710,6 +711,7 @@ def claim_text(statement: Statement) -> str | None:
     pricing by Friday", never the pasted line.
     """
     text = with_digits(re.sub(r"\*\*|__|`", "", statement.text).strip())
+    text = re.sub(r"^[–—•·]\s+", "", text)  # a bullet typed as a dash: "– parts revenue ..."
     if cells := _table_cells(text):
         text = " — ".join(cells)  # a table row reads as its cells, not as pipes
     if statement.source_type is SourceType.call:
@@ -1592,9 +1594,14 @@ _MITIGATION_LINE = re.compile(r"^\W*mitigations?\b", re.IGNORECASE)
 
 
 def evidence_risks(
-    statements: Sequence[Statement], since: date, renewal_near: bool, competitors: Sequence[str]
+    statements: Sequence[Statement],
+    since: date,
+    renewal_near: bool,
+    competitors: Sequence[str],
+    recent: date | None = None,
 ) -> list[Tagged]:
-    """Risks the notes and calls name, one per distinct point, newest wording first."""
+    """Risks the notes and calls name since `since`, one per distinct point, newest wording first; those raised
+    before `recent` come after the ones raised since."""
     risks: list[tuple[int, str, Risk]] = []
     for statement in statements:
         if (statement.day or since) < since or _ACTION_HEADING.search(statement.heading):
@@ -1630,7 +1637,8 @@ def evidence_risks(
             elif len(kept.citations) < 3:
                 risks[same] = (rank, k, kept.model_copy(update={"citations": (*kept.citations, statement.citation)}))
             continue
-        rank = 0 if stated_severity(statement.text) or _RISK_HEADING.search(statement.heading) else 1
+        older = recent is not None and (statement.day or recent) < recent
+        rank = 2 * older + (0 if stated_severity(statement.text) or _RISK_HEADING.search(statement.heading) else 1)
         risk = Risk(text=text, citations=(statement.citation,), severity=severity, mitigation=MITIGATIONS[kind])
         risks.append((rank, kind, risk))
     risks.sort(key=lambda ranked: ranked[0])
@@ -1692,6 +1700,9 @@ _OUTCOME = re.compile(
     r"(?:about\s+|around\s+|roughly\s+|nearly\s+|over\s+)?\d[\d.,]*\s?%"
     # "47 min -> 12 min", "61% → 74%", "FY2024 average 91.2% -> FY2025 average 92.6%": a figure and what it became
     r"|[\d.,]+\s?[a-z%]*\s*(?:->|→|=>)\s*(?:[A-Za-z][\w-]*\s+){0,3}[$€£]?[\d.,]+"
+    # "parts revenue: EUR 3.1 million (H1 2025: EUR 1.9 million)", "71% (Q1: 52%)": a figure beside an earlier period's
+    r"|\d[\d.,]*\s?(?:%|[a-z]+\b)?\s*\((?:[^()\d]{0,12})?(?:(?:19|20)\d{2}|q[1-4]|h[12]|fy\s?'?\d{2,4}|last\s+year"
+    r"|prior\s+year|the\s+year\s+before|baseline)\b[^()\d]{0,25}?[:=]?\s*[~$€£]?\s?\d"
     # "locked 17 days after LPLV vs ~6 wks on the old EDC", "back to plan in 6 hours instead of 9.5": against before
     r"|\d[\d.,]*\s?(?:%|[a-z]+\b)(?:[\s,]+[A-Za-z][\w-]*){0,6}[\s,]+(?:vs\.?|versus|against|instead\s+of|compared\s+(?:to|with))"
     r"\s+(?:~|about\s+|roughly\s+|around\s+|nearly\s+|almost\s+|over\s+)?\d",
@@ -2208,7 +2219,8 @@ def draft_brief(evidence: AccountEvidence, plan: AccountPlan, hits: Sequence[Hit
             *weighed_competitors(vocab, (s.text for s in statements)),
         }
     )
-    found_risks = evidence_risks(statements, since, renewal_near, competitors)
+    risk_since = min(since, evidence.as_of - timedelta(days=RISK_LOOKBACK_DAYS))
+    found_risks = evidence_risks(statements, risk_since, renewal_near, competitors, recent=since)
     structural = [*relationships.risks, *(("support", r) for r in support_risks(evidence))]
     risks = merge_risks(structural, found_risks, relationships.directory)
 

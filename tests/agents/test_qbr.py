@@ -1336,3 +1336,37 @@ def test_nothing_going_wrong_is_a_result_not_a_risk(said: str) -> None:
     brief, _ = draft(evidence([renewal()], [note("n1", "2026-09-20", said)], as_of="2026-09-30"))
 
     assert [c.text for c in brief.value_delivered] == [said] and not brief.risks
+
+
+@pytest.mark.parametrize(("written", "still_open"), [("2026-05-20", True), ("2026-02-20", False)])
+def test_a_risk_stays_in_the_brief_for_two_quarters_after_it_was_raised(written: str, still_open: bool) -> None:
+    said = "Risk: procurement is running a competitive RFP on the whole platform next year."
+    brief, _ = draft(evidence([renewal()], [note("n1", written, said)], as_of="2026-09-30"))
+
+    assert any("competitive RFP" in r.text for r in brief.risks) is still_open
+
+
+def test_the_quarter_s_own_risks_come_before_older_ones() -> None:
+    older = note("n1", "2026-05-20", "Risk: procurement is running a competitive RFP on the whole platform.")
+    newer = note("n2", "2026-09-10", "Risk: the CFO wants a budget cut on every software line.")
+    brief, _ = draft(evidence([renewal()], [older, newer], as_of="2026-09-30"))
+
+    texts = [r.text for r in brief.risks]
+    assert [t for t in texts if "budget cut" in t or "RFP" in t] == [
+        "Risk: the CFO wants a budget cut on every software line.",
+        "Risk: procurement is running a competitive RFP on the whole platform.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Parts revenue through PartsHub: EUR 3.1 million (H1 2025: EUR 1.9 million).",
+        "First-time fix rate 71% (Q1: 52%).",
+    ],
+)
+def test_a_figure_beside_an_earlier_period_s_is_a_result(said: str) -> None:
+    account = evidence([], [note("n1", "2026-09-10", f"Value delivered this half:\n– {said}")], as_of="2026-09-30")
+    brief, _ = draft(account, retriever=KeywordRetriever(whole_chunks(account)))
+
+    assert said in [c.text for c in brief.value_delivered]
