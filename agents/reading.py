@@ -374,12 +374,12 @@ def looks_like_instruction(sentence: str) -> bool:
 _EMAIL_HEADER = re.compile(r"^\W*(?:from|sent|to|cc|subject|date)\s*:|^-{2,}\s*(?:original|forwarded)\s+message"
                            r"|^On\s.{5,80}\bwrote:\s*$", re.IGNORECASE)
 _FIELD_LINE = re.compile(r"^[A-Za-z_][\w.]*: ")
+_ANNOUNCES_MORE = re.compile(r"(?:[:;]|\b(?:following|below|these|this)\W*)\s*$|\bthe\s+following\b", re.IGNORECASE)
 
 
 def is_email_header(line: str) -> bool:
     """A pasted or logged email's header line ("From: ...", "Subject: ..."): who and what, not a statement."""
     return bool(_EMAIL_HEADER.match(line))
-_ANNOUNCES_MORE = re.compile(r"(?:[:;]|\b(?:following|below|these|this)\W*)\s*$|\bthe\s+following\b", re.IGNORECASE)
 
 
 def untrusted_spans(text: str, *, transcript: bool = False, crm_fields: bool = False) -> list[tuple[int, int]]:
