@@ -434,6 +434,7 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
         headings, table_heads = _outline(source.text)
         tainted = _tainted_lines(lines)
         sentences = _pieces(split_sentences(visible, transcript=transcript, speakers=speakers_of(source)))
+        subjects = list(_SUBJECT_LINE.finditer(visible))
         titles = _title_lines(source)
         for sentence in _with_lead_ins(visible, list(sentences)):
             if any(sentence.text in title for title in titles):
@@ -460,7 +461,7 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
             at = source.text.find(quote)
             heading = next((title for start, title in reversed(headings) if start <= at), "")
             citation = Citation(source_id=source.id, quote=quote, locator=sentence.stamp or hit.locator)
-            subject = _subject_before(visible, sentence.start) or _record_subject(source)
+            subject = _subject_before(subjects, sentence.start) or _record_subject(source)
             statements.setdefault(
                 (source.id, quote),
                 Statement(quote, citation, day, source.type, sentence.speaker, heading, checkbox, at, subject),
@@ -472,10 +473,11 @@ def read_statements(hits: Sequence[Hit], evidence: AccountEvidence) -> tuple[lis
 _SUBJECT_LINE = re.compile(r"^\W*subject\s*:\s*(?P<subject>\S[^\n]*)$", re.IGNORECASE | re.MULTILINE)
 
 
-def _subject_before(text: str, position: int) -> str:
-    """The subject line of the pasted or logged email a sentence at `position` is in, if one comes before it."""
-    found = [m.group("subject") for m in _SUBJECT_LINE.finditer(text, 0, position)]
-    return found[-1].strip() if found else ""
+def _subject_before(subjects: Sequence[re.Match[str]], position: int) -> str:
+    """The subject line (of a chunk's `subjects`) of the pasted or logged email a sentence at `position` is in,
+    if one comes before it."""
+    before = [m for m in subjects if m.start() < position]
+    return before[-1].string[before[-1].start("subject") : min(before[-1].end(), position)].strip() if before else ""
 
 
 def _record_subject(source: Source) -> str:
@@ -1686,6 +1688,7 @@ def merge_risks(structural: Sequence[Tagged], found: Sequence[Tagged], directory
 # and a quantity with its unit, not a price.
 # Words of a compound ("first-cut roster", "follow-up email") say nothing of a result; "up" and "down" do only
 # where a figure moved ("down 40%", "up from 61%", "is down", "got it down to 8 sec"), not in "came up" or "sat down".
+_MEASURE = r"\d[\d.,]*\s?(?:%|[a-z]+\b)"  # a figure and its unit: "0.4%", "17 days"
 _FIGURE_AHEAD = r"\s+(?:by\s+|from\s+|to\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?[~+\-]?[$€£]?\d"
 _OUTCOME = re.compile(
     r"(?<![\w-])(?:reduc\w*|cut|sav\w*|improv\w*|less|fewer|faster|slower|lower\w*|higher|decreas\w*|dropp?\w*|fell"
@@ -1704,7 +1707,7 @@ _OUTCOME = re.compile(
     r"|\d[\d.,]*\s?(?:%|[a-z]+\b)?\s*\((?:[^()\d]{0,12})?(?:(?:19|20)\d{2}|q[1-4]|h[12]|fy\s?'?\d{2,4}|last\s+year"
     r"|prior\s+year|the\s+year\s+before|baseline)\b[^()\d]{0,25}?[:=]?\s*[~$€£]?\s?\d"
     # "locked 17 days after LPLV vs ~6 wks on the old EDC", "back to plan in 6 hours instead of 9.5": against before
-    r"|\d[\d.,]*\s?(?:%|[a-z]+\b)(?:[\s,]+[A-Za-z][\w-]*){0,6}[\s,]+(?:vs\.?|versus|against|instead\s+of|compared\s+(?:to|with))"
+    rf"|{_MEASURE}(?:[\s,]+[A-Za-z][\w-]*){{0,6}}[\s,]+(?:vs\.?|versus|against|instead\s+of|compared\s+(?:to|with))"
     r"\s+(?:~|about\s+|roughly\s+|around\s+|nearly\s+|almost\s+|over\s+)?\d",
     re.IGNORECASE,
 )
@@ -1744,7 +1747,7 @@ _QUALIFIED_TIME = re.compile(
 # A result set against where it started: "from 96 to 128", "47 min -> 12 min", "2 days instead of 9"
 _BASELINE = re.compile(
     r"\bfrom\s+[~$€£]?\d[\d.,]*\s?[a-z%]*\s+to\s+[~$€£]?\d|\d[\d.,]*\s?[a-z%]*\s*(?:->|→|=>)\s*\S*\d"
-    r"|\d[\d.,]*\s?(?:%|[a-z]+\b)[^.;]{0,60}?\b(?:instead\s+of|vs\.?|versus|compared\s+(?:to|with)|against|(?:up|down)\s+from)"
+    rf"|{_MEASURE}[^.;]{{0,60}}?\b(?:instead\s+of|vs\.?|versus|compared\s+(?:to|with)|against|(?:up|down)\s+from)"
     r"\s+(?:~|about\s+|roughly\s+|around\s+)?[$€£]?\d",
     re.IGNORECASE,
 )

@@ -112,10 +112,10 @@ def render_record(record: CrmRecord, labels: Mapping[str, str], origin: str = ""
             if f"{field}Id" not in record.fields and (name := _nested_name(value)):
                 add(field, name)
             continue
-        rendered = _render_value(value)
+        rendered, breaks = _flatten(value) if isinstance(value, str) else (_render_value(value), [])
         if not rendered:
             continue
-        add(field, rendered, _collapsed_breaks(value) if isinstance(value, str) else ())
+        add(field, rendered, breaks)
         target = field[:-2]
         if (
             field.endswith("Id")
@@ -181,18 +181,19 @@ def _render_value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, str):
-        return _LINE_BREAKS.sub(" ", value).strip()
+        return _flatten(value)[0]
     return str(value)
 
 
-def _collapsed_breaks(value: str) -> list[int]:
-    """Where in the rendered string (`_render_value`) each run of line breaks became one space."""
+def _flatten(value: str) -> tuple[str, list[int]]:
+    """A string on one line (each run of line breaks, with the spaces around it, becomes one space), and where
+    in it those spaces are."""
     stripped = value.strip()
     breaks, removed = [], 0
     for match in _LINE_BREAKS.finditer(stripped):
         breaks.append(match.start() - removed)
         removed += len(match.group()) - 1
-    return breaks
+    return _LINE_BREAKS.sub(" ", stripped), breaks
 
 
 def _is_scalar(value: Any) -> bool:
