@@ -444,6 +444,7 @@ def _turn_speaker(line: str) -> str | None:
 
 _HEDGE = re.compile(
     r"(?:\bnot\b|\bcannot\b|n['’]t\b|['’]d\b|\bnever\b|\bno longer\b|\bno\s+(?:sign|evidence|indication)\b|\bhardly\b"
+    r"|\bnobody\b|\bno[\s-]?one\b|\bnone\s+of\b"
     r"|\brumou?r\w*|\bmight\b|(?-i:\bmay\b)"
     r"|\bcould\b|\bwould\b"
     r"|\bconsider\w*|\bthinking\b|\bif\b|\bwhether\b|\bunless\b|\bworr\w*|\bafraid\b|\brisk\b|\bhop\w*"

@@ -995,7 +995,7 @@ _INSIDE = re.compile(
     r"|\bback[- ]?channel\b|\b(?:warned|warns)\s+(?:us|me)\b|\bunofficially\b|\bquietly\b|\bprivately\b"
     r"|\b(?:shared|shares|sharing|passed|leaked|sent|gave|gives)\s+(?:us\s+|me\s+)?(?:\w+\s+){0,2}?(?:pricing|quote|bid"
     r"|org\s+chart|decision\s+criteria|scoring|budget|numbers|shortlist|evaluation\s+matrix)\b"
-    r"|\bkeeps?\s+(?:us|me)\s+(?:posted|informed|in\s+the\s+loop)\b|\b(?:keep|keeping)\s+(?:us|me)\s+posted\b"
+    r"|\b(?:keeps\s+(?:us|me)|keep(?:ing)?\s+us|keeping\s+me)\s+(?:posted|informed|in\s+the\s+loop)\b"
     r"|(?<!business\s)(?<!artificial\s)(?<!market\s)(?<!competitive\s)\bintel(?:ligence)?\b"
     r"|\bwhat['’]s\s+(?:really\s+)?going\s+on\b|\bhow\s+the\s+\w+\s+(?:thinks|works|decides)\b|\bcoach(?:es|ed|ing)?\s+(?:us|me)\b"
     r"|\b(?:our|a)\s+coach\b|\bif\s+you\s+want\s+to\s+(?:counter|win|beat)\b",
@@ -1031,14 +1031,19 @@ _REFUSAL = re.compile(
 _FIRST_PERSON_REFUSAL = re.compile(r"\b(?:I|me|I['’]m|I['’]ll|I['’]d|my)\b")
 _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
-    r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)\b(?!\s+to\b)|\bback(?:s|ed|ing)?\s+you\b"
+    r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)\b(?!\s+to\b)(?!\s+(?:new\s+year|holidays?|christmas|easter|birthday|friday|monday|weekend|thanksgiving|diwali|eid)\b)|\bback(?:s|ed|ing)?\s+you\b"
     r"|\b(?:impressed|satisfied|enthusiastic"
     r"|supportive|supporters?|fan\s+of|(?:a|big|huge)\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up"
     r"|good\s+(?:product|results?"
     r"|experience|work|job|fit|tool|platform)|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
-    r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to|support(?:s|ed|ing)?\s+(?:us|the|our|it)"
+    r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to(?!\s+(?:the\s+)?(?:cloud|internet|public|web|outside|world|traffic))|support(?:s|ed|ing)?\s+(?:us|the|our|it)"
     r"|(?:['’]m|am|['’]re|are|is|was|were|['’]s)\s+(?:all\s+|really\s+)?good\s+with\s+(?:this|it|that|the|your))\b",
     re.IGNORECASE,
+)
+# A mind changed our way, which says the earlier doubt is over: "he has come round", "she was won over by the pilot"
+_CHANGED_MIND = (
+    r"\b(?:I['’]ve|I\s+have|she['’]s|he['’]s|they['’]ve|has|have|had)\s+(?:finally\s+|now\s+)?come\s+(?:a)?round\b"
+    r"|\bcame\s+(?:a)?round\s+to\s+(?:it|us|you|the\s+idea)\b|\b(?:was|were|been|got)\s+won\s+over\b"
 )
 # Appraisal of what we did or sell, in the words people use for it: a superlative against their own experience
 # ("the best we have seen"), a need met ("exactly what we need"), help that matters ("a massive help"), ours
@@ -1055,7 +1060,7 @@ _APPRAISAL = re.compile(
     r"|\bexceeded\s+(?:\w+\s+){0,2}?expectations\b"
     r"|\beasy\s+to\s+work\s+with\b|\b(?:speaks?|spoke|speaking|thinks?|thought)\s+(?:very\s+|so\s+)?(?:highly|well)\s+of\b"
     r"|\brooting\s+for\s+us\b|\bcomplimentary\b|\bappreciative\b|\bwarm\s+(?:on|towards?|to)\s+(?:us|you)\b"
-    r"|\b(?:our|a)\s+friend\b|\bon\s+our\s+side\b|\breliable\s+partner\b|\bhappily\s+work\s+with\s+(?:us|you)\b"
+    r"|\b(?:our|a)\s+friend\b|\b(?:is|are|was|were|['’]s|['’]re|be|been|firmly|squarely|clearly|always|definitely)\s+(?:\w+ly\s+)?on\s+our\s+side\b|\breliable\s+partner\b|\bhappily\s+work\s+with\s+(?:us|you)\b"
     r"|\bkind\s+(?:note|email|e-mail|message|words|mail)\b"
     r"|\bthank(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:(?:our|your|the)\s+)?(?:team|trainers?|engineers?|consultants?|support|people)\b"
     r"|\b(?:happy|glad|willing|offered|agreed|keen)\s+to\s+(?:be|act\s+as|serve\s+as)\s+(?:a\s+|our\s+)?reference\b"
@@ -1075,8 +1080,7 @@ _APPRAISAL = re.compile(
     r"|\bearned\s+(?:its|their)\s+keep\b|\bworth\s+every\s+(?:penny|cent)\b|\b(?:paid|pays|paying)\s+for\s+(?:itself|themselves)\b"
     r"|\bbetter\s+than\s+(?:anything|what)\s+(?:we|I|they)(?:['’]ve|\s+have|\s+had)?\s+(?:had|have|used|seen)\b"
     # a mind changed our way: "So I've come round. Fully.", "she was won over by the pilot"
-    r"|\b(?:I['’]ve|I\s+have|she['’]s|he['’]s|they['’]ve|has|have|had)\s+(?:finally\s+|now\s+)?come\s+(?:a)?round\b"
-    r"|\bcame\s+(?:a)?round\s+to\s+(?:it|us|you|the\s+idea)\b|\b(?:was|were|been|got)\s+won\s+over\b"
+    rf"|{_CHANGED_MIND}"
     # wanting more of it: "I'd like 4 more scheduler seats", "asked for 200 extra licences"
     r"|(?:\b(?:I|we|they|she|he)['’]d\s+like|\bwould\s+like|\bwant(?:s|ed)?|\bneed(?:s|ed)?|\bask(?:s|ed|ing)?\s+(?:for|about)"
     r"|\brequest(?:s|ed|ing)?|\badd(?:s|ed|ing)?|\bfollowing\s+up\s+on|\bbuy(?:s|ing)?|\border(?:s|ed|ing)?)\s+(?:\w+\s+){0,3}?"
@@ -1156,7 +1160,8 @@ def _is_verdict(said: str, ours: Sequence[str]) -> bool:
 
 
 _PRAISE = re.compile(
-    r"\b(?:likes?|liked|loves?|loved|enjoys?|enjoyed|appreciates?|appreciated|values?|valued|praised?"
+    r"\b(?:likes?|liked|loves?|loved|enjoys?|enjoyed|appreciat(?:es?|ed)(?!\s+(?:that|(?:this|it)(?:\s+is|['’]s)"
+    r"|you\s+(?:can|may|might|have|are|were|need|cannot|can['’]t))\b)|values?|valued|praised?"
     r"|praising|raves?\s+about|raved\s+about|swears?\s+by|recommends?|recommended|(?:is|was|are|were|['’]s|['’]re)"
     r"\s+(?:\w+\s+)?(?:happy|pleased|impressed|satisfied|thrilled|delighted)\s+(?:with|by|about))\b",
     re.IGNORECASE,
@@ -1178,6 +1183,7 @@ _OPPOSITION = re.compile(
     r"|push(?:es|ed|ing)?\s+back(?!\s+(?:on|against|at)\s+(?:him|her|them|his|their|(?-i:[A-Z])))|veto(?:ed)?"
     r"|not\s+a\s+fan|no\s+appetite(?!\s+(?:to|for)\s+(?:an?\s+)?(?:switch|change|mov|replac|look\w*\s+elsewhere|re-?tender|rfp|increase|uplift|price)\w*)"
     r"|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
+
     r"|kill(?:ed|s|ing)?\s+(?:the|our|this|it)|(?:wants?|wanted|trying|tries)\s+to\s+(?:replace|rip\s+out|cancel|drop"
     r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
     re.IGNORECASE,
@@ -1466,6 +1472,12 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     # a positive verdict is no opposition (DESIGN.md: a detractor prefers a competitor or opposes).
     if defended := _DEFENDED.search(sentence):  # "she defended us when the CFO complained": the CFO's complaint
         opposition = [(a, b) for a, b in opposition if a < defended.start()]
+    if changed := _CHANGED_MIND_AT.search(sentence):  # "Sceptical in March, but ... he has come round"
+        opposition = [(a, b) for a, b in opposition if a > changed.start()]
+    # "Disappointed of course, but I understand": a feeling about a decision, accepted, opposes nothing
+    opposition = [
+        (a, b) for a, b in opposition if not (_MOOD_ONLY.fullmatch(sentence[a:b]) and _CONCEDED.match(sentence, b))
+    ]
     mood_only = all(_MOOD_ONLY.fullmatch(sentence[a:b]) for a, b in opposition)
     if opposition and not (mood_only and _positive_cues(sentence, competitors, ours, live)):
         start, end = opposition[0]
@@ -1562,7 +1574,8 @@ def _of_a_competitor_named_before(
 # "the value story", "a love of": a noun; "approved it like this", "looks like": a preposition. Neither praises.
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|our|their|its|this|that|his|her|of)\s+$", re.IGNORECASE)
 _LIKE_AS_PREPOSITION = re.compile(
-    r"\b(?:it|them|this|that|just|exactly|something|looks?|looked|sounds?|sounded|seems?|seemed|more|things|feel|feels)\s+$",
+    r"\b(?:it|them|this|that|just|exactly|something|nothing|anything|little|much|looks?|looked|sounds?|sounded|seems?"
+    r"|seemed|more|things|feel|feels)\s+$",
     re.IGNORECASE,
 )
 
@@ -1594,6 +1607,12 @@ _SOMETHING_ELSE_FEELS = re.compile(
 _MOOD_ONLY = re.compile(
     r"frustrat(?:ed|ing)|unhappy|annoyed|angry|upset|disappointed|dissatisfied|complain(?:s|ed|ing)?", re.IGNORECASE
 )
+_CONCEDED = re.compile(
+    r"[^.;!?]{0,25}?\bbut\s+(?:I|we)\s+(?:fully\s+|totally\s+|completely\s+|do\s+)?"
+    r"(?:understand|accept|get\s+it|see\s+why|appreciate\s+why)\b",
+    re.IGNORECASE,
+)
+_CHANGED_MIND_AT = re.compile(_CHANGED_MIND, re.IGNORECASE)
 
 
 def clause_start(text: str, end: int) -> int:

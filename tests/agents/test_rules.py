@@ -729,6 +729,61 @@ def test_words_that_only_look_like_a_stance_are_none(sentence: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Sceptical in March, but the trace went straight back to two of his pens and he has come round.",
+         Stance.supporter),
+        ("He was against it at first, but after the pilot he came round to it.", Stance.supporter),
+        ("Disappointed of course, but I understand.", None),
+        ("Disappointed, but we accept the panel's decision.", None),
+        # a change of mind is only the doubt before it; a doubt after it, or a grievance not accepted, still counts
+        ("She has come round, but the CFO still prefers Datadog.", Stance.detractor),
+        ("Frustrated with the outage, and I don't understand why it took so long.", Stance.detractor),
+    ],
+)
+def test_a_change_of_mind_ends_the_doubt_before_it_and_an_accepted_disappointment_opposes_nothing(
+    sentence: str, stance: Stance | None
+) -> None:
+    assert [c.value for c in stance_cues(sentence, ["Datadog"])] == ([stance] if stance else [])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("She keeps me posted on the budget.", Stance.coach),
+        ('He didn\'t say yes or no to anything, more like "ok, keep me informed".', None),  # he asks us to inform him
+        ("Dana is firmly on our side.", Stance.supporter),
+        ("That's the gating item on our side.", None),  # the customer's own side of a task
+        ("Who on our side can see their data?", None),
+        ("She really appreciated the training your team ran.", Stance.supporter),
+        ("I appreciate this is below your quote of EUR 1.84M.", None),  # acknowledging a fact
+        ("Happy with the rollout so far.", Stance.supporter),
+        ("Happy new year.", None),
+        ("Public company engagements look nothing like the private ones.", None),
+        ("Nobody's complaining about the tools.", None),
+        ("No one is unhappy with the rollout.", None),
+    ],
+)
+def test_manners_acknowledgements_and_the_customers_own_side_are_no_stance(
+    sentence: str, stance: Stance | None
+) -> None:
+    assert [c.value for c in stance_cues(sentence)] == ([stance] if stance else [])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("She was warm about it and open to hearing what else we could do.", Stance.supporter),
+        ("Which ports do you need open to the cloud?", None),
+    ],
+)
+def test_open_to_an_idea_is_receptive_but_open_to_the_internet_is_a_firewall(
+    sentence: str, stance: Stance | None
+) -> None:
+    assert [c.value for c in stance_cues(sentence)] == ([stance] if stance else [])
+
+
+@pytest.mark.parametrize(
     ("phrase", "title"),
     [
         ("Customer Journey Manager", True),
