@@ -1045,13 +1045,28 @@ _CHANGED_MIND = (
     r"\b(?:I['’]ve|I\s+have|she['’]s|he['’]s|they['’]ve|has|have|had)\s+(?:finally\s+|now\s+)?come\s+(?:a)?round\b"
     r"|\bcame\s+(?:a)?round\s+to\s+(?:it|us|you|the\s+idea)\b|\b(?:was|were|been|got)\s+won\s+over\b"
 )
+_BEST = (
+    r"(?:best|easiest|smoothest|clearest|simplest|fastest|quickest"
+    r"|most\s+(?:useful|reliable|helpful|intuitive|professional|responsive|clear|impressive|polished|thorough))"
+)
 # Appraisal of what we did or sell, in the words people use for it: a superlative against their own experience
 # ("the best we have seen"), a need met ("exactly what we need"), help that matters ("a massive help"), ours
 # compared favourably ("found yours a lot easier"), and how a writer reports warmth toward us ("speaks highly
 # of us", "rooting for us", "on our side").
 _APPRAISAL = re.compile(
-    r"\bbest\s+(?:\w+\s+){0,3}?(?:I|we|they|she|he)(?:['’]ve|['’]d|\s+have|\s+had)?\s+(?:ever\s+)?"
-    r"(?:seen|had|used|worked\s+with|dealt\s+with|deal\s+with|work\s+with)\b"
+    rf"\b{_BEST}\s+(?:[\w-]+\s+){{0,3}}?(?:I|we|they|she|he)(?:['’]ve|['’]d|['’]s|\s+have|\s+has|\s+had)?\s+(?:ever\s+)?"
+    r"(?:seen|had|used|done|received|tested|tried|sat\s+through|come\s+across|worked\s+with|dealt\s+with|deal\s+with"
+    r"|work\s+with)\b"
+    rf"|\b{_BEST}\s+(?:[\w-]+\s+){{0,3}}?of\s+(?:all|them\s+all|the\s+(?:two|three|four|five|bunch|lot|shortlist))\b"
+    r"|\bone\s+of\s+the\s+(?:better|easier|smoother|best|easiest|smoothest)\b"
+    # praise said of us in a writer's words: "spoke warmly of the support desk", "props to your eng team"
+    r"|\bspo(?:ke|ken|eaks?)\s+warmly\b|\b(?:props|kudos|hats\s+off|credit)\s+to\s+(?:you|your|the|our)\b"
+    r"|\bcredit\s+where\s+(?:it['’]s|it\s+is)\s+due\b|\b(?:can['’]t|cannot|couldn['’]t)\s+fault\b"
+    r"|\bkeep\s+(?:doing\s+(?:it|that|what)|it\s+up)\b|\bproud\s+to\s+be\s+a\s+customer\b"
+    r"|\b(?:sad|sorry)\s+to\s+see\s+(?:it|you|us|them)\s+go\b|\b(?:happily|gladly)\s+renew\b"
+    r"|\b(?:grateful|thankful|upbeat|glowing)\b|\b(?:very|quite|broadly|perfectly|more\s+than)\s+content\b"
+    r"|\bwelcomed\s+(?:the|our|your)\s+(?:\w+\s+)?(?:proposal|offer|plan|changes?|approach|pilot)\b"
+    r"|\btrusts?\s+(?:us|you|our|your)\b"
     r"|\bexactly\s+what\s+(?:we|I|they|she|he|the\s+\w+)\s+(?:need|needs|needed|want|wants|wanted|(?:were|was|are|am)\s+looking\s+for)\b"
     r"|\b(?:massive|huge|big|real|great|tremendous|enormous)\s+help\b"
     r"|\b(?:found|find|finds)\s+(?:yours|you|it|this|ours|the\s+\w+)\s+(?:\w+\s+){0,2}?(?:easier|better|simpler|faster|clearer)\b"
@@ -1123,7 +1138,10 @@ _BETTER_CHOICE = re.compile(
 _SOLD_THING = (
     r"\b(?:your|the|our|this)\s+(?:new\s+|\w+\s+)?(?:system|tool|platform|product|software|solution|service|support"
     r"|pilot|results?|numbers|figures|fix|go-?live|roll-?out|implementation|integration|dashboards?|reports?|roi|app"
-    r"|module|onboarding|training)\b"
+    r"|module|onboarding|training|search|interface|ui|ux|screens?|console|workflow|scheduler|features?|update|upgrade"
+    r"|release|migration|version|documentation|proposal)\b"
+    r"|\byour\s+(?:\w+\s+)?(?:team|people|engineers?|trainers?|consultants?|staff|desk|account\s+team)\b"
+    r"|\byou\s+guys\b"
 )
 _GOOD_WORD = (
     r"(?:good|great|excellent|brilliant|fantastic|superb|impressive|convincing|useful|helpful|valuable|worthwhile"
@@ -1131,11 +1149,17 @@ _GOOD_WORD = (
     r"|worth\s+(?:it|every\s+penny|the\s+money)|reliable|(?:rock[- ])?solid|spot\s+on"
     r"|working(?:\s+(?:well|nicely|fine))?"
     r"|a\s+(?:good|great|sound|smart)\s+investment|money\s+well\s+spent|a\s+(?:big\s+|real\s+|huge\s+)?success"
-    r"|paying\s+off|paid\s+off)\b"
+    r"|paying\s+off|paid\s+off"
+    r"|outstanding|exemplary|terrific|wonderful|amazing|awesome|first[- ]class|top[- ]notch|world[- ]class|slick"
+    r"|seamless|painless|smooth(?:er|ly)?|eas(?:y|ier)|clear(?:er)?|quick(?:er)?|responsive|patient|professional"
+    r"|(?:a\s+)?pleasure(?:\s+to\s+\w+(?:\s+with)?)?|(?:a\s+)?(?:big\s+|considerable\s+|real\s+|huge\s+|major\s+)?step\s+"
+    r"(?:forward|up)|(?:miles|streets)\s+ahead|(?:much|far|way|a\s+lot)\s+better|better\s+than\s+(?:expected|I\s+thought"
+    r"|we\s+expected|anything|fine)|well|to\s+plan)\b"
 )
 _ADVERB = r"(?:really|very|so|pretty|genuinely|actually|all|quite|still|also|clearly|honestly|definitely|extremely)"
 _LINK = (
-    r"(?:is|are|was|were|['’]s|['’]re|has\s+been|have\s+been|looks?|looked|seems?|seemed|turned\s+out|proved|proving)"
+    r"(?:is|are|was|were|['’]s|['’]re|has\s+been|have\s+been|looks?|looked|seems?|seemed|turned\s+out|proved|proving"
+    r"|went|goes|going|gone|felt|feels|came\s+across\s+as)"
     rf"(?:\s+{_ADVERB})?"
 )
 
@@ -1145,7 +1169,7 @@ def _verdict_pattern(ours: tuple[str, ...]) -> re.Pattern[str]:
     """Compiled once per account's product and company names, since every sentence is read against it."""
     thing = rf"(?:{'|'.join([_SOLD_THING, *(re.escape(name) for name in ours)])})"
     return re.compile(
-        rf"{thing}(?:\s+[\w'’-]+){{0,3}}?\s+{_LINK}\s+{_GOOD_WORD}"
+        rf"{thing}(?:\s+[\w'’-]+){{0,3}}?\s+{_LINK}\s+['‘“\"]?{_GOOD_WORD}"
         rf"|\b(?:found|finds|find)\s+{thing}(?:\s+[\w'’-]+){{0,3}}?\s+(?:{_ADVERB}\s+)?{_GOOD_WORD}",
         re.IGNORECASE,
     )

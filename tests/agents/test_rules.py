@@ -748,6 +748,40 @@ def test_a_change_of_mind_ends_the_doubt_before_it_and_an_accepted_disappointmen
 
 
 @pytest.mark.parametrize(
+    "sentence",
+    [
+        "Honestly, the archive search is really good.",
+        "Keiko said our proposal is the most clear of all she received.",
+        "For me Lumora is the easiest to use of the three we tested.",
+        "Patrice said the permitting workflow looked 'miles ahead' of what they have now.",
+        "Your account team has been exemplary this year.",
+        "The integration went smoother than I thought, props to your eng team.",
+        "Honestly it's been one of the easier rollouts we've done.",
+        "Can't fault the service.",
+        "Yaw spoke warmly of the support desk after the weekend incident.",
+        "Whatever you did to the load times, keep doing it.",
+        "Mei said the training sessions were the best vendor training she's sat through.",
+    ],
+)
+def test_praise_of_what_we_sold_or_did_in_everyday_words_is_support(sentence: str) -> None:
+    assert [c.value for c in stance_cues(sentence, ours=["Lumora"])] == [Stance.supporter]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The rollout wasn't smooth at all.",
+        "The call went well.",
+        "Our team would need training first.",  # the customer's own team, in their words
+        "The easiest fix would be to restart the job.",
+        "She asked whether the migration went to plan.",
+    ],
+)
+def test_praise_of_something_not_ours_or_denied_is_no_support(sentence: str) -> None:
+    assert [c.value for c in stance_cues(sentence, ours=["Lumora"])] == []
+
+
+@pytest.mark.parametrize(
     ("sentence", "stance"),
     [
         ("She keeps me posted on the budget.", Stance.coach),
