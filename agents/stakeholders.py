@@ -1001,6 +1001,23 @@ _INSIDE = re.compile(
     r"|\b(?:our|a)\s+coach\b|\bif\s+you\s+want\s+to\s+(?:counter|win|beat)\b",
     re.IGNORECASE,
 )
+# Work for us inside their organisation, said in everyday words (counted where what follows names us or what we
+# sell): telling the people who decide ("I told the partners that Ravenglass paid for itself"), finding the money
+# ("moved the money from the retention line into your project"), writing the paper ("wrote the sole-source
+# justification for you guys myself"), and fighting for us ("I've been fighting for you in every budget meeting").
+_INSIDE_WORK = re.compile(
+    r"\b(?:told|tell(?:s|ing)?|explained\s+to|convinced|persuaded|talked|briefed|pre-?wired|walked)\s+"
+    r"(?:the\s+|my\s+|our\s+|her\s+|his\s+|their\s+|every\s+|all\s+the\s+|the\s+other\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:board|cfo|ceo|cio|cto|coo|ciso|leadership|execs?|executives?|boss|committee|steering\s+\w+|directors?|partners"
+    r"|deans|vps?|svp|evp|gms|heads\s+of\s+\w+|leads|managers|colleagues|peers|finance|procurement)\b"
+    r"|\b(?:moved|pulled|found|freed\s+up|ring-?fenced|secured|reallocated|shifted)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:money|budget|funding|funds|[$£€]\s?\d[\d.,]*\s*(?:k|m|million)?)(?!\w)"
+    r"|\b(?:wrote|rewrote|drafted)\s+(?:the\s+|an?\s+|our\s+|their\s+)?(?:internal\s+|own\s+)?(?:sole[- ]source\s+"
+    r"justification|recommendation(?:\s+memo)?|business\s+case|justification|memo)\s+for\b"
+    r"|\b(?:fight(?:s|ing)?|fought|argu(?:es|ed|ing)|lobb(?:y|ies|ied|ying)|batting)\s+for\s+(?:you|us)\b",
+    re.IGNORECASE,
+)
+_YOU = re.compile(r"\b(?:you|your|yourselves|us)\b", re.IGNORECASE)
 # standing up for us: "she defended us when the CFO complained", "came in swinging for us"
 _DEFENDS_US = (
     r"\b(?:defend(?:s|ed|ing)?|stood\s+up\s+for|stands?\s+up\s+for|standing\s+up\s+for|stuck\s+up\s+for"
@@ -1516,6 +1533,10 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         and not _NOT_THEIR_SELLING.search(sentence[max(0, m.start() - 40) : m.start()])
     ]
     advocacy += live(_CARRIED)
+    advocacy += [  # "told the partners that Ravenglass paid for itself", "fighting for you in every budget meeting"
+        m for m in live(_INSIDE_WORK)
+        if _YOU.search(rest := sentence[m.start() :]) or names_any(rest, ours)
+    ]
     advocacy = [m for m in advocacy if not names_any(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
     labelled = bool(labels) and bool(

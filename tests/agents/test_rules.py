@@ -750,6 +750,34 @@ def test_a_change_of_mind_ends_the_doubt_before_it_and_an_accepted_disappointmen
 @pytest.mark.parametrize(
     "sentence",
     [
+        "I've been fighting for you in every budget meeting since March.",
+        "I told the partners on Monday that Lumora has paid for itself twice over.",
+        "I already told our CFO that if we don't fund Lumora this year we're going to regret it.",
+        "I've moved the money from the retention line into your project.",
+        "Tomás pulled $180k from the scheduling budget to cover the Lumora expansion.",
+        "I wrote the sole-source justification for you guys myself.",
+    ],
+)
+def test_working_for_us_inside_their_organisation_is_selling_for_us(sentence: str) -> None:
+    assert [c.value for c in stance_cues(sentence, ours=["Lumora"])] == [Stance.champion]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I told the partners about the offsite.",  # nothing of ours
+        "He told the board we would not renew.",
+        "Priya drafts the business case.",  # owning the case is no advocacy
+        "Finance moved the budget to next year.",
+    ],
+)
+def test_telling_the_board_or_moving_money_without_us_in_it_is_no_advocacy(sentence: str) -> None:
+    assert [c.value for c in stance_cues(sentence, ours=["Lumora"])] != [Stance.champion]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
         "Honestly, the archive search is really good.",
         "Keiko said our proposal is the most clear of all she received.",
         "For me Lumora is the easiest to use of the three we tested.",
