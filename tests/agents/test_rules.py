@@ -728,6 +728,12 @@ def test_words_that_only_look_like_a_stance_are_none(sentence: str) -> None:
     assert stance_cues(sentence) == []
 
 
+def _read(sentence: str) -> Stance | None:
+    """The stance one sentence says, for an account selling Lumora against Datadog."""
+    cues = stance_cues(sentence, ["Datadog"], ["Lumora"])
+    return cues[0].value if cues else None
+
+
 @pytest.mark.parametrize(
     ("sentence", "stance"),
     [
@@ -744,69 +750,53 @@ def test_words_that_only_look_like_a_stance_are_none(sentence: str) -> None:
 def test_a_change_of_mind_ends_the_doubt_before_it_and_an_accepted_disappointment_opposes_nothing(
     sentence: str, stance: Stance | None
 ) -> None:
-    assert [c.value for c in stance_cues(sentence, ["Datadog"])] == ([stance] if stance else [])
+    assert _read(sentence) == stance
 
 
 @pytest.mark.parametrize(
-    "sentence",
+    ("sentence", "stance"),
     [
-        "I've been fighting for you in every budget meeting since March.",
-        "I told the partners on Monday that Lumora has paid for itself twice over.",
-        "I already told our CFO that if we don't fund Lumora this year we're going to regret it.",
-        "I've moved the money from the retention line into your project.",
-        "Tomás pulled $180k from the scheduling budget to cover the Lumora expansion.",
-        "I wrote the sole-source justification for you guys myself.",
+        ("I've been fighting for you in every budget meeting since March.", Stance.champion),
+        ("I told the partners on Monday that Lumora has paid for itself twice over.", Stance.champion),
+        ("I already told our CFO that if we don't fund Lumora this year we're going to regret it.", Stance.champion),
+        ("I've moved the money from the retention line into your project.", Stance.champion),
+        ("Tomás pulled $180k from the scheduling budget to cover the Lumora expansion.", Stance.champion),
+        ("I wrote the sole-source justification for you guys myself.", Stance.champion),
+        # telling the board or moving money with nothing of ours in it, or owning the case, is no advocacy
+        ("I told the partners about the offsite.", None),
+        ("He told the board we would not renew.", None),
+        ("Priya drafts the business case.", None),
+        ("Finance moved the budget to next year.", None),
     ],
 )
-def test_working_for_us_inside_their_organisation_is_selling_for_us(sentence: str) -> None:
-    assert [c.value for c in stance_cues(sentence, ours=["Lumora"])] == [Stance.champion]
+def test_working_for_us_inside_their_organisation_is_selling_for_us(sentence: str, stance: Stance | None) -> None:
+    assert _read(sentence) == stance
 
 
 @pytest.mark.parametrize(
-    "sentence",
+    ("sentence", "stance"),
     [
-        "I told the partners about the offsite.",  # nothing of ours
-        "He told the board we would not renew.",
-        "Priya drafts the business case.",  # owning the case is no advocacy
-        "Finance moved the budget to next year.",
+        ("Honestly, the archive search is really good.", Stance.supporter),
+        ("Keiko said our proposal is the most clear of all she received.", Stance.supporter),
+        ("For me Lumora is the easiest to use of the three we tested.", Stance.supporter),
+        ("Patrice said the permitting workflow looked 'miles ahead' of what they have now.", Stance.supporter),
+        ("Your account team has been exemplary this year.", Stance.supporter),
+        ("The integration went smoother than I thought, props to your eng team.", Stance.supporter),
+        ("Honestly it's been one of the easier rollouts we've done.", Stance.supporter),
+        ("Can't fault the service.", Stance.supporter),
+        ("Yaw spoke warmly of the support desk after the weekend incident.", Stance.supporter),
+        ("Whatever you did to the load times, keep doing it.", Stance.supporter),
+        ("Mei said the training sessions were the best vendor training she's sat through.", Stance.supporter),
+        # praise denied, or of something not ours
+        ("The rollout wasn't smooth at all.", None),
+        ("The call went well.", None),
+        ("Our team would need training first.", None),  # the customer's own team, in their words
+        ("The easiest fix would be to restart the job.", None),
+        ("She asked whether the migration went to plan.", None),
     ],
 )
-def test_telling_the_board_or_moving_money_without_us_in_it_is_no_advocacy(sentence: str) -> None:
-    assert [c.value for c in stance_cues(sentence, ours=["Lumora"])] != [Stance.champion]
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Honestly, the archive search is really good.",
-        "Keiko said our proposal is the most clear of all she received.",
-        "For me Lumora is the easiest to use of the three we tested.",
-        "Patrice said the permitting workflow looked 'miles ahead' of what they have now.",
-        "Your account team has been exemplary this year.",
-        "The integration went smoother than I thought, props to your eng team.",
-        "Honestly it's been one of the easier rollouts we've done.",
-        "Can't fault the service.",
-        "Yaw spoke warmly of the support desk after the weekend incident.",
-        "Whatever you did to the load times, keep doing it.",
-        "Mei said the training sessions were the best vendor training she's sat through.",
-    ],
-)
-def test_praise_of_what_we_sold_or_did_in_everyday_words_is_support(sentence: str) -> None:
-    assert [c.value for c in stance_cues(sentence, ours=["Lumora"])] == [Stance.supporter]
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "The rollout wasn't smooth at all.",
-        "The call went well.",
-        "Our team would need training first.",  # the customer's own team, in their words
-        "The easiest fix would be to restart the job.",
-        "She asked whether the migration went to plan.",
-    ],
-)
-def test_praise_of_something_not_ours_or_denied_is_no_support(sentence: str) -> None:
-    assert [c.value for c in stance_cues(sentence, ours=["Lumora"])] == []
+def test_praise_of_what_we_sold_or_did_in_everyday_words_is_support(sentence: str, stance: Stance | None) -> None:
+    assert _read(sentence) == stance
 
 
 @pytest.mark.parametrize(
@@ -824,25 +814,14 @@ def test_praise_of_something_not_ours_or_denied_is_no_support(sentence: str) -> 
         ("Public company engagements look nothing like the private ones.", None),
         ("Nobody's complaining about the tools.", None),
         ("No one is unhappy with the rollout.", None),
+        ("She was warm about it and open to hearing what else we could do.", Stance.supporter),
+        ("Which ports do you need open to the cloud?", None),  # a firewall, not a mind
     ],
 )
 def test_manners_acknowledgements_and_the_customers_own_side_are_no_stance(
     sentence: str, stance: Stance | None
 ) -> None:
-    assert [c.value for c in stance_cues(sentence)] == ([stance] if stance else [])
-
-
-@pytest.mark.parametrize(
-    ("sentence", "stance"),
-    [
-        ("She was warm about it and open to hearing what else we could do.", Stance.supporter),
-        ("Which ports do you need open to the cloud?", None),
-    ],
-)
-def test_open_to_an_idea_is_receptive_but_open_to_the_internet_is_a_firewall(
-    sentence: str, stance: Stance | None
-) -> None:
-    assert [c.value for c in stance_cues(sentence)] == ([stance] if stance else [])
+    assert _read(sentence) == stance
 
 
 @pytest.mark.parametrize(
