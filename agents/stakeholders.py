@@ -1048,12 +1048,16 @@ _REFUSAL = re.compile(
 _FIRST_PERSON_REFUSAL = re.compile(r"\b(?:I|me|I['’]m|I['’]ll|I['’]d|my)\b")
 _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
-    r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)\b(?!\s+to\b)(?!\s+(?:new\s+year|holidays?|christmas|easter|birthday|friday|monday|weekend|thanksgiving|diwali|eid)\b)|\bback(?:s|ed|ing)?\s+you\b"
+    # glad of us, not wishing a happy new year
+    r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)\b(?!\s+to\b)"
+    r"(?!\s+(?:new\s+year|holidays?|christmas|easter|birthday|friday|monday|weekend|thanksgiving|diwali|eid)\b)"
+    r"|\bback(?:s|ed|ing)?\s+you\b"
     r"|\b(?:impressed|satisfied|enthusiastic"
     r"|supportive|supporters?|fan\s+of|(?:a|big|huge)\s+fan|on\s+board|in\s+favou?r|thumbs[- ]up"
     r"|good\s+(?:product|results?"
     r"|experience|work|job|fit|tool|platform)|much\s+better|works?\s+(?:well|great|nicely)|sold\s+on\s+(?:us|it)"
-    r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to(?!\s+(?:the\s+)?(?:cloud|internet|public|web|outside|world|traffic))|support(?:s|ed|ing)?\s+(?:us|the|our|it)"
+    r"|warm(?:ed|ing)?\s+(?:up\s+)?to|receptive|open\s+to(?!\s+(?:the\s+)?(?:cloud|internet|public|web|outside|world|traffic))"
+    r"|support(?:s|ed|ing)?\s+(?:us|the|our|it)"
     r"|(?:['’]m|am|['’]re|are|is|was|were|['’]s)\s+(?:all\s+|really\s+)?good\s+with\s+(?:this|it|that|the|your))\b",
     re.IGNORECASE,
 )
@@ -1092,7 +1096,10 @@ _APPRAISAL = re.compile(
     r"|\bexceeded\s+(?:\w+\s+){0,2}?expectations\b"
     r"|\beasy\s+to\s+work\s+with\b|\b(?:speaks?|spoke|speaking|thinks?|thought)\s+(?:very\s+|so\s+)?(?:highly|well)\s+of\b"
     r"|\brooting\s+for\s+us\b|\bcomplimentary\b|\bappreciative\b|\bwarm\s+(?:on|towards?|to)\s+(?:us|you)\b"
-    r"|\b(?:our|a)\s+friend\b|\b(?:is|are|was|were|['’]s|['’]re|be|been|firmly|squarely|clearly|always|definitely)\s+(?:\w+ly\s+)?on\s+our\s+side\b|\breliable\s+partner\b|\bhappily\s+work\s+with\s+(?:us|you)\b"
+    # someone who is on our side, not "who on our side can see their data" (the customer's own staff)
+    r"|\b(?:our|a)\s+friend\b"
+    r"|\b(?:is|are|was|were|['’]s|['’]re|be|been|firmly|squarely|clearly|always|definitely)\s+(?:\w+ly\s+)?on\s+our\s+side\b"
+    r"|\breliable\s+partner\b|\bhappily\s+work\s+with\s+(?:us|you)\b"
     r"|\bkind\s+(?:note|email|e-mail|message|words|mail)\b"
     r"|\bthank(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:(?:our|your|the)\s+)?(?:team|trainers?|engineers?|consultants?|support|people)\b"
     r"|\b(?:happy|glad|willing|offered|agreed|keen)\s+to\s+(?:be|act\s+as|serve\s+as)\s+(?:a\s+|our\s+)?reference\b"
@@ -1224,7 +1231,6 @@ _OPPOSITION = re.compile(
     r"|push(?:es|ed|ing)?\s+back(?!\s+(?:on|against|at)\s+(?:him|her|them|his|their|(?-i:[A-Z])))|veto(?:ed)?"
     r"|not\s+a\s+fan|no\s+appetite(?!\s+(?:to|for)\s+(?:an?\s+)?(?:switch|change|mov|replac|look\w*\s+elsewhere|re-?tender|rfp|increase|uplift|price)\w*)"
     r"|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
-
     r"|kill(?:ed|s|ing)?\s+(?:the|our|this|it)|(?:wants?|wanted|trying|tries)\s+to\s+(?:replace|rip\s+out|cancel|drop"
     r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
     re.IGNORECASE,
