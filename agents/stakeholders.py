@@ -2694,8 +2694,20 @@ def choose_stance(findings: Sequence[Finding]) -> tuple[Stance, list[Finding]]:
         totals[finding.value] += finding.weight
     priority = [Stance.detractor, Stance.champion, Stance.coach, Stance.supporter, Stance.neutral]
     stance = max(totals, key=lambda s: (totals[s], -priority.index(s)))
+    if stance is Stance.supporter and not any(_refuses(f) for f in latest):
+        # DESIGN.md's supporter is positive "with no evidence of selling for us": praise does not undo earlier
+        # selling or inside information; only opposition, or a refusal to sell for us, does.
+        turns = [f for f in strong if f.value in (Stance.champion, Stance.coach, Stance.detractor) or _refuses(f)]
+        last = _latest(turns) if turns else []
+        if last and all(f.value in (Stance.champion, Stance.coach) for f in last):
+            stance = Stance.champion if any(f.value is Stance.champion for f in last) else Stance.coach
     support = [f for f in findings if f.value == stance]
     return stance, support
+
+
+def _refuses(finding: Finding) -> bool:
+    """Whether a supporter finding is an explicit refusal to sell for us ("I won't sell it for you")."""
+    return finding.value is Stance.supporter and _REFUSAL.search(finding.citation.quote) is not None
 
 
 def _fact_from_findings(value: Any, support: Sequence[Finding], describe: str, suffix: str = "") -> Fact:

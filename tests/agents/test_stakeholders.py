@@ -745,3 +745,25 @@ def test_doing_without_it_unthinkable_or_standing_up_for_us_is_support(said: str
 
 def test_defending_us_against_a_complaint_is_not_the_complaint() -> None:
     assert _stance_after("Tom Berg defended us when the CFO complained about the outage.") is not Stance.detractor
+
+
+def _stance_over_time(*dated: tuple[str, str], name: str = "Tom Berg") -> Stance:
+    notes = [note(f"note-{i}", day, text) for i, (day, text) in enumerate(dated)]
+    return proposed(draft(evidence(crm_records(), notes)))[name].stance
+
+
+def test_later_praise_does_not_undo_earlier_selling_but_a_refusal_or_opposition_does() -> None:
+    sold = ("2026-02-10", "Tom Berg took our business case to the board himself.")
+    praise = ("2026-03-20", "Tom Berg said the dashboards are really good.")
+    refusal = ("2026-03-20", "Tom Berg told us he won't sell it for us upstairs.")
+    opposed = ("2026-03-20", "Tom Berg now prefers Snowflake.")
+    assert _stance_over_time(sold, praise) is Stance.champion
+    assert _stance_over_time(sold, refusal) is Stance.supporter
+    assert _stance_over_time(sold, opposed) is Stance.detractor
+    assert _stance_over_time(praise) is Stance.supporter
+
+
+def test_later_praise_does_not_undo_earlier_inside_information() -> None:
+    tipped = ("2026-02-10", "Tom Berg gave us a heads-up on the competing bid.")
+    praise = ("2026-03-20", "Tom Berg said the dashboards are really good.")
+    assert _stance_over_time(tipped, praise) is Stance.coach
