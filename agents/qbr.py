@@ -477,7 +477,10 @@ def _subject_before(subjects: Sequence[re.Match[str]], position: int) -> str:
     """The subject line (of a chunk's `subjects`) of the pasted or logged email a sentence at `position` is in,
     if one comes before it."""
     before = [m for m in subjects if m.start() < position]
-    return before[-1].string[before[-1].start("subject") : min(before[-1].end(), position)].strip() if before else ""
+    if not before:
+        return ""
+    last = before[-1]  # a sentence inside the subject line itself sees only the part before it
+    return last.string[last.start("subject") : min(last.end(), position)].strip()
 
 
 def _record_subject(source: Source) -> str:

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -293,6 +293,7 @@ class Cue:
     weight: int = 2
     name: str | None = None  # the person's name when the rule captured it explicitly
     first_person: bool = False  # the speaker talks about themself ("I just joined as ...")
+    refusal: bool = False  # an explicit refusal to sell for us ("I won't sell it for you"): a supporter, DESIGN.md
 
 
 
@@ -1017,7 +1018,8 @@ _INSIDE_WORK = re.compile(
     r"|\b(?:fight(?:s|ing)?|fought|argu(?:es|ed|ing)|lobb(?:y|ies|ied|ying)|batting)\s+for\s+(?:you|us)\b",
     re.IGNORECASE,
 )
-_YOU = re.compile(r"\b(?:you|your|yourselves|us)\b", re.IGNORECASE)
+# The customer's words for us; narrower than _OURS, whose "it" and "this" name whatever was just mentioned
+_US_OR_YOU = re.compile(r"\b(?:you|your|yourselves|us)\b", re.IGNORECASE)
 # standing up for us: "she defended us when the CFO complained", "came in swinging for us"
 _DEFENDS_US = (
     r"\b(?:defend(?:s|ed|ing)?|stood\s+up\s+for|stands?\s+up\s+for|standing\s+up\s+for|stuck\s+up\s+for"
@@ -1475,7 +1477,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         cut = markers[-1].start()
         later = stance_cues(sentence[cut:], competitors, ours)
         if later:
-            return [Cue(c.start + cut, c.end + cut, c.value, c.weight) for c in later]
+            return [replace(c, start=c.start + cut, end=c.end + cut) for c in later]
 
     def live(pattern: re.Pattern[str]) -> list[re.Match[str]]:
         found = []
@@ -1541,7 +1543,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
     advocacy += live(_CARRIED)
     advocacy += [  # "told the partners that Ravenglass paid for itself", "fighting for you in every budget meeting"
         m for m in live(_INSIDE_WORK)
-        if _YOU.search(rest := sentence[m.start() :]) or names_any(rest, ours)
+        if _US_OR_YOU.search(rest := sentence[m.start() :]) or names_any(rest, ours)
     ]
     advocacy = [m for m in advocacy if not names_any(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
@@ -1561,7 +1563,7 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         # "Don't expect me to lobby Nadia on price": the one who refuses is the one saying it, not whom it names
         m = refusal[0]
         own = bool(_FIRST_PERSON_REFUSAL.search(sentence[max(0, m.start() - 12) : m.end()]))
-        return [Cue(m.start(), m.end(), Stance.supporter, 2, first_person=own)]
+        return [Cue(m.start(), m.end(), Stance.supporter, 2, first_person=own, refusal=True)]
     if positive:
         m = positive[0]
         return [Cue(m.start(), m.end(), Stance.supporter, 2)]
@@ -1834,6 +1836,7 @@ class Finding:
     source_id: str
     source_type: SourceType
     weight: int = 2
+    refusal: bool = False  # the stance is an explicit refusal to sell for us (Cue.refusal)
 
 
 def _locator(hit: Hit, sentence: Sentence) -> str:
@@ -2269,6 +2272,7 @@ class _SentenceContext:
             source_id=self.source.id,
             source_type=self.source.type,
             weight=cue.weight,
+            refusal=cue.refusal,
         )
 
 
@@ -2694,20 +2698,15 @@ def choose_stance(findings: Sequence[Finding]) -> tuple[Stance, list[Finding]]:
         totals[finding.value] += finding.weight
     priority = [Stance.detractor, Stance.champion, Stance.coach, Stance.supporter, Stance.neutral]
     stance = max(totals, key=lambda s: (totals[s], -priority.index(s)))
-    if stance is Stance.supporter and not any(_refuses(f) for f in latest):
+    if stance is Stance.supporter and not any(f.refusal for f in latest):
         # DESIGN.md's supporter is positive "with no evidence of selling for us": praise does not undo earlier
         # selling or inside information; only opposition, or a refusal to sell for us, does.
-        turns = [f for f in strong if f.value in (Stance.champion, Stance.coach, Stance.detractor) or _refuses(f)]
+        turns = [f for f in strong if f.value in (Stance.champion, Stance.coach, Stance.detractor) or f.refusal]
         last = _latest(turns) if turns else []
         if last and all(f.value in (Stance.champion, Stance.coach) for f in last):
             stance = Stance.champion if any(f.value is Stance.champion for f in last) else Stance.coach
     support = [f for f in findings if f.value == stance]
     return stance, support
-
-
-def _refuses(finding: Finding) -> bool:
-    """Whether a supporter finding is an explicit refusal to sell for us ("I won't sell it for you")."""
-    return finding.value is Stance.supporter and _REFUSAL.search(finding.citation.quote) is not None
 
 
 def _fact_from_findings(value: Any, support: Sequence[Finding], describe: str, suffix: str = "") -> Fact:

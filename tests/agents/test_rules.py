@@ -940,3 +940,8 @@ def test_getting_the_job_is_a_new_title(sentence: str, title: str | None) -> Non
 )
 def test_a_title_that_only_says_more_of_the_same_job_is_no_change_of_job(a: str, b: str, same: bool) -> None:
     assert same_job(a, b, frozenset({"kowhai", "air"})) is same
+
+
+def test_a_refusal_after_a_turn_of_mind_stays_the_speaker_s_own_refusal() -> None:
+    [cue] = stance_cues("In January I pushed back on everything; now I just won't sell it for you upstairs.")
+    assert (cue.value, cue.refusal, cue.first_person) == (Stance.supporter, True, True)
