@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from evals.dataset import Expected
 from evals.metrics import normalize_title, ratio
 from evals.runner import Drafted, StableChunkStore, draft_bundle
-from plans.names import same_person
+from plans.names import first_name_variants, name_tokens, same_person
 from plans.vocabulary import DraftKind
 from retrieval.embedders import load_embedder
 from retrieval.protocols import Embedder
@@ -165,6 +165,14 @@ def _records(sobject: str, rows: Iterable[dict[str, Any]]) -> str:
     return json.dumps({"totalSize": len(records), "done": True, "records": records}, ensure_ascii=False)
 
 
+def _confusable(a: str, b: str) -> bool:
+    """Whether two people's names share a first name (or a form of it) or a family name."""
+    first_a, *rest_a = name_tokens(a) or [""]
+    first_b, *rest_b = name_tokens(b) or [""]
+    same_family = bool(rest_a and rest_b and rest_a[-1] == rest_b[-1])
+    return same_family or bool(first_name_variants(first_a) & first_name_variants(first_b))
+
+
 def write_bundle(item: Item, folder: Path) -> Path:
     """The cast account with the item's text as its only narrative evidence."""
     crm = folder / "crm"
@@ -178,7 +186,10 @@ def write_bundle(item: Item, folder: Path) -> Path:
     contacts = []
     cast = list(CAST)
     if item.subject and not any(same_person(name, item.subject) for name, _, _ in cast):
-        cast.append((item.subject, "", ACCOUNT))  # a subject outside the cast is a Contact too (the stance corpus)
+        # A subject outside the cast is a Contact too (the stance corpus). Its writer never saw the cast, so a cast
+        # member it could be taken for ("Tomás" beside Tomás Alvarez) steps aside rather than make the name ambiguous.
+        cast = [member for member in cast if not _confusable(member[0], item.subject)]
+        cast.append((item.subject, "", ACCOUNT))
     for i, (name, title, unit) in enumerate(cast):
         first, _, last = name.partition(" ")
         contact = {"Id": _sf_id("003", i), "AccountId": unit_ids.get(unit, parent), "FirstName": first,

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from evals.paraphrase_set import write_bundle
+from evals.paraphrase_set import Item, write_bundle
 from evals.stance_corpus import DEVELOPMENT, HELD_OUT, as_items, load_corpus
 from plans.vocabulary import Stance
 
@@ -32,3 +32,15 @@ def test_transcripts_become_calls_and_a_subject_outside_the_cast_becomes_a_conta
     contacts = json.loads((folder / "crm" / "Contact.json").read_text())["records"]
     assert [c["Name"] for c in contacts if c["Name"] == call.subject] == [call.subject]
     assert {item.expected["stance"] for item in items} <= {s.value for s in Stance}
+
+
+def test_a_cast_member_the_subject_could_be_taken_for_steps_aside(tmp_path: Path) -> None:
+    # The corpus writers never saw the harness cast: "Tomás" must mean their subject, not Tomás Alvarez too.
+    item = Item(id="t1", kind="note", text="Tomás speaks very well of us.", subject="Tomás Ferreira",
+                expected={"stance": "supporter"})  # fmt: skip
+
+    folder = write_bundle(item, tmp_path / "bundle")
+
+    names = {c["Name"] for c in json.loads((folder / "crm" / "Contact.json").read_text())["records"]}
+    assert "Tomás Ferreira" in names and "Tomás Alvarez" not in names
+    assert "Dana Whitfield" in names  # nobody else steps aside
