@@ -1003,23 +1003,38 @@ _INSIDE = re.compile(
     re.IGNORECASE,
 )
 # Work for us inside their organisation, said in everyday words (counted where what follows names us or what we
-# sell): telling the people who decide ("I told the partners that Ravenglass paid for itself"), finding the money
+# sell, and what was said is not against us): telling, convincing or walking through our case the people who decide
+# ("I told the partners that Ravenglass paid for itself", "convinced her plant manager"), finding the money
 # ("moved the money from the retention line into your project"), writing the paper ("wrote the sole-source
 # justification for you guys myself"), and fighting for us ("I've been fighting for you in every budget meeting").
 _INSIDE_WORK = re.compile(
-    r"\b(?:told|tell(?:s|ing)?|explained\s+to|convinced|persuaded|talked|briefed|pre-?wired|walked)\s+"
+    r"\b(?:told|tell(?:s|ing)?|explain(?:ed|s|ing)\s+to|convinc(?:ed|es|ing)|persuad(?:ed|es|ing)|talked|briefed"
+    r"|pre-?wired|walk(?:ed|s|ing)|push(?:ed|es|ing)|recommend(?:ed|s|ing)\s+to|report(?:ed|s|ing)\s+to)\s+"
     r"(?:the\s+|my\s+|our\s+|her\s+|his\s+|their\s+|every\s+|all\s+the\s+|the\s+other\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:board|cfo|ceo|cio|cto|coo|ciso|leadership|execs?|executives?|boss|committee|steering\s+\w+|directors?|partners"
-    r"|deans|vps?|svp|evp|gms|heads\s+of\s+\w+|leads|managers|colleagues|peers|finance|procurement)\b"
+    r"(?:board|cfo|ceo|cio|cto|coo|ciso|cmo|gc|leadership|execs?|executives?|boss|committee|steering\s+\w+|directors?"
+    r"|partners|deans|vps?|svp|evp|gms|heads?\s+of\s+\w+|leads|managers?|colleagues|counterparts?|peers|finance"
+    r"|procurement|works\s+council|headquarters?|hq|sites|everybody|everyone|chairs?)\b"
     r"|\b(?:moved|pulled|found|freed\s+up|ring-?fenced|secured|reallocated|shifted)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?:money|budget|funding|funds|[$£€]\s?\d[\d.,]*\s*(?:k|m|million)?)(?!\w)"
-    r"|\b(?:wrote|rewrote|drafted)\s+(?:the\s+|an?\s+|our\s+|their\s+)?(?:internal\s+|own\s+)?(?:sole[- ]source\s+"
-    r"justification|recommendation(?:\s+memo)?|business\s+case|justification|memo)\s+for\b"
+    r"|\b(?:wrote|written|rewrote|drafted)\s+(?:the\s+|an?\s+|our\s+|their\s+)?(?:internal\s+|own\s+)?"
+    r"(?:sole[- ]source\s+justification|recommendation(?:\s+memo)?|business\s+case|justification(?:\s+memo)?|memo"
+    r"|decision\s+paper|budget\s+req(?:uest)?)\s+for\b"
     r"|\b(?:fight(?:s|ing)?|fought|argu(?:es|ed|ing)|lobb(?:y|ies|ied|ying)|batting)\s+for\s+(?:you|us)\b",
     re.IGNORECASE,
 )
 # The customer's words for us; narrower than _OURS, whose "it" and "this" name whatever was just mentioned
 _US_OR_YOU = re.compile(r"\b(?:you|your|yourselves|us)\b", re.IGNORECASE)
+# "told his director that he no longer trusts our hosting": what was said inside is against us
+_AGAINST = re.compile(r"\b(?:not|no|never|nothing|instead|rather|against|prefer\w*)\b|n['’]t\b", re.IGNORECASE)
+_IF_BEFORE = re.compile(r"\b(?:if|unless)\b(?:\s+\S+){0,3}$", re.IGNORECASE)
+
+
+def _said_against(text: str) -> bool:
+    """Whether what was said is against us; a negation in a condition ("if we don't fund it we'll regret it") is not."""
+    return any(not _IF_BEFORE.search(text, 0, m.start()) for m in _AGAINST.finditer(text))
+
+
+_US_OR_OUR = re.compile(r"\b(?:you|your|yourselves|us|our)\b", re.IGNORECASE)  # in our own words, "our" is us
 # standing up for us: "she defended us when the CFO complained", "came in swinging for us"
 _DEFENDS_US = (
     r"\b(?:defend(?:s|ed|ing)?|stood\s+up\s+for|stands?\s+up\s+for|standing\s+up\s+for|stuck\s+up\s+for"
@@ -1463,19 +1478,22 @@ _BACKS = "".join(rf"(?<!\b{w}\s)" for w in ("day", "days", "week", "weeks", "mon
                                             "way", "time")) + r"back\w*"
 
 
-def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[str] = ()) -> list[Cue]:
+def stance_cues(
+    sentence: str, competitors: Sequence[str] = (), ours: Sequence[str] = (), *, our_voice: bool = False
+) -> list[Cue]:
     """Where the sentence's subject stands toward us, composed from its signal families (DESIGN.md stance).
 
     Opposition (prefers someone else, opposes, frustrated) is a detractor; advocacy of us that is
     not refused is a champion; inside information is a coach; positive words or an explicit
     refusal to sell for us, a supporter; explicit fence-sitting, neutral. Advocacy for a named
-    competitor is opposition. Negated or hedged words do not count.
+    competitor is opposition. Negated or hedged words do not count. With `our_voice` (our own note, log or email)
+    "our" is us: "convinced her plant manager to take our system".
     """
     markers = list(_TURN_MARKER.finditer(sentence))
     # "In January he pushed back; now he sells it": only what follows the last "now" counts.
     if markers and markers[-1].start() > 0 and markers[-1].end() < len(sentence):
         cut = markers[-1].start()
-        later = stance_cues(sentence[cut:], competitors, ours)
+        later = stance_cues(sentence[cut:], competitors, ours, our_voice=our_voice)
         if later:
             return [replace(c, start=c.start + cut, end=c.end + cut) for c in later]
 
@@ -1541,9 +1559,11 @@ def stance_cues(sentence: str, competitors: Sequence[str] = (), ours: Sequence[s
         and not _NOT_THEIR_SELLING.search(sentence[max(0, m.start() - 40) : m.start()])
     ]
     advocacy += live(_CARRIED)
+    us = _US_OR_OUR if our_voice else _US_OR_YOU
     advocacy += [  # "told the partners that Ravenglass paid for itself", "fighting for you in every budget meeting"
         m for m in live(_INSIDE_WORK)
-        if _US_OR_YOU.search(rest := sentence[m.start() :]) or names_any(rest, ours)
+        if (us.search(rest := sentence[m.start() :]) or names_any(rest, ours)) and not _said_against(rest)
+        and not (our_voice and re.search(r"\bour\b", m.group(), re.IGNORECASE))  # our note's "our CFO" is ours
     ]
     advocacy = [m for m in advocacy if not names_any(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
@@ -2319,7 +2339,9 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     for cue in role_cues(text):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "buying_role", cue.value, cue, mention_spans[:1]))
-    for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours)):
+    # our own note or log, not a call's turn or an email someone pasted in: there "our" is the customer's or unsure
+    our_voice = ctx.source.type is not SourceType.call and ctx.author == EmailAuthor(None, False)
+    for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours, our_voice=our_voice)):
         if cue.value is Stance.champion and ctx.source.type is SourceType.crm and not ctx.author.key and (
             not text[: cue.start].strip(" -*•\t")
         ):

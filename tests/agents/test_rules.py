@@ -776,6 +776,31 @@ def test_working_for_us_inside_their_organisation_is_selling_for_us(sentence: st
 @pytest.mark.parametrize(
     ("sentence", "stance"),
     [
+        ("She convinced her plant manager to take our system for the Kecskemét line as well.", Stance.champion),
+        ("He has been walking the CMO through our pilot numbers before every committee.", Stance.champion),
+        ("Ravi reported to headquarters that our platform should be the global template.", Stance.champion),
+        ("Ines wrote the internal decision paper for us and put it in front of the MD.", Stance.champion),
+        ("Ana told her CFO that if they don't fund our rollout this year they will regret it.", Stance.champion),
+        # what was said inside is against us: no selling, whoever heard it
+        ("He has since told his director that he no longer trusts our hosting.", None),
+        ("I briefed our CFO on Ana's pilot and our discount.", None),  # in our note, "our CFO" is ours
+        ("She told the committee that our pricing penalises growth and is recommending the per-bed model instead.",
+         None),
+    ],
+)
+def test_in_our_own_notes_our_is_us_when_someone_sells_inside(sentence: str, stance: Stance | None) -> None:
+    cues = stance_cues(sentence, ["Datadog"], ["Lumora"], our_voice=True)
+    assert (cues[0].value if cues else None) == stance
+
+
+def test_in_the_customers_own_words_our_is_theirs() -> None:
+    # a customer telling their CFO about their own system sells nothing of ours
+    assert stance_cues("I convinced our CFO to keep our old system another year.", our_voice=False) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
         ("Honestly, the archive search is really good.", Stance.supporter),
         ("Keiko said our proposal is the most clear of all she received.", Stance.supporter),
         ("For me Lumora is the easiest to use of the three we tested.", Stance.supporter),
