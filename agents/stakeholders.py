@@ -370,6 +370,12 @@ def departure_cues(sentence: str, customer: Sequence[str] = ()) -> list[Cue]:
                 continue  # joining the customer, or an org we cannot tell apart, is no departure
         # "Henrik gone.": the fragment's subject is its own first words, and only a person can be gone
         cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed, name=m.group("gone")))
+    for m in _LEFT_ORG.finditer(sentence):  # "Brian Halvorsen left Fraser & Kline at the end of July"
+        org = m.group("org")
+        if customer and _customer_org([org], customer) and not is_hedged(sentence, m.start()) and not any(
+            c.start <= m.start() < c.end for c in cues
+        ):
+            cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed))
     for m in _FIRST_PERSON_DEPARTURE.finditer(sentence):
         if not is_hedged(sentence, m.start()) and not any(c.start <= m.start() < c.end for c in cues):
             cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed, first_person=True))
@@ -639,6 +645,13 @@ def _person_name(text: str, not_names: frozenset[str]) -> str | None:
 def _full_names(text: str, not_names: frozenset[str]) -> list[str]:
     """The full names a sentence gives, whether or not the directory knows them."""
     return [name for m in re.finditer(_NAME, text) if (name := _person_name(m.group(), not_names))]
+
+
+# leaving the customer by its name: "left Fraser & Kline at the end of July" (read where the name is the customer's)
+_LEFT_ORG = re.compile(
+    r"\b(?:has\s+|had\s+|just\s+)?left\s+(?P<org>(?-i:[A-Z])[\w.\-]*(?:\s+(?:&\s+)?(?-i:[A-Z])[\w.\-]*){0,3})"
+    r"(?!\s+(?:a|an|some|our|the|two|three|several)\b)"  # "left Fraser & Kline a voicemail": something left with them
+)
 
 
 def _customer_org(orgs: Sequence[str], customer: Sequence[str]) -> bool:
@@ -1082,9 +1095,10 @@ _POSITIVE = re.compile(
 _CHANGED_MIND = (
     r"\b(?:I['’]ve|I\s+have|she['’]s|he['’]s|they['’]ve|has|have|had)\s+(?:finally\s+|now\s+)?come\s+(?:a)?round\b"
     r"|\bcame\s+(?:a)?round\s+to\s+(?:it|us|you|the\s+idea)\b|\b(?:was|were|been|got)\s+won\s+over\b"
+    r"|\bI\s+was\s+wrong\b(?!\s+about\s+the\s+(?:date|day|time|number|figure|name))"  # "I have to say it: I was wrong."
 )
 _BEST = (
-    r"(?:best|easiest|smoothest|clearest|simplest|fastest|quickest"
+    r"(?:best|easiest|smoothest|clearest|cleanest|simplest|fastest|quickest|nicest|finest"
     r"|most\s+(?:useful|reliable|helpful|intuitive|professional|responsive|clear|impressive|polished|thorough))"
 )
 # Appraisal of what we did or sell, in the words people use for it: a superlative against their own experience
@@ -1095,6 +1109,11 @@ _APPRAISAL = re.compile(
     rf"\b{_BEST}\s+(?:[\w-]+\s+){{0,3}}?(?:I|we|they|she|he)(?:['’]ve|['’]d|['’]s|\s+have|\s+has|\s+had)?\s+(?:ever\s+)?"
     r"(?:seen|had|used|done|received|tested|tried|sat\s+through|come\s+across|worked\s+with|dealt\s+with|deal\s+with"
     r"|work\s+with)\b"
+    # any verb, once a perfect or "ever" makes it their own experience: "the best thing we've put into Corby", "the
+    # cleanest number she's ever had to defend"; or against the years: "the best thing … in years"
+    rf"|\b{_BEST}\s+(?:[\w-]+\s+){{0,3}}?(?:I|we|they|she|he)(?:(?:['’]ve|\s+have|\s+has)(?:\s+ever)?|(?:['’]s|['’]d|\s+had)"
+    r"\s+ever|\s+ever)\s+(?!(?:managed|got|gotten|achieved|been|heard|offered|come|reached)\b)[a-z]+\b"  # a limit
+    rf"|\b{_BEST}\s+(?:[\w'’-]+\s+){{0,6}}?in\s+(?:years|ages|a\s+(?:long\s+time|decade))\b"
     rf"|\b{_BEST}\s+(?:[\w-]+\s+){{0,3}}?of\s+(?:all|them\s+all|the\s+(?:two|three|four|five|bunch|lot|shortlist))\b"
     r"|\bone\s+of\s+the\s+(?:better|easier|smoother|best|easiest|smoothest)\b"
     # praise said of us in a writer's words: "spoke warmly of the support desk", "props to your eng team"
@@ -1123,6 +1142,29 @@ _APPRAISAL = re.compile(
     r"|(?:\bwould|['’]d|\bwill|\bhappy\s+to|\bglad\s+to)\s+(?:happily\s+|definitely\s+|gladly\s+)?recommend\s+(?:us|you|it)\b"
     r"|\bthank(?:s|ed)?(?:\s+you)?\s+(?:\w+\s+)?for\s+(?:the|your|all\s+the)\s+(?:quick\s+|fast\s+|hard\s+)?"
     r"(?:fix|turnaround|effort|work)\b"
+    # what it changed, in their words: "finding positions in seconds instead of digging through folders"
+    r"|\b(?:in|within)\s+(?:(?:a\s+few|a\s+couple\s+of|\d+|two|three|five|ten)\s+)?(?:seconds|minutes|an?\s+(?:minute|hour))"
+    r"\s+(?:instead\s+of|rather\s+than|not)\b"
+    # backing it: "Lars is fully behind it", "firmly behind the renewal" (not "behind schedule")
+    r"|\b(?:is|are|was|were|['’]s|['’]re|fully|firmly|squarely|solidly|completely|totally|very\s+much|right)\s+behind"
+    r"\s+(?:us|you|it|this|the\s+(?:proposal|renewal|expansion|project|pilot|deal|rollout|plan|move))\b"
+    # a burden gone, in their words: "haven't had to chase a single consultant since March", "my adjusters quit
+    # complaining" (their own people), "a weight that is off my shoulders", "saves him an hour a night"
+    r"|\b(?:haven['’]t|hasn['’]t|have\s+not|has\s+not)\s+(?:once\s+)?had\s+to\s+[^.;!?]{0,60}?"
+    r"\b(?:a\s+single|once|since|any\s?more|in\s+(?:weeks|months|ages))\b"
+    r"|\b(?:my|our|his|her)\s+(?:[\w-]+\s+){0,2}?(?:have\s+|['’]ve\s+)?(?:quit|stopped)\s+(?:complaining|moaning|grumbling)\b"
+    r"|\bweight\s+(?:that\s+is\s+|that['’]s\s+)?off\s+(?:my|our|his|her|their)\s+shoulders\b"
+    r"|\bsav(?:es|ed|ing)\s+(?:me|him|her|us|them|(?:the|my|our|his|her|their)\s+(?:team|people|staff|planners?|crews?))\s+"
+    r"(?:about\s+|around\s+|nearly\s+|over\s+|at\s+least\s+)?(?:an?\s+(?:hour|day|week|morning)|\d+|two|three|four|five"
+    r"|ten|hours|days|half)\b"
+    # sending us to a colleague on their name, or a promise of backing: "feel free to say I sent you", "count on me"
+    r"|\b(?:say|tell\s+(?:her|him|them))\s+(?:that\s+)?I\s+sent\s+you\b|\b(?:mention|use|drop)\s+my\s+name\b"
+    r"|\b(?:can|could)\s+count\s+(?:on|with)\s+me\b|\bnailed\s+it\b|\bworth\s+the\s+price\s+of\s+admission\b"
+    # wanting it further: "dying to get it after seeing ours", "a quote to take it across Microbiology as well"
+    r"|\bdying\s+to\s+(?:get|have|try|see)\b"
+    r"|\b(?:take|roll|extend|spread)\s+(?:it|this|them)\s+(?:out\s+)?(?:across|to\s+(?:the\s+)?(?:rest|other|every|all))\b"
+    # impatient for it: "asked several times when the pilot can start", "can't wait to get it live"
+    r"|\basked\s+(?:\w+\s+){0,2}?(?:times|again|repeatedly)\s+when\b|\bcan['’]t\s+wait\s+(?:to|for)\b"
     # no way back to how it was before us ("I'd not go back to the spreadsheet", "couldn't live without it")
     r"|\b(?:would(?:n['’]t|\s+not|\s+never)|['’]d\s+(?:not|never)|won['’]t|will\s+not|never\s+want\s+to|not|never"
     r"|(?:can|could)(?:n['’]t|not)\s+imagine)\s+go(?:ing)?\s+back\s+to\s+(?:the\s+|our\s+|their\s+)?(?:old|spreadsheets?"
@@ -1242,14 +1284,21 @@ _OPPOSITION = re.compile(
     r"|\b(?:(?:is|are|was|were|['’]s|['’]re|dead\s+set|firmly|strongly|totally|completely|spoke|speaks|argued|came\s+out|voted)"
     r"\s+against|against\s+(?:us|it|this|the\s+(?:deal|renewal|project|proposal|purchase|idea|move|change|switch|rollout)"
     r"|buying|renewing|signing|going\s+ahead)|oppos(?:e|es|ed|ing)|opponent|block(?:s|ed|ing|er)?|skeptic(?:al|s)?|sceptic(?:al|s)?|doubt(?:s|ful)?"
-    r"|unconvinced|not\s+convinced|lost\s+patience|frustrat(?:ed|ing)|unhappy|annoyed|angry|furious|upset|disappointed"
+    r"|unconvinced|not\s+(?:yet\s+|really\s+|fully\s+|entirely\s+)?convinced|lost\s+patience|frustrat(?:ed|ing)|unhappy|annoyed|angry|furious|upset|disappointed"
     r"|dissatisfied|complain(?:s|ed|ing)|hostile|resist(?:s|ed|ing|ant)?|pushback"
     # pushing back on someone else ("pushed back on him, on the record") is taking our side, not opposing us
     r"|push(?:es|ed|ing)?\s+back(?!\s+(?:on|against|at)\s+(?:him|her|them|his|their|(?-i:[A-Z])))|veto(?:ed)?"
     r"|not\s+a\s+fan|no\s+appetite(?!\s+(?:to|for)\s+(?:an?\s+)?(?:switch|change|mov|replac|look\w*\s+elsewhere|re-?tender|rfp|increase|uplift|price)\w*)"
     r"|detractor|wrong\s+(?:choice|architecture|tool|product|fit|approach|call)"
     r"|kill(?:ed|s|ing)?\s+(?:the|our|this|it)|(?:wants?|wanted|trying|tries)\s+to\s+(?:replace|rip\s+out|cancel|drop"
-    r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it))\b",
+    r"|switch|move\s+off|get\s+rid\s+of|cut)\s+(?:us|our|the|it)"
+    # the case against buying at all, in everyday words: "see what the alternatives look like", "our current setup
+    # works", "I don't see the need", "explaining why we shouldn't bother", "still cold after August"
+    r"|(?:see|check|look\s+at|looking\s+at|explore|exploring|evaluate)\s+(?:what\s+)?(?:the\s+|other\s+)?alternatives"
+    r"|(?:current|existing)\s+(?:setup|set-up|system|process|tooling|solution)\s+(?:works|is\s+(?:fine|good\s+enough))"
+    r"|(?:shouldn['’]t|should\s+not|needn['’]t)\s+bother"
+    r"|(?:don['’]t|doesn['’]t|do\s+not|does\s+not|can['’]t|cannot)\s+see\s+(?:the\s+|a\s+|any\s+)?(?:need|point|value|gain)"
+    r"|still\s+(?:very\s+|quite\s+)?(?:cold|negative|frosty)(?=\s*(?:[.;,!—–-]|$)|\s+(?:on|about|towards?|after|since)\b))\b",
     re.IGNORECASE,
 )
 # "the staff have stopped complaining about it", "my analysts have stopped moaning": a complaint that ended

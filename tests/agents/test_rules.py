@@ -970,3 +970,63 @@ def test_a_title_that_only_says_more_of_the_same_job_is_no_change_of_job(a: str,
 def test_a_refusal_after_a_turn_of_mind_stays_the_speaker_s_own_refusal() -> None:
     [cue] = stance_cues("In January I pushed back on everything; now I just won't sell it for you upstairs.")
     assert (cue.value, cue.refusal, cue.first_person) == (Stance.supporter, True, True)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "departed"),
+    [
+        ("Found out from JF today, almost by accident: Brian Halvorsen left Fraser & Kline at the end of July.", True),
+        ("She left F&K Transportation last spring to run a utility's PMO.", True),
+        # leaving something with the customer, or leaving another organisation, says nothing of leaving them
+        ("We left Fraser & Kline a voicemail and the revised quote.", False),
+    ],
+)
+def test_leaving_the_customer_by_its_name_is_a_departure(sentence: str, departed: bool) -> None:
+    cues = departure_cues(sentence, ["Fraser & Kline", "F&K Transportation"])
+    assert bool(cues) is departed
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        # a burden gone, in their own words
+        ("I haven't had to chase a single consultant for a return code since March.", Stance.supporter),
+        ("My adjusters quit complaining about the inbox.", Stance.supporter),
+        ("Tomás says the auto re-sequence saves him an hour a night.", Stance.supporter),
+        # a change of mind, a referral on their name, a promise of backing, a verdict
+        ("I have to say it: I was wrong.", Stance.supporter),
+        ("Do get in touch with her, and feel free to say I sent you.", Stance.supporter),
+        ("For the technical part you can count on me.", Stance.supporter),
+        ("The aging report alone has been worth the price of admission.", Stance.supporter),
+        ("Ingrid told me Lars is fully behind it.", Stance.supporter),
+        ("She said it's the cleanest savings number she's ever had to defend.", Stance.supporter),
+        ("Said in passing it's 'the best thing we've put into Corby in years'.", Stance.supporter),
+        ("They're finding prior-year positions in seconds instead of digging through folders.", Stance.supporter),
+        ("The Galway lads are dying to get it after seeing ours.", Stance.supporter),
+        # the same words about something else, or a limit, are no stance
+        ("I was wrong about the date, it's the 14th.", None),
+        ("The best we've managed so far is a draft.", None),
+        ("We haven't had to renew yet.", None),
+        ("It saves us nothing.", None),
+        ("We're behind schedule on the data load.", None),
+    ],
+)
+def test_support_said_in_everyday_words(sentence: str, stance: Stance | None) -> None:
+    assert _read(sentence) == stance
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Graham said he is not yet convinced a separate maintenance platform is needed.", Stance.detractor),
+        ("I'm happy to keep an open mind, but our current setup works.", Stance.detractor),
+        ("Johanna still negative since the outage, portal stuck.", Stance.detractor),
+        ("Felix spent the last twenty minutes explaining why we shouldn't bother.", Stance.detractor),
+        ("He doesn't see the need for a second platform.", Stance.detractor),
+        # weather, and seeing the value, are not opposition
+        ("Still cold outside, so the walk-round moved indoors.", None),
+        ("I can see the value straight away.", None),
+    ],
+)
+def test_the_case_against_buying_in_everyday_words(sentence: str, stance: Stance | None) -> None:
+    assert _read(sentence) == stance
