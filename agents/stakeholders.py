@@ -371,8 +371,7 @@ def departure_cues(sentence: str, customer: Sequence[str] = ()) -> list[Cue]:
         # "Henrik gone.": the fragment's subject is its own first words, and only a person can be gone
         cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed, name=m.group("gone")))
     for m in _LEFT_ORG.finditer(sentence):  # "Brian Halvorsen left Fraser & Kline at the end of July"
-        org = m.group("org")
-        if customer and _customer_org([org], customer) and not is_hedged(sentence, m.start()) and not any(
+        if customer and _customer_org([m.group("org")], customer) and not is_hedged(sentence, m.start()) and not any(
             c.start <= m.start() < c.end for c in cues
         ):
             cues.append(Cue(m.start(), m.end(), StakeholderStatus.departed))
