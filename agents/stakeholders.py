@@ -1627,6 +1627,16 @@ def stance_cues(
         m = inside[0]
         return [Cue(m.start(), m.end(), Stance.coach, 2)]
     positive = _positive_cues(sentence, competitors, ours, live)
+    if (
+        neutral
+        and all(_MOOD_WORD.fullmatch(sentence, m.start(), m.end()) for m in positive)
+        and not any(_SOMEONE_BETWEEN.search(_between(sentence, m, neutral[0])) for m in [*positive, *refusal])
+    ):
+        # "pleasant, but no strong view either way", "won't push for it either way": a mood word or a refusal beside
+        # an explicit lack of position is manners, not support (DESIGN.md's neutral: engaged, no clear signal) -- unless
+        # someone else is named between them ("Wei Ling is keen, Arjun neutral")
+        m = neutral[0]
+        return [Cue(m.start(), m.end(), Stance.neutral, 2)]
     if refusal:
         # "Don't expect me to lobby Nadia on price": the one who refuses is the one saying it, not whom it names
         m = refusal[0]
@@ -1639,6 +1649,19 @@ def stance_cues(
         m = neutral[0]
         return [Cue(m.start(), m.end(), Stance.neutral, 2)]
     return []
+
+
+# A mood or an attitude, not a verdict on what we sell ("loves the dashboards" is one)
+_MOOD_WORD = re.compile(
+    r"(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked|impressed|satisfied|enthusiastic|supportive"
+    r"|receptive|open\s+to|on\s+board)",
+    re.IGNORECASE,
+)
+_SOMEONE_BETWEEN = re.compile(r"\b(?!I\b)(?-i:[A-Z])[a-z]")
+
+
+def _between(sentence: str, a: re.Match[str], b: re.Match[str]) -> str:
+    return sentence[min(a.end(), b.end()) : max(a.start(), b.start())]
 
 
 def _positive_cues(
@@ -2768,6 +2791,13 @@ def choose_stance(findings: Sequence[Finding]) -> tuple[Stance, list[Finding]]:
         totals[finding.value] += finding.weight
     priority = [Stance.detractor, Stance.champion, Stance.coach, Stance.supporter, Stance.neutral]
     stance = max(totals, key=lambda s: (totals[s], -priority.index(s)))
+    if stance is Stance.supporter and all(f.refusal for f in latest if f.value is Stance.supporter):
+        # A refusal to sell makes a supporter only of someone positive (DESIGN.md); said by someone who opposed us
+        # and has said nothing positive since, it is more of the same.
+        since = [f for f in strong if f.value is Stance.detractor or (f.value is not Stance.neutral and not f.refusal)]
+        last = _latest(since) if since else []
+        if last and all(f.value is Stance.detractor for f in last):
+            stance = Stance.detractor
     if stance is Stance.supporter and not any(f.refusal for f in latest):
         # DESIGN.md's supporter is positive "with no evidence of selling for us": praise does not undo earlier
         # selling or inside information; only opposition, or a refusal to sell for us, does.

@@ -1030,3 +1030,17 @@ def test_support_said_in_everyday_words(sentence: str, stance: Stance | None) ->
 )
 def test_the_case_against_buying_in_everyday_words(sentence: str, stance: Stance | None) -> None:
     assert _read(sentence) == stance
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Friendly and keen, but no strong view either way yet.", Stance.neutral),
+        ("I won't push for it either way, to be honest.", Stance.neutral),
+        # a verdict on what we sell is support whatever else is undecided; someone named between is someone else
+        ("She loves the dashboards and has no strong view on the renewal.", Stance.supporter),
+        ("Wei Ling Tan (plant IT) is keen, Arjun Pillai (MD) neutral, wants to see a price.", Stance.supporter),
+    ],
+)
+def test_a_mood_beside_an_explicit_lack_of_position_is_neutral(sentence: str, stance: Stance) -> None:
+    assert _read(sentence) == stance

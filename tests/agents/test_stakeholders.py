@@ -763,6 +763,15 @@ def test_later_praise_does_not_undo_earlier_selling_but_a_refusal_or_opposition_
     assert _stance_over_time(praise) is Stance.supporter
 
 
+def test_a_refusal_to_sell_makes_a_supporter_only_of_someone_positive() -> None:
+    opposed = ("2026-02-10", "Tom Berg now prefers Snowflake.")
+    refusal = ("2026-03-20", "Tom Berg told us he won't sell it for us upstairs.")
+    praise = ("2026-03-01", "Tom Berg said the dashboards are really good.")
+    assert _stance_over_time(refusal) is Stance.supporter
+    assert _stance_over_time(opposed, refusal) is Stance.detractor
+    assert _stance_over_time(opposed, praise, refusal) is Stance.supporter
+
+
 def test_later_praise_does_not_undo_earlier_inside_information() -> None:
     tipped = ("2026-02-10", "Tom Berg gave us a heads-up on the competing bid.")
     praise = ("2026-03-20", "Tom Berg said the dashboards are really good.")
