@@ -1034,8 +1034,11 @@ _INSIDE_WORK = re.compile(
     r"|\b(?:fight(?:s|ing)?|fought|argu(?:es|ed|ing)|lobb(?:y|ies|ied|ying)|batting)\s+for\s+(?:you|us)\b",
     re.IGNORECASE,
 )
-# The customer's words for us; narrower than _OURS, whose "it" and "this" name whatever was just mentioned
+# The customer's words for us; narrower than _OURS, whose "it" and "this" name whatever was just mentioned. In our
+# own note, log or email "our" is us too.
 _US_OR_YOU = re.compile(r"\b(?:you|your|yourselves|us)\b", re.IGNORECASE)
+_US_OR_OUR = re.compile(r"\b(?:you|your|yourselves|us|our)\b", re.IGNORECASE)
+_OUR = re.compile(r"\bour\b", re.IGNORECASE)
 # "told his director that he no longer trusts our hosting": what was said inside is against us
 _AGAINST = re.compile(r"\b(?:not|no|never|nothing|instead|rather|against|prefer\w*)\b|n['’]t\b", re.IGNORECASE)
 _IF_BEFORE = re.compile(r"\b(?:if|unless)\b(?:\s+\S+){0,3}$", re.IGNORECASE)
@@ -1045,8 +1048,6 @@ def _said_against(text: str) -> bool:
     """Whether what was said is against us; a negation in a condition ("if we don't fund it we'll regret it") is not."""
     return any(not _IF_BEFORE.search(text, 0, m.start()) for m in _AGAINST.finditer(text))
 
-
-_US_OR_OUR = re.compile(r"\b(?:you|your|yourselves|us|our)\b", re.IGNORECASE)  # in our own words, "our" is us
 # standing up for us: "she defended us when the CFO complained", "came in swinging for us"
 _DEFENDS_US = (
     r"\b(?:defend(?:s|ed|ing)?|stood\s+up\s+for|stands?\s+up\s+for|standing\s+up\s+for|stuck\s+up\s+for"
@@ -1075,10 +1076,11 @@ _REFUSAL = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON_REFUSAL = re.compile(r"\b(?:I|me|I['’]m|I['’]ll|I['’]d|my)\b")
+_GLAD = r"(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)"
 _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
     # glad of us, not wishing a happy new year
-    r"|\b(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)\b(?!\s+to\b)"
+    rf"|\b{_GLAD}\b(?!\s+to\b)"
     r"(?!\s+(?:new\s+year|holidays?|christmas|easter|birthday|friday|monday|weekend|thanksgiving|diwali|eid)\b)"
     r"|\bback(?:s|ed|ing)?\s+you\b"
     r"|\b(?:impressed|satisfied|enthusiastic"
@@ -1611,7 +1613,7 @@ def stance_cues(
     advocacy += [  # "told the partners that Ravenglass paid for itself", "fighting for you in every budget meeting"
         m for m in live(_INSIDE_WORK)
         if (us.search(rest := sentence[m.start() :]) or names_any(rest, ours)) and not _said_against(rest)
-        and not (our_voice and re.search(r"\bour\b", m.group(), re.IGNORECASE))  # our note's "our CFO" is ours
+        and not (our_voice and _OUR.search(m.group()))  # in our own note "our CFO" is ours
     ]
     advocacy = [m for m in advocacy if not names_any(sentence[m.end() : m.end() + 40], competitors)]
     labels = live(_ADVOCACY_LABEL)
@@ -1653,8 +1655,7 @@ def stance_cues(
 
 # A mood or an attitude, not a verdict on what we sell ("loves the dashboards" is one)
 _MOOD_WORD = re.compile(
-    r"(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked|impressed|satisfied|enthusiastic|supportive"
-    r"|receptive|open\s+to|on\s+board)",
+    rf"(?:{_GLAD}|impressed|satisfied|enthusiastic|supportive|receptive|open\s+to|on\s+board)",
     re.IGNORECASE,
 )
 _SOMEONE_BETWEEN = re.compile(r"\b(?!I\b)(?-i:[A-Z])[a-z]")
@@ -2276,6 +2277,12 @@ class _SentenceContext:
     author: EmailAuthor = EmailAuthor(None, False)  # who wrote a logged email
     just_named: str | None = None  # the one person the sentence before named, whoever else the passage named
 
+    @property
+    def our_voice(self) -> bool:
+        """Whether the sentence is in our own words: a note or log of ours, not a call's turn or an email someone
+        pasted in, where "our" is the customer's or unsure."""
+        return self.source.type is not SourceType.call and self.author == EmailAuthor(None, False)
+
     def voice_of(self, cue: Cue) -> str | None:
         """The speaker or the email's author, when the cue's clause is in their own first person ("if it were
         my call, we'd already be on Arcadia") and nobody else is its subject."""
@@ -2410,9 +2417,7 @@ def _sentence_findings(ctx: _SentenceContext, directory: Directory, competitors:
     for cue in role_cues(text):
         if key := ctx.who(cue, directory):
             out.append(ctx.finding(key, "buying_role", cue.value, cue, mention_spans[:1]))
-    # our own note or log, not a call's turn or an email someone pasted in: there "our" is the customer's or unsure
-    our_voice = ctx.source.type is not SourceType.call and ctx.author == EmailAuthor(None, False)
-    for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours, our_voice=our_voice)):
+    for cue in current_stance_cues(text, stance_cues(text, competitors, ctx.ours, our_voice=ctx.our_voice)):
         if cue.value is Stance.champion and ctx.source.type is SourceType.crm and not ctx.author.key and (
             not text[: cue.start].strip(" -*•\t")
         ):
@@ -2794,8 +2799,8 @@ def choose_stance(findings: Sequence[Finding]) -> tuple[Stance, list[Finding]]:
     if stance is Stance.supporter and all(f.refusal for f in latest if f.value is Stance.supporter):
         # A refusal to sell makes a supporter only of someone positive (DESIGN.md); said by someone who opposed us
         # and has said nothing positive since, it is more of the same.
-        since = [f for f in strong if f.value is Stance.detractor or (f.value is not Stance.neutral and not f.refusal)]
-        last = _latest(since) if since else []
+        signals = [f for f in strong if f.value is not Stance.neutral and not f.refusal]  # opposition or positive
+        last = _latest(signals) if signals else []
         if last and all(f.value is Stance.detractor for f in last):
             stance = Stance.detractor
     if stance is Stance.supporter and not any(f.refusal for f in latest):

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from evals.dataset import Expected
 from evals.metrics import normalize_title, ratio
 from evals.runner import Drafted, StableChunkStore, draft_bundle
-from plans.names import first_name_variants, name_tokens, same_person
+from plans.names import name_tokens, same_first_name, same_person
 from plans.vocabulary import DraftKind
 from retrieval.embedders import load_embedder
 from retrieval.protocols import Embedder
@@ -166,11 +166,10 @@ def _records(sobject: str, rows: Iterable[dict[str, Any]]) -> str:
 
 
 def _confusable(a: str, b: str) -> bool:
-    """Whether two people's names share a first name (or a form of it) or a family name."""
+    """Whether one of two people could be taken for the other: the same first name (up to nicknames) or family name."""
     first_a, *rest_a = name_tokens(a) or [""]
     first_b, *rest_b = name_tokens(b) or [""]
-    same_family = bool(rest_a and rest_b and rest_a[-1] == rest_b[-1])
-    return same_family or bool(first_name_variants(first_a) & first_name_variants(first_b))
+    return bool(rest_a and rest_b and rest_a[-1] == rest_b[-1]) or same_first_name(first_a, first_b)
 
 
 def write_bundle(item: Item, folder: Path) -> Path:
