@@ -1961,15 +1961,21 @@ def _email_author(source: Source, evidence: AccountEvidence, owner: str | None, 
 
 
 _RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", re.MULTILINE)
+_QUOTED = re.compile(r"[ \t]*>")
+_UNQUOTED_LINE = re.compile(r"^[ \t]*[^>\s]", re.MULTILINE)
 
 
 def pasted_emails(text: str, directory: Directory) -> list[tuple[int, int, EmailAuthor]]:
-    """The emails pasted into a note, each from its From line to the next From line or rule ("---"), and who wrote
-    it: a person of the directory (their "I" is theirs, as in a logged email), or someone else (our rep)."""
+    """The emails pasted into a note, each from its From line to the next From line or rule ("---"), or, pasted as
+    a quote ("> From: ..."), to the first line that is not quoted; and who wrote it: a person of the directory (their
+    "I" is theirs, as in a logged email), or someone else (our rep)."""
     starts = list(_FROM_LINE.finditer(text))
     emails = []
     for n, header in enumerate(starts):
         ends = [m.start() for m in _RULE.finditer(text, header.end())][:1]
+        line_start = text.rfind("\n", 0, header.start("who")) + 1
+        if _QUOTED.match(text, line_start) and (after := _UNQUOTED_LINE.search(text, header.end())):
+            ends.append(after.start())  # the note's writer speaks again below the quote
         if n + 1 < len(starts):
             ends.append(starts[n + 1].start())
         sender = " ".join(_ADDRESS.sub(" ", header.group("who")).strip(" *_\"'<>").split())
@@ -2335,19 +2341,30 @@ class _SentenceContext:
                 # "Nathan's email was clear: he'd rather ...": an object or possessive stands for a pronoun it precedes
                 earlier = [m for m in before_cue if m.end <= first.start()]
             if earlier or not self.found or _STARTS_WITH_PRONOUN.match(text):
-                return earlier[-1].key if earlier else self.last_person
+                resolved = earlier[-1].key if earlier else self.last_person
+                # "She came in and pitched it herself" is nobody we can tell; "get in touch with her, and feel free to
+                # say I sent you" is the writer's own stance
+                if resolved or not loose or not (self.speaker or self.author.key) or _THIRD_PERSON.search(before):
+                    return resolved
         if not self.found and self.last_person and _LABEL_ONLY.match(text):
             return self.last_person
         if not self.found and self.last_person and self.source.type is SourceType.note and (
             _SUBJECTLESS.match(text) or (loose and _OPENS_FRAGMENT.match(before))
         ):
             return self.last_person
-        if not self.found and self.speaker and (firsts := list(_FIRST_PERSON.finditer(before))):
-            # "I think they'd rather ...": someone else's view, reported
-            return None if _THIRD_PERSON.search(before, firsts[-1].end()) else self.speaker
-        if loose and not self.found and self.speaker:
-            # a stance said in the speaker's own turn with nobody else its subject: "the demo was the best we've seen"
-            return None if _SOMEONE_ELSE.search(before, clause_start(before, len(before))) else self.speaker
+        own = self.speaker or (self.author.key if loose else None)  # whose "I" it is; for a stance, an email's too
+        firsts = list(_FIRST_PERSON.finditer(before))
+        if not self.found and own and (firsts or loose):
+            # A stance said in someone's own turn or email with nobody else its subject is theirs ("the demo was the
+            # best we've seen"); "I think they'd rather ..." is someone else's view, reported.
+            if firsts:
+                someone_else = _THIRD_PERSON.search(before, firsts[-1].end())
+            else:
+                someone_else = _SOMEONE_ELSE.search(before, clause_start(before, len(before)))
+            if not someone_else:
+                return own
+            if self.speaker:
+                return None
         if not self.found and self.topic and not _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
             return self.topic
         if not self.found and self.owner and not (self.author.someone_else and _OWN_VOICE.search(before)):

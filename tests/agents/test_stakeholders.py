@@ -413,6 +413,33 @@ def test_a_logged_email_speaks_for_its_author_not_for_our_rep() -> None:
     assert stances["Robert Diaz"] is not Stance.supporter
 
 
+def _email(record_id: str, who: str, body: str) -> CrmRecord:
+    return record("Task", record_id, WhoId=who, Subject="Email: Re: intro", ActivityDate="2026-03-02",
+                  Status="Completed", Type="Email", Description=body)
+
+
+def test_a_stance_in_someone_s_own_email_with_nobody_else_its_subject_is_theirs() -> None:
+    logged = _email("00TA00000000095AAA", TOM, "From: Tom Berg\nTo: Sam Rivers\n\nNia runs the ops desk there. "
+                    "Do get in touch with her, and feel free to say I sent you.\nTom")
+    pasted = note("note-p", "2026-03-06", "Robert's reply, pasted:\n\nFrom: Robert Diaz\nTo: Sam Rivers\n\n"
+                  "Honestly it's the cleanest security review I've had from a supplier this year.\nRobert")
+    stances = _stances([pasted], [logged])
+    assert stances["Tom Berg"] is Stance.supporter
+    assert stances["Robert Diaz"] is Stance.supporter
+
+
+def test_a_she_we_cannot_tell_is_not_the_speaker() -> None:
+    turns = [("00:00:05", "Robert Diaz", "She came into the COO's staff meeting with your pilot numbers and "
+                                         "basically pitched it herself.")]
+    assert _stances([call("c1", "2026-03-05", turns)])["Robert Diaz"] is not Stance.champion
+
+
+def test_an_email_pasted_as_a_quote_ends_where_the_quote_ends() -> None:
+    pasted = note("note-q", "2026-03-06", "Robert's reply:\n\n> From: Robert Diaz\n> To: Sam Rivers\n>\n"
+                  "> Please send the revised order form.\n> Robert\n\nThe review on the 10th was very good.")
+    assert _stances([pasted])["Robert Diaz"] is not Stance.supporter
+
+
 def test_a_speaker_s_praise_said_with_we_is_their_own_view() -> None:
     turns = [("00:00:05", "Robert Diaz", "The dashboard demo in June was honestly the best we have seen.")]
     assert _stances([call("c1", "2026-03-05", turns)])["Robert Diaz"] is Stance.supporter
