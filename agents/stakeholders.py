@@ -1869,13 +1869,19 @@ _SUBORDINATE_START = re.compile(
 )
 
 
+_ASIDE = re.compile(r"\([^()]*\)|[—–][^—–]*[—–]|\s-\s[^-]*\s-\s")  # "(…)", " — … — ", " - … - "
+_FROM = re.compile(r"\s+from\s+", re.IGNORECASE)
+
+
 def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = False) -> str | None:
     """The key of the person a cue is about: the nearest mention before it in the same clause, else just after it."""
     # "Siobhan (steering #1, with Nell and Dave): supportive": a name in an aside is not the subject after it
     before = [m for m in found if m.end <= cue.start and not _in_aside(sentence, m, cue.start)]
     if before and not (is_object(sentence, before[-1]) and _PRONOUN.search(sentence[: before[-1].start])):
         nearest = before[-1]
-        gap = sentence[nearest.end : cue.start]
+        # an aside between them is no part of the clause: "Abena went into the directors' meeting — no vendor in
+        # the room, just the directors — and did our pitch for us"
+        gap = _ASIDE.sub(" ", sentence[nearest.end : cue.start])
         if _POSSESSED.match(gap):
             return None  # "Priya's deputy was promoted": the deputy is the subject, not Priya
         if _SOMEONE_ELSE_SAYS.search(gap):
@@ -1889,6 +1895,8 @@ def subject_of(sentence: str, cue: Cue, found: list[Mention], *, loose: bool = F
         ):
             return nearest.key
     after = [m for m in found if m.start >= cue.end]
+    if after and cue.value is Stance.coach and _FROM.fullmatch(sentence[cue.end : after[0].start]):
+        return after[0].key  # "Off the record from Renee: ...": inside information comes from whoever gave it
     # "Left in May: Dana", "promoted to VP, Dana Wu" — but not the subject of the next clause ("Since he is gone,
     # Sabine did the planning").
     if after and len(sentence[cue.end : after[0].start].split()) <= 3 and not is_object(sentence, after[0]) and not (

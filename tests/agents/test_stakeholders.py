@@ -368,6 +368,26 @@ def test_a_person_named_as_the_object_of_a_preposition_is_not_the_one_acting() -
     assert _stance_after(defended) is not Stance.champion
 
 
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        ("Over lunch Jennifer Wu told me that Tom Berg went into the ops directors' meeting last week — no vendor in "
+         "the room, just the directors — and basically did our pitch for us.", Stance.champion),
+        ("Tom Berg (who runs the plants, and who missed the March review with Maria Lopez and the auditors) "
+         "made the case for us at the board.", Stance.champion),
+    ],
+)
+def test_an_aside_leaves_the_person_named_before_it_the_one_it_is_about(text: str, stance: Stance) -> None:
+    assert _stance_after(text) is stance
+
+
+def test_inside_information_from_someone_is_theirs() -> None:
+    logged = record("Task", "00TA00000000096AAA", WhoId=ROBERT, Subject="Call", ActivityDate="2026-03-02",
+                    Status="Completed", Description="Off the record from Tom Berg: Snowflake quoted Maria Lopez's "
+                    "team $38 a user, 30% off if bundled with what they have.")
+    assert _stances([], [logged])["Tom Berg"] is Stance.coach
+
+
 def test_a_possessive_before_the_pronoun_is_its_antecedent_and_a_competitor_goes_by_its_first_word() -> None:
     records = [
         *crm_records(),
