@@ -948,7 +948,16 @@ def role_cues(sentence: str) -> list[Cue]:
     return cues
 
 
-_PROCUREMENT_TITLE = re.compile(r"\b(?:procurement|purchasing|sourcing|vendor\s+management|buyer)\b", re.IGNORECASE)
+# Purchasing as titles name it, in English and in the languages of the accounts we see: "Category Manager, IT",
+# "Contracts Administrator", "Jefe de Compras", "Senior Einkäufer", "Responsable Achats", "Inkoper".
+_PROCUREMENT_TITLE = re.compile(
+    r"\b(?:procurement|purchasing|purchaser|sourcing|vendor\s+management|supplier\s+(?:management|relationship)"
+    r"|buyer|category\s+(?:manager|management|lead|director)|contracts?\s+(?:manager|management|administrator|officer"
+    r"|lead|specialist)|contracting\s+officer|compras|adquisiciones|aprovisionamiento|einkauf\w*|eink[äa]ufer\w*"
+    r"|beschaffung|achats?|acheteu(?:r|se)|approvisionnement|acquisti|approvvigionament[oi]|inkoop|inkoper|zakup\w*"
+    r"|inköp\w*|indkøb\w*|innkjøp\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def role_from_title(title: str | None) -> BuyingRole | None:

@@ -308,10 +308,24 @@ def test_a_budget_someone_only_needs_is_not_theirs() -> None:
     assert role_cues("She needs Greg's sign-off before anything moves.") == []
 
 
-def test_procurement_titles_imply_the_procurement_role() -> None:
-    assert role_from_title("Strategic Sourcing Manager") is BuyingRole.procurement
-    assert role_from_title("Director, IT Procurement") is BuyingRole.procurement
-    assert role_from_title("Chief Financial Officer") is None
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Strategic Sourcing Manager", "Director, IT Procurement", "Category Manager, IT & Digital",
+        "Contracts Administrator", "Supplier Relationship Manager", "Jefe de Compras de Tecnología",
+        "Senior Einkäufer IT", "Leiter Einkauf", "Responsable Achats IT", "Acheteuse informatique",
+        "Responsabile Acquisti", "Inkoper ICT",
+    ],
+)
+def test_procurement_titles_imply_the_procurement_role(title: str) -> None:
+    assert role_from_title(title) is BuyingRole.procurement
+
+
+@pytest.mark.parametrize(
+    "title", ["Chief Financial Officer", "Head of Supply Chain", "Commercial Director", "Contract Engineer", "CTO"]
+)
+def test_other_titles_imply_no_role(title: str) -> None:
+    assert role_from_title(title) is None
 
 
 def test_equivalent_titles_are_the_same_job() -> None:
