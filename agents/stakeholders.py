@@ -965,6 +965,13 @@ def role_from_title(title: str | None) -> BuyingRole | None:
     return BuyingRole.procurement if title and _PROCUREMENT_TITLE.search(title) else None
 
 
+def role_by_title(title: Fact) -> Fact | None:
+    """The buying role a title fact implies, citing the title (DESIGN.md: with no role record, purchasing people are
+    `procurement`)."""
+    role = role_from_title(str(title.value))
+    return Fact(role, title.citations, 0.7, f"title {title.value}") if role else None
+
+
 # Stance is composed from signal families, per DESIGN.md's definitions: a champion sells for us
 # when we are not in the room (advocacy of us, not refused); a coach gives inside information;
 # a supporter is positive, or explicitly will not sell for us; a detractor opposes us or prefers
@@ -2778,11 +2785,8 @@ def crm_proposals(evidence: AccountEvidence) -> dict[str, Proposal]:
             proposal.facts["buying_role"] = Fact(
                 custom[1], [citation] if citation else [], CRM_CONFIDENCE, f"CRM {custom[0]}", changed_on
             )
-        elif (by_title := role_from_title(contact.get("Title"))) and "title" in proposal.facts:
-            title_fact = proposal.facts["title"]
-            proposal.facts["buying_role"] = Fact(
-                by_title, title_fact.citations, 0.7, f"title {title_fact.value}"
-            )
+        elif (title := proposal.facts.get("title")) and (by_title := role_by_title(title)):
+            proposal.facts["buying_role"] = by_title
         if stance := custom_stance(contact, field_map):
             citation = _crm_citation(evidence, contact.id, stance[0])
             proposal.facts["stance"] = Fact(
@@ -2911,6 +2915,11 @@ def merge_findings(proposals: dict[str, Proposal], reading: _Reading, evidence: 
             value = latest[0].value
             support = [f for f in roles if f.value == value]
             proposal.facts["buying_role"] = _fact_from_findings(value, support, "")
+        elif (
+            not proposal.in_crm and "buying_role" not in proposal.facts and (title := proposal.facts.get("title"))
+            and (by_title := role_by_title(title))
+        ):  # someone known from the notes as "Kevin Marsh, Strategic Sourcing Manager"
+            proposal.facts["buying_role"] = by_title
         # Someone known only from what others say of them (no Contact, never engaged with us) has no stance yet:
         # DESIGN.md's `unknown` is "no direct engagement", whatever others say of them.
         engaged = key in reading.engaged or "last_contact" in proposal.facts

@@ -707,6 +707,13 @@ def test_a_customer_employee_named_with_a_title_is_a_stakeholder_though_nobody_s
     assert people["Kevin Marsh"].stance is Stance.unknown  # named by us, never engaged with us
 
 
+def test_a_newcomer_s_purchasing_title_makes_them_procurement_as_a_contact_s_would() -> None:
+    people = _people_after("Kevin Marsh, Strategic Sourcing Manager, will paper the renewal. "
+                           "Ana Silva, Head of Claims, owns the workflow.")
+    assert people["Kevin Marsh"].buying_role is BuyingRole.procurement
+    assert people["Ana Silva"].buying_role is not BuyingRole.procurement
+
+
 def test_a_title_at_another_company_or_on_our_own_signature_makes_no_stakeholder() -> None:
     said = "Kind regards, Sam Rivers, Account Executive, Quorvel"
     owned = record("Task", "00TA00000000096AAA", WhoId=TOM, Subject="Call", ActivityDate="2026-03-02",
