@@ -1093,6 +1093,7 @@ _REFUSAL = re.compile(
 )
 _FIRST_PERSON_REFUSAL = re.compile(r"\b(?:I|me|I['’]m|I['’]ll|I['’]d|my)\b")
 _GLAD = r"(?:happy|pleased|keen|excited|glad|delighted|thrilled|chuffed|stoked)"
+_GLAD_WORD = re.compile(rf"\b{_GLAD}\b", re.IGNORECASE)
 _POSITIVE = re.compile(
     r"\b(?:likes?|liked|liking|loves?|loved|loving|enjoy(?:s|ed)?|appreciat(?:es|ed|ing)|values?|valued)\s+(?:it|us|the|our|what|how|this|working)\b"
     # glad of us, not wishing a happy new year
@@ -1587,12 +1588,19 @@ def stance_cues(
     ]
     for m in _RATHER_THAN.finditer(sentence):
         opposition.append(m.span("cue"))
+    # "lost the pool to ShiftBridge and Renee is happy with them": content with the competitor the sentence named
+    opposition += [
+        m.span() for m in live(_POSITIVE)
+        if _GLAD_WORD.search(m.group()) and _of_a_competitor_named_before(sentence, m, competitors, ours)
+    ]
     for name in competitors:
         for m in re.finditer(
             rf"(?:\b(?:would|should)\s+(?:much\s+)?|['’]d\s+(?:much\s+)?|\b)(?:prefer\w*|favou?r\w*|rather|push(?:es|ed|ing)?"
             rf"|lobb(?:y|ies|ied|ying)|campaign\w*\s+for|argu\w+\s+for|leans?\s+(?:toward|towards)|sold\s+on|evaluat\w*|{_BACKS}"
             rf"|champion\w*|pitch\w*|recommend\w*|stay\s+with|stick\s+with|keep|(?:lik|lov)(?:e|es|ed)(?!\s+to\b)"
             rf"|leaning(?:\s+(?:to|toward|towards))?|choose|chooses|chose|pick|picks|swears?\s+by|rates?"
+            # content with what a competitor gives them: "happy with Vault", "very satisfied with ShiftBridge"
+            rf"|(?:{_GLAD}|content|satisfied)\s+(?:with|about)"
             # a wish: "if it were my call we'd already be on Arcadia", "would go with Arcadia tomorrow"
             rf"|(?:['’]d|would)\s+(?:already\s+|just\s+|happily\s+)?(?:be\s+(?:on|with|using)|go\s+(?:with|for)"
             rf"|switch\s+to|move\s+to|pick|choose|sign\s+with))\s+(?:\w+\s+){{0,3}}?{re.escape(name)}\b",

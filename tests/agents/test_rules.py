@@ -933,11 +933,28 @@ def test_selling_they_did_is_still_their_advocacy() -> None:
         "I was not a fan in the spring.",
         "I was the loudest voice against this in April.",
         "And honestly, Corvia is already here and my docs like it.",
-        "We lost the float pool to Corvia in September and Renee is happy with them.",
     ],
 )
 def test_a_stance_told_as_the_past_or_said_of_a_competitor_is_no_current_view_of_us(sentence: str) -> None:
     assert current_stance_cues(sentence, stance_cues(sentence, competitors=["Corvia"])) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We lost the float pool to Corvia in September and Renee is happy with them.",
+        "Renee is very happy with Corvia.",
+        "Grace is pleased with Corvia's CRO portal.",
+    ],
+)
+def test_content_with_a_competitor_prefers_it(sentence: str) -> None:
+    assert {c.value for c in stance_cues(sentence, competitors=["Corvia"])} == {Stance.detractor}
+
+
+def test_content_with_us_and_not_a_competitor_is_support() -> None:
+    assert {c.value for c in stance_cues("She's happy with us, not with Corvia.", competitors=["Corvia"])} == {
+        Stance.supporter
+    }
 
 
 @pytest.mark.parametrize(
