@@ -2366,6 +2366,7 @@ class _SentenceContext:
             return key
         before = text[: cue.start]
         clause = _CLAUSE_BREAK.split(before)[-1]
+        talking = self.speaker or (self.author.key if loose else None)  # whose "I" it is; for a stance, an email's too
         if _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
             before_cue = [m for m in self.found if m.end <= cue.start]
             earlier = [m for m in before_cue if not is_object(text, m)]
@@ -2376,7 +2377,7 @@ class _SentenceContext:
                 resolved = earlier[-1].key if earlier else self.last_person
                 # "She came in and pitched it herself" is nobody we can tell; "get in touch with her, and feel free to
                 # say I sent you" is the writer's own stance
-                if resolved or not loose or not (self.speaker or self.author.key) or _THIRD_PERSON.search(before):
+                if resolved or not (loose and talking) or _THIRD_PERSON.search(before):
                     return resolved
         if not self.found and self.last_person and _LABEL_ONLY.match(text):
             return self.last_person
@@ -2384,9 +2385,7 @@ class _SentenceContext:
             _SUBJECTLESS.match(text) or (loose and _OPENS_FRAGMENT.match(before))
         ):
             return self.last_person
-        own = self.speaker or (self.author.key if loose else None)  # whose "I" it is; for a stance, an email's too
-        firsts = list(_FIRST_PERSON.finditer(before))
-        if not self.found and own and (firsts or loose):
+        if not self.found and talking and ((firsts := list(_FIRST_PERSON.finditer(before))) or loose):
             # A stance said in someone's own turn or email with nobody else its subject is theirs ("the demo was the
             # best we've seen"); "I think they'd rather ..." is someone else's view, reported.
             if firsts:
@@ -2394,7 +2393,7 @@ class _SentenceContext:
             else:
                 someone_else = _SOMEONE_ELSE.search(before, clause_start(before, len(before)))
             if not someone_else:
-                return own
+                return talking
             if self.speaker:
                 return None
         if not self.found and self.topic and not _PRONOUN.search(clause) and not _OTHER_SUBJECT.search(clause):
